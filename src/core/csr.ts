@@ -1,0 +1,143 @@
+/**
+ * Compressed sparse row matrices on typed arrays. Rows hold sorted column indices.
+ */
+export interface Csr {
+  rows: number;
+  cols: number;
+  indptr: Int32Array; // rows + 1
+  indices: Int32Array; // nnz
+  data: Float32Array; // nnz
+}
+
+export function nnz(m: Csr): number {
+  return m.indptr[m.rows];
+}
+
+/** Build a CSR matrix from per-row index/value lists (indices need not be sorted; duplicates are summed). */
+export function csrFromRows(cols: number, rowIdx: ArrayLike<number>[], rowVal?: ArrayLike<number>[]): Csr {
+  const rows = rowIdx.length;
+  const indptr = new Int32Array(rows + 1);
+  let total = 0;
+  for (let i = 0; i < rows; i++) total += rowIdx[i].length;
+  const indices = new Int32Array(total);
+  const data = new Float32Array(total);
+  let p = 0;
+  for (let i = 0; i < rows; i++) {
+    const idx = rowIdx[i];
+    const val = rowVal ? rowVal[i] : null;
+    const n = idx.length;
+    const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => idx[a] - idx[b]);
+    let last = -1;
+    for (const k of order) {
+      const c = idx[k];
+      const v = val ? val[k] : 1;
+      if (c === last) {
+        data[p - 1] += v;
+      } else {
+        indices[p] = c;
+        data[p] = v;
+        p++;
+        last = c;
+      }
+    }
+    indptr[i + 1] = p;
+  }
+  return { rows, cols, indptr, indices: indices.slice(0, p), data: data.slice(0, p) };
+}
+
+/** Transpose (also converts CSR <-> CSC). Output rows hold sorted indices. */
+export function transpose(m: Csr): Csr {
+  const nz = nnz(m);
+  const indptr = new Int32Array(m.cols + 1);
+  for (let k = 0; k < nz; k++) indptr[m.indices[k] + 1]++;
+  for (let c = 0; c < m.cols; c++) indptr[c + 1] += indptr[c];
+  const next = indptr.slice(0, m.cols);
+  const indices = new Int32Array(nz);
+  const data = new Float32Array(nz);
+  for (let r = 0; r < m.rows; r++) {
+    for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+      const c = m.indices[k];
+      const q = next[c]++;
+      indices[q] = r;
+      data[q] = m.data[k];
+    }
+  }
+  return { rows: m.cols, cols: m.rows, indptr, indices, data };
+}
+
+/** Scale every row to unit L2 norm in place (rows with zero norm are left unchanged). */
+export function normalizeRowsL2(m: Csr): Csr {
+  for (let r = 0; r < m.rows; r++) {
+    let s = 0;
+    for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) s += m.data[k] * m.data[k];
+    if (s > 0) {
+      const inv = 1 / Math.sqrt(s);
+      for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) m.data[k] *= inv;
+    }
+  }
+  return m;
+}
+
+/** Select rows (in the given order). */
+export function selectRows(m: Csr, rows: ArrayLike<number>): Csr {
+  const n = rows.length;
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    indptr[i + 1] = indptr[i] + (m.indptr[r + 1] - m.indptr[r]);
+  }
+  const indices = new Int32Array(indptr[n]);
+  const data = new Float32Array(indptr[n]);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    const s = m.indptr[r];
+    const len = m.indptr[r + 1] - s;
+    indices.set(m.indices.subarray(s, s + len), indptr[i]);
+    data.set(m.data.subarray(s, s + len), indptr[i]);
+  }
+  return { rows: n, cols: m.cols, indptr, indices, data };
+}
+
+/** Horizontally stack matrices with the same number of rows. */
+export function hstack(ms: Csr[]): Csr {
+  const rows = ms[0].rows;
+  let cols = 0;
+  let total = 0;
+  for (const m of ms) {
+    if (m.rows !== rows) throw new Error("hstack: row counts differ");
+    cols += m.cols;
+    total += nnz(m);
+  }
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(total);
+  const data = new Float32Array(total);
+  let p = 0;
+  for (let r = 0; r < rows; r++) {
+    let off = 0;
+    for (const m of ms) {
+      for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+        indices[p] = m.indices[k] + off;
+        data[p++] = m.data[k];
+      }
+      off += m.cols;
+    }
+    indptr[r + 1] = p;
+  }
+  return { rows, cols, indptr, indices, data };
+}
+
+/** Copy a matrix into SharedArrayBuffer-backed arrays so worker threads can read it without copies. */
+export function toShared(m: Csr): Csr {
+  const mk = <T extends Int32Array | Float32Array>(a: T, Ctor: new (b: SharedArrayBuffer) => T): T => {
+    const out = new Ctor(new SharedArrayBuffer(Math.max(4, a.byteLength)));
+    (out as Int32Array).set(a as Int32Array);
+    return out.length === a.length ? out : (out.subarray(0, a.length) as T);
+  };
+  return {
+    rows: m.rows,
+    cols: m.cols,
+    indptr: mk(m.indptr, Int32Array),
+    indices: mk(m.indices, Int32Array),
+    data: mk(m.data, Float32Array),
+  };
+}

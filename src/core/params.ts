@@ -1,0 +1,63 @@
+import { XmcError } from "./errors.js";
+
+/**
+ * A tiny schema for component parameters: every field has a default, a type and
+ * an optional check. `parse` fills defaults, rejects unknown keys with a message
+ * naming them, and validates values; the result round-trips through JSON.
+ */
+export type FieldSpec =
+  | { type: "number"; default: number; min?: number; max?: number; integer?: boolean; help: string }
+  | { type: "boolean"; default: boolean; help: string }
+  | { type: "string"; default: string; choices?: readonly string[]; help: string };
+
+export type Schema = Record<string, FieldSpec>;
+
+export type ParamsOf<S extends Schema> = {
+  -readonly [K in keyof S]: S[K] extends { type: "number" } ? number : S[K] extends { type: "boolean" } ? boolean : string;
+};
+
+export function defaults<S extends Schema>(schema: S): ParamsOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(schema)) out[k] = f.default;
+  return out as ParamsOf<S>;
+}
+
+export function parseParams<S extends Schema>(schema: S, input: unknown, where: string): ParamsOf<S> {
+  if (input === undefined || input === null) return defaults(schema);
+  if (typeof input !== "object" || Array.isArray(input)) throw new XmcError(`${where}: expected an object of parameters`);
+  const out = defaults(schema) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    const f = schema[k];
+    if (!f) {
+      const known = Object.keys(schema).join(", ");
+      throw new XmcError(`${where}: unknown parameter "${k}" (known: ${known})`);
+    }
+    if (v === undefined) continue;
+    out[k] = checkValue(f, v, `${where}.${k}`);
+  }
+  return out as ParamsOf<S>;
+}
+
+function checkValue(f: FieldSpec, v: unknown, name: string): unknown {
+  switch (f.type) {
+    case "number": {
+      const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+      if (typeof n !== "number" || !Number.isFinite(n)) throw new XmcError(`${name}: expected a number, got ${JSON.stringify(v)}`);
+      if (f.integer && !Number.isInteger(n)) throw new XmcError(`${name}: expected an integer, got ${n}`);
+      if (f.min !== undefined && n < f.min) throw new XmcError(`${name}: must be at least ${f.min}, got ${n}`);
+      if (f.max !== undefined && n > f.max) throw new XmcError(`${name}: must be at most ${f.max}, got ${n}`);
+      return n;
+    }
+    case "boolean": {
+      if (typeof v === "boolean") return v;
+      if (v === "true") return true;
+      if (v === "false") return false;
+      throw new XmcError(`${name}: expected true or false, got ${JSON.stringify(v)}`);
+    }
+    case "string": {
+      if (typeof v !== "string") throw new XmcError(`${name}: expected a string, got ${JSON.stringify(v)}`);
+      if (f.choices && !f.choices.includes(v)) throw new XmcError(`${name}: expected one of ${f.choices.join(", ")}, got "${v}"`);
+      return v;
+    }
+  }
+}
