@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { XmcError } from "../core/errors.js";
+import { registerDemo } from "./demo.js";
+import { registerEvaluate } from "./evaluate.js";
+import { registerPredict } from "./predict.js";
+import { registerTrain } from "./train.js";
+
+const program = new Command();
+program
+  .name("xmc")
+  .description("Extreme multi-label classification: train, predict and evaluate XR-Linear label-tree models")
+  .version("0.1.0")
+  .showHelpAfterError();
+registerTrain(program);
+registerPredict(program);
+registerEvaluate(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof XmcError) {
+    process.stderr.write(`xmc: error: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`xmc: internal error (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

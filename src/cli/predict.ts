@@ -1,0 +1,35 @@
+import { createWriteStream } from "node:fs";
+import type { Command } from "commander";
+import { loadDataset } from "../data/load.js";
+import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
+import { loadModel } from "../model/registry.js";
+import { stderrProgress } from "./progress-bar.js";
+import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
+import { PREDICT_FLAGS } from "./train.js";
+
+export function registerPredict(program: Command): void {
+  const cmd = program
+    .command("predict")
+    .description("predict labels for DATA; writes JSON Lines {\"labels\": [names], \"scores\": [...]} (one line per instance)")
+    .argument("<DATA>", "data to label (an XC .txt file, an .arff file, or a text PREFIX; label columns are ignored)")
+    .requiredOption("-m, --model <DIR>", "model directory")
+    .option("-k <n>", "labels per instance (same as --top-k)")
+    .option("-o, --output <FILE>", "write predictions here instead of stdout")
+    .option("-q, --quiet", "no progress output");
+  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
+  cmd.action(async (data: string, o: Record<string, unknown>) => {
+    const progress = stderrProgress(Boolean(o.quiet));
+    const model = loadModel(o.model as string);
+    const ds = await loadDataset(data, { labels: model.labelNames });
+    const X = model.featurize(ds);
+    const overrides = collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS);
+    if (o.k !== undefined) overrides.topK = o.k;
+    const preds = model.predict(X, overrides, progress);
+    const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
+    for (const r of preds) {
+      const line = JSON.stringify({ labels: Array.from(r.labels, (l) => model.labelNames[l]), scores: Array.from(r.scores, (s) => Number(s.toPrecision(6))) });
+      if (!out.write(`${line}\n`)) await new Promise<void>((res) => out.once("drain", () => res()));
+    }
+    if (o.output) await new Promise<void>((res) => out.end(() => res()));
+  });
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { XmcError } from "../core/errors.js";
+import { loadDataset } from "../data/load.js";
+import { SOLVER_SCHEMA } from "../linear/params.js";
+import { PREDICT_SCHEMA, TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
+import { XRLinearModel } from "../methods/xrlinear.js";
+import { TREE_SCHEMA } from "../tree/build.js";
+import { stderrProgress } from "./progress-bar.js";
+import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
+
+/** Flag names that would otherwise clash across sections. */
+export const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
+export const PREDICT_FLAGS = { topK: "top-k" };
+
+export function parseThreads(v: unknown): number {
+  if (v === undefined) return availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new XmcError(`--threads: expected a positive integer, got "${String(v)}"`);
+  return n;
+}
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command("train")
+    .description("train an XR-Linear model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
+    .argument("<DATA>", "training data")
+    .requiredOption("-m, --model <DIR>", "model directory to write")
+    .option("--params <FILE>", "JSON file with params sections {tree, solver, train, predict, text}; flags override it")
+    .option("--threads <n>", "worker threads (default: all cores)")
+    .option("--kernel <kind>", "solver implementation: wasm (default) or js", "wasm")
+    .option("-q, --quiet", "no progress output");
+  addSchemaOptions(cmd, TREE_SCHEMA);
+  addSchemaOptions(cmd, SOLVER_SCHEMA, SOLVER_FLAGS);
+  addSchemaOptions(cmd, TRAIN_SCHEMA);
+  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
+  cmd.action(async (data: string, o: Record<string, unknown>) => {
+    const progress = stderrProgress(Boolean(o.quiet));
+    const params = mergeParams(o.params as string | undefined, {
+      tree: collectSchemaOptions(o, TREE_SCHEMA),
+      solver: collectSchemaOptions(o, SOLVER_SCHEMA, SOLVER_FLAGS),
+      train: collectSchemaOptions(o, TRAIN_SCHEMA),
+      predict: collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS),
+    });
+    const kernel = o.kernel === "js" ? "js" : o.kernel === "wasm" ? "wasm" : null;
+    if (!kernel) throw new XmcError(`--kernel: expected wasm or js, got "${String(o.kernel)}"`);
+    const t0 = performance.now();
+    progress.log(`reading ${data}`);
+    const ds = await loadDataset(data);
+    const model = await XRLinearModel.train(ds, params, { threads: parseThreads(o.threads), progress, solverKind: kernel });
+    model.save(o.model as string);
+    progress.log(`trained ${model.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
+  });
+}
+
+/** Params file (if any) overlaid with the flags given on the command line. */
+export function mergeParams(file: string | undefined, flags: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  let base: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      throw new XmcError(`${file}: no such file (--params)`);
+    }
+    try {
+      base = JSON.parse(text);
+    } catch (e) {
+      throw new XmcError(`${file}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof base !== "object" || base === null || Array.isArray(base)) throw new XmcError(`${file}: expected a JSON object of params sections`);
+  }
+  const out: Record<string, unknown> = { ...base };
+  for (const [section, values] of Object.entries(flags)) {
+    if (Object.keys(values).length > 0) out[section] = { ...((base[section] as object) ?? {}), ...values };
+  }
+  return out;
+}

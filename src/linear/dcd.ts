@@ -1,0 +1,359 @@
+/**
+ * Dual coordinate descent for L2-regularised linear classifiers, in plain TypeScript
+ * (spec xr-linear §5.2, §5.3, §6; PECOS `SVMWorker` / LIBLINEAR `solve_l2r_l1l2_svc`,
+ * `solve_l2r_lr_dual`). This is the reference ("oracle") implementation: the wasm kernel
+ * in `wasm/dcd.ts` performs the same floating-point operations in the same order, so both
+ * give bit-identical squared-hinge weights for the same seed.
+ *
+ * Numerics: X is float32, everything else (w, alpha, dot products) is float64.
+ */
+import type { Csr } from "../core/csr.js";
+import { XmcError } from "../core/errors.js";
+import { Rng } from "../core/rng.js";
+import type { SolverParams } from "./params.js";
+import type { GroupSolver, WeightBlock } from "./types.js";
+
+/** Check the instance set and positive lists of a group (bounds only; duplicates are the caller's business). */
+export function checkGroup(X: Csr, rows: Int32Array, positives: Int32Array[]): void {
+  const n = rows.length;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k];
+    if (!(r >= 0 && r < X.rows)) throw new XmcError(`trainGroup: row id ${r} out of range [0, ${X.rows})`);
+  }
+  for (let c = 0; c < positives.length; c++) {
+    const pos = positives[c];
+    for (let t = 0; t < pos.length; t++) {
+      const k = pos[t];
+      if (!(k >= 0 && k < n)) throw new XmcError(`trainGroup: positive position ${k} of child ${c} out of range [0, ${n})`);
+    }
+  }
+}
+
+/** Accumulates pruned weight columns into a CSC WeightBlock. */
+export class BlockBuilder {
+  readonly colptr: Int32Array;
+  private rowIds: Int32Array;
+  private vals: Float32Array;
+  private len = 0;
+  private col = 0;
+
+  constructor(nCols: number, capacity = 1024) {
+    this.colptr = new Int32Array(nCols + 1);
+    this.rowIds = new Int32Array(Math.max(16, capacity));
+    this.vals = new Float32Array(Math.max(16, capacity));
+  }
+
+  /** Make room for `extra` more entries in the current column. */
+  reserve(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.rowIds.length) return;
+    const cap = Math.max(need, this.rowIds.length * 2);
+    const r = new Int32Array(cap);
+    r.set(this.rowIds.subarray(0, this.len));
+    const v = new Float32Array(cap);
+    v.set(this.vals.subarray(0, this.len));
+    this.rowIds = r;
+    this.vals = v;
+  }
+
+  /** Append one entry (call `reserve` first). */
+  push(row: number, value: number): void {
+    this.rowIds[this.len] = row;
+    this.vals[this.len] = value;
+    this.len++;
+  }
+
+  /** Append `count` entries copied from arrays (e.g. views onto wasm memory). */
+  pushMany(rows: Int32Array, values: Float32Array, count: number): void {
+    this.reserve(count);
+    this.rowIds.set(rows.subarray(0, count), this.len);
+    this.vals.set(values.subarray(0, count), this.len);
+    this.len += count;
+  }
+
+  /** Close the current column. */
+  endColumn(): void {
+    this.colptr[++this.col] = this.len;
+  }
+
+  finish(): WeightBlock {
+    if (this.col !== this.colptr.length - 1) throw new Error("BlockBuilder: not all columns were closed");
+    return { colptr: this.colptr, rows: this.rowIds.slice(0, this.len), values: this.vals.slice(0, this.len) };
+  }
+}
+
+/**
+ * Per-group preparation: the sorted union of the features of `rows` (into `touched`, returns its length)
+ * and the squared norm of each instance (float64 sum of float32 squares, into `xsq`).
+ * `mark` (length d) must be all zero on entry and is all zero on exit.
+ */
+export function prepareGroup(
+  ip: Int32Array, ix: Int32Array, xv: Float32Array, d: number,
+  rows: Int32Array, mark: Uint8Array, touched: Int32Array, xsq: Float64Array,
+): number {
+  const n = rows.length;
+  let u = 0;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k];
+    let s = 0;
+    for (let p = ip[r], e = ip[r + 1]; p < e; p++) {
+      const v = xv[p];
+      s += v * v;
+      const j = ix[p];
+      if (mark[j] === 0) {
+        mark[j] = 1;
+        touched[u++] = j;
+      }
+    }
+    xsq[k] = s;
+  }
+  if (u * 32 >= d) {
+    // dense enough: a linear scan of the marks yields the sorted list and clears them
+    u = 0;
+    for (let j = 0; j < d; j++) {
+      if (mark[j] !== 0) {
+        mark[j] = 0;
+        touched[u++] = j;
+      }
+    }
+  } else {
+    touched.subarray(0, u).sort();
+    for (let t = 0; t < u; t++) mark[touched[t]] = 0;
+  }
+  return u;
+}
+
+/** Sparse dot product of row r of X with dense w (sequential float64 sum, same order as the wasm kernel). */
+function dotRow(ip: Int32Array, ix: Int32Array, xv: Float32Array, r: number, w: Float64Array): number {
+  let s = 0;
+  for (let p = ip[r], e = ip[r + 1]; p < e; p++) s += w[ix[p]] * xv[p];
+  return s;
+}
+
+/** w += a · x_r. */
+function axpyRow(ip: Int32Array, ix: Int32Array, xv: Float32Array, r: number, a: number, w: Float64Array): void {
+  for (let p = ip[r], e = ip[r + 1]; p < e; p++) w[ix[p]] += a * xv[p];
+}
+
+/**
+ * Squared-hinge L2-SVM by dual CD with shrinking (spec §5.2, PECOS `solve_l2r_l1l2_svc`).
+ * Positions k index `rows`; y[k] ∈ {−1, +1}. w must be zero on the features of the group; returns the bias weight b.
+ */
+export function solveSquaredHinge(
+  ip: Int32Array, ix: Int32Array, xv: Float32Array, rows: Int32Array, n: number,
+  y: Int8Array, xsq: Float64Array, w: Float64Array,
+  alpha: Float64Array, QD: Float64Array, index: Int32Array, p: SolverParams, rng: Rng,
+): number {
+  const useBias = p.bias > 0;
+  const bias = useBias ? p.bias : 0;
+  const bb = useBias ? bias * bias : 0;
+  const diagP = 0.5 / p.Cp;
+  const diagN = 0.5 / p.Cn;
+  const eps = p.eps;
+  const maxIter = p.maxIter;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    alpha[k] = 0;
+    QD[k] = (y[k] > 0 ? diagP : diagN) + (xsq[k] + bb);
+    index[k] = k;
+  }
+  let PGmaxOld = Infinity;
+  let PGminOld = -Infinity;
+  let active = n;
+  let iter = 0;
+  while (iter < maxIter) {
+    let PGmaxNew = -Infinity;
+    let PGminNew = Infinity;
+    rng.shuffle(index, active);
+    for (let s = 0; s < active; s++) {
+      const k = index[s];
+      const yi = y[k];
+      const r = rows[k];
+      let G = yi * (dotRow(ip, ix, xv, r, w) + b * bias) - 1;
+      G += alpha[k] * (yi > 0 ? diagP : diagN);
+      let PG = 0;
+      const a = alpha[k];
+      if (a === 0) {
+        if (G > PGmaxOld) {
+          active--;
+          index[s] = index[active];
+          index[active] = k;
+          s--;
+          continue;
+        } else if (G < 0) {
+          PG = G;
+        }
+      } else {
+        // the upper bound is +∞ for the squared hinge, so α = U never happens
+        PG = G;
+      }
+      if (PG > PGmaxNew) PGmaxNew = PG;
+      if (PG < PGminNew) PGminNew = PG;
+      if (Math.abs(PG) > 1e-12) {
+        let na = a - G / QD[k];
+        if (na < 0) na = 0;
+        alpha[k] = na;
+        const dl = (na - a) * yi;
+        axpyRow(ip, ix, xv, r, dl, w);
+        b += dl * bias;
+      }
+    }
+    iter++;
+    if (PGmaxNew - PGminNew <= eps) {
+      if (active === n) break;
+      active = n;
+      PGmaxOld = Infinity;
+      PGminOld = -Infinity;
+      continue;
+    }
+    PGmaxOld = PGmaxNew <= 0 ? Infinity : PGmaxNew;
+    PGminOld = PGminNew >= 0 ? -Infinity : PGminNew;
+  }
+  return b;
+}
+
+/**
+ * Logistic regression by dual CD (spec §5.3, PECOS `solve_l2r_lr` = LIBLINEAR `solve_l2r_lr_dual`):
+ * two dual variables per instance (alpha[2k], alpha[2k+1], summing to C_k), a Newton solve of the
+ * one-variable sub-problem per instance, no shrinking. Returns the bias weight b.
+ */
+export function solveLogistic(
+  ip: Int32Array, ix: Int32Array, xv: Float32Array, rows: Int32Array, n: number,
+  y: Int8Array, xsq: Float64Array, w: Float64Array,
+  alpha: Float64Array, QD: Float64Array, index: Int32Array, p: SolverParams, rng: Rng,
+): number {
+  const useBias = p.bias > 0;
+  const bias = useBias ? p.bias : 0;
+  const bb = useBias ? bias * bias : 0;
+  const maxInner = 100;
+  let innerEps = 1e-2;
+  const innerEpsMin = Math.min(1e-8, p.eps);
+  const eta = 0.1;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    const C = y[k] > 0 ? p.Cp : p.Cn;
+    const a0 = Math.min(0.001 * C, 1e-8);
+    alpha[2 * k] = a0;
+    alpha[2 * k + 1] = C - a0;
+    QD[k] = xsq[k] + bb;
+    index[k] = k;
+    const coef = y[k] * a0;
+    axpyRow(ip, ix, xv, rows[k], coef, w);
+    b += coef * bias;
+  }
+  let iter = 0;
+  while (iter < p.maxIter) {
+    rng.shuffle(index, n);
+    let newtonIter = 0;
+    let Gmax = 0;
+    for (let s = 0; s < n; s++) {
+      const k = index[s];
+      const yi = y[k];
+      const r = rows[k];
+      const C = yi > 0 ? p.Cp : p.Cn;
+      const a = QD[k];
+      const bk = yi * (dotRow(ip, ix, xv, r, w) + b * bias);
+      let ind1 = 2 * k;
+      let ind2 = 2 * k + 1;
+      let sign = 1;
+      if (0.5 * a * (alpha[ind2] - alpha[ind1]) + bk < 0) {
+        ind1 = 2 * k + 1;
+        ind2 = 2 * k;
+        sign = -1;
+      }
+      // g(z) = z ln z + (C−z) ln(C−z) + ½a(z − α_old)² + sign·b(z − α_old)
+      const alphaOld = alpha[ind1];
+      let z = alphaOld;
+      if (C - z < 0.5 * C) z = 0.1 * z;
+      let gp = a * (z - alphaOld) + sign * bk + Math.log(z / (C - z));
+      const agp = Math.abs(gp);
+      if (agp > Gmax) Gmax = agp;
+      let inner = 0;
+      while (inner <= maxInner) {
+        if (Math.abs(gp) < innerEps) break;
+        const gpp = a + C / (C - z) / z;
+        const tmpz = z - gp / gpp;
+        if (tmpz <= 0) z *= eta;
+        else z = tmpz;
+        gp = a * (z - alphaOld) + sign * bk + Math.log(z / (C - z));
+        newtonIter++;
+        inner++;
+      }
+      if (inner > 0) {
+        alpha[ind1] = z;
+        alpha[ind2] = C - z;
+        const coef = sign * (z - alphaOld) * yi;
+        axpyRow(ip, ix, xv, r, coef, w);
+        b += coef * bias;
+      }
+    }
+    iter++;
+    if (Gmax < p.eps) break;
+    if (newtonIter <= Math.floor(n / 10)) innerEps = Math.max(innerEpsMin, 0.1 * innerEps);
+  }
+  return b;
+}
+
+/** Reusable float64/int buffers that grow to the largest group seen. */
+class Workspace {
+  y = new Int8Array(0);
+  xsq = new Float64Array(0);
+  alpha = new Float64Array(0);
+  QD = new Float64Array(0);
+  index = new Int32Array(0);
+
+  ensure(n: number): void {
+    if (this.y.length >= n) return;
+    const cap = Math.max(n, Math.ceil(this.y.length * 1.5));
+    this.y = new Int8Array(cap);
+    this.xsq = new Float64Array(cap);
+    this.alpha = new Float64Array(2 * cap);
+    this.QD = new Float64Array(cap);
+    this.index = new Int32Array(cap);
+  }
+}
+
+/**
+ * The plain-TypeScript group solver. Holds a dense float64 w of size X.cols, a mark array and
+ * per-group buffers; only the features touched by the group are reset and scanned for pruning.
+ */
+export function createJsSolver(X: Csr): GroupSolver {
+  const d = X.cols;
+  const w = new Float64Array(d);
+  const mark = new Uint8Array(d);
+  const touched = new Int32Array(d);
+  const ws = new Workspace();
+  const { indptr: ip, indices: ix, data: xv } = X;
+
+  return {
+    trainGroup(rows: Int32Array, positives: Int32Array[], p: SolverParams, seed: number): WeightBlock {
+      checkGroup(X, rows, positives);
+      const n = rows.length;
+      ws.ensure(n);
+      const { y, xsq, alpha, QD, index } = ws;
+      const u = prepareGroup(ip, ix, xv, d, rows, mark, touched, xsq);
+      const out = new BlockBuilder(positives.length);
+      const logistic = p.loss === "logistic";
+      const thr = p.threshold;
+      for (let c = 0; c < positives.length; c++) {
+        for (let t = 0; t < u; t++) w[touched[t]] = 0;
+        y.fill(-1, 0, n);
+        const pos = positives[c];
+        for (let t = 0; t < pos.length; t++) y[pos[t]] = 1;
+        const rng = new Rng((seed + c) >>> 0);
+        const b = n === 0 ? 0 : logistic
+          ? solveLogistic(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, p, rng)
+          : solveSquaredHinge(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, p, rng);
+        out.reserve(u + 1);
+        for (let t = 0; t < u; t++) {
+          const j = touched[t];
+          const v = w[j];
+          if (Math.abs(v) >= thr) out.push(j, v);
+        }
+        if (p.bias > 0 && Math.abs(b) >= thr) out.push(d, b);
+        out.endColumn();
+      }
+      return out.finish();
+    },
+  };
+}

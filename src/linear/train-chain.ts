@@ -1,0 +1,197 @@
+import type { Csr } from "../core/csr.js";
+import { toShared } from "../core/csr.js";
+import { type Progress, silentProgress } from "../core/progress.js";
+import { BeamSearcher } from "../search/beam.js";
+import type { PostProcessor } from "../search/postprocess.js";
+import type { ClusterChain } from "../tree/chain.js";
+import { WorkerPool } from "../worker/pool.js";
+import type { TrainTask } from "../worker/train-worker.js";
+import { chunkLevel, type EdgeWeights, type LevelWeights } from "./level-weights.js";
+import type { SolverParams } from "./params.js";
+import { createSolver } from "./solver.js";
+import { csrToCsc, levelTargets, type NodeInstances } from "./targets.js";
+import type { WeightBlock } from "./types.js";
+
+export const NEGATIVE_SCHEMES = ["tfn", "man", "tfn+man"] as const;
+export type NegativeScheme = (typeof NEGATIVE_SCHEMES)[number];
+
+export interface ChainTrainOptions {
+  solver: SolverParams;
+  negatives: NegativeScheme;
+  /** Worker threads; 1 trains in this thread. */
+  threads: number;
+  seed: number;
+  /** Beam and post-processor used to find matcher-aware negatives. */
+  beamSize: number;
+  post: PostProcessor;
+  solverKind?: "wasm" | "js";
+  progress?: Progress;
+}
+
+interface Job {
+  t: number;
+  parent: number;
+  e0: number;
+  e1: number;
+  rows: Int32Array;
+  positives: Int32Array[];
+}
+
+/**
+ * Train every level of the chain: per level t and parent p, one binary problem per child
+ * over the instances routed to p (TFN: instances positive for p; MAN: instances the
+ * already-trained levels send to p), positives being the child's instances.
+ * X rows must be L2-normalised. Returns the chunked weights of every level.
+ */
+export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: ChainTrainOptions): Promise<LevelWeights[]> {
+  const progress = opts.progress ?? silentProgress;
+  const targets = levelTargets(Y, chain);
+  const threads = Math.max(1, opts.threads);
+  const Xs = threads > 1 ? toShared(X) : X;
+  const pool =
+    threads > 1
+      ? new WorkerPool<TrainTask, WeightBlock>(new URL("../worker/train-worker.js", import.meta.url), threads, {
+          X: Xs,
+          kind: opts.solverKind ?? "wasm",
+        })
+      : null;
+  const local = pool ? null : createSolver(X, opts.solverKind ?? "wasm");
+  const levels: LevelWeights[] = [];
+  try {
+    for (let t = 0; t < chain.length; t++) {
+      const lv = chain[t];
+      const matching = t === 0 ? null : matchingSets(X, chain, levels, targets, t, opts);
+      const jobs = makeJobs(t, chain, targets[t], matching, X.rows, threads);
+      const label = chain.length === 1 ? "train labels" : `train level ${t + 1}/${chain.length} (${lv.nNodes} nodes)`;
+      progress.start(label, lv.children.length);
+      const blocks: WeightBlock[] = new Array(jobs.length);
+      const seedOf = (job: Job): number => (opts.seed * 1_000_003 + t * 7919 + job.e0 * 31) >>> 0;
+      if (pool) {
+        await Promise.all(
+          jobs.map(async (job, k) => {
+            blocks[k] = await pool.run({ rows: job.rows, positives: job.positives, params: opts.solver, seed: seedOf(job) });
+            progress.tick(job.e1 - job.e0);
+          }),
+        );
+      } else {
+        jobs.forEach((job, k) => {
+          blocks[k] = local!.trainGroup(job.rows, job.positives, opts.solver, seedOf(job));
+          progress.tick(job.e1 - job.e0);
+        });
+      }
+      progress.stop();
+      levels.push(chunkLevel(lv, assembleEdges(lv.children.length, jobs, blocks)));
+    }
+  } finally {
+    await pool?.close();
+    local?.dispose?.();
+  }
+  return levels;
+}
+
+/** Per parent of level t, the sorted instances it sees (before positives are added). */
+function matchingSets(
+  X: Csr,
+  chain: ClusterChain,
+  trained: LevelWeights[],
+  targets: NodeInstances[],
+  t: number,
+  opts: ChainTrainOptions,
+): NodeInstances {
+  const tfn = targets[t - 1];
+  if (opts.negatives === "tfn") return tfn;
+  // matcher-aware: where levels 0..t-1 send each training instance
+  const searcher = new BeamSearcher(chain, trained, X.cols, opts.solver.bias);
+  const ptr = new Int32Array(X.rows + 1);
+  const idx: number[] = [];
+  for (let i = 0; i < X.rows; i++) {
+    const r = searcher.searchRow(X, i, { beamSize: opts.beamSize, topK: opts.beamSize, post: opts.post, levels: t });
+    const nodes = Array.from(r.labels).sort((a, b) => a - b);
+    for (const n of nodes) idx.push(n);
+    ptr[i + 1] = idx.length;
+  }
+  const man = csrToCsc(ptr, Int32Array.from(idx), X.rows, chain[t].nParents);
+  if (opts.negatives === "man") return man;
+  return unionSets(tfn, man, chain[t].nParents);
+}
+
+function unionSets(a: NodeInstances, b: NodeInstances, n: number): NodeInstances {
+  const ptr = new Int32Array(n + 1);
+  const out: number[] = [];
+  for (let p = 0; p < n; p++) {
+    let i = a.ptr[p];
+    let j = b.ptr[p];
+    const ie = a.ptr[p + 1];
+    const je = b.ptr[p + 1];
+    while (i < ie || j < je) {
+      if (j >= je || (i < ie && a.idx[i] < b.idx[j])) out.push(a.idx[i++]);
+      else if (i >= ie || b.idx[j] < a.idx[i]) out.push(b.idx[j++]);
+      else {
+        out.push(a.idx[i++]);
+        j++;
+      }
+    }
+    ptr[p + 1] = out.length;
+  }
+  return { ptr, idx: Int32Array.from(out) };
+}
+
+/** Cut a level into jobs: a parent's children share one instance set; big parents are split. */
+function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: NodeInstances | null, N: number, threads: number): Job[] {
+  const lv = chain[t];
+  const jobs: Job[] = [];
+  const pos = new Int32Array(N).fill(-1);
+  const minJobs = 4 * threads;
+  for (let p = 0; p < lv.nParents; p++) {
+    const e0 = lv.ptr[p];
+    const e1 = lv.ptr[p + 1];
+    if (e1 === e0) continue;
+    // instance set: matched instances ∪ positives of every child
+    let rows: Int32Array;
+    if (matching === null) {
+      rows = Int32Array.from({ length: N }, (_, i) => i);
+    } else {
+      const set = new Set<number>();
+      for (let q = matching.ptr[p]; q < matching.ptr[p + 1]; q++) set.add(matching.idx[q]);
+      for (let e = e0; e < e1; e++) {
+        const j = lv.children[e];
+        for (let q = Yt.ptr[j]; q < Yt.ptr[j + 1]; q++) set.add(Yt.idx[q]);
+      }
+      rows = Int32Array.from(set).sort();
+    }
+    for (let k = 0; k < rows.length; k++) pos[rows[k]] = k;
+    const positives: Int32Array[] = [];
+    for (let e = e0; e < e1; e++) {
+      const j = lv.children[e];
+      const list = new Int32Array(Yt.ptr[j + 1] - Yt.ptr[j]);
+      for (let q = Yt.ptr[j], k = 0; q < Yt.ptr[j + 1]; q++, k++) list[k] = pos[Yt.idx[q]];
+      positives.push(list.sort());
+    }
+    for (let k = 0; k < rows.length; k++) pos[rows[k]] = -1;
+    const pieces = lv.nParents >= minJobs || threads === 1 ? 1 : Math.min(e1 - e0, Math.ceil(minJobs / lv.nParents));
+    const size = Math.ceil((e1 - e0) / pieces);
+    for (let a = e0; a < e1; a += size) {
+      const b = Math.min(e1, a + size);
+      jobs.push({ t, parent: p, e0: a, e1: b, rows, positives: positives.slice(a - e0, b - e0) });
+    }
+  }
+  return jobs;
+}
+
+function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): EdgeWeights {
+  const colptr = new Int32Array(nEdges + 1);
+  for (let k = 0; k < jobs.length; k++) {
+    const { e0, e1 } = jobs[k];
+    for (let e = e0; e < e1; e++) colptr[e + 1] = blocks[k].colptr[e - e0 + 1] - blocks[k].colptr[e - e0];
+  }
+  for (let e = 0; e < nEdges; e++) colptr[e + 1] += colptr[e];
+  const rows = new Int32Array(colptr[nEdges]);
+  const values = new Float32Array(colptr[nEdges]);
+  for (let k = 0; k < jobs.length; k++) {
+    const b = blocks[k];
+    const n = b.colptr[b.colptr.length - 1];
+    rows.set(b.rows.subarray(0, n), colptr[jobs[k].e0]);
+    values.set(b.values.subarray(0, n), colptr[jobs[k].e0]);
+  }
+  return { colptr, rows, values };
+}

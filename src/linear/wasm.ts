@@ -1,0 +1,137 @@
+/**
+ * The WebAssembly group solver: the AssemblyScript kernel `wasm/dcd.ts`, compiled by
+ * `scripts/build-wasm.mjs` to `dist/wasm/dcd.wasm`, driven from here. JS owns the wasm memory
+ * and lays it out with a bump allocator: X (CSR) and the dense w are copied in once per
+ * solver, per-group buffers are allocated above them and released by resetting the bump
+ * pointer at the start of the next group. Any `memory.grow` detaches views, so views are
+ * created on demand right before each copy and never kept.
+ */
+import { readFileSync } from "node:fs";
+import type { Csr } from "../core/csr.js";
+import { BlockBuilder, checkGroup } from "./dcd.js";
+import type { SolverParams } from "./params.js";
+import type { GroupSolver, WeightBlock } from "./types.js";
+
+/** Where the build puts the kernel, relative to this file once compiled (dist/src/linear/wasm.js). */
+const WASM_URL = new URL("../../wasm/dcd.wasm", import.meta.url);
+const PAGE = 65536;
+const MAX_PAGES = 65536; // wasm32: 4 GiB
+
+interface DcdExports {
+  prepareGroup(ip: number, ix: number, xv: number, d: number, rows: number, n: number, mark: number, touched: number, xsq: number): number;
+  trainChild(
+    ip: number, ix: number, xv: number, d: number, rows: number, n: number, xsq: number, touched: number, u: number,
+    w: number, y: number, alpha: number, QD: number, index: number, pos: number, npos: number,
+    logistic: number, Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number, threshold: number,
+    outIdx: number, outVal: number,
+  ): number;
+  heapBase(): number;
+}
+
+let cachedModule: WebAssembly.Module | null = null;
+
+/** Compile (once per process) the DCD kernel. Throws when the binary is missing or invalid. */
+export function loadDcdModule(): WebAssembly.Module {
+  if (!cachedModule) cachedModule = new WebAssembly.Module(readFileSync(WASM_URL));
+  return cachedModule;
+}
+
+/** Bump allocator over an imported wasm memory. */
+class Arena {
+  private top: number;
+  constructor(readonly memory: WebAssembly.Memory, base: number) {
+    this.top = base;
+  }
+  /** Reserve `bytes` (8-byte aligned), growing the memory when needed; returns the byte offset. */
+  alloc(bytes: number): number {
+    const p = (this.top + 7) & ~7;
+    const end = p + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`wasm solver: needs ${end} bytes, more than the 4 GiB of wasm32 memory`);
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    return p;
+  }
+  get position(): number {
+    return this.top;
+  }
+  /** Release everything allocated after `pos`. */
+  resetTo(pos: number): void {
+    this.top = pos;
+  }
+  i32(ptr: number, len: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, len);
+  }
+  f32(ptr: number, len: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, len);
+  }
+}
+
+/** A GroupSolver running the wasm kernel; same results as `createJsSolver` (bit-identical weights). */
+export function createWasmSolver(X: Csr): GroupSolver {
+  const module = loadDcdModule();
+  const d = X.cols;
+  const nz = X.indptr[X.rows];
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+  const instance = new WebAssembly.Instance(module, { env: { memory, log: Math.log } });
+  const k = instance.exports as unknown as DcdExports;
+  const arena = new Arena(memory, k.heapBase());
+
+  // fixed region: X, w (f64[d]), mark (u8[d], zero), touched (i32[d])
+  const ip = arena.alloc(4 * (X.rows + 1));
+  const ix = arena.alloc(4 * nz);
+  const xv = arena.alloc(4 * nz);
+  const w = arena.alloc(8 * d);
+  const mark = arena.alloc(d);
+  const touched = arena.alloc(4 * d);
+  arena.i32(ip, X.rows + 1).set(X.indptr.subarray(0, X.rows + 1));
+  arena.i32(ix, nz).set(X.indices.subarray(0, nz));
+  arena.f32(xv, nz).set(X.data.subarray(0, nz));
+  new Uint8Array(memory.buffer, mark, d).fill(0);
+  const groupBase = arena.position;
+  let live: { arena: Arena; k: DcdExports } | null = { arena, k };
+
+  return {
+    trainGroup(rows: Int32Array, positives: Int32Array[], p: SolverParams, seed: number): WeightBlock {
+      if (!live) throw new Error("wasm solver: used after dispose()");
+      const { arena, k } = live;
+      checkGroup(X, rows, positives);
+      const n = rows.length;
+      arena.resetTo(groupBase);
+      const rowsP = arena.alloc(4 * n);
+      const xsq = arena.alloc(8 * n);
+      arena.i32(rowsP, n).set(rows);
+      const u = k.prepareGroup(ip, ix, xv, d, rowsP, n, mark, touched, xsq);
+
+      let maxPos = 0;
+      for (const pos of positives) maxPos = Math.max(maxPos, pos.length);
+      const y = arena.alloc(n);
+      const alpha = arena.alloc(16 * n);
+      const QD = arena.alloc(8 * n);
+      const index = arena.alloc(4 * n);
+      const posP = arena.alloc(4 * maxPos);
+      const outIdx = arena.alloc(4 * (u + 1));
+      const outVal = arena.alloc(4 * (u + 1));
+
+      const logistic = p.loss === "logistic" ? 1 : 0;
+      const out = new BlockBuilder(positives.length);
+      for (let c = 0; c < positives.length; c++) {
+        const pos = positives[c];
+        arena.i32(posP, pos.length).set(pos);
+        const m = k.trainChild(
+          ip, ix, xv, d, rowsP, n, xsq, touched, u, w, y, alpha, QD, index, posP, pos.length,
+          logistic, p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c) >>> 0, p.threshold, outIdx, outVal,
+        );
+        out.pushMany(arena.i32(outIdx, m), arena.f32(outVal, m), m);
+        out.endColumn();
+      }
+      return out.finish();
+    },
+    dispose(): void {
+      live = null; // drop the instance and its memory
+    },
+  };
+}

@@ -1,0 +1,220 @@
+import { availableParallelism } from "node:os";
+import { type Csr, normalizeRowsL2 } from "../core/csr.js";
+import { XmcError } from "../core/errors.js";
+import { type Progress, silentProgress } from "../core/progress.js";
+import type { Dataset } from "../data/dataset.js";
+import { labelCounts } from "../eval/propensity.js";
+import type { LevelWeights } from "../linear/level-weights.js";
+import { trainChain, type NegativeScheme } from "../linear/train-chain.js";
+import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../model/store.js";
+import { BeamSearcher, type Ranked } from "../search/beam.js";
+import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
+import { StackedVectorizer } from "../text/stack.js";
+import { buildLabelTree } from "../tree/build.js";
+import { type ClusterChain, validateChain } from "../tree/chain.js";
+import { parseParams } from "../core/params.js";
+import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
+
+export interface TrainOptions {
+  /** Worker threads (default: all cores). */
+  threads?: number;
+  progress?: Progress;
+  /** Solver implementation; "wasm" unless the WebAssembly kernel cannot load. */
+  solverKind?: "wasm" | "js";
+}
+
+/** A label with its name and score, as users see predictions. */
+export interface NamedScore {
+  label: string;
+  score: number;
+}
+
+/**
+ * XR-Linear (PECOS): TF-IDF (for text), PIFA label embeddings, a balanced B-ary label tree,
+ * per-level one-vs-rest linear models trained on the instances routed to each parent,
+ * and beam search at prediction.
+ */
+export class XRLinearModel {
+  readonly method = "xr-linear";
+  private searcher: BeamSearcher;
+
+  constructor(
+    readonly params: XRLinearParams,
+    readonly labelNames: string[],
+    /** Feature dimension d (the bias weight uses id d). */
+    readonly dim: number,
+    readonly chain: ClusterChain,
+    readonly weights: LevelWeights[],
+    readonly vectorizer: StackedVectorizer | null,
+    /** Training positives per label and training set size (for propensity-scored metrics). */
+    readonly trainLabelCounts: Int32Array,
+    readonly nTrain: number,
+  ) {
+    validateChain(chain, labelNames.length);
+    this.searcher = new BeamSearcher(chain, weights, dim, params.solver.bias);
+  }
+
+  get nLabels(): number {
+    return this.labelNames.length;
+  }
+
+  /** Train on a dataset (text or features). */
+  static async train(data: Dataset, paramsInput?: unknown, opts: TrainOptions = {}): Promise<XRLinearModel> {
+    const params = parseXRLinearParams(paramsInput);
+    const progress = opts.progress ?? silentProgress;
+    const threads = opts.threads ?? availableParallelism();
+    if (data.Y.rows === 0) throw new XmcError(`${data.source}: no training instances`);
+    let vectorizer: StackedVectorizer | null = null;
+    let X: Csr;
+    if (data.texts) {
+      progress.log(`featurizing ${data.texts.length} texts`);
+      vectorizer = new StackedVectorizer(params.text);
+      X = vectorizer.fitTransform(data.texts);
+    } else if (data.X) {
+      X = params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
+    } else {
+      throw new XmcError(`${data.source}: dataset has neither texts nor features`);
+    }
+    const Y = data.Y.cols === data.labelNames.length ? data.Y : data.Y;
+    progress.log(`building label tree for ${Y.cols} labels`);
+    const chain = buildLabelTree(X, Y, params.tree);
+    const weights = await trainChain(X, Y, chain, {
+      solver: params.solver,
+      negatives: params.train.negatives as NegativeScheme,
+      threads,
+      seed: params.tree.seed,
+      beamSize: params.predict.beamSize,
+      post: postProcessor(params.predict.postProcessor as PostProcessorName),
+      solverKind: opts.solverKind,
+      progress,
+    });
+    return new XRLinearModel(params, data.labelNames.slice(0, Y.cols), X.cols, chain, weights, vectorizer, labelCounts(Y), Y.rows);
+  }
+
+  /** Turn a dataset into the model's feature space (vectorize texts, or normalise features). */
+  featurize(data: Dataset): Csr {
+    if (this.vectorizer) {
+      if (!data.texts) throw new XmcError(`${data.source}: this model was trained on text; give text data (a PREFIX with PREFIX_texts.txt)`);
+      return this.vectorizer.transform(data.texts);
+    }
+    if (!data.X) throw new XmcError(`${data.source}: this model was trained on features (.txt/.arff); text data cannot be used with it`);
+    return this.params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
+  }
+
+  private predictOptions(overrides: Partial<PredictParams> = {}) {
+    const p = parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...stripUndefined(overrides) }, "predict");
+    return {
+      beamSize: p.beamSize,
+      topK: p.topK,
+      post: postProcessor(p.postProcessor as PostProcessorName),
+      threshold: p.threshold > 0 ? p.threshold : -Infinity,
+    };
+  }
+
+  /** Rank labels for every row of X (already featurized). */
+  predict(X: Csr, overrides: Partial<PredictParams> = {}, progress: Progress = silentProgress): Ranked[] {
+    const o = this.predictOptions(overrides);
+    const out: Ranked[] = new Array(X.rows);
+    progress.start("predict", X.rows);
+    for (let i = 0; i < X.rows; i++) {
+      out[i] = this.searcher.searchRow(X, i, o);
+      if ((i & 255) === 255) progress.tick(256);
+    }
+    progress.stop();
+    return out;
+  }
+
+  /** Rank labels for one query given as sorted sparse features (indices, values), L2-normalised. */
+  predictFeatures(indices: Int32Array, values: Float32Array, overrides: Partial<PredictParams> = {}): Ranked {
+    let end = indices.length;
+    while (end > 0 && indices[end - 1] >= this.dim) end--;
+    return this.searcher.search(indices, values, 0, end, this.predictOptions(overrides));
+  }
+
+  /** Rank labels for raw texts (text models only); returns label names with scores. */
+  predictTexts(texts: string[], overrides: Partial<PredictParams> = {}): NamedScore[][] {
+    if (!this.vectorizer) throw new XmcError("this model was trained on features, not text");
+    const X = this.vectorizer.transform(texts);
+    return this.predict(X, overrides).map((r) => this.name(r));
+  }
+
+  /** Attach label names to a ranked list. */
+  name(r: Ranked): NamedScore[] {
+    return Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] }));
+  }
+
+  /** Write the model directory atomically. */
+  save(dir: string): void {
+    const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
+    this.chain.forEach((lv, t) => {
+      arrays[`chain.${t}.ptr`] = lv.ptr;
+      arrays[`chain.${t}.children`] = lv.children;
+      const w = this.weights[t];
+      arrays[`w.${t}.chunkPtr`] = w.chunkPtr;
+      arrays[`w.${t}.rowFeat`] = w.rowFeat;
+      arrays[`w.${t}.rowPtr`] = w.rowPtr;
+      arrays[`w.${t}.entChild`] = w.entChild;
+      arrays[`w.${t}.entVal`] = w.entVal;
+    });
+    const files: Record<string, string> = { "labels.json": JSON.stringify(this.labelNames) };
+    let vectorizerMeta: unknown = null;
+    if (this.vectorizer) {
+      const s = this.vectorizer.save();
+      vectorizerMeta = s.meta;
+      for (const [k, a] of Object.entries(s.arrays)) arrays[`text.${k}`] = a;
+      files["vocab.json"] = JSON.stringify(s.vocab);
+    }
+    writeModelDir(dir, {
+      meta: {
+        method: this.method,
+        params: this.params,
+        dim: this.dim,
+        nLabels: this.nLabels,
+        nTrain: this.nTrain,
+        levels: this.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents })),
+        vectorizer: vectorizerMeta,
+      },
+      arrays,
+      files,
+    });
+  }
+
+  static load(dir: string): XRLinearModel {
+    const { meta, arrays } = readModelDir(dir);
+    if (meta.method !== "xr-linear") throw new XmcError(`${dir}: model method is "${String(meta.method)}", expected "xr-linear"`);
+    const need = <T extends TypedArray>(name: string): T => {
+      const a = arrays[name];
+      if (!a) throw new XmcError(`${dir}: model array "${name}" is missing`);
+      return a as T;
+    };
+    const params = parseXRLinearParams(meta.params, `${dir}/model.json params`);
+    const levels = meta.levels as { nNodes: number; nParents: number }[];
+    const chain: ClusterChain = levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`chain.${t}.ptr`), children: need(`chain.${t}.children`) }));
+    const weights: LevelWeights[] = levels.map((_, t) => ({
+      chunkPtr: need(`w.${t}.chunkPtr`),
+      rowFeat: need(`w.${t}.rowFeat`),
+      rowPtr: need(`w.${t}.rowPtr`),
+      entChild: need(`w.${t}.entChild`),
+      entVal: need(`w.${t}.entVal`),
+    }));
+    const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
+    let vectorizer: StackedVectorizer | null = null;
+    if (meta.vectorizer) {
+      const vocab = JSON.parse(readModelText(dir, "vocab.json")) as string[];
+      const textArrays: Record<string, Float32Array> = {};
+      for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
+      vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab }, `${dir} vectorizer`);
+    }
+    return new XRLinearModel(params, labelNames, meta.dim as number, chain, weights, vectorizer, need("trainLabelCounts"), meta.nTrain as number);
+  }
+}
+
+function copyCsr(m: Csr): Csr {
+  return { rows: m.rows, cols: m.cols, indptr: m.indptr, indices: m.indices, data: m.data.slice() };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

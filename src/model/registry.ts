@@ -1,0 +1,14 @@
+import { XmcError } from "../core/errors.js";
+import { XRLinearModel } from "../methods/xrlinear.js";
+import { readModelMeta } from "./store.js";
+
+/** Load any model directory, dispatching on the method recorded in model.json. */
+export function loadModel(dir: string): XRLinearModel {
+  const meta = readModelMeta(dir);
+  switch (meta.method) {
+    case "xr-linear":
+      return XRLinearModel.load(dir);
+    default:
+      throw new XmcError(`${dir}: unknown model method "${String(meta.method)}"`);
+  }
+}

@@ -1,0 +1,222 @@
+import type { Csr } from "../core/csr.js";
+import type { LevelWeights } from "../linear/level-weights.js";
+import type { ClusterChain } from "../tree/chain.js";
+import type { PostProcessor } from "./postprocess.js";
+
+/** A ranked list: node (or label) ids with scores, best first. */
+export interface Ranked {
+  labels: Int32Array;
+  scores: Float32Array;
+}
+
+export interface BeamOptions {
+  beamSize: number;
+  topK: number;
+  post: PostProcessor;
+  /** Drop final results scoring below this (after post-processing); -Infinity keeps all. */
+  threshold?: number;
+  /** Stop after this many levels (for matcher-aware negatives); default all. */
+  levels?: number;
+}
+
+/**
+ * Beam search down a cluster chain for one query (sorted sparse features).
+ * Per level: prolongate the kept parents to their children, score only those children
+ * with the parent's weight chunk, transform and combine with the parent score, keep the
+ * top beamSize (topK at the last level).
+ */
+export class BeamSearcher {
+  private acc: Float64Array;
+  private candNode: Int32Array;
+  private candScore: Float64Array;
+  private order: Int32Array;
+
+  constructor(
+    private chain: ClusterChain,
+    private weights: LevelWeights[],
+    /** Feature dimension d; the bias weight is stored under feature id d. */
+    private dim: number,
+    private bias: number,
+  ) {
+    let maxChildren = 1;
+    for (const lv of chain) {
+      for (let p = 0; p < lv.nParents; p++) maxChildren = Math.max(maxChildren, lv.ptr[p + 1] - lv.ptr[p]);
+    }
+    this.acc = new Float64Array(maxChildren);
+    this.candNode = new Int32Array(0);
+    this.candScore = new Float64Array(0);
+    this.order = new Int32Array(0);
+  }
+
+  private ensure(n: number): void {
+    if (this.candNode.length < n) {
+      this.candNode = new Int32Array(n);
+      this.candScore = new Float64Array(n);
+      this.order = new Int32Array(n);
+    }
+  }
+
+  /** Raw scores w·x + bias·b of the children of parent p at level t, written to this.acc[0..m). */
+  scoreChildren(t: number, p: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): number {
+    const lv = this.chain[t];
+    const W = this.weights[t];
+    const m = lv.ptr[p + 1] - lv.ptr[p];
+    const acc = this.acc;
+    acc.fill(0, 0, m);
+    const rf = W.rowFeat;
+    let lo = W.chunkPtr[p];
+    const r1 = W.chunkPtr[p + 1];
+    if (lo >= r1) return m;
+    for (let k = q0; k < q1 && lo < r1; k++) {
+      const f = qIdx[k];
+      // galloping binary search for f in rf[lo, r1)
+      let hi = r1;
+      if (rf[lo] < f) {
+        let step = 1;
+        let probe = lo + 1;
+        while (probe < r1 && rf[probe] < f) {
+          lo = probe;
+          step <<= 1;
+          probe = lo + step;
+        }
+        hi = Math.min(probe + 1, r1);
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (rf[mid] < f) lo = mid + 1;
+          else hi = mid;
+        }
+      }
+      if (lo < r1 && rf[lo] === f) {
+        const v = qVal[k];
+        for (let e = W.rowPtr[lo]; e < W.rowPtr[lo + 1]; e++) acc[W.entChild[e]] += v * W.entVal[e];
+        lo++;
+      }
+    }
+    if (this.bias > 0 && rf[r1 - 1] === this.dim) {
+      for (let e = W.rowPtr[r1 - 1]; e < W.rowPtr[r1]; e++) acc[W.entChild[e]] += this.bias * W.entVal[e];
+    }
+    return m;
+  }
+
+  /** Search for row `row` of X (features ≥ dim are ignored). */
+  searchRow(X: Csr, row: number, opts: BeamOptions): Ranked {
+    let q1 = X.indptr[row + 1];
+    const q0 = X.indptr[row];
+    while (q1 > q0 && X.indices[q1 - 1] >= this.dim) q1--;
+    return this.search(X.indices, X.data, q0, q1, opts);
+  }
+
+  search(qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, opts: BeamOptions): Ranked {
+    const depth = opts.levels ?? this.chain.length;
+    const post = opts.post;
+    let nodes: Int32Array = Int32Array.of(0);
+    let scores: Float64Array = Float64Array.of(post.rootScore);
+    for (let t = 0; t < depth; t++) {
+      const lv = this.chain[t];
+      let total = 0;
+      for (const p of nodes) total += lv.ptr[p + 1] - lv.ptr[p];
+      this.ensure(total);
+      const cn = this.candNode;
+      const cs = this.candScore;
+      let n = 0;
+      for (let i = 0; i < nodes.length; i++) {
+        const p = nodes[i];
+        const m = this.scoreChildren(t, p, qIdx, qVal, q0, q1);
+        const base = lv.ptr[p];
+        for (let c = 0; c < m; c++) {
+          const v = post.transform(this.acc[c]);
+          cn[n] = lv.children[base + c];
+          cs[n] = t === 0 ? post.combine(v, post.rootScore) : post.combine(v, scores[i]);
+          n++;
+        }
+      }
+      const last = t === depth - 1;
+      const k = Math.min(last ? opts.topK : opts.beamSize, n);
+      const sel = topKIndices(cs, n, k, this.order);
+      const nextNodes = new Int32Array(k);
+      const nextScores = new Float64Array(k);
+      for (let i = 0; i < k; i++) {
+        nextNodes[i] = cn[sel[i]];
+        nextScores[i] = cs[sel[i]];
+      }
+      nodes = nextNodes;
+      scores = nextScores;
+    }
+    // merge duplicates (a label reached through several parents keeps its best score)
+    let labels: Int32Array = nodes;
+    let out: Float64Array = scores;
+    if (hasDuplicates(labels)) ({ labels, scores: out } = mergeMax(labels, out));
+    const thr = opts.threshold ?? -Infinity;
+    let keep = out.length;
+    while (keep > 0 && out[keep - 1] < thr) keep--;
+    return { labels: labels.slice(0, keep), scores: Float32Array.from(out.subarray(0, keep)) };
+  }
+}
+
+/** Indices of the k largest values of s[0..n), sorted by value descending (ties: lower index first). */
+export function topKIndices(s: Float64Array, n: number, k: number, scratch?: Int32Array): Int32Array {
+  k = Math.min(k, n);
+  // min-heap of size k on (score, -index): the root is the worst kept candidate
+  const heap = scratch && scratch.length >= k ? scratch : new Int32Array(k);
+  const worse = (a: number, b: number): boolean => s[a] < s[b] || (s[a] === s[b] && a > b);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    if (size < k) {
+      let c = size++;
+      heap[c] = i;
+      while (c > 0) {
+        const par = (c - 1) >> 1;
+        if (!worse(heap[c], heap[par])) break;
+        const t = heap[c];
+        heap[c] = heap[par];
+        heap[par] = t;
+        c = par;
+      }
+    } else if (k > 0 && worse(heap[0], i)) {
+      heap[0] = i;
+      siftDown(heap, size, worse);
+    }
+  }
+  const out = new Int32Array(size);
+  for (let j = size - 1; j >= 0; j--) {
+    out[j] = heap[0];
+    heap[0] = heap[--size];
+    siftDown(heap, size, worse);
+  }
+  return out;
+}
+
+function siftDown(heap: Int32Array, size: number, worse: (a: number, b: number) => boolean): void {
+  let c = 0;
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= size) return;
+    const r = l + 1;
+    const m = r < size && worse(heap[r], heap[l]) ? r : l;
+    if (!worse(heap[m], heap[c])) return;
+    const t = heap[c];
+    heap[c] = heap[m];
+    heap[m] = t;
+    c = m;
+  }
+}
+
+function hasDuplicates(a: Int32Array): boolean {
+  if (a.length < 2) return false;
+  const seen = new Set<number>();
+  for (const x of a) {
+    if (seen.has(x)) return true;
+    seen.add(x);
+  }
+  return false;
+}
+
+function mergeMax(labels: Int32Array, scores: Float64Array): { labels: Int32Array; scores: Float64Array } {
+  const best = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) {
+    const prev = best.get(labels[i]);
+    if (prev === undefined || scores[i] > prev) best.set(labels[i], scores[i]);
+  }
+  const items = [...best.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return { labels: Int32Array.from(items.map((x) => x[0])), scores: Float64Array.from(items.map((x) => x[1])) };
+}

@@ -1,0 +1,48 @@
+/**
+ * Post-processors: a transform τ of a node's raw score and a combiner κ with its
+ * parent's (already combined) score, as in PECOS. Multiplicative ones start at 1,
+ * additive (log-space) ones at 0.
+ */
+export const POST_PROCESSORS = [
+  "noop",
+  "sigmoid",
+  "log-sigmoid",
+  "l1-hinge",
+  "l2-hinge",
+  "l3-hinge",
+  "l4-hinge",
+  "log-l1-hinge",
+  "log-l2-hinge",
+  "log-l3-hinge",
+  "log-l4-hinge",
+] as const;
+export type PostProcessorName = (typeof POST_PROCESSORS)[number];
+
+export interface PostProcessor {
+  name: PostProcessorName;
+  transform(v: number): number;
+  /** Combine a child's transformed score with its parent's score. */
+  combine(child: number, parent: number): number;
+  /** Score of the virtual root. */
+  rootScore: number;
+}
+
+const mul = (c: number, p: number): number => c * p;
+const add = (c: number, p: number): number => c + p;
+
+export function postProcessor(name: PostProcessorName): PostProcessor {
+  switch (name) {
+    case "noop":
+      return { name, transform: (v) => v, combine: (c) => c, rootScore: 0 };
+    case "sigmoid":
+      return { name, transform: (v) => 1 / (1 + Math.exp(-v)), combine: mul, rootScore: 1 };
+    case "log-sigmoid":
+      return { name, transform: (v) => -Math.log1p(Math.exp(-v)), combine: add, rootScore: 0 };
+    default: {
+      const log = name.startsWith("log-");
+      const p = Number(name[log ? 5 : 1]);
+      if (log) return { name, transform: (v) => -Math.pow(Math.max(0, 1 - v), p), combine: add, rootScore: 0 };
+      return { name, transform: (v) => Math.exp(-Math.pow(Math.max(0, 1 - v), p)), combine: mul, rootScore: 1 };
+    }
+  }
+}

@@ -1,0 +1,376 @@
+/**
+ * A TF-IDF vectorizer (one analyzer, one n-gram range), after PECOS's base vectorizer
+ * with sklearn's options where they differ (see docs of {@link TFIDF_SCHEMA}).
+ */
+import type { Csr } from "../core/csr.js";
+import { XmcError } from "../core/errors.js";
+import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
+import { analyze, displayNgram, type Analyzer } from "./tokenizer.js";
+
+/** Parameters of {@link TfidfVectorizer}. */
+export const TFIDF_SCHEMA = {
+  analyzer: {
+    type: "string",
+    default: "word",
+    choices: ["word", "char_wb", "char"],
+    help: "word: word n-grams; char_wb: character n-grams inside padded words; char: character n-grams over the whole text",
+  },
+  ngramMin: { type: "number", default: 1, min: 1, max: 32, integer: true, help: "smallest n-gram length" },
+  ngramMax: { type: "number", default: 1, min: 1, max: 32, integer: true, help: "largest n-gram length (>= ngramMin)" },
+  lowercase: { type: "boolean", default: true, help: "lower-case after NFKC normalisation" },
+  minDf: {
+    type: "number",
+    default: 1,
+    min: 0,
+    help: "keep n-grams with df >= minDf when minDf >= 1 (a document count), or df >= minDf*N when minDf < 1 (a fraction of the N training documents)",
+  },
+  maxDf: { type: "number", default: 1, min: 0, max: 1, help: "keep n-grams with df <= maxDf*N (a fraction of the training documents, > 0)" },
+  maxFeatures: { type: "number", default: 0, min: 0, integer: true, help: "keep at most this many n-grams, the highest-df ones (ties: smaller string); 0: no cap" },
+  binary: { type: "boolean", default: false, help: "tf is 1 for every present n-gram" },
+  sublinearTf: { type: "boolean", default: true, help: "tf -> 1 + ln(tf)" },
+  smoothIdf: { type: "boolean", default: true, help: "add 1 to df (and, for sklearn, to N) inside the idf" },
+  idfFormula: {
+    type: "string",
+    default: "sklearn",
+    choices: ["sklearn", "pecos"],
+    help: "sklearn: ln((1+N)/(1+df)) + 1 (smooth) or ln(N/df) + 1; pecos: max(ln(N/(df+s)), 0) with s = 1 if smooth else 0",
+  },
+  norm: { type: "string", default: "l2", choices: ["l2", "l1", "none"], help: "row normalisation" },
+  truncateLength: { type: "number", default: 0, min: 0, integer: true, help: "use only the first T tokens of each text; 0: all" },
+} as const satisfies Schema;
+
+/** Validated, defaulted parameters of a {@link TfidfVectorizer}. */
+export type TfidfParams = Omit<ParamsOf<typeof TFIDF_SCHEMA>, "analyzer" | "idfFormula" | "norm"> & {
+  analyzer: Analyzer;
+  idfFormula: "sklearn" | "pecos";
+  norm: "l2" | "l1" | "none";
+};
+
+/** What callers may pass: any subset of {@link TfidfParams}. */
+export type TfidfParamsInput = Partial<TfidfParams>;
+
+/** Validate and default vectorizer params; unknown keys and bad values throw an XmcError naming them. */
+export function parseTfidfParams(input: unknown, where = "tfidf"): TfidfParams {
+  const p = parseParams(TFIDF_SCHEMA, input, where) as TfidfParams;
+  if (p.ngramMax < p.ngramMin) throw new XmcError(`${where}.ngramMax: must be >= ngramMin (${p.ngramMin}), got ${p.ngramMax}`);
+  if (p.maxDf <= 0) throw new XmcError(`${where}.maxDf: must be > 0, got ${p.maxDf}`);
+  return p;
+}
+
+/** Serialised vectorizer: a JSON header, typed arrays, and the vocabulary in feature-id order. */
+export interface SavedTfidf {
+  meta: { kind: "tfidf"; version: 1; params: TfidfParams; nDocs: number; nFeatures: number };
+  arrays: { idf: Float32Array };
+  /** Feature strings in id order; they never contain "\n" (word n-grams are joined by U+0001). */
+  vocab: string[];
+}
+
+/** Plain-JSON form of a fitted vectorizer ({@link TfidfVectorizer.toJSON}). */
+export interface TfidfJson {
+  kind: "tfidf";
+  version: 1;
+  params: TfidfParams;
+  nDocs: number;
+  vocab: string[];
+  idf: number[];
+}
+
+/** N-gram ids of a batch of documents: ids of document d are ids[ptr[d] .. ptr[d+1]). */
+interface DocIds {
+  ptr: Int32Array;
+  ids: Int32Array;
+}
+
+/** Growable Int32 buffer. */
+class IntBuf {
+  a = new Int32Array(1 << 16);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/**
+ * TF-IDF vectorizer. `fit` counts document frequencies of n-grams on training texts
+ * and keeps those passing minDf/maxDf/maxFeatures; feature ids follow the sorted order
+ * of the n-gram strings (code-unit order), so a refit on the same texts gives the same
+ * ids whatever the document order. `transform` maps texts to a CSR matrix (sorted
+ * indices per row, float32 values): tf (binary / 1+ln tf) times idf, then the row
+ * norm; n-grams outside the vocabulary are ignored and exact zeros (pecos idf 0) dropped.
+ */
+export class TfidfVectorizer {
+  /** The parameter schema (for help texts and CLI option lists). */
+  static readonly schema = TFIDF_SCHEMA;
+  readonly params: TfidfParams;
+  private vocabList: string[] = [];
+  private vocabMap: Map<string, number> | null = null;
+  private idfArr: Float32Array = new Float32Array(0);
+  private nDocsFit = 0;
+
+  /** @param params any subset of {@link TfidfParams}; validated (throws XmcError). */
+  constructor(params?: unknown, where = "tfidf") {
+    this.params = parseTfidfParams(params, where);
+  }
+
+  /** True once fitted (or loaded). */
+  get fitted(): boolean {
+    return this.vocabMap !== null;
+  }
+  /** Number of features (vocabulary size); 0 before fitting. */
+  get nFeatures(): number {
+    return this.vocabList.length;
+  }
+  /** Number of training documents seen by `fit`. */
+  get nDocs(): number {
+    return this.nDocsFit;
+  }
+  /** Feature strings in id order (word n-grams joined by U+0001). */
+  get vocabulary(): readonly string[] {
+    return this.vocabList;
+  }
+  /** The idf of every feature (float32, id order). */
+  get idf(): Float32Array {
+    return this.idfArr;
+  }
+  /** Readable feature names (word n-grams joined by spaces). */
+  featureNames(): string[] {
+    return this.vocabList.map(displayNgram);
+  }
+
+  /** The n-grams of one text (with repeats), as used by fit and transform. */
+  analyze(text: string): string[] {
+    return analyze(text, this.params);
+  }
+
+  /** Learn the vocabulary and idf from training texts. */
+  fit(texts: readonly string[]): this {
+    this.fitIds(texts);
+    return this;
+  }
+
+  /** `fit(texts)` then `transform(texts)`, analysing each text only once. */
+  fitTransform(texts: readonly string[]): Csr {
+    return this.weigh(this.fitIds(texts));
+  }
+
+  /** Map texts to TF-IDF rows (N × nFeatures). */
+  transform(texts: readonly string[]): Csr {
+    const vocab = this.vocabMap;
+    if (!vocab) throw new XmcError("tfidf: transform called before fit");
+    const ptr = new Int32Array(texts.length + 1);
+    const buf = new IntBuf();
+    for (let d = 0; d < texts.length; d++) {
+      for (const g of this.analyze(texts[d])) {
+        const id = vocab.get(g);
+        if (id !== undefined) buf.push(id);
+      }
+      ptr[d + 1] = buf.n;
+    }
+    return this.weigh({ ptr, ids: buf.a.subarray(0, buf.n) });
+  }
+
+  /** Count df, select and order the vocabulary, set idf; returns the training documents' final ids. */
+  private fitIds(texts: readonly string[]): DocIds {
+    const p = this.params;
+    const N = texts.length;
+    if (N === 0) throw new XmcError("tfidf: cannot fit on zero texts");
+    const tmp = new Map<string, number>();
+    let df = new Int32Array(1 << 16);
+    let last = new Int32Array(1 << 16).fill(-1);
+    const ptr = new Int32Array(N + 1);
+    const buf = new IntBuf();
+    for (let d = 0; d < N; d++) {
+      for (const g of this.analyze(texts[d])) {
+        let id = tmp.get(g);
+        if (id === undefined) {
+          id = tmp.size;
+          tmp.set(g, id);
+          if (id === df.length) {
+            const df2 = new Int32Array(id * 2);
+            df2.set(df);
+            df = df2;
+            const last2 = new Int32Array(id * 2).fill(-1);
+            last2.set(last);
+            last = last2;
+          }
+        }
+        if (last[id] !== d) {
+          last[id] = d;
+          df[id]++;
+        }
+        buf.push(id);
+      }
+      ptr[d + 1] = buf.n;
+    }
+    const strings = Array.from(tmp.keys());
+    const lo = p.minDf >= 1 ? p.minDf : p.minDf * N;
+    const hi = p.maxDf * N;
+    let kept: number[] = [];
+    for (let id = 0; id < strings.length; id++) if (df[id] >= lo && df[id] <= hi) kept.push(id);
+    if (p.maxFeatures > 0 && kept.length > p.maxFeatures) {
+      kept.sort((a, b) => df[b] - df[a] || cmpStr(strings[a], strings[b]));
+      kept = kept.slice(0, p.maxFeatures);
+    }
+    if (kept.length === 0) {
+      throw new XmcError(
+        `tfidf: no n-gram left after minDf=${p.minDf}/maxDf=${p.maxDf} filtering (${strings.length} n-grams in ${N} texts)`,
+      );
+    }
+    kept.sort((a, b) => cmpStr(strings[a], strings[b]));
+    const remap = new Int32Array(strings.length).fill(-1);
+    const vocabList = new Array<string>(kept.length);
+    const idf = new Float32Array(kept.length);
+    for (let i = 0; i < kept.length; i++) {
+      const id = kept[i];
+      remap[id] = i;
+      vocabList[i] = strings[id];
+      idf[i] = idfValue(p, N, df[id]);
+    }
+    this.setModel(vocabList, idf, N);
+    // Rewrite the training ids in place, dropping filtered n-grams.
+    const ids = buf.a;
+    let q = 0;
+    for (let d = 0; d < N; d++) {
+      const s = ptr[d];
+      const e = ptr[d + 1];
+      ptr[d] = q;
+      for (let k = s; k < e; k++) {
+        const v = remap[ids[k]];
+        if (v >= 0) ids[q++] = v;
+      }
+    }
+    ptr[N] = q;
+    return { ptr, ids: ids.subarray(0, q) };
+  }
+
+  private setModel(vocabList: string[], idf: Float32Array, nDocs: number): void {
+    const map = new Map<string, number>();
+    for (let i = 0; i < vocabList.length; i++) map.set(vocabList[i], i);
+    this.vocabList = vocabList;
+    this.vocabMap = map;
+    this.idfArr = idf;
+    this.nDocsFit = nDocs;
+  }
+
+  /** Turn per-document feature ids (with repeats, any order) into weighted, normalised CSR rows. */
+  private weigh(docs: DocIds): Csr {
+    const { binary, sublinearTf, norm } = this.params;
+    const idf = this.idfArr;
+    const rows = docs.ptr.length - 1;
+    const indptr = new Int32Array(rows + 1);
+    const indices = new Int32Array(docs.ids.length);
+    const data = new Float32Array(docs.ids.length);
+    let vals = new Float64Array(256);
+    let p = 0;
+    for (let d = 0; d < rows; d++) {
+      const ids = docs.ids.subarray(docs.ptr[d], docs.ptr[d + 1]);
+      ids.sort();
+      if (vals.length < ids.length) vals = new Float64Array(ids.length * 2);
+      const start = p;
+      let m = 0;
+      for (let k = 0; k < ids.length; ) {
+        const f = ids[k];
+        let e = k + 1;
+        while (e < ids.length && ids[e] === f) e++;
+        let v = binary ? 1 : e - k;
+        if (sublinearTf) v = 1 + Math.log(v);
+        v *= idf[f];
+        if (v !== 0) {
+          indices[p++] = f;
+          vals[m++] = v;
+        }
+        k = e;
+      }
+      let s = 0;
+      if (norm === "l2") {
+        for (let i = 0; i < m; i++) s += vals[i] * vals[i];
+        s = Math.sqrt(s);
+      } else if (norm === "l1") {
+        for (let i = 0; i < m; i++) s += Math.abs(vals[i]);
+      }
+      const scale = s > FLOAT32_EPS ? 1 / s : 1;
+      for (let i = 0; i < m; i++) data[start + i] = vals[i] * scale;
+      indptr[d + 1] = p;
+    }
+    return { rows, cols: this.vocabList.length, indptr, indices: indices.slice(0, p), data: data.slice(0, p) };
+  }
+
+  /** Serialise: JSON-able meta, the idf array and the vocabulary; {@link TfidfVectorizer.load} restores it exactly. */
+  save(): SavedTfidf {
+    this.requireFitted("save");
+    return {
+      meta: { kind: "tfidf", version: 1, params: { ...this.params }, nDocs: this.nDocsFit, nFeatures: this.vocabList.length },
+      arrays: { idf: this.idfArr.slice() },
+      vocab: this.vocabList.slice(),
+    };
+  }
+
+  /** Restore a vectorizer saved by {@link TfidfVectorizer.save}; throws XmcError on inconsistent input. */
+  static load(saved: SavedTfidf, where = "tfidf"): TfidfVectorizer {
+    const meta = saved?.meta as Partial<SavedTfidf["meta"]> | undefined;
+    if (!meta || meta.kind !== "tfidf") throw new XmcError(`${where}: not a saved tfidf vectorizer`);
+    if (meta.version !== 1) throw new XmcError(`${where}: unsupported version ${String(meta.version)}`);
+    const idf = saved.arrays?.idf;
+    const vocab = saved.vocab;
+    if (!(idf instanceof Float32Array) || !Array.isArray(vocab)) throw new XmcError(`${where}: missing idf array or vocabulary`);
+    return TfidfVectorizer.build(meta.params, vocab, idf, meta.nDocs, meta.nFeatures, where);
+  }
+
+  /** Plain-JSON form: params, vocabulary (id order) and idf values. */
+  toJSON(): TfidfJson {
+    this.requireFitted("toJSON");
+    return {
+      kind: "tfidf",
+      version: 1,
+      params: { ...this.params },
+      nDocs: this.nDocsFit,
+      vocab: this.vocabList.slice(),
+      idf: Array.from(this.idfArr),
+    };
+  }
+
+  /** Restore from {@link TfidfVectorizer.toJSON} output (possibly after JSON.stringify/parse). */
+  static fromJSON(obj: unknown, where = "tfidf"): TfidfVectorizer {
+    const o = obj as Partial<TfidfJson> | null;
+    if (!o || typeof o !== "object" || o.kind !== "tfidf") throw new XmcError(`${where}: not a tfidf vectorizer JSON object`);
+    if (o.version !== 1) throw new XmcError(`${where}: unsupported version ${String(o.version)}`);
+    if (!Array.isArray(o.vocab) || !Array.isArray(o.idf)) throw new XmcError(`${where}: missing vocab or idf`);
+    return TfidfVectorizer.build(o.params, o.vocab, Float32Array.from(o.idf), o.nDocs, o.vocab.length, where);
+  }
+
+  private static build(params: unknown, vocab: unknown[], idf: Float32Array, nDocs: unknown, nFeatures: unknown, where: string): TfidfVectorizer {
+    const v = new TfidfVectorizer(params, `${where}.params`);
+    if (vocab.length !== idf.length || nFeatures !== vocab.length) {
+      throw new XmcError(`${where}: vocabulary (${vocab.length}), idf (${idf.length}) and nFeatures (${String(nFeatures)}) disagree`);
+    }
+    if (typeof nDocs !== "number" || !Number.isInteger(nDocs) || nDocs < 1) throw new XmcError(`${where}: bad nDocs ${String(nDocs)}`);
+    for (const s of vocab) if (typeof s !== "string") throw new XmcError(`${where}: vocabulary entries must be strings`);
+    v.setModel((vocab as string[]).slice(), idf.slice(), nDocs);
+    if (v.vocabMap!.size !== vocab.length) throw new XmcError(`${where}: duplicate entries in the vocabulary`);
+    return v;
+  }
+
+  private requireFitted(what: string): void {
+    if (!this.vocabMap) throw new XmcError(`tfidf: ${what} called before fit`);
+  }
+}
+
+const FLOAT32_EPS = 1.1920928955078125e-7;
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The idf of a feature with document frequency df among N training documents (rounded to float32). */
+export function idfValue(p: Pick<TfidfParams, "idfFormula" | "smoothIdf">, N: number, df: number): number {
+  if (p.idfFormula === "pecos") {
+    const s = p.smoothIdf ? 1 : 0;
+    return Math.fround(Math.max(Math.log(N / (df + s)), 0));
+  }
+  return Math.fround(p.smoothIdf ? Math.log((1 + N) / (1 + df)) + 1 : Math.log(N / df) + 1);
+}

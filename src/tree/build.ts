@@ -1,0 +1,20 @@
+import type { Csr } from "../core/csr.js";
+import { type ParamsOf, type Schema } from "../core/params.js";
+import { type ClusterChain, chainFromCodes } from "./chain.js";
+import { balancedKMeansCodes } from "./kmeans.js";
+import { pifa } from "./pifa.js";
+
+export const TREE_SCHEMA = {
+  nrSplits: { type: "number", default: 16, min: 2, integer: true, help: "out-degree B of the label tree" },
+  maxLeafSize: { type: "number", default: 100, min: 1, integer: true, help: "largest number of labels in a leaf cluster" },
+  kmeansMaxIter: { type: "number", default: 20, min: 1, integer: true, help: "2-means iterations per split" },
+  seed: { type: "number", default: 0, integer: true, help: "random seed of the clustering" },
+} as const satisfies Schema;
+export type TreeParams = ParamsOf<typeof TREE_SCHEMA>;
+
+/** PIFA embeddings → balanced hierarchical spherical 2-means → B-ary cluster chain. */
+export function buildLabelTree(X: Csr, Y: Csr, p: TreeParams): ClusterChain {
+  const Z = pifa(X, Y);
+  const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: p.maxLeafSize, maxIter: p.kmeansMaxIter, seed: p.seed });
+  return chainFromCodes(codes, nLeaves, p.nrSplits);
+}

@@ -1,0 +1,135 @@
+import type { Csr } from "../core/csr.js";
+import { Rng } from "../core/rng.js";
+
+export interface KMeansOptions {
+  /** Largest number of labels in a leaf cluster. */
+  maxLeafSize: number;
+  /** 2-means iterations per node. */
+  maxIter: number;
+  seed: number;
+}
+
+/**
+ * Balanced hierarchical spherical 2-means over the rows of Z (label embeddings).
+ * The binary tree has depth max(1, ceil(log2(L / maxLeafSize))) and every split is an
+ * exact median split, so the 2^depth leaves differ in size by at most one.
+ * Returns the leaf index (0-based, left to right) of every row, and the leaf count.
+ * A master RNG draws one seed per node, so the result does not depend on scheduling.
+ */
+export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32Array; nLeaves: number } {
+  const L = Z.rows;
+  const codes = new Int32Array(L);
+  if (opts.maxLeafSize >= L) return { codes, nLeaves: 1 };
+  const depth = Math.max(1, Math.ceil(Math.log2(L / opts.maxLeafSize)));
+  if (2 ** depth > L) throw new Error(`cannot build 2^${depth} clusters from ${L} labels`);
+  const master = new Rng(opts.seed);
+  let layer: Int32Array[] = [Int32Array.from({ length: L }, (_, i) => i)];
+  const ws = new SplitWorkspace(Z.cols);
+  for (let lev = 0; lev < depth; lev++) {
+    const next: Int32Array[] = [];
+    for (const S of layer) {
+      const [left, right] = ws.split(Z, S, opts.maxIter, master.nextU32());
+      next.push(left, right);
+    }
+    layer = next;
+  }
+  layer.forEach((S, leaf) => {
+    for (const l of S) codes[l] = leaf;
+  });
+  return { codes, nLeaves: layer.length };
+}
+
+/** Reusable dense buffers for one 2-means split (sized to the feature dimension). */
+class SplitWorkspace {
+  private c: Float64Array;
+  private c1: Float64Array;
+  private c2: Float64Array;
+  private mark: Uint8Array;
+  constructor(d: number) {
+    this.c = new Float64Array(d);
+    this.c1 = new Float64Array(d);
+    this.c2 = new Float64Array(d);
+    this.mark = new Uint8Array(d);
+  }
+
+  /** Split S into two halves (left gets floor(n/2)) by spherical 2-means with a median split. */
+  split(Z: Csr, S: Int32Array, maxIter: number, seed: number): [Int32Array, Int32Array] {
+    const n = S.length;
+    const half = n >> 1;
+    const { c, c1, c2, mark } = this;
+    // features touched by this node's rows: only these entries of the centroids are used
+    const feats: number[] = [];
+    for (const l of S) {
+      for (let k = Z.indptr[l]; k < Z.indptr[l + 1]; k++) {
+        const f = Z.indices[k];
+        if (!mark[f]) {
+          mark[f] = 1;
+          feats.push(f);
+        }
+      }
+    }
+    for (const f of feats) mark[f] = 0;
+    const rng = new Rng(seed);
+    const r = rng.int(n);
+    let l = rng.int(n - 1);
+    if (l >= r) l++;
+    for (const f of feats) c[f] = 0;
+    addRow(Z, S[r], 1, c);
+    addRow(Z, S[l], -1, c);
+
+    const score = new Float64Array(n);
+    const order = new Int32Array(n);
+    const inLeft = new Uint8Array(n);
+    let first = true;
+    for (let it = 0; it < Math.max(1, maxIter); it++) {
+      for (let k = 0; k < n; k++) {
+        const row = S[k];
+        let s = 0;
+        for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) s += Z.data[q] * c[Z.indices[q]];
+        score[k] = s;
+        order[k] = k;
+      }
+      order.sort((a, b) => score[a] - score[b] || a - b);
+      let changed = first;
+      for (let k = 0; k < n; k++) {
+        const left = k < half ? 1 : 0;
+        const pos = order[k];
+        if (inLeft[pos] !== left) {
+          changed = true;
+          inLeft[pos] = left;
+        }
+      }
+      first = false;
+      if (!changed) break;
+      if (it + 1 >= maxIter) break;
+      // new centroids: normalised sums of each side; c = c_right - c_left
+      for (const f of feats) {
+        c1[f] = 0;
+        c2[f] = 0;
+      }
+      for (let k = 0; k < n; k++) addRow(Z, S[k], 1, inLeft[k] ? c2 : c1);
+      let n1 = 0;
+      let n2 = 0;
+      for (const f of feats) {
+        n1 += c1[f] * c1[f];
+        n2 += c2[f] * c2[f];
+      }
+      const i1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
+      const i2 = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
+      for (const f of feats) c[f] = c1[f] * i1 - c2[f] * i2;
+    }
+    const left = new Int32Array(half);
+    const right = new Int32Array(n - half);
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < n; k++) {
+      if (inLeft[k]) left[a++] = S[k];
+      else right[b++] = S[k];
+    }
+    return [left, right];
+  }
+}
+
+function addRow(Z: Csr, row: number, scale: number, out: Float64Array): void {
+  for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) out[Z.indices[q]] += scale * Z.data[q];
+}

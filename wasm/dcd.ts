@@ -1,0 +1,355 @@
+// AssemblyScript kernel: dual coordinate descent for L2-regularised linear classifiers.
+// Twin of src/linear/dcd.ts (the plain-TS oracle): same operations in the same order,
+// so the weights are bit-identical for the same seed. Built with
+//   --runtime stub --importMemory --enable simd -O3 --noAssert
+// JS owns the memory: every argument named like a buffer is a byte offset into it,
+// laid out by the bump allocator in src/linear/wasm.ts. Nothing here allocates.
+//
+// Layouts: X is CSR (ip: i32[rows+1], ix: i32[nnz], xv: f32[nnz]); w is f64[d];
+// per-group arrays are indexed by position k in `rows` (i32[n]).
+
+/** Math.log of the host, so logistic runs match the JS solver bit for bit (V8 calls it directly). */
+// @ts-ignore: decorator
+@external("env", "log")
+declare function hostLog(x: f64): f64;
+
+// ---- mulberry32, identical to src/core/rng.ts ----
+let rngState: u32 = 0;
+
+// @ts-ignore: decorator
+@inline
+function rngSeed(seed: u32): void {
+  rngState = seed ^ 0x9e3779b9;
+}
+
+// @ts-ignore: decorator
+@inline
+function rngU32(): u32 {
+  rngState += 0x6d2b79f5;
+  let t: u32 = rngState;
+  t = (t ^ (t >>> 15)) * (t | 1);
+  t ^= t + (t ^ (t >>> 7)) * (t | 61);
+  return t ^ (t >>> 14);
+}
+
+/** Fisher–Yates (from the back) over the first n entries of the i32 array at a, as Rng.shuffle. */
+function shuffle(a: usize, n: i32): void {
+  for (let i = n - 1; i > 0; i--) {
+    const j = <i32>Math.floor((<f64>rngU32() / 4294967296.0) * <f64>(i + 1));
+    const pi = a + (<usize>i << 2);
+    const pj = a + (<usize>j << 2);
+    const t = load<i32>(pi);
+    store<i32>(pi, load<i32>(pj));
+    store<i32>(pj, t);
+  }
+}
+
+// ---- sparse row kernels ----
+
+/** Sequential float64 sum of w[ix[p]] * xv[p] over row r. */
+// @ts-ignore: decorator
+@inline
+function dotRow(ip: usize, ix: usize, xv: usize, r: i32, w: usize): f64 {
+  const pr = ip + (<usize>r << 2);
+  let pi = ix + (<usize>load<i32>(pr) << 2);
+  const end = ix + (<usize>load<i32>(pr, 4) << 2);
+  let pv = xv + (pi - ix);
+  let s: f64 = 0;
+  while (pi < end) {
+    s += load<f64>(w + (<usize>load<i32>(pi) << 3)) * <f64>load<f32>(pv);
+    pi += 4;
+    pv += 4;
+  }
+  return s;
+}
+
+/** w += a * x_r. */
+// @ts-ignore: decorator
+@inline
+function axpyRow(ip: usize, ix: usize, xv: usize, r: i32, a: f64, w: usize): void {
+  const pr = ip + (<usize>r << 2);
+  let pi = ix + (<usize>load<i32>(pr) << 2);
+  const end = ix + (<usize>load<i32>(pr, 4) << 2);
+  let pv = xv + (pi - ix);
+  while (pi < end) {
+    const pw = w + (<usize>load<i32>(pi) << 3);
+    store<f64>(pw, load<f64>(pw) + a * <f64>load<f32>(pv));
+    pi += 4;
+    pv += 4;
+  }
+}
+
+// ---- group preparation ----
+
+function siftDown(a: usize, start: i32, n: i32): void {
+  let root = start;
+  const v = load<i32>(a + (<usize>root << 2));
+  while (true) {
+    let child = 2 * root + 1;
+    if (child >= n) break;
+    let cv = load<i32>(a + (<usize>child << 2));
+    if (child + 1 < n) {
+      const rv = load<i32>(a + (<usize>(child + 1) << 2));
+      if (rv > cv) {
+        child++;
+        cv = rv;
+      }
+    }
+    if (cv <= v) break;
+    store<i32>(a + (<usize>root << 2), cv);
+    root = child;
+  }
+  store<i32>(a + (<usize>root << 2), v);
+}
+
+function heapSort(a: usize, n: i32): void {
+  for (let s = (n >> 1) - 1; s >= 0; s--) siftDown(a, s, n);
+  for (let e = n - 1; e > 0; e--) {
+    const pe = a + (<usize>e << 2);
+    const t = load<i32>(pe);
+    store<i32>(pe, load<i32>(a));
+    store<i32>(a, t);
+    siftDown(a, 0, e);
+  }
+}
+
+/**
+ * Sorted union of the features of rows[0..n) into touched (returns its length) and each row's squared
+ * norm into xsq (f64[n]). mark (u8[d]) must be zero on entry and is zero on exit.
+ */
+export function prepareGroup(ip: usize, ix: usize, xv: usize, d: i32, rows: usize, n: i32, mark: usize, touched: usize, xsq: usize): i32 {
+  let u = 0;
+  for (let k = 0; k < n; k++) {
+    const r = load<i32>(rows + (<usize>k << 2));
+    const pr = ip + (<usize>r << 2);
+    let p = load<i32>(pr);
+    const e = load<i32>(pr, 4);
+    let s: f64 = 0;
+    for (; p < e; p++) {
+      const v = <f64>load<f32>(xv + (<usize>p << 2));
+      s += v * v;
+      const j = load<i32>(ix + (<usize>p << 2));
+      if (load<u8>(mark + <usize>j) == 0) {
+        store<u8>(mark + <usize>j, 1);
+        store<i32>(touched + (<usize>u << 2), j);
+        u++;
+      }
+    }
+    store<f64>(xsq + (<usize>k << 3), s);
+  }
+  if (u * 32 >= d) {
+    u = 0;
+    for (let j = 0; j < d; j++) {
+      if (load<u8>(mark + <usize>j) != 0) {
+        store<u8>(mark + <usize>j, 0);
+        store<i32>(touched + (<usize>u << 2), j);
+        u++;
+      }
+    }
+  } else {
+    heapSort(touched, u);
+    for (let t = 0; t < u; t++) store<u8>(mark + <usize>load<i32>(touched + (<usize>t << 2)), 0);
+  }
+  return u;
+}
+
+// ---- solvers ----
+
+/** Squared-hinge L2-SVM dual CD with shrinking (spec xr-linear §5.2). Returns the bias weight. */
+function solveSquaredHinge(
+  ip: usize, ix: usize, xv: usize, rows: usize, n: i32, y: usize, xsq: usize, w: usize,
+  alpha: usize, QD: usize, index: usize, Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32,
+): f64 {
+  const useBias = biasIn > 0;
+  const bias: f64 = useBias ? biasIn : 0;
+  const bb: f64 = useBias ? bias * bias : 0;
+  const diagP: f64 = 0.5 / Cp;
+  const diagN: f64 = 0.5 / Cn;
+  let b: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    store<f64>(alpha + (<usize>k << 3), 0);
+    const dg = load<i8>(y + <usize>k) > 0 ? diagP : diagN;
+    store<f64>(QD + (<usize>k << 3), dg + (load<f64>(xsq + (<usize>k << 3)) + bb));
+    store<i32>(index + (<usize>k << 2), k);
+  }
+  let PGmaxOld: f64 = Infinity;
+  let PGminOld: f64 = -Infinity;
+  let active = n;
+  let iter = 0;
+  while (iter < maxIter) {
+    let PGmaxNew: f64 = -Infinity;
+    let PGminNew: f64 = Infinity;
+    shuffle(index, active);
+    for (let s = 0; s < active; s++) {
+      const ps = index + (<usize>s << 2);
+      const k = load<i32>(ps);
+      const yk = load<i8>(y + <usize>k);
+      const yi = <f64>yk;
+      const r = load<i32>(rows + (<usize>k << 2));
+      const pa = alpha + (<usize>k << 3);
+      const a = load<f64>(pa);
+      let G = yi * (dotRow(ip, ix, xv, r, w) + b * bias) - 1;
+      G += a * (yk > 0 ? diagP : diagN);
+      let PG: f64 = 0;
+      if (a == 0) {
+        if (G > PGmaxOld) {
+          active--;
+          const pl = index + (<usize>active << 2);
+          store<i32>(ps, load<i32>(pl));
+          store<i32>(pl, k);
+          s--;
+          continue;
+        } else if (G < 0) {
+          PG = G;
+        }
+      } else {
+        PG = G;
+      }
+      if (PG > PGmaxNew) PGmaxNew = PG;
+      if (PG < PGminNew) PGminNew = PG;
+      if (Math.abs(PG) > 1e-12) {
+        let na = a - G / load<f64>(QD + (<usize>k << 3));
+        if (na < 0) na = 0;
+        store<f64>(pa, na);
+        const dl = (na - a) * yi;
+        axpyRow(ip, ix, xv, r, dl, w);
+        b += dl * bias;
+      }
+    }
+    iter++;
+    if (PGmaxNew - PGminNew <= eps) {
+      if (active == n) break;
+      active = n;
+      PGmaxOld = Infinity;
+      PGminOld = -Infinity;
+      continue;
+    }
+    PGmaxOld = PGmaxNew <= 0 ? Infinity : PGmaxNew;
+    PGminOld = PGminNew >= 0 ? -Infinity : PGminNew;
+  }
+  return b;
+}
+
+/** Logistic regression dual CD with the inner Newton solve (spec §5.3, LIBLINEAR solve_l2r_lr_dual). */
+function solveLogistic(
+  ip: usize, ix: usize, xv: usize, rows: usize, n: i32, y: usize, xsq: usize, w: usize,
+  alpha: usize, QD: usize, index: usize, Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32,
+): f64 {
+  const useBias = biasIn > 0;
+  const bias: f64 = useBias ? biasIn : 0;
+  const bb: f64 = useBias ? bias * bias : 0;
+  const maxInner = 100;
+  let innerEps: f64 = 1e-2;
+  const innerEpsMin: f64 = Math.min(1e-8, eps);
+  const eta: f64 = 0.1;
+  let b: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const yk = load<i8>(y + <usize>k);
+    const C: f64 = yk > 0 ? Cp : Cn;
+    const a0: f64 = Math.min(0.001 * C, 1e-8);
+    store<f64>(alpha + (<usize>k << 4), a0);
+    store<f64>(alpha + (<usize>k << 4), C - a0, 8);
+    store<f64>(QD + (<usize>k << 3), load<f64>(xsq + (<usize>k << 3)) + bb);
+    store<i32>(index + (<usize>k << 2), k);
+    const coef = <f64>yk * a0;
+    axpyRow(ip, ix, xv, load<i32>(rows + (<usize>k << 2)), coef, w);
+    b += coef * bias;
+  }
+  const fewNewton = n / 10;
+  let iter = 0;
+  while (iter < maxIter) {
+    shuffle(index, n);
+    let newtonIter = 0;
+    let Gmax: f64 = 0;
+    for (let s = 0; s < n; s++) {
+      const k = load<i32>(index + (<usize>s << 2));
+      const yk = load<i8>(y + <usize>k);
+      const yi = <f64>yk;
+      const r = load<i32>(rows + (<usize>k << 2));
+      const C: f64 = yk > 0 ? Cp : Cn;
+      const a = load<f64>(QD + (<usize>k << 3));
+      const bk = yi * (dotRow(ip, ix, xv, r, w) + b * bias);
+      let p1 = alpha + (<usize>k << 4);
+      let p2 = p1 + 8;
+      let sign: f64 = 1;
+      if (0.5 * a * (load<f64>(p2) - load<f64>(p1)) + bk < 0) {
+        const t = p1;
+        p1 = p2;
+        p2 = t;
+        sign = -1;
+      }
+      const alphaOld = load<f64>(p1);
+      let z = alphaOld;
+      if (C - z < 0.5 * C) z = 0.1 * z;
+      let gp = a * (z - alphaOld) + sign * bk + hostLog(z / (C - z));
+      const agp = Math.abs(gp);
+      if (agp > Gmax) Gmax = agp;
+      let inner = 0;
+      while (inner <= maxInner) {
+        if (Math.abs(gp) < innerEps) break;
+        const gpp = a + C / (C - z) / z;
+        const tmpz = z - gp / gpp;
+        if (tmpz <= 0) z *= eta;
+        else z = tmpz;
+        gp = a * (z - alphaOld) + sign * bk + hostLog(z / (C - z));
+        newtonIter++;
+        inner++;
+      }
+      if (inner > 0) {
+        store<f64>(p1, z);
+        store<f64>(p2, C - z);
+        const coef = sign * (z - alphaOld) * yi;
+        axpyRow(ip, ix, xv, r, coef, w);
+        b += coef * bias;
+      }
+    }
+    iter++;
+    if (Gmax < eps) break;
+    if (newtonIter <= fewNewton) innerEps = Math.max(innerEpsMin, 0.1 * innerEps);
+  }
+  return b;
+}
+
+/**
+ * Train one child of a group and write its pruned weights: feature ids to outIdx (i32), values to
+ * outVal (f32), the bias (if any and kept) last with id d. Returns the number of entries written.
+ * pos: i32[npos] positions of the positives; y (i8[n]), alpha (f64[2n]), QD (f64[n]), index (i32[n]) are scratch.
+ */
+export function trainChild(
+  ip: usize, ix: usize, xv: usize, d: i32, rows: usize, n: i32, xsq: usize, touched: usize, u: i32,
+  w: usize, y: usize, alpha: usize, QD: usize, index: usize, pos: usize, npos: i32,
+  logistic: i32, Cp: f64, Cn: f64, bias: f64, eps: f64, maxIter: i32, seed: u32, threshold: f64,
+  outIdx: usize, outVal: usize,
+): i32 {
+  for (let t = 0; t < u; t++) store<f64>(w + (<usize>load<i32>(touched + (<usize>t << 2)) << 3), 0);
+  memory.fill(y, 0xff, <usize>n); // -1
+  for (let t = 0; t < npos; t++) store<i8>(y + <usize>load<i32>(pos + (<usize>t << 2)), 1);
+  rngSeed(seed);
+  let b: f64 = 0;
+  if (n > 0) {
+    b = logistic != 0
+      ? solveLogistic(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, Cp, Cn, bias, eps, maxIter)
+      : solveSquaredHinge(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, Cp, Cn, bias, eps, maxIter);
+  }
+  let m = 0;
+  for (let t = 0; t < u; t++) {
+    const j = load<i32>(touched + (<usize>t << 2));
+    const v = load<f64>(w + (<usize>j << 3));
+    if (Math.abs(v) >= threshold) {
+      store<i32>(outIdx + (<usize>m << 2), j);
+      store<f32>(outVal + (<usize>m << 2), <f32>v);
+      m++;
+    }
+  }
+  if (bias > 0 && Math.abs(b) >= threshold) {
+    store<i32>(outIdx + (<usize>m << 2), d);
+    store<f32>(outVal + (<usize>m << 2), <f32>b);
+    m++;
+  }
+  return m;
+}
+
+/** First byte JS may use for its own allocations. */
+export function heapBase(): usize {
+  return __heap_base;
+}
