@@ -46,7 +46,11 @@ function shuffle(a: usize, n: i32): void {
 
 // ---- sparse row kernels ----
 
-/** Sequential float64 sum of w[ix[p]] * xv[p] over row r. */
+/**
+ * Sum of w[ix[p]] * xv[p] over row r in float64, four partial sums for blocks of four
+ * (lanes s0,s1 | s2,s3 of two f64x2 accumulators), combined as (s0 + s2) + (s1 + s3),
+ * then the tail added in order. src/linear/dcd.ts computes exactly the same.
+ */
 // @ts-ignore: decorator
 @inline
 function dotRow(ip: usize, ix: usize, xv: usize, r: i32, w: usize): f64 {
@@ -54,7 +58,23 @@ function dotRow(ip: usize, ix: usize, xv: usize, r: i32, w: usize): f64 {
   let pi = ix + (<usize>load<i32>(pr) << 2);
   const end = ix + (<usize>load<i32>(pr, 4) << 2);
   let pv = xv + (pi - ix);
-  let s: f64 = 0;
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  while (pi + 16 <= end) {
+    const xs = v128.load(pv);
+    let w01 = v128.load64_zero(w + (<usize>load<i32>(pi) << 3));
+    w01 = v128.load64_lane(w + (<usize>load<i32>(pi, 4) << 3), w01, 1);
+    let w23 = v128.load64_zero(w + (<usize>load<i32>(pi, 8) << 3));
+    w23 = v128.load64_lane(w + (<usize>load<i32>(pi, 12) << 3), w23, 1);
+    const x01 = f64x2.promote_low_f32x4(xs);
+    const x23 = f64x2.promote_low_f32x4(i64x2.shuffle(xs, xs, 1, 1));
+    acc0 = f64x2.add(acc0, f64x2.mul(w01, x01));
+    acc1 = f64x2.add(acc1, f64x2.mul(w23, x23));
+    pi += 16;
+    pv += 16;
+  }
+  const t = f64x2.add(acc0, acc1);
+  let s: f64 = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
   while (pi < end) {
     s += load<f64>(w + (<usize>load<i32>(pi) << 3)) * <f64>load<f32>(pv);
     pi += 4;

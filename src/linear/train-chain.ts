@@ -65,7 +65,8 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
       const label = chain.length === 1 ? "train labels" : `train level ${t + 1}/${chain.length} (${lv.nNodes} nodes)`;
       progress.start(label, lv.children.length);
       const blocks: WeightBlock[] = new Array(jobs.length);
-      const seedOf = (job: Job): number => (opts.seed * 1_000_003 + t * 7919 + job.e0 * 31) >>> 0;
+      // the solver seeds child c of a group with seed + c, so every edge e gets base + e however jobs are cut
+      const seedOf = (job: Job): number => (opts.seed * 1_000_003 + t * 7919 + job.e0) >>> 0;
       if (pool) {
         await Promise.all(
           jobs.map(async (job, k) => {

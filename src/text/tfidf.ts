@@ -5,6 +5,7 @@
 import type { Csr } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
 import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
+import { buildLookup, countNgrams, IntBuf, type FeatureLookup } from "./ngram-index.js";
 import { analyze, displayNgram, type Analyzer } from "./tokenizer.js";
 
 /** Parameters of {@link TfidfVectorizer}. */
@@ -81,20 +82,6 @@ interface DocIds {
   ids: Int32Array;
 }
 
-/** Growable Int32 buffer. */
-class IntBuf {
-  a = new Int32Array(1 << 16);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-}
-
 /**
  * TF-IDF vectorizer. `fit` counts document frequencies of n-grams on training texts
  * and keeps those passing minDf/maxDf/maxFeatures; feature ids follow the sorted order
@@ -108,7 +95,7 @@ export class TfidfVectorizer {
   static readonly schema = TFIDF_SCHEMA;
   readonly params: TfidfParams;
   private vocabList: string[] = [];
-  private vocabMap: Map<string, number> | null = null;
+  private lookup: FeatureLookup | null = null;
   private idfArr: Float32Array = new Float32Array(0);
   private nDocsFit = 0;
 
@@ -119,7 +106,7 @@ export class TfidfVectorizer {
 
   /** True once fitted (or loaded). */
   get fitted(): boolean {
-    return this.vocabMap !== null;
+    return this.lookup !== null;
   }
   /** Number of features (vocabulary size); 0 before fitting. */
   get nFeatures(): number {
@@ -160,15 +147,12 @@ export class TfidfVectorizer {
 
   /** Map texts to TF-IDF rows (N × nFeatures). */
   transform(texts: readonly string[]): Csr {
-    const vocab = this.vocabMap;
-    if (!vocab) throw new XmcError("tfidf: transform called before fit");
+    const lookup = this.lookup;
+    if (!lookup) throw new XmcError("tfidf: transform called before fit");
     const ptr = new Int32Array(texts.length + 1);
     const buf = new IntBuf();
     for (let d = 0; d < texts.length; d++) {
-      for (const g of this.analyze(texts[d])) {
-        const id = vocab.get(g);
-        if (id !== undefined) buf.push(id);
-      }
+      lookup.features(texts[d], buf);
       ptr[d + 1] = buf.n;
     }
     return this.weigh({ ptr, ids: buf.a.subarray(0, buf.n) });
@@ -179,61 +163,38 @@ export class TfidfVectorizer {
     const p = this.params;
     const N = texts.length;
     if (N === 0) throw new XmcError("tfidf: cannot fit on zero texts");
-    const tmp = new Map<string, number>();
-    let df = new Int32Array(1 << 16);
-    let last = new Int32Array(1 << 16).fill(-1);
-    const ptr = new Int32Array(N + 1);
-    const buf = new IntBuf();
-    for (let d = 0; d < N; d++) {
-      for (const g of this.analyze(texts[d])) {
-        let id = tmp.get(g);
-        if (id === undefined) {
-          id = tmp.size;
-          tmp.set(g, id);
-          if (id === df.length) {
-            const df2 = new Int32Array(id * 2);
-            df2.set(df);
-            df = df2;
-            const last2 = new Int32Array(id * 2).fill(-1);
-            last2.set(last);
-            last = last2;
-          }
-        }
-        if (last[id] !== d) {
-          last[id] = d;
-          df[id]++;
-        }
-        buf.push(id);
-      }
-      ptr[d + 1] = buf.n;
-    }
-    const strings = Array.from(tmp.keys());
+    const counts = countNgrams(texts, p);
+    const df = counts.df;
     const lo = p.minDf >= 1 ? p.minDf : p.minDf * N;
     const hi = p.maxDf * N;
     let kept: number[] = [];
-    for (let id = 0; id < strings.length; id++) if (df[id] >= lo && df[id] <= hi) kept.push(id);
-    if (p.maxFeatures > 0 && kept.length > p.maxFeatures) {
-      kept.sort((a, b) => df[b] - df[a] || cmpStr(strings[a], strings[b]));
-      kept = kept.slice(0, p.maxFeatures);
+    let seen = 0;
+    for (let id = 0; id < counts.nIds; id++) {
+      if (df[id] === 0) continue;
+      seen++;
+      if (df[id] >= lo && df[id] <= hi) kept.push(id);
     }
     if (kept.length === 0) {
-      throw new XmcError(
-        `tfidf: no n-gram left after minDf=${p.minDf}/maxDf=${p.maxDf} filtering (${strings.length} n-grams in ${N} texts)`,
-      );
+      throw new XmcError(`tfidf: no n-gram left after minDf=${p.minDf}/maxDf=${p.maxDf} filtering (${seen} n-grams in ${N} texts)`);
     }
-    kept.sort((a, b) => cmpStr(strings[a], strings[b]));
-    const remap = new Int32Array(strings.length).fill(-1);
-    const vocabList = new Array<string>(kept.length);
-    const idf = new Float32Array(kept.length);
-    for (let i = 0; i < kept.length; i++) {
-      const id = kept[i];
-      remap[id] = i;
-      vocabList[i] = strings[id];
-      idf[i] = idfValue(p, N, df[id]);
+    const names = new Map<string, number>();
+    for (const id of kept) names.set(counts.name(id), id);
+    let vocab = Array.from(names.keys());
+    if (p.maxFeatures > 0 && vocab.length > p.maxFeatures) {
+      vocab.sort((a, b) => df[names.get(b)!] - df[names.get(a)!] || (a < b ? -1 : a > b ? 1 : 0));
+      vocab = vocab.slice(0, p.maxFeatures);
     }
-    this.setModel(vocabList, idf, N);
+    vocab.sort(); // code-unit order: deterministic whatever the document order
+    const remap = new Int32Array(counts.nIds).fill(-1);
+    const idf = new Float32Array(vocab.length);
+    for (let f = 0; f < vocab.length; f++) {
+      const id = names.get(vocab[f])!;
+      remap[id] = f;
+      idf[f] = idfValue(p, N, df[id]);
+    }
+    this.setModel(vocab, idf, N);
     // Rewrite the training ids in place, dropping filtered n-grams.
-    const ids = buf.a;
+    const { ptr, ids } = counts;
     let q = 0;
     for (let d = 0; d < N; d++) {
       const s = ptr[d];
@@ -249,10 +210,8 @@ export class TfidfVectorizer {
   }
 
   private setModel(vocabList: string[], idf: Float32Array, nDocs: number): void {
-    const map = new Map<string, number>();
-    for (let i = 0; i < vocabList.length; i++) map.set(vocabList[i], i);
+    this.lookup = buildLookup(vocabList, this.params);
     this.vocabList = vocabList;
-    this.vocabMap = map;
     this.idfArr = idf;
     this.nDocsFit = nDocs;
   }
@@ -350,21 +309,17 @@ export class TfidfVectorizer {
     }
     if (typeof nDocs !== "number" || !Number.isInteger(nDocs) || nDocs < 1) throw new XmcError(`${where}: bad nDocs ${String(nDocs)}`);
     for (const s of vocab) if (typeof s !== "string") throw new XmcError(`${where}: vocabulary entries must be strings`);
+    if (new Set(vocab).size !== vocab.length) throw new XmcError(`${where}: duplicate entries in the vocabulary`);
     v.setModel((vocab as string[]).slice(), idf.slice(), nDocs);
-    if (v.vocabMap!.size !== vocab.length) throw new XmcError(`${where}: duplicate entries in the vocabulary`);
     return v;
   }
 
   private requireFitted(what: string): void {
-    if (!this.vocabMap) throw new XmcError(`tfidf: ${what} called before fit`);
+    if (!this.lookup) throw new XmcError(`tfidf: ${what} called before fit`);
   }
 }
 
 const FLOAT32_EPS = 1.1920928955078125e-7;
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** The idf of a feature with document frequency df among N training documents (rounded to float32). */
 export function idfValue(p: Pick<TfidfParams, "idfFormula" | "smoothIdf">, N: number, df: number): number {

@@ -45,8 +45,10 @@ export function normalizeText(text: string, lowercase = true): string {
 
 /** Split normalised text into word tokens; see the module comment for what a token is. */
 export function tokenize(text: string, opts: TokenizeOptions = {}): string[] {
-  const t = normalizeText(text, opts.lowercase ?? true);
   const limit = opts.truncateLength && opts.truncateLength > 0 ? opts.truncateLength : Infinity;
+  const lowercase = opts.lowercase ?? true;
+  if (ASCII_RE.test(text)) return tokenizeAscii(lowercase ? text.toLowerCase() : text, limit);
+  const t = normalizeText(text, lowercase);
   const out: string[] = [];
   WORD_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -64,6 +66,26 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): string[] {
     }
   }
   WORD_RE.lastIndex = 0;
+  return out;
+}
+
+/** Fast path for ASCII text: runs of [A-Za-z0-9_]. */
+function tokenizeAscii(t: string, limit: number): string[] {
+  const out: string[] = [];
+  const len = t.length;
+  let start = -1;
+  for (let i = 0; i < len; i++) {
+    const c = t.charCodeAt(i);
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 95;
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(t.substring(start, i));
+      start = -1;
+      if (out.length >= limit) return out;
+    }
+  }
+  if (start >= 0) out.push(t.substring(start));
   return out;
 }
 

@@ -80,34 +80,42 @@ class SplitWorkspace {
     const score = new Float64Array(n);
     const order = new Int32Array(n);
     const inLeft = new Uint8Array(n);
+    const moved: number[] = [];
     let first = true;
     for (let it = 0; it < Math.max(1, maxIter); it++) {
       for (let k = 0; k < n; k++) {
         const row = S[k];
-        let s = 0;
-        for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) s += Z.data[q] * c[Z.indices[q]];
-        score[k] = s;
+        let sc = 0;
+        for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
+        score[k] = sc;
         order[k] = k;
       }
-      order.sort((a, b) => score[a] - score[b] || a - b);
-      let changed = first;
+      selectSmallest(order, score, half);
+      moved.length = 0;
       for (let k = 0; k < n; k++) {
         const left = k < half ? 1 : 0;
         const pos = order[k];
         if (inLeft[pos] !== left) {
-          changed = true;
+          moved.push(pos);
           inLeft[pos] = left;
         }
       }
-      first = false;
-      if (!changed) break;
+      if (!first && moved.length === 0) break;
       if (it + 1 >= maxIter) break;
-      // new centroids: normalised sums of each side; c = c_right - c_left
-      for (const f of feats) {
-        c1[f] = 0;
-        c2[f] = 0;
+      // side sums: c1 = Σ right rows, c2 = Σ left rows; after the first split only moved rows change them
+      if (first) {
+        for (const f of feats) {
+          c1[f] = 0;
+          c2[f] = 0;
+        }
+        for (let k = 0; k < n; k++) addRow(Z, S[k], 1, inLeft[k] ? c2 : c1);
+      } else {
+        for (const k of moved) {
+          addRow(Z, S[k], 1, inLeft[k] ? c2 : c1);
+          addRow(Z, S[k], -1, inLeft[k] ? c1 : c2);
+        }
       }
-      for (let k = 0; k < n; k++) addRow(Z, S[k], 1, inLeft[k] ? c2 : c1);
+      first = false;
       let n1 = 0;
       let n2 = 0;
       for (const f of feats) {
@@ -132,4 +140,43 @@ class SplitWorkspace {
 
 function addRow(Z: Csr, row: number, scale: number, out: Float64Array): void {
   for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) out[Z.indices[q]] += scale * Z.data[q];
+}
+
+/**
+ * Partially order `idx` so that its first `k` entries are the k smallest by (score, index)
+ * (an exact median split when k = floor(n/2)); quickselect, O(n) on average.
+ */
+export function selectSmallest(idx: Int32Array, score: Float64Array, k: number): void {
+  const less = (a: number, b: number): boolean => score[a] < score[b] || (score[a] === score[b] && a < b);
+  let lo = 0;
+  let hi = idx.length - 1;
+  while (hi > lo && k > lo && k <= hi) {
+    // median of three pivot
+    const mid = (lo + hi) >> 1;
+    if (less(idx[mid], idx[lo])) swap(idx, mid, lo);
+    if (less(idx[hi], idx[lo])) swap(idx, hi, lo);
+    if (less(idx[hi], idx[mid])) swap(idx, hi, mid);
+    const pivot = idx[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (less(idx[i], pivot)) i++;
+      while (less(pivot, idx[j])) j--;
+      if (i <= j) {
+        swap(idx, i, j);
+        i++;
+        j--;
+      }
+    }
+    // now [lo, j] <= pivot <= [i, hi]
+    if (k <= j + 1) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Int32Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }

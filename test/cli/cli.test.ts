@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "xmc-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function xmc(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+// a tiny XC data set: 3 labels, label l fires feature l
+const lines = ["12 6 3"];
+for (let i = 0; i < 12; i++) lines.push(`${i % 3} ${i % 3}:1 ${3 + (i % 3)}:0.5`);
+const good = file("good.txt", `${lines.join("\n")}\n`);
+
+const malformed: [string, string, RegExp][] = [
+  ["bad-header.txt", "abc\n0 1:1\n", /bad-header\.txt:1: .*header/],
+  ["bad-feature.txt", "1 4 2\n0 9:1\n", /bad-feature\.txt:2: .*feature id 9/],
+  ["bad-value.txt", "1 4 2\n0 1:abc\n", /bad-value\.txt:2: .*not a number/],
+  ["bad-label.txt", "1 4 2\n5 1:1\n", /bad-label\.txt:2: .*label id 5/],
+  ["short.txt", "3 4 2\n0 1:1\n", /short\.txt/],
+  ["empty.txt", "", /empty\.txt/],
+];
+
+for (const [name, text, want] of malformed) {
+  test(`train on malformed ${name}: file:line message, exit 2, no stack trace`, () => {
+    const p = file(name, text);
+    const r = xmc("train", p, "-m", join(dir, "m-bad"), "-q");
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, want);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+}
+
+test("missing data and missing model are clear errors", () => {
+  let r = xmc("train", join(dir, "nope.txt"), "-m", join(dir, "m"), "-q");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /nope\.txt: no such file/);
+  r = xmc("predict", good, "-m", join(dir, "no-model"), "-q");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /not an xmc model directory/);
+  r = xmc("train", good, "-m", join(dir, "m"), "--nr-splits", "1", "-q");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /nrSplits: must be at least 2/);
+});
+
+test("train, predict (JSON Lines with names) and evaluate --json on a tiny data set", () => {
+  const model = join(dir, "m-good");
+  let r = xmc("train", good, "-m", model, "-q", "--threads", "1");
+  assert.equal(r.code, 0, r.err);
+  r = xmc("predict", good, "-m", model, "-k", "2", "-q");
+  assert.equal(r.code, 0, r.err);
+  const rows = r.out.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(rows.length, 12);
+  assert.equal(rows[0].labels.length, 2);
+  assert.equal(rows[0].labels[0], "0");
+  assert.ok(rows[0].scores[0] >= rows[0].scores[1]);
+  r = xmc("evaluate", good, "-m", model, "--json", "-q");
+  assert.equal(r.code, 0, r.err);
+  const last = JSON.parse(r.out.trim().split("\n").pop()!);
+  for (const k of ["P@1", "P@3", "P@5", "nDCG@1", "nDCG@3", "nDCG@5", "PSP@1", "PSP@3", "PSP@5", "n"]) assert.ok(k in last, k);
+  assert.equal(last.n, 12);
+  assert.equal(last["P@1"], 100);
+});

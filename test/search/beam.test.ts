@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { csrFromRows } from "../../src/core/csr.js";
+import { Rng } from "../../src/core/rng.js";
+import { chunkLevel, type EdgeWeights } from "../../src/linear/level-weights.js";
+import { BeamSearcher, topKIndices } from "../../src/search/beam.js";
+import { postProcessor } from "../../src/search/postprocess.js";
+import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
+
+/** Edge weights from per-edge lists of [feature, value]. */
+function edges(cols: [number, number][][]): EdgeWeights {
+  const colptr = new Int32Array(cols.length + 1);
+  const rows: number[] = [];
+  const values: number[] = [];
+  cols.forEach((c, e) => {
+    for (const [f, v] of c.sort((a, b) => a[0] - b[0])) {
+      rows.push(f);
+      values.push(v);
+    }
+    colptr[e + 1] = rows.length;
+  });
+  return { colptr, rows: Int32Array.from(rows), values: Float32Array.from(values) };
+}
+
+// root -> clusters {0, 1}; cluster 0 -> labels {0, 1}, cluster 1 -> labels {2, 3}; d = 2, bias id = 2
+const chain: ClusterChain = chainFromCodes(Int32Array.of(0, 0, 1, 1), 2, 16);
+const weights = [
+  chunkLevel(chain[0], edges([[[0, 2]], [[1, 2]]])),
+  chunkLevel(chain[1], edges([[[0, 1.5]], [[0, 0.5]], [[1, 3]], [[2, -1]]])),
+];
+const x = { idx: Int32Array.of(0), val: Float32Array.of(1) };
+
+test("beam search, noop: beam 1 keeps cluster 0 and ranks its labels by raw score", () => {
+  const s = new BeamSearcher(chain, weights, 2, 1);
+  const r = s.search(x.idx, x.val, 0, 1, { beamSize: 1, topK: 5, post: postProcessor("noop") });
+  assert.deepEqual(Array.from(r.labels), [0, 1]);
+  assert.deepEqual(Array.from(r.scores), [1.5, 0.5]);
+});
+
+test("beam search, l3-hinge: product of exp(-max(0, 1-s)^3) along the path (hand-computed)", () => {
+  const s = new BeamSearcher(chain, weights, 2, 1);
+  const r = s.search(x.idx, x.val, 0, 1, { beamSize: 2, topK: 4, post: postProcessor("l3-hinge") });
+  // level 0: cluster0 s=2 -> 1, cluster1 s=0 -> e^-1. level 1: label0 s=1.5 -> 1, label1 s=.5 -> e^-.125,
+  // label2 s=0 -> e^-1 (times e^-1), label3 s=-1 (bias) -> e^-8 (times e^-1)
+  assert.deepEqual(Array.from(r.labels), [0, 1, 2, 3]);
+  const want = [1, Math.exp(-0.125), Math.exp(-2), Math.exp(-9)];
+  want.forEach((w, i) => assert.ok(Math.abs(r.scores[i] - w) < 1e-6, `${i}: ${r.scores[i]} vs ${w}`));
+  // threshold drops low scores
+  const t = s.search(x.idx, x.val, 0, 1, { beamSize: 2, topK: 4, post: postProcessor("l3-hinge"), threshold: 0.5 });
+  assert.deepEqual(Array.from(t.labels), [0, 1]);
+});
+
+test("beam search with a full beam equals exhaustive path scoring; scores are sorted", () => {
+  const rng = new Rng(11);
+  const L = 60;
+  const codes = Int32Array.from({ length: L }, (_, l) => l % 8);
+  const ch = chainFromCodes(codes, 8, 4); // 2 -> 8 -> 60
+  const d = 30;
+  const ws = ch.map((lv) => chunkLevel(lv, edges(Array.from({ length: lv.children.length }, () => Array.from({ length: 5 }, () => [rng.int(d + 1), rng.next() * 2 - 0.5] as [number, number]).filter((v, i, a) => a.findIndex((u) => u[0] === v[0]) === i)))));
+  const X = csrFromRows(d, Array.from({ length: 20 }, () => [rng.int(d), rng.int(d), rng.int(d)]), Array.from({ length: 20 }, () => [rng.next(), rng.next(), rng.next()]));
+  const s = new BeamSearcher(ch, ws, d, 1);
+  const post = postProcessor("sigmoid");
+  for (let i = 0; i < X.rows; i++) {
+    const r = s.searchRow(X, i, { beamSize: 1000, topK: L, post });
+    for (let k = 1; k < r.scores.length; k++) assert.ok(r.scores[k - 1] >= r.scores[k]);
+    // exhaustive: score every path
+    const exhaustive = new Map<number, number>();
+    const walk = (t: number, p: number, acc: number) => {
+      const m = s.scoreChildren(t, p, X.indices, X.data, X.indptr[i], X.indptr[i + 1]);
+      const raw = Array.from((s as unknown as { acc: Float64Array }).acc.subarray(0, m));
+      raw.forEach((v, c) => {
+        const node = ch[t].children[ch[t].ptr[p] + c];
+        const sc = acc * post.transform(v);
+        if (t === ch.length - 1) exhaustive.set(node, sc);
+        else walk(t + 1, node, sc);
+      });
+    };
+    walk(0, 0, 1);
+    assert.equal(r.labels.length, L);
+    for (let k = 0; k < r.labels.length; k++) assert.ok(Math.abs(exhaustive.get(r.labels[k])! - r.scores[k]) < 1e-6);
+  }
+});
+
+test("topKIndices returns the k best, ties by lower index", () => {
+  const s = Float64Array.of(0.5, 2, 2, -1, 3, 0.5);
+  assert.deepEqual(Array.from(topKIndices(s, 6, 4)), [4, 1, 2, 0]);
+  assert.deepEqual(Array.from(topKIndices(s, 6, 10)), [4, 1, 2, 0, 5, 3]);
+  assert.deepEqual(Array.from(topKIndices(s, 6, 0)), []);
+});

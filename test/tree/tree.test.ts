@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { csrFromRows } from "../../src/core/csr.js";
+import { Rng } from "../../src/core/rng.js";
+import { chainFromCodes, parentsOf, validateChain } from "../../src/tree/chain.js";
+import { balancedKMeansCodes, selectSmallest } from "../../src/tree/kmeans.js";
+import { pifa } from "../../src/tree/pifa.js";
+
+function randomSparse(rows: number, cols: number, perRow: number, seed: number) {
+  const rng = new Rng(seed);
+  const idx: number[][] = [];
+  const val: number[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const s = new Set<number>();
+    while (s.size < perRow) s.add(rng.int(cols));
+    idx.push([...s]);
+    val.push([...s].map(() => rng.next() + 0.1));
+  }
+  return csrFromRows(cols, idx, val);
+}
+
+test("pifa: label = normalised sum of its instances weighted by 1/||y_i||", () => {
+  // X: 3 instances, 2 features. Y: inst0 -> {0}, inst1 -> {0,1}, inst2 -> {1}
+  const X = csrFromRows(2, [[0], [0, 1], [1]], [[1], [0.6, 0.8], [1]]);
+  const Y = csrFromRows(3, [[0], [0, 1], [1]]);
+  const Z = pifa(X, Y);
+  // label 0: 1*(1,0) + (1/sqrt2)*(0.6,0.8) = (1.4243, 0.5657) -> normalised
+  const a = 1 + 0.6 / Math.SQRT2;
+  const b = 0.8 / Math.SQRT2;
+  const n = Math.hypot(a, b);
+  assert.deepEqual(Array.from(Z.indices.subarray(Z.indptr[0], Z.indptr[1])), [0, 1]);
+  assert.ok(Math.abs(Z.data[0] - a / n) < 1e-6);
+  assert.ok(Math.abs(Z.data[1] - b / n) < 1e-6);
+  // label 2 has no instances: empty row
+  assert.equal(Z.indptr[3] - Z.indptr[2], 0);
+});
+
+test("selectSmallest puts the k smallest (score, index) first", () => {
+  const rng = new Rng(3);
+  for (let trial = 0; trial < 50; trial++) {
+    const n = 1 + rng.int(200);
+    const score = Float64Array.from({ length: n }, () => rng.int(10)); // many ties
+    const idx = Int32Array.from({ length: n }, (_, i) => i);
+    const k = rng.int(n + 1);
+    selectSmallest(idx, score, k);
+    const sorted = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b] || a - b);
+    assert.deepEqual(new Set(idx.subarray(0, k)), new Set(sorted.slice(0, k)));
+  }
+});
+
+test("balanced 2-means: every label in exactly one leaf, leaf sizes differ by at most one", () => {
+  const Z = randomSparse(1000, 300, 8, 1);
+  const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: 100, maxIter: 20, seed: 0 });
+  assert.equal(nLeaves, 16); // ceil(log2(1000/100)) = 4
+  const sizes = new Array(nLeaves).fill(0);
+  for (const c of codes) sizes[c]++;
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 1000);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `sizes ${sizes}`);
+  assert.ok(Math.max(...sizes) <= 100);
+});
+
+test("balanced 2-means separates two obvious groups and is deterministic for a seed", () => {
+  // labels 0..49 use features 0..9, labels 50..99 use features 10..19
+  const idx: number[][] = [];
+  const rng = new Rng(7);
+  for (let l = 0; l < 100; l++) idx.push([rng.int(10) + (l < 50 ? 0 : 10), rng.int(10) + (l < 50 ? 0 : 10)]);
+  const Z = csrFromRows(20, idx);
+  const a = balancedKMeansCodes(Z, { maxLeafSize: 50, maxIter: 20, seed: 5 });
+  const b = balancedKMeansCodes(Z, { maxLeafSize: 50, maxIter: 20, seed: 5 });
+  assert.deepEqual(a.codes, b.codes);
+  const first = a.codes[0];
+  for (let l = 0; l < 100; l++) assert.equal(a.codes[l], l < 50 ? first : 1 - first);
+});
+
+test("chain: B-ary compression of 256 leaves gives 16 -> 256 -> labels, covering every label once", () => {
+  const L = 1000;
+  const codes = Int32Array.from({ length: L }, (_, l) => l % 256);
+  const chain = chainFromCodes(codes, 256, 16);
+  assert.deepEqual(chain.map((lv) => lv.nNodes), [16, 256, L]);
+  validateChain(chain, L);
+  for (const lv of chain) {
+    const up = parentsOf(lv);
+    for (let j = 0; j < lv.nNodes; j++) assert.equal(up.ptr[j + 1] - up.ptr[j], 1, "one parent per node");
+  }
+  // leaf j's parent is floor(j/16)
+  const up = parentsOf(chain[1]);
+  for (let j = 0; j < 256; j++) assert.equal(up.parents[up.ptr[j]], Math.floor(j / 16));
+});
+
+test("chain: a single cluster is a flat one-vs-rest level", () => {
+  const chain = chainFromCodes(new Int32Array(5), 1, 16);
+  assert.equal(chain.length, 1);
+  assert.equal(chain[0].nParents, 1);
+  assert.deepEqual(Array.from(chain[0].children), [0, 1, 2, 3, 4]);
+});
