@@ -29,6 +29,7 @@ export class BeamSearcher {
   private acc: Float64Array;
   private candNode: Int32Array;
   private candScore: Float64Array;
+  private candTie: Float64Array;
   private order: Int32Array;
 
   constructor(
@@ -45,6 +46,7 @@ export class BeamSearcher {
     this.acc = new Float64Array(maxChildren);
     this.candNode = new Int32Array(0);
     this.candScore = new Float64Array(0);
+    this.candTie = new Float64Array(0);
     this.order = new Int32Array(0);
   }
 
@@ -52,6 +54,7 @@ export class BeamSearcher {
     if (this.candNode.length < n) {
       this.candNode = new Int32Array(n);
       this.candScore = new Float64Array(n);
+      this.candTie = new Float64Array(n);
       this.order = new Int32Array(n);
     }
   }
@@ -111,6 +114,9 @@ export class BeamSearcher {
     const post = opts.post;
     let nodes: Int32Array = Int32Array.of(0);
     let scores: Float64Array = Float64Array.of(post.rootScore);
+    // tie-breaker: the sum of raw scores along the path (saturating transforms such as
+    // l3-hinge map every raw score >= 1 to exactly 1, so many paths would tie)
+    let ties: Float64Array = Float64Array.of(0);
     for (let t = 0; t < depth; t++) {
       const lv = this.chain[t];
       let total = 0;
@@ -118,6 +124,7 @@ export class BeamSearcher {
       this.ensure(total);
       const cn = this.candNode;
       const cs = this.candScore;
+      const ct = this.candTie;
       let n = 0;
       for (let i = 0; i < nodes.length; i++) {
         const p = nodes[i];
@@ -126,21 +133,25 @@ export class BeamSearcher {
         for (let c = 0; c < m; c++) {
           const v = post.transform(this.acc[c]);
           cn[n] = lv.children[base + c];
+          ct[n] = ties[i] + this.acc[c];
           cs[n] = t === 0 ? post.combine(v, post.rootScore) : post.combine(v, scores[i]);
           n++;
         }
       }
       const last = t === depth - 1;
       const k = Math.min(last ? opts.topK : opts.beamSize, n);
-      const sel = topKIndices(cs, n, k, this.order);
+      const sel = topKIndices(cs, n, k, this.order, ct);
       const nextNodes = new Int32Array(k);
       const nextScores = new Float64Array(k);
+      const nextTies = new Float64Array(k);
       for (let i = 0; i < k; i++) {
         nextNodes[i] = cn[sel[i]];
         nextScores[i] = cs[sel[i]];
+        nextTies[i] = ct[sel[i]];
       }
       nodes = nextNodes;
       scores = nextScores;
+      ties = nextTies;
     }
     // merge duplicates (a label reached through several parents keeps its best score)
     let labels: Int32Array = nodes;
@@ -153,12 +164,17 @@ export class BeamSearcher {
   }
 }
 
-/** Indices of the k largest values of s[0..n), sorted by value descending (ties: lower index first). */
-export function topKIndices(s: Float64Array, n: number, k: number, scratch?: Int32Array): Int32Array {
+/**
+ * Indices of the k largest values of s[0..n), sorted by value descending; ties are broken
+ * by `tie` (larger first) when given, then by lower index.
+ */
+export function topKIndices(s: Float64Array, n: number, k: number, scratch?: Int32Array, tie?: Float64Array): Int32Array {
   k = Math.min(k, n);
-  // min-heap of size k on (score, -index): the root is the worst kept candidate
+  // min-heap of size k: the root is the worst kept candidate
   const heap = scratch && scratch.length >= k ? scratch : new Int32Array(k);
-  const worse = (a: number, b: number): boolean => s[a] < s[b] || (s[a] === s[b] && a > b);
+  const worse = tie
+    ? (a: number, b: number): boolean => s[a] < s[b] || (s[a] === s[b] && (tie[a] < tie[b] || (tie[a] === tie[b] && a > b)))
+    : (a: number, b: number): boolean => s[a] < s[b] || (s[a] === s[b] && a > b);
   let size = 0;
   for (let i = 0; i < n; i++) {
     if (size < k) {
