@@ -2,8 +2,8 @@
  * Dual coordinate descent for L2-regularised linear classifiers, in plain TypeScript
  * (spec xr-linear §5.2, §5.3, §6; PECOS `SVMWorker` / LIBLINEAR `solve_l2r_l1l2_svc`,
  * `solve_l2r_lr_dual`). This is the reference ("oracle") implementation: the wasm kernel
- * in `wasm/dcd.ts` performs the same floating-point operations in the same order, so both
- * give bit-identical squared-hinge weights for the same seed.
+ * in `wasm/dcd.ts` performs the same floating-point operations in the same order (and calls
+ * this Math.log), so both give bit-identical weights for the same seed, for both losses.
  *
  * Numerics: X is float32, everything else (w, alpha, dot products) is float64.
  */

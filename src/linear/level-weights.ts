@@ -27,54 +27,58 @@ export interface EdgeWeights {
   values: Float32Array;
 }
 
-/** Convert per-edge weight columns into the chunked per-parent layout. */
+/** Convert per-edge weight columns into the chunked per-parent layout (linear time, typed arrays). */
 export function chunkLevel(level: ChainLevel, W: EdgeWeights): LevelWeights {
   const nParents = level.nParents;
+  const nnz = W.colptr[W.colptr.length - 1];
+  let dim = 0;
+  for (let q = 0; q < nnz; q++) if (W.rows[q] >= dim) dim = W.rows[q] + 1;
+  const rowOf = new Int32Array(dim).fill(-1);
   const chunkPtr = new Int32Array(nParents + 1);
-  const rowFeats: number[] = [];
-  const rowPtr: number[] = [0];
-  const entChild: number[] = [];
-  const entVal: number[] = [];
+  const rowFeat = new Int32Array(nnz);
+  const rowPtr = new Int32Array(nnz + 1);
+  const entChild = new Int32Array(nnz);
+  const entVal = new Float32Array(nnz);
+  let nRows = 0;
   for (let p = 0; p < nParents; p++) {
     const e0 = level.ptr[p];
     const e1 = level.ptr[p + 1];
-    // gather (feature, child, value) triples of this parent, sort by feature then child
-    const trip: number[] = [];
+    const r0 = nRows;
+    // distinct features of this parent's children, sorted
+    for (let q = W.colptr[e0]; q < W.colptr[e1]; q++) {
+      const f = W.rows[q];
+      if (rowOf[f] === -1) {
+        rowOf[f] = 0;
+        rowFeat[nRows++] = f;
+      }
+    }
+    const feats = rowFeat.subarray(r0, nRows).sort();
+    // count entries per row, prefix sums into rowPtr
+    for (let r = 0; r < feats.length; r++) rowOf[feats[r]] = r0 + r;
+    const base = W.colptr[e0];
+    for (let r = r0; r < nRows; r++) rowPtr[r + 1] = 0;
+    for (let q = W.colptr[e0]; q < W.colptr[e1]; q++) rowPtr[rowOf[W.rows[q]] + 1]++;
+    rowPtr[r0] = base;
+    for (let r = r0; r < nRows; r++) rowPtr[r + 1] += rowPtr[r];
+    // fill in edge order, so entries of a row are sorted by child
+    const next = rowPtr.slice(r0, nRows);
     for (let e = e0; e < e1; e++) {
-      for (let q = W.colptr[e]; q < W.colptr[e + 1]; q++) trip.push(q);
-    }
-    const child = (q: number): number => {
-      // edge of entry q: binary search in colptr over [e0, e1)
-      let lo = e0;
-      let hi = e1 - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (W.colptr[mid] <= q) lo = mid;
-        else hi = mid - 1;
+      for (let q = W.colptr[e]; q < W.colptr[e + 1]; q++) {
+        const r = rowOf[W.rows[q]] - r0;
+        const k = next[r]++;
+        entChild[k] = e - e0;
+        entVal[k] = W.values[q];
       }
-      return lo - e0;
-    };
-    const withChild = trip.map((q) => [W.rows[q], child(q), W.values[q]] as const);
-    withChild.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let last = -1;
-    for (const [f, c, v] of withChild) {
-      if (f !== last) {
-        if (last !== -1) rowPtr.push(entChild.length);
-        rowFeats.push(f);
-        last = f;
-      }
-      entChild.push(c);
-      entVal.push(v);
     }
-    if (last !== -1) rowPtr.push(entChild.length);
-    chunkPtr[p + 1] = rowFeats.length;
+    for (let r = r0; r < nRows; r++) rowOf[rowFeat[r]] = -1;
+    chunkPtr[p + 1] = nRows;
   }
   return {
     chunkPtr,
-    rowFeat: Int32Array.from(rowFeats),
-    rowPtr: Int32Array.from(rowPtr),
-    entChild: Int32Array.from(entChild),
-    entVal: Float32Array.from(entVal),
+    rowFeat: rowFeat.slice(0, nRows),
+    rowPtr: rowPtr.slice(0, nRows + 1),
+    entChild,
+    entVal,
   };
 }
 

@@ -18,10 +18,10 @@ const PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB
 
 interface DcdExports {
-  prepareGroup(ip: number, ix: number, xv: number, d: number, rows: number, n: number, mark: number, touched: number, xsq: number): number;
+  prepareGroup(ip: number, ix: number, xv: number, d: number, rows: number, n: number, mark: number, touched: number, xsq: number, rec: number): number;
   trainChild(
-    ip: number, ix: number, xv: number, d: number, rows: number, n: number, xsq: number, touched: number, u: number,
-    w: number, y: number, alpha: number, QD: number, index: number, pos: number, npos: number,
+    rec: number, ix: number, xv: number, d: number, n: number, xsq: number, touched: number, u: number,
+    w: number, y: number, index: number, pos: number, npos: number,
     logistic: number, Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number, threshold: number,
     outIdx: number, outVal: number,
   ): number;
@@ -103,14 +103,13 @@ export function createWasmSolver(X: Csr): GroupSolver {
       arena.resetTo(groupBase);
       const rowsP = arena.alloc(4 * n);
       const xsq = arena.alloc(8 * n);
+      const rec = arena.alloc(32 * n); // per-position records, see wasm/dcd.ts
       arena.i32(rowsP, n).set(rows);
-      const u = k.prepareGroup(ip, ix, xv, d, rowsP, n, mark, touched, xsq);
+      const u = k.prepareGroup(ip, ix, xv, d, rowsP, n, mark, touched, xsq, rec);
 
       let maxPos = 0;
       for (const pos of positives) maxPos = Math.max(maxPos, pos.length);
       const y = arena.alloc(n);
-      const alpha = arena.alloc(16 * n);
-      const QD = arena.alloc(8 * n);
       const index = arena.alloc(4 * n);
       const posP = arena.alloc(4 * maxPos);
       const outIdx = arena.alloc(4 * (u + 1));
@@ -122,7 +121,7 @@ export function createWasmSolver(X: Csr): GroupSolver {
         const pos = positives[c];
         arena.i32(posP, pos.length).set(pos);
         const m = k.trainChild(
-          ip, ix, xv, d, rowsP, n, xsq, touched, u, w, y, alpha, QD, index, posP, pos.length,
+          rec, ix, xv, d, n, xsq, touched, u, w, y, index, posP, pos.length,
           logistic, p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c) >>> 0, p.threshold, outIdx, outVal,
         );
         out.pushMany(arena.i32(outIdx, m), arena.f32(outVal, m), m);
