@@ -2,6 +2,7 @@ import { XmcError } from "../core/errors.js";
 import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
 import { parseSolverParams, type SolverParams } from "../linear/params.js";
 import { NEGATIVE_SCHEMES } from "../linear/train-chain.js";
+import { COMBINERS } from "../search/combine.js";
 import { POST_PROCESSORS } from "../search/postprocess.js";
 import { parseStackedParams, type StackedParams } from "../text/stack.js";
 import { TREE_SCHEMA, type TreeParams } from "../tree/build.js";
@@ -20,17 +21,33 @@ export const PREDICT_SCHEMA = {
 } as const satisfies Schema;
 export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
 
+export const ENSEMBLE_SCHEMA = {
+  trees: { type: "number", default: 1, min: 1, max: 64, integer: true, help: "number of label trees (seeds seed, seed+1, ...); their scores are combined" },
+  combine: { type: "string", default: "mean", choices: COMBINERS, help: "how tree scores are combined: mean of post-processed scores, rank (mean 1/rank), softmax" },
+  shapes: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree uses half the leaf size, for more diverse trees" },
+} as const satisfies Schema;
+export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA>;
+
+export const DISENTANGLE_SCHEMA = {
+  labelCopies: { type: "number", default: 1, min: 1, max: 8, integer: true, help: "λ: leaf clusters a label may live in, learned from where the matcher sends its instances (1 = off)" },
+  disentangleRounds: { type: "number", default: 1, min: 1, max: 5, integer: true, help: "reassign-and-retrain alternations when label-copies > 1" },
+  matchBeam: { type: "number", default: 10, min: 1, integer: true, help: "beam used to match training instances to leaf clusters" },
+} as const satisfies Schema;
+export type DisentangleParams = ParamsOf<typeof DISENTANGLE_SCHEMA>;
+
 /** Everything that defines an XR-Linear model, validated; JSON round-trips. */
 export interface XRLinearParams {
   tree: TreeParams;
   solver: SolverParams;
   train: TrainParams;
   predict: PredictParams;
+  ensemble: EnsembleParams;
+  disentangle: DisentangleParams;
   /** TF-IDF configuration for text data (ignored for feature data). */
   text: StackedParams;
 }
 
-const SECTIONS = ["tree", "solver", "train", "predict", "text"];
+const SECTIONS = ["tree", "solver", "train", "predict", "ensemble", "disentangle", "text"];
 
 /** Validate a (partial) params object; unknown sections or keys are an error naming them. */
 export function parseXRLinearParams(input: unknown, where = "params"): XRLinearParams {
@@ -44,6 +61,8 @@ export function parseXRLinearParams(input: unknown, where = "params"): XRLinearP
     solver: parseSolverParams(o.solver, `${where}.solver`),
     train: parseParams(TRAIN_SCHEMA, o.train, `${where}.train`),
     predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
+    ensemble: parseParams(ENSEMBLE_SCHEMA, o.ensemble, `${where}.ensemble`),
+    disentangle: parseParams(DISENTANGLE_SCHEMA, o.disentangle, `${where}.disentangle`),
     text: parseStackedParams(o.text, `${where}.text`),
   };
 }

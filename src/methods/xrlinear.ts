@@ -4,14 +4,13 @@ import { XmcError } from "../core/errors.js";
 import { type Progress, silentProgress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import { labelCounts } from "../eval/propensity.js";
-import type { LevelWeights } from "../linear/level-weights.js";
-import { trainChain, type NegativeScheme } from "../linear/train-chain.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../model/store.js";
 import { BeamSearcher, type Ranked } from "../search/beam.js";
+import { type Combiner, combineRankings } from "../search/combine.js";
 import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
 import { StackedVectorizer } from "../text/stack.js";
-import { buildLabelTree } from "../tree/build.js";
-import { type ClusterChain, validateChain } from "../tree/chain.js";
+import { validateChain } from "../tree/chain.js";
+import { type TreeModel, trainTree } from "./xrlinear-train.js";
 import { parseParams } from "../core/params.js";
 import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
 
@@ -36,22 +35,23 @@ export interface NamedScore {
  */
 export class XRLinearModel {
   readonly method = "xr-linear";
-  private searcher: BeamSearcher;
+  private searchers: BeamSearcher[];
 
   constructor(
     readonly params: XRLinearParams,
     readonly labelNames: string[],
     /** Feature dimension d (the bias weight uses id d). */
     readonly dim: number,
-    readonly chain: ClusterChain,
-    readonly weights: LevelWeights[],
+    /** One or more label trees (an ensemble when several). */
+    readonly trees: TreeModel[],
     readonly vectorizer: StackedVectorizer | null,
     /** Training positives per label and training set size (for propensity-scored metrics). */
     readonly trainLabelCounts: Int32Array,
     readonly nTrain: number,
   ) {
-    validateChain(chain, labelNames.length);
-    this.searcher = new BeamSearcher(chain, weights, dim, params.solver.bias);
+    if (trees.length === 0) throw new XmcError("a model needs at least one tree");
+    for (const t of trees) validateChain(t.chain, labelNames.length);
+    this.searchers = trees.map((t) => new BeamSearcher(t.chain, t.weights, dim, params.solver.bias));
   }
 
   get nLabels(): number {
@@ -75,20 +75,10 @@ export class XRLinearModel {
     } else {
       throw new XmcError(`${data.source}: dataset has neither texts nor features`);
     }
-    const Y = data.Y.cols === data.labelNames.length ? data.Y : data.Y;
-    progress.log(`building label tree for ${Y.cols} labels`);
-    const chain = buildLabelTree(X, Y, params.tree);
-    const weights = await trainChain(X, Y, chain, {
-      solver: params.solver,
-      negatives: params.train.negatives as NegativeScheme,
-      threads,
-      seed: params.tree.seed,
-      beamSize: params.predict.beamSize,
-      post: postProcessor(params.predict.postProcessor as PostProcessorName),
-      solverKind: opts.solverKind,
-      progress,
-    });
-    return new XRLinearModel(params, data.labelNames.slice(0, Y.cols), X.cols, chain, weights, vectorizer, labelCounts(Y), Y.rows);
+    const Y = data.Y;
+    const trees: TreeModel[] = [];
+    for (let i = 0; i < params.ensemble.trees; i++) trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind }));
+    return new XRLinearModel(params, data.labelNames.slice(0, Y.cols), X.cols, trees, vectorizer, labelCounts(Y), Y.rows);
   }
 
   /** Turn a dataset into the model's feature space (vectorize texts, or normalise features). */
@@ -103,12 +93,27 @@ export class XRLinearModel {
 
   private predictOptions(overrides: Partial<PredictParams> = {}) {
     const p = parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...stripUndefined(overrides) }, "predict");
+    const copies = this.params.disentangle.labelCopies;
+    const several = this.trees.length > 1;
     return {
       beamSize: p.beamSize,
       topK: p.topK,
+      // each tree returns extra candidates: label copies merge into one, trees are combined
+      treeTopK: p.topK * copies + (several ? p.topK : 0),
       post: postProcessor(p.postProcessor as PostProcessorName),
       threshold: p.threshold > 0 ? p.threshold : -Infinity,
+      combine: this.params.ensemble.combine as Combiner,
     };
+  }
+
+  private searchOne(qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, o: ReturnType<XRLinearModel["predictOptions"]>): Ranked {
+    const opts = { beamSize: o.beamSize, topK: o.treeTopK, post: o.post };
+    const lists = this.searchers.map((s) => s.search(qIdx, qVal, q0, q1, opts));
+    const r = combineRankings(lists, o.combine, o.topK);
+    if (o.threshold === -Infinity) return r;
+    let keep = r.scores.length;
+    while (keep > 0 && r.scores[keep - 1] < o.threshold) keep--;
+    return keep === r.scores.length ? r : { labels: r.labels.slice(0, keep), scores: r.scores.slice(0, keep) };
   }
 
   /** Rank labels for every row of X (already featurized). */
@@ -117,7 +122,10 @@ export class XRLinearModel {
     const out: Ranked[] = new Array(X.rows);
     progress.start("predict", X.rows);
     for (let i = 0; i < X.rows; i++) {
-      out[i] = this.searcher.searchRow(X, i, o);
+      let q1 = X.indptr[i + 1];
+      const q0 = X.indptr[i];
+      while (q1 > q0 && X.indices[q1 - 1] >= this.dim) q1--;
+      out[i] = this.searchOne(X.indices, X.data, q0, q1, o);
       if ((i & 255) === 255) progress.tick(256);
     }
     progress.stop();
@@ -128,7 +136,7 @@ export class XRLinearModel {
   predictFeatures(indices: Int32Array, values: Float32Array, overrides: Partial<PredictParams> = {}): Ranked {
     let end = indices.length;
     while (end > 0 && indices[end - 1] >= this.dim) end--;
-    return this.searcher.search(indices, values, 0, end, this.predictOptions(overrides));
+    return this.searchOne(indices, values, 0, end, this.predictOptions(overrides));
   }
 
   /** Rank labels for raw texts (text models only); returns label names with scores. */
@@ -146,16 +154,19 @@ export class XRLinearModel {
   /** Write the model directory atomically. */
   save(dir: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
-    this.chain.forEach((lv, t) => {
-      arrays[`chain.${t}.ptr`] = lv.ptr;
-      arrays[`chain.${t}.children`] = lv.children;
-      const w = this.weights[t];
-      arrays[`w.${t}.chunkPtr`] = w.chunkPtr;
-      arrays[`w.${t}.rowFeat`] = w.rowFeat;
-      arrays[`w.${t}.rowPtr`] = w.rowPtr;
-      arrays[`w.${t}.entChild`] = w.entChild;
-      arrays[`w.${t}.entVal`] = w.entVal;
-    });
+    this.trees.forEach((tree, i) =>
+      tree.chain.forEach((lv, t) => {
+        const pre = `tree.${i}.${t}`;
+        arrays[`${pre}.ptr`] = lv.ptr;
+        arrays[`${pre}.children`] = lv.children;
+        const w = tree.weights[t];
+        arrays[`${pre}.chunkPtr`] = w.chunkPtr;
+        arrays[`${pre}.rowFeat`] = w.rowFeat;
+        arrays[`${pre}.rowPtr`] = w.rowPtr;
+        arrays[`${pre}.entChild`] = w.entChild;
+        arrays[`${pre}.entVal`] = w.entVal;
+      }),
+    );
     const files: Record<string, string> = { "labels.json": JSON.stringify(this.labelNames) };
     let vectorizerMeta: unknown = null;
     if (this.vectorizer) {
@@ -171,7 +182,7 @@ export class XRLinearModel {
         dim: this.dim,
         nLabels: this.nLabels,
         nTrain: this.nTrain,
-        levels: this.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents })),
+        trees: this.trees.map((tree) => tree.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents }))),
         vectorizer: vectorizerMeta,
       },
       arrays,
@@ -188,14 +199,17 @@ export class XRLinearModel {
       return a as T;
     };
     const params = parseXRLinearParams(meta.params, `${dir}/model.json params`);
-    const levels = meta.levels as { nNodes: number; nParents: number }[];
-    const chain: ClusterChain = levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`chain.${t}.ptr`), children: need(`chain.${t}.children`) }));
-    const weights: LevelWeights[] = levels.map((_, t) => ({
-      chunkPtr: need(`w.${t}.chunkPtr`),
-      rowFeat: need(`w.${t}.rowFeat`),
-      rowPtr: need(`w.${t}.rowPtr`),
-      entChild: need(`w.${t}.entChild`),
-      entVal: need(`w.${t}.entVal`),
+    const shapes = meta.trees as { nNodes: number; nParents: number }[][];
+    if (!Array.isArray(shapes)) throw new XmcError(`${dir}/model.json: "trees" is missing`);
+    const trees: TreeModel[] = shapes.map((levels, i) => ({
+      chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`tree.${i}.${t}.ptr`), children: need(`tree.${i}.${t}.children`) })),
+      weights: levels.map((_, t) => ({
+        chunkPtr: need(`tree.${i}.${t}.chunkPtr`),
+        rowFeat: need(`tree.${i}.${t}.rowFeat`),
+        rowPtr: need(`tree.${i}.${t}.rowPtr`),
+        entChild: need(`tree.${i}.${t}.entChild`),
+        entVal: need(`tree.${i}.${t}.entVal`),
+      })),
     }));
     const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
     let vectorizer: StackedVectorizer | null = null;
@@ -205,7 +219,7 @@ export class XRLinearModel {
       for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
       vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab }, `${dir} vectorizer`);
     }
-    return new XRLinearModel(params, labelNames, meta.dim as number, chain, weights, vectorizer, need("trainLabelCounts"), meta.nTrain as number);
+    return new XRLinearModel(params, labelNames, meta.dim as number, trees, vectorizer, need("trainLabelCounts"), meta.nTrain as number);
   }
 }
 

@@ -87,3 +87,16 @@ test("topKIndices returns the k best, ties by lower index", () => {
   assert.deepEqual(Array.from(topKIndices(s, 6, 10)), [4, 1, 2, 0, 5, 3]);
   assert.deepEqual(Array.from(topKIndices(s, 6, 0)), []);
 });
+
+test("a label under two parents is returned once, with its best path score", () => {
+  // clusters 0 -> {0, 1}, 1 -> {1, 2}: label 1 has two copies with different weights
+  const ch: ClusterChain = [
+    { nNodes: 2, nParents: 1, ptr: Int32Array.of(0, 2), children: Int32Array.of(0, 1) },
+    { nNodes: 3, nParents: 2, ptr: Int32Array.of(0, 2, 4), children: Int32Array.of(0, 1, 1, 2) },
+  ];
+  const ws = [chunkLevel(ch[0], edges([[[0, 1]], [[0, 1]]])), chunkLevel(ch[1], edges([[[0, 0.2]], [[0, 0.5]], [[0, 2]], [[0, 0.1]]]))];
+  const s = new BeamSearcher(ch, ws, 1, 0);
+  const r = s.search(Int32Array.of(0), Float32Array.of(1), 0, 1, { beamSize: 2, topK: 4, post: postProcessor("noop") });
+  assert.deepEqual(Array.from(r.labels), [1, 0, 2]);
+  assert.deepEqual(Array.from(r.scores).map((v) => Math.round(v * 1e6) / 1e6), [2, 0.2, 0.1]);
+});

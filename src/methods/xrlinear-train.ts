@@ -1,0 +1,83 @@
+import type { Csr } from "../core/csr.js";
+import type { Progress } from "../core/progress.js";
+import type { LevelWeights } from "../linear/level-weights.js";
+import { trainChain, type NegativeScheme } from "../linear/train-chain.js";
+import { BeamSearcher } from "../search/beam.js";
+import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
+import { buildLabelTree } from "../tree/build.js";
+import type { ClusterChain } from "../tree/chain.js";
+import { assignLabelCopies, matchCounts } from "../tree/disentangle.js";
+import type { XRLinearParams } from "./xrlinear-params.js";
+
+/** One label tree with its per-level weights. */
+export interface TreeModel {
+  chain: ClusterChain;
+  weights: LevelWeights[];
+}
+
+export interface TreeTrainOptions {
+  threads: number;
+  progress: Progress;
+  solverKind?: "wasm" | "js";
+}
+
+/** The tree parameters of ensemble member i (seed + i; "mixed" shapes halve the leaf size of odd trees). */
+export function memberTreeParams(p: XRLinearParams, i: number): XRLinearParams["tree"] {
+  const mixed = p.ensemble.shapes === "mixed" && i % 2 === 1;
+  return { ...p.tree, seed: p.tree.seed + i, maxLeafSize: mixed ? Math.max(2, Math.round(p.tree.maxLeafSize / 2)) : p.tree.maxLeafSize };
+}
+
+/** Build and train ensemble member i, with label disentanglement rounds when asked. */
+export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o: TreeTrainOptions): Promise<TreeModel> {
+  const treeParams = memberTreeParams(p, i);
+  o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustering ${Y.cols} labels`);
+  let chain = buildLabelTree(X, Y, treeParams);
+  const post = postProcessor(p.predict.postProcessor as PostProcessorName);
+  const train = (c: ClusterChain) =>
+    trainChain(X, Y, c, {
+      solver: p.solver,
+      negatives: p.train.negatives as NegativeScheme,
+      threads: o.threads,
+      seed: treeParams.seed,
+      beamSize: p.predict.beamSize,
+      post,
+      solverKind: o.solverKind,
+      progress: o.progress,
+    });
+  let weights = await train(chain);
+  const lambda = p.disentangle.labelCopies;
+  if (lambda > 1 && chain.length >= 2) {
+    for (let r = 0; r < p.disentangle.disentangleRounds; r++) {
+      const D = chain.length;
+      const matched = matchInstances(X, chain, weights, D - 1, p.disentangle.matchBeam, post, p.solver.bias, o.progress);
+      const counts = matchCounts(Y, matched, chain[D - 1].nParents);
+      const bottom = assignLabelCopies(counts, chain[D - 1], lambda);
+      o.progress.log(`disentangle round ${r + 1}: ${bottom.children.length - Y.cols} label copies added`);
+      chain = [...chain.slice(0, D - 1), bottom];
+      weights = await train(chain);
+    }
+  }
+  return { chain, weights };
+}
+
+/** Beam-search every row of X through the first `levels` levels; the nodes reached per row. */
+export function matchInstances(
+  X: Csr,
+  chain: ClusterChain,
+  weights: LevelWeights[],
+  levels: number,
+  beam: number,
+  post: ReturnType<typeof postProcessor>,
+  bias: number,
+  progress: Progress,
+): Int32Array[] {
+  const s = new BeamSearcher(chain, weights, X.cols, bias);
+  const out: Int32Array[] = new Array(X.rows);
+  progress.start("match training set", X.rows);
+  for (let i = 0; i < X.rows; i++) {
+    out[i] = s.searchRow(X, i, { beamSize: beam, topK: beam, post, levels }).labels;
+    if ((i & 1023) === 1023) progress.tick(1024);
+  }
+  progress.stop();
+  return out;
+}
