@@ -4,9 +4,10 @@
  * Word n-grams are never materialised as strings while counting: each distinct token
  * gets an id, and an n-gram's id is looked up from (id of its first n−1 tokens, id of
  * its last token) in an open-addressing hash table on Int32Arrays. Strings are built
- * only for the n-grams that are kept. Character n-grams use a Map<string, number>.
+ * only for the n-grams that are kept. Character n-grams use a Map<string, number>;
+ * for char_wb the ids of each distinct token's n-grams are computed once and cached.
  */
-import { analyze, NGRAM_SEP, tokenize, type AnalyzeOptions } from "./tokenizer.js";
+import { analyze, charWbNgrams, NGRAM_SEP, tokenize, type AnalyzeOptions } from "./tokenizer.js";
 
 /** Growable Int32 buffer. */
 export class IntBuf {
@@ -18,7 +19,7 @@ export class IntBuf {
   }
 }
 
-function grow(a: Int32Array, size: number, fill: number): Int32Array {
+function grow(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(size);
   if (fill !== 0) b.fill(fill, a.length);
   b.set(a);
@@ -98,6 +99,14 @@ export interface NgramCounts {
   nIds: number;
   /** The feature string of an id. */
   name(id: number): string;
+  /** The transform-time lookup for the given ids (feature f = ids[f]). */
+  lookup(ids: readonly number[]): FeatureLookup;
+  /** The ids sorted by the code-unit order of their feature strings (possibly a new array). */
+  sortByName(ids: number[]): number[];
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Count document frequencies of all n-grams in `texts`. */
@@ -111,27 +120,49 @@ function countStringNgrams(texts: readonly string[], opts: AnalyzeOptions): Ngra
   let last = new Int32Array(1 << 12).fill(-1);
   const ptr = new Int32Array(texts.length + 1);
   const buf = new IntBuf();
+  const idOf = (g: string): number => {
+    let id = map.get(g);
+    if (id === undefined) {
+      id = map.size;
+      map.set(g, id);
+      if (id === df.length) {
+        df = grow(df, id * 2, 0);
+        last = grow(last, id * 2, -1);
+      }
+    }
+    return id;
+  };
+  const add = (id: number, d: number): void => {
+    if (last[id] !== d) {
+      last[id] = d;
+      df[id]++;
+    }
+    buf.push(id);
+  };
+  // char_wb n-grams depend only on the token: analyse each distinct token once.
+  const cache = opts.analyzer === "char_wb" ? new Map<string, Int32Array>() : null;
   for (let d = 0; d < texts.length; d++) {
-    for (const g of analyze(texts[d], opts)) {
-      let id = map.get(g);
-      if (id === undefined) {
-        id = map.size;
-        map.set(g, id);
-        if (id === df.length) {
-          df = grow(df, id * 2, 0);
-          last = grow(last, id * 2, -1);
-        }
+    if (cache) {
+      for (const tok of tokenize(texts[d], opts)) {
+        let ids = cache.get(tok);
+        if (ids === undefined) cache.set(tok, (ids = Int32Array.from(charWbNgrams([tok], opts.ngramMin, opts.ngramMax), idOf)));
+        for (let k = 0; k < ids.length; k++) add(ids[k], d);
       }
-      if (last[id] !== d) {
-        last[id] = d;
-        df[id]++;
-      }
-      buf.push(id);
+    } else {
+      for (const g of analyze(texts[d], opts)) add(idOf(g), d);
     }
     ptr[d + 1] = buf.n;
   }
   const names = Array.from(map.keys());
-  return { ptr, ids: buf.a.subarray(0, buf.n), df, nIds: names.length, name: (id) => names[id] };
+  return {
+    ptr,
+    ids: buf.a.subarray(0, buf.n),
+    df,
+    nIds: names.length,
+    name: (id) => names[id],
+    lookup: (ids) => new StringLookup(ids.map((id) => names[id]), opts),
+    sortByName: (ids) => ids.sort((a, b) => cmpStr(names[a], names[b])),
+  };
 }
 
 function countWordNgrams(texts: readonly string[], opts: AnalyzeOptions): NgramCounts {
@@ -193,12 +224,40 @@ function countWordNgrams(texts: readonly string[], opts: AnalyzeOptions): NgramC
     }
     ptr[d + 1] = buf.n;
   }
-  const name = (id: number): string => {
-    let s = tokName[lastTok[id]];
-    for (let p = parent[id]; p >= 0; p = parent[p]) s = tokName[lastTok[p]] + NGRAM_SEP + s;
-    return s;
+  const tokensOf = (id: number): string[] => {
+    const out: string[] = [];
+    for (let p = id; p >= 0; p = parent[p]) out.push(tokName[lastTok[p]]);
+    return out.reverse();
   };
-  return { ptr, ids: buf.a.subarray(0, buf.n), df, nIds, name };
+  const name = (id: number): string => tokensOf(id).join(NGRAM_SEP);
+  const lookup = (ids: readonly number[]): FeatureLookup => new WordLookup(ids.length, (f) => tokensOf(ids[f]), opts);
+  // Joined n-grams compare like their token sequences (U+0001 sorts before any token
+  // character), so sort by sequences of token ranks instead of building strings.
+  const sortByName = (ids: number[]): number[] => {
+    const toks: number[] = [];
+    for (let id = 0; id < nIds; id++) if (parent[id] === -1) toks.push(id);
+    toks.sort((a, b) => cmpStr(tokName[a], tokName[b]));
+    const rank = new Int32Array(nIds);
+    toks.forEach((t, r) => (rank[t] = r));
+    const seq = new Int32Array(ids.length * nMax).fill(-1);
+    ids.forEach((id, k) => {
+      let j = -1;
+      for (let p = id; p >= 0; p = parent[p]) j++;
+      for (let p = id; p >= 0; p = parent[p]) seq[k * nMax + j--] = rank[lastTok[p]];
+    });
+    const order = Array.from(ids.keys());
+    order.sort((a, b) => {
+      const oa = a * nMax;
+      const ob = b * nMax;
+      for (let j = 0; j < nMax; j++) {
+        const d = seq[oa + j] - seq[ob + j];
+        if (d !== 0) return d;
+      }
+      return 0;
+    });
+    return order.map((k) => ids[k]);
+  };
+  return { ptr, ids: buf.a.subarray(0, buf.n), df, nIds, name, sortByName, lookup };
 }
 
 /** Maps a text to the ids of its in-vocabulary features (with repeats). */
@@ -208,22 +267,48 @@ export interface FeatureLookup {
 
 /** Build the transform-time lookup for a vocabulary (feature id = index in `vocab`). */
 export function buildLookup(vocab: readonly string[], opts: AnalyzeOptions): FeatureLookup {
-  return opts.analyzer === "word" ? new WordLookup(vocab, opts) : new StringLookup(vocab, opts);
+  return opts.analyzer === "word" ? new WordLookup(vocab.length, (f) => vocab[f].split(NGRAM_SEP), opts) : new StringLookup(vocab, opts);
 }
+
+/** Most tokens whose char_wb feature ids a lookup remembers before starting afresh. */
+const TOKEN_CACHE_MAX = 1 << 18;
 
 class StringLookup implements FeatureLookup {
   private map = new Map<string, number>();
+  private cache: Map<string, Int32Array> | null;
   constructor(
     vocab: readonly string[],
     private opts: AnalyzeOptions,
   ) {
     for (let i = 0; i < vocab.length; i++) this.map.set(vocab[i], i);
+    this.cache = opts.analyzer === "char_wb" ? new Map() : null;
   }
   features(text: string, out: IntBuf): void {
-    for (const g of analyze(text, this.opts)) {
-      const f = this.map.get(g);
-      if (f !== undefined) out.push(f);
+    const cache = this.cache;
+    if (cache) {
+      for (const tok of tokenize(text, this.opts)) {
+        let ids = cache.get(tok);
+        if (ids === undefined) {
+          ids = this.lookupAll(charWbNgrams([tok], this.opts.ngramMin, this.opts.ngramMax));
+          if (cache.size >= TOKEN_CACHE_MAX) cache.clear();
+          cache.set(tok, ids);
+        }
+        for (let k = 0; k < ids.length; k++) out.push(ids[k]);
+      }
+    } else {
+      for (const g of analyze(text, this.opts)) {
+        const f = this.map.get(g);
+        if (f !== undefined) out.push(f);
+      }
     }
+  }
+  private lookupAll(grams: string[]): Int32Array {
+    const ids: number[] = [];
+    for (const g of grams) {
+      const f = this.map.get(g);
+      if (f !== undefined) ids.push(f);
+    }
+    return Int32Array.from(ids);
   }
 }
 
@@ -233,19 +318,21 @@ class WordLookup implements FeatureLookup {
   private feat: Int32Array;
   private tid = new Int32Array(256);
 
+  /** Feature f is the word n-gram tokensOf(f). */
   constructor(
-    vocab: readonly string[],
+    nFeatures: number,
+    tokensOf: (f: number) => string[],
     private opts: AnalyzeOptions,
   ) {
     let nIds = 0;
-    let feat = new Int32Array(Math.max(16, vocab.length)).fill(-1);
+    let feat = new Int32Array(Math.max(16, nFeatures)).fill(-1);
     const idOf = (tok: string): number => {
       let id = this.tokMap.get(tok);
       if (id === undefined) this.tokMap.set(tok, (id = nIds++));
       return id;
     };
-    for (let f = 0; f < vocab.length; f++) {
-      const toks = vocab[f].split(NGRAM_SEP);
+    for (let f = 0; f < nFeatures; f++) {
+      const toks = tokensOf(f);
       let id = idOf(toks[0]);
       for (let j = 1; j < toks.length; j++) {
         const t = idOf(toks[j]);

@@ -52,7 +52,8 @@ export class StackedVectorizer {
 
   /** @param params `{ vectorizers: [...] }`; absent: {@link DEFAULT_TEXT_FEATURES}. */
   constructor(params?: unknown, where = "text") {
-    this.params = parseStackedParams(params, where);
+    const parsed = parseStackedParams(params, where);
+    this.params = Object.freeze({ vectorizers: Object.freeze(parsed.vectorizers.map((p) => Object.freeze(p))) as TfidfParams[] });
     this.parts = this.params.vectorizers.map((p) => new TfidfVectorizer(p));
   }
 

@@ -1,6 +1,14 @@
 /**
  * A TF-IDF vectorizer (one analyzer, one n-gram range), after PECOS's base vectorizer
- * with sklearn's options where they differ (see docs of {@link TFIDF_SCHEMA}).
+ * (spec: /work/shared/specs/xr-linear.md section 1). Differences from PECOS:
+ * - tokens come from the Unicode tokenizer in ./tokenizer.ts (NFKC, lower-case,
+ *   punctuation splits) instead of splitting on spaces;
+ * - idf defaults to sklearn's formula (`idfFormula: "pecos"` gives PECOS's); on a
+ *   nearest-label-centroid proxy (bench/tfidf-probe.ts) sklearn's was better on both
+ *   debian-debtags and wordnet-hyper3, and so was sublinear tf (the default here);
+ * - one `minDf` (a count if >= 1, else a fraction of N) and one `maxDf` (a fraction);
+ * - feature ids follow the sorted feature strings, not ascending df;
+ * - entries whose value is exactly 0 (pecos idf 0) are not stored.
  */
 import type { Csr } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
@@ -101,7 +109,7 @@ export class TfidfVectorizer {
 
   /** @param params any subset of {@link TfidfParams}; validated (throws XmcError). */
   constructor(params?: unknown, where = "tfidf") {
-    this.params = parseTfidfParams(params, where);
+    this.params = Object.freeze(parseTfidfParams(params, where));
   }
 
   /** True once fitted (or loaded). */
@@ -177,22 +185,23 @@ export class TfidfVectorizer {
     if (kept.length === 0) {
       throw new XmcError(`tfidf: no n-gram left after minDf=${p.minDf}/maxDf=${p.maxDf} filtering (${seen} n-grams in ${N} texts)`);
     }
-    const names = new Map<string, number>();
-    for (const id of kept) names.set(counts.name(id), id);
-    let vocab = Array.from(names.keys());
-    if (p.maxFeatures > 0 && vocab.length > p.maxFeatures) {
-      vocab.sort((a, b) => df[names.get(b)!] - df[names.get(a)!] || (a < b ? -1 : a > b ? 1 : 0));
-      vocab = vocab.slice(0, p.maxFeatures);
+    // Feature ids follow the code-unit order of the feature strings (independent of document order).
+    kept = counts.sortByName(kept);
+    if (p.maxFeatures > 0 && kept.length > p.maxFeatures) {
+      const pos = Array.from(kept.keys());
+      pos.sort((a, b) => df[kept[b]] - df[kept[a]] || a - b); // highest df first, ties by string order
+      const top = pos.slice(0, p.maxFeatures).sort((a, b) => a - b);
+      kept = top.map((i) => kept[i]);
     }
-    vocab.sort(); // code-unit order: deterministic whatever the document order
+    const vocab = kept.map((id) => counts.name(id));
     const remap = new Int32Array(counts.nIds).fill(-1);
     const idf = new Float32Array(vocab.length);
     for (let f = 0; f < vocab.length; f++) {
-      const id = names.get(vocab[f])!;
+      const id = kept[f];
       remap[id] = f;
       idf[f] = idfValue(p, N, df[id]);
     }
-    this.setModel(vocab, idf, N);
+    this.setModel(vocab, idf, N, counts.lookup(kept));
     // Rewrite the training ids in place, dropping filtered n-grams.
     const { ptr, ids } = counts;
     let q = 0;
@@ -209,54 +218,58 @@ export class TfidfVectorizer {
     return { ptr, ids: ids.subarray(0, q) };
   }
 
-  private setModel(vocabList: string[], idf: Float32Array, nDocs: number): void {
-    this.lookup = buildLookup(vocabList, this.params);
+  private setModel(vocabList: string[], idf: Float32Array, nDocs: number, lookup?: FeatureLookup): void {
+    this.lookup = lookup ?? buildLookup(vocabList, this.params);
     this.vocabList = vocabList;
     this.idfArr = idf;
     this.nDocsFit = nDocs;
   }
 
-  /** Turn per-document feature ids (with repeats, any order) into weighted, normalised CSR rows. */
+  /**
+   * Turn per-document feature ids (with repeats, any order) into weighted, normalised CSR
+   * rows. Values and norms are computed in first-occurrence order (the same for a text
+   * whichever way it reaches here), then each row's distinct ids are sorted.
+   */
   private weigh(docs: DocIds): Csr {
     const { binary, sublinearTf, norm } = this.params;
     const idf = this.idfArr;
     const rows = docs.ptr.length - 1;
+    const nf = this.vocabList.length;
+    const count = new Int32Array(nf);
+    const value = new Float64Array(nf);
     const indptr = new Int32Array(rows + 1);
     const indices = new Int32Array(docs.ids.length);
     const data = new Float32Array(docs.ids.length);
-    let vals = new Float64Array(256);
     let p = 0;
     for (let d = 0; d < rows; d++) {
-      const ids = docs.ids.subarray(docs.ptr[d], docs.ptr[d + 1]);
-      ids.sort();
-      if (vals.length < ids.length) vals = new Float64Array(ids.length * 2);
       const start = p;
-      let m = 0;
-      for (let k = 0; k < ids.length; ) {
-        const f = ids[k];
-        let e = k + 1;
-        while (e < ids.length && ids[e] === f) e++;
-        let v = binary ? 1 : e - k;
-        if (sublinearTf) v = 1 + Math.log(v);
-        v *= idf[f];
-        if (v !== 0) {
-          indices[p++] = f;
-          vals[m++] = v;
-        }
-        k = e;
+      const e = docs.ptr[d + 1];
+      for (let k = docs.ptr[d]; k < e; k++) {
+        const f = docs.ids[k];
+        if (count[f]++ === 0) indices[p++] = f;
       }
       let s = 0;
-      if (norm === "l2") {
-        for (let i = 0; i < m; i++) s += vals[i] * vals[i];
-        s = Math.sqrt(s);
-      } else if (norm === "l1") {
-        for (let i = 0; i < m; i++) s += Math.abs(vals[i]);
+      let q = start;
+      for (let k = start; k < p; k++) {
+        const f = indices[k];
+        let v = binary ? 1 : count[f];
+        count[f] = 0;
+        if (sublinearTf) v = 1 + Math.log(v);
+        v *= idf[f];
+        if (v === 0) continue; // pecos idf 0
+        value[f] = v;
+        indices[q++] = f;
+        s += norm === "l2" ? v * v : norm === "l1" ? Math.abs(v) : 0;
       }
-      const scale = s > FLOAT32_EPS ? 1 / s : 1;
-      for (let i = 0; i < m; i++) data[start + i] = vals[i] * scale;
+      p = q;
+      if (norm === "l2") s = Math.sqrt(s);
+      const scale = norm !== "none" && s > FLOAT32_EPS ? 1 / s : 1;
+      const row = indices.subarray(start, p);
+      row.sort();
+      for (let k = start; k < p; k++) data[k] = value[indices[k]] * scale;
       indptr[d + 1] = p;
     }
-    return { rows, cols: this.vocabList.length, indptr, indices: indices.slice(0, p), data: data.slice(0, p) };
+    return { rows, cols: nf, indptr, indices: indices.slice(0, p), data: data.slice(0, p) };
   }
 
   /** Serialise: JSON-able meta, the idf array and the vocabulary; {@link TfidfVectorizer.load} restores it exactly. */

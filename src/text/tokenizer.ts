@@ -4,8 +4,9 @@
  * Text is NFKC-normalised and (optionally) lower-cased. A word token is a maximal
  * run of letters, digits, combining marks and underscores (`[\p{L}\p{N}\p{M}_]+`);
  * everything else (spaces, punctuation, symbols, apostrophes, hyphens) separates
- * tokens. Han, Hiragana and Katakana characters, which are written without spaces,
- * become one token each (with any following marks), as in BERT's basic tokenizer.
+ * tokens. Han, Hiragana and Katakana characters (by Script_Extensions, so "ー" and "々"
+ * count), which are written without spaces, become one token each (with any following
+ * marks), as in BERT's basic tokenizer. Other scripts (Hangul, Thai, ...) keep whole runs.
  */
 
 /** Joins the tokens of a word n-gram; it can never occur inside a token. */
@@ -30,8 +31,8 @@ export interface AnalyzeOptions extends TokenizeOptions {
 }
 
 const WORD_RE = /[\p{L}\p{N}\p{M}_]+/gu;
-const CJK_TEST_RE = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
-const CJK_SPLIT_RE = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]\p{M}*|[^\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+/gu;
+const CJK_TEST_RE = /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]/u;
+const CJK_SPLIT_RE = /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]\p{M}*|[^\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]+/gu;
 const ASCII_RE = /^[\x00-\x7f]*$/;
 const SURROGATE_RE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
