@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
-import { evaluate, type MetricsReport } from "../eval/metrics.js";
+import { writeFileSync } from "node:fs";
+import { calibrationPairs, expectedCalibrationError } from "../eval/calibrate.js";
+import { evaluate, type MetricsReport, type Prediction, setMetrics } from "../eval/metrics.js";
+import { reliabilitySvg } from "../eval/reliability.js";
 import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
 import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
@@ -23,6 +26,7 @@ export function registerEvaluate(program: Command): void {
     .option("--ps-a <A>", "propensity constant A", "0.55")
     .option("--ps-b <B>", "propensity constant B", "1.5")
     .option("--json", "print the metrics as one JSON object on the last line")
+    .option("--reliability <FILE>", "write a reliability diagram (SVG) of the top-5 scores")
     .option("-q, --quiet", "no progress output");
   addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
@@ -30,8 +34,12 @@ export function registerEvaluate(program: Command): void {
     const ks = parseKs(String(o.ks));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), progress });
+    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), progress, reliability: o.reliability as string | undefined });
     process.stdout.write(`${formatTable(report, ks)}\n`);
+    const extra: string[] = [];
+    if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);
+    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibration ? " (calibrated)" : " (raw scores)"}`);
+    if (extra.length) process.stdout.write(`${extra.join("\n")}\n`);
     if (o.json) process.stdout.write(`${toJsonLine(report)}\n`);
   });
 }
@@ -40,13 +48,34 @@ export function registerEvaluate(program: Command): void {
 export function evaluateModel(
   model: XRLinearModel,
   ds: Dataset,
-  o: { ks?: number[]; A?: number; B?: number; overrides?: Record<string, unknown>; progress?: Progress },
+  o: { ks?: number[]; A?: number; B?: number; overrides?: Record<string, unknown>; progress?: Progress; reliability?: string },
 ): MetricsReport {
   const ks = o.ks ?? [1, 3, 5];
   const X = model.featurize(ds);
-  const preds = model.predict(X, { topK: Math.max(...ks), ...(o.overrides ?? {}) }, o.progress);
+  const overrides = o.overrides ?? {};
+  const preds = model.predict(X, { topK: Math.max(...ks), ...overrides }, o.progress);
   const invProp = inversePropensity(model.trainLabelCounts, model.nTrain, o.A ?? 0.55, o.B ?? 1.5, ds.Y.cols);
-  return evaluate(preds, ds.Y, { ks, invProp });
+  const report = evaluate(preds, ds.Y, { ks, invProp });
+  const thresholded = Number(overrides.threshold ?? 0) > 0 || (overrides.thresholds !== undefined && overrides.thresholds !== "none");
+  if (thresholded) {
+    const s = setMetrics(preds.map((p) => p.labels), ds.Y);
+    Object.assign(report, { microF1: s.microF1, macroF1: s.macroF1, microP: s.microP, microR: s.microR });
+  }
+  const ece = calibrationReport(preds, ds.Y, o.reliability, model.calibration ? "calibrated scores" : "raw scores");
+  if (ece !== null) report.ECE = ece;
+  return report;
+}
+
+/** ECE (percent) of the top-5 scores when they lie in [0, 1]; optionally a reliability diagram. */
+function calibrationReport(preds: Prediction[], truth: Dataset["Y"], svgPath: string | undefined, what: string): number | null {
+  const pairs = calibrationPairs(preds, truth, 5);
+  if (pairs.scores.length === 0 || pairs.scores.some((s) => s < 0 || s > 1)) {
+    if (svgPath) throw new XmcError("--reliability: scores are not in [0, 1] (use a post-processor such as l3-hinge or sigmoid)");
+    return null;
+  }
+  const { ece, bins } = expectedCalibrationError(pairs.scores, pairs.targets, 10);
+  if (svgPath) writeFileSync(svgPath, reliabilitySvg(bins, { title: `Reliability of the top-5 ${what}` }));
+  return ece * 100;
 }
 
 function parseKs(s: string): number[] {

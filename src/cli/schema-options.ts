@@ -14,9 +14,9 @@ export function kebab(key: string): string {
 export function addSchemaOptions(cmd: Command, schema: Schema, rename: Record<string, string> = {}): void {
   for (const [key, f] of Object.entries(schema)) {
     const flag = rename[key] ?? kebab(key);
-    const opt = f.type === "boolean" ? new Option(`--${flag} <bool>`, f.help) : new Option(`--${flag} <${f.type === "number" ? "n" : "value"}>`, f.help);
+    const help = `${f.help} (default: ${String(f.default)})`;
+    const opt = new Option(`--${flag} <${f.type === "number" ? "n" : f.type === "boolean" ? "bool" : "value"}>`, help);
     if (f.type === "string" && f.choices) opt.choices(f.choices as string[]);
-    opt.default(undefined, String(f.default));
     cmd.addOption(opt);
   }
 }

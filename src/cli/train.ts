@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
 import { SOLVER_SCHEMA } from "../linear/params.js";
-import { PREDICT_SCHEMA, TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
 import { TREE_SCHEMA } from "../tree/build.js";
 import { stderrProgress } from "./progress-bar.js";
@@ -13,6 +13,17 @@ import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
 /** Flag names that would otherwise clash across sections. */
 export const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
 export const PREDICT_FLAGS = { topK: "top-k" };
+
+/** Params sections settable by flags: section name, schema, flag renames. */
+const SECTIONS = [
+  ["tree", TREE_SCHEMA, {}],
+  ["solver", SOLVER_SCHEMA, SOLVER_FLAGS],
+  ["train", TRAIN_SCHEMA, {}],
+  ["predict", PREDICT_SCHEMA, PREDICT_FLAGS],
+  ["ensemble", ENSEMBLE_SCHEMA, {}],
+  ["disentangle", DISENTANGLE_SCHEMA, {}],
+  ["calibration", CALIBRATION_SCHEMA, { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" }],
+] as const;
 
 export function parseThreads(v: unknown): number {
   if (v === undefined) return availableParallelism();
@@ -27,22 +38,16 @@ export function registerTrain(program: Command): void {
     .description("train an XR-Linear model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
     .argument("<DATA>", "training data")
     .requiredOption("-m, --model <DIR>", "model directory to write")
-    .option("--params <FILE>", "JSON file with params sections {tree, solver, train, predict, text}; flags override it")
+    .option("--params <FILE>", "JSON file with params sections {tree, solver, train, predict, ensemble, disentangle, calibration, text}; flags override it")
     .option("--threads <n>", "worker threads (default: all cores)")
     .option("--kernel <kind>", "solver implementation: wasm (default) or js", "wasm")
     .option("-q, --quiet", "no progress output");
-  addSchemaOptions(cmd, TREE_SCHEMA);
-  addSchemaOptions(cmd, SOLVER_SCHEMA, SOLVER_FLAGS);
-  addSchemaOptions(cmd, TRAIN_SCHEMA);
-  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
+  for (const [, schema, rename] of SECTIONS) addSchemaOptions(cmd, schema, rename);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
-    const params = mergeParams(o.params as string | undefined, {
-      tree: collectSchemaOptions(o, TREE_SCHEMA),
-      solver: collectSchemaOptions(o, SOLVER_SCHEMA, SOLVER_FLAGS),
-      train: collectSchemaOptions(o, TRAIN_SCHEMA),
-      predict: collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS),
-    });
+    const flags: Record<string, Record<string, unknown>> = {};
+    for (const [section, schema, rename] of SECTIONS) flags[section] = collectSchemaOptions(o, schema, rename);
+    const params = mergeParams(o.params as string | undefined, flags);
     const kernel = o.kernel === "js" ? "js" : o.kernel === "wasm" ? "wasm" : null;
     if (!kernel) throw new XmcError(`--kernel: expected wasm or js, got "${String(o.kernel)}"`);
     const t0 = performance.now();

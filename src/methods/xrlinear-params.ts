@@ -17,7 +17,9 @@ export const PREDICT_SCHEMA = {
   beamSize: { type: "number", default: 10, min: 1, integer: true, help: "nodes kept per tree level during beam search" },
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   postProcessor: { type: "string", default: "l3-hinge", choices: POST_PROCESSORS, help: "score transform and combiner along the tree path" },
-  threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off)" },
+  threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off); with a calibrated model, scores are probabilities" },
+  thresholds: { type: "string", default: "none", choices: ["none", "global", "tuned"] as const, help: "thresholds fitted on the held-out split (train with --holdout): global (one, best micro-F1) or tuned (per label, best F1)" },
+  rawScores: { type: "boolean", default: false, help: "with a calibrated model, return the raw tree scores instead of probabilities" },
 } as const satisfies Schema;
 export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
 
@@ -25,6 +27,8 @@ export const ENSEMBLE_SCHEMA = {
   trees: { type: "number", default: 1, min: 1, max: 64, integer: true, help: "number of label trees (seeds seed, seed+1, ...); their scores are combined" },
   combine: { type: "string", default: "mean", choices: COMBINERS, help: "how tree scores are combined: mean of post-processed scores, rank (mean 1/rank), softmax" },
   shapes: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree uses half the leaf size, for more diverse trees" },
+  losses: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree is a probabilistic one (logistic loss with cost logistic-cost, sigmoid scores), for more diverse trees" },
+  logisticCost: { type: "number", default: 3, min: 0.001, help: "Cp = Cn of the logistic trees of a mixed ensemble" },
 } as const satisfies Schema;
 export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA>;
 
@@ -35,6 +39,14 @@ export const DISENTANGLE_SCHEMA = {
 } as const satisfies Schema;
 export type DisentangleParams = ParamsOf<typeof DISENTANGLE_SCHEMA>;
 
+export const CALIBRATION_SCHEMA = {
+  holdout: { type: "number", default: 0, min: 0, max: 0.5, help: "fraction of the training data held out to fit score calibration and thresholds (0 = off)" },
+  method: { type: "string", default: "isotonic", choices: ["isotonic", "platt"] as const, help: "score → probability map fitted per rank bin on the held-out predictions" },
+  refit: { type: "boolean", default: true, help: "after fitting on the held-out split, retrain the model on all the data (false: keep the model trained without the held-out rows)" },
+  minSupport: { type: "number", default: 5, min: 1, integer: true, help: "labels with fewer held-out positives use the global threshold" },
+} as const satisfies Schema;
+export type CalibrationParams = ParamsOf<typeof CALIBRATION_SCHEMA>;
+
 /** Everything that defines an XR-Linear model, validated; JSON round-trips. */
 export interface XRLinearParams {
   tree: TreeParams;
@@ -43,11 +55,12 @@ export interface XRLinearParams {
   predict: PredictParams;
   ensemble: EnsembleParams;
   disentangle: DisentangleParams;
+  calibration: CalibrationParams;
   /** TF-IDF configuration for text data (ignored for feature data). */
   text: StackedParams;
 }
 
-const SECTIONS = ["tree", "solver", "train", "predict", "ensemble", "disentangle", "text"];
+const SECTIONS = ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text"];
 
 /** Validate a (partial) params object; unknown sections or keys are an error naming them. */
 export function parseXRLinearParams(input: unknown, where = "params"): XRLinearParams {
@@ -63,6 +76,7 @@ export function parseXRLinearParams(input: unknown, where = "params"): XRLinearP
     predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
     ensemble: parseParams(ENSEMBLE_SCHEMA, o.ensemble, `${where}.ensemble`),
     disentangle: parseParams(DISENTANGLE_SCHEMA, o.disentangle, `${where}.disentangle`),
+    calibration: parseParams(CALIBRATION_SCHEMA, o.calibration, `${where}.calibration`),
     text: parseStackedParams(o.text, `${where}.text`),
   };
 }

@@ -27,15 +27,31 @@ export function memberTreeParams(p: XRLinearParams, i: number): XRLinearParams["
   return { ...p.tree, seed: p.tree.seed + i, maxLeafSize: mixed ? Math.max(2, Math.round(p.tree.maxLeafSize / 2)) : p.tree.maxLeafSize };
 }
 
+/** Whether ensemble member i is a probabilistic (logistic) tree. */
+function isLogisticMember(p: XRLinearParams, i: number): boolean {
+  return p.ensemble.losses === "mixed" && i % 2 === 1;
+}
+
+/** The solver parameters of ensemble member i. */
+export function memberSolverParams(p: XRLinearParams, i: number): XRLinearParams["solver"] {
+  if (!isLogisticMember(p, i)) return p.solver;
+  return { ...p.solver, loss: "logistic", Cp: p.ensemble.logisticCost, Cn: p.ensemble.logisticCost };
+}
+
+/** The post-processor of ensemble member i (an explicit prediction override wins). */
+export function memberPost(p: XRLinearParams, i: number): PostProcessorName {
+  return isLogisticMember(p, i) ? "sigmoid" : (p.predict.postProcessor as PostProcessorName);
+}
+
 /** Build and train ensemble member i, with label disentanglement rounds when asked. */
 export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o: TreeTrainOptions): Promise<TreeModel> {
   const treeParams = memberTreeParams(p, i);
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustering ${Y.cols} labels`);
   let chain = buildLabelTree(X, Y, treeParams);
-  const post = postProcessor(p.predict.postProcessor as PostProcessorName);
+  const post = postProcessor(memberPost(p, i));
   const train = (c: ClusterChain) =>
     trainChain(X, Y, c, {
-      solver: p.solver,
+      solver: memberSolverParams(p, i),
       negatives: p.train.negatives as NegativeScheme,
       threads: o.threads,
       seed: treeParams.seed,

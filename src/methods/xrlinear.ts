@@ -10,7 +10,9 @@ import { type Combiner, combineRankings } from "../search/combine.js";
 import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
 import { StackedVectorizer } from "../text/stack.js";
 import { validateChain } from "../tree/chain.js";
-import { type TreeModel, trainTree } from "./xrlinear-train.js";
+import { splitDataset } from "../data/subset.js";
+import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
+import { memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
 import { parseParams } from "../core/params.js";
 import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
 
@@ -48,6 +50,8 @@ export class XRLinearModel {
     /** Training positives per label and training set size (for propensity-scored metrics). */
     readonly trainLabelCounts: Int32Array,
     readonly nTrain: number,
+    /** Calibrator and thresholds fitted on a held-out split, when trained with one. */
+    readonly calibration: ScoreCalibration | null = null,
   ) {
     if (trees.length === 0) throw new XmcError("a model needs at least one tree");
     for (const t of trees) validateChain(t.chain, labelNames.length);
@@ -62,8 +66,27 @@ export class XRLinearModel {
   static async train(data: Dataset, paramsInput?: unknown, opts: TrainOptions = {}): Promise<XRLinearModel> {
     const params = parseXRLinearParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
-    const threads = opts.threads ?? availableParallelism();
     if (data.Y.rows === 0) throw new XmcError(`${data.source}: no training instances`);
+    const cp = params.calibration;
+    if (cp.holdout === 0) return XRLinearModel.trainCore(data, params, opts);
+    if (data.Y.rows < 20) throw new XmcError(`${data.source}: too few instances (${data.Y.rows}) to hold out a calibration split`);
+    const { train, heldOut } = splitDataset(data, cp.holdout, params.tree.seed);
+    progress.log(`calibration: training on ${train.Y.rows} rows, fitting on ${heldOut.Y.rows} held-out rows`);
+    const base = await XRLinearModel.trainCore(train, params, opts);
+    const pred = base.predict(base.featurize(heldOut), { topK: Math.max(10, params.predict.topK), threshold: 0, thresholds: "none", rawScores: true });
+    const calibration = fitScoreCalibration(pred, heldOut.Y, cp);
+    const model = cp.refit ? await XRLinearModel.trainCore(data, params, opts) : base;
+    return model.withCalibration(calibration);
+  }
+
+  /** The same model with calibration data attached. */
+  withCalibration(c: ScoreCalibration | null): XRLinearModel {
+    return new XRLinearModel(this.params, this.labelNames, this.dim, this.trees, this.vectorizer, this.trainLabelCounts, this.nTrain, c);
+  }
+
+  private static async trainCore(data: Dataset, params: XRLinearParams, opts: TrainOptions): Promise<XRLinearModel> {
+    const progress = opts.progress ?? silentProgress;
+    const threads = opts.threads ?? availableParallelism();
     let vectorizer: StackedVectorizer | null = null;
     let X: Csr;
     if (data.texts) {
@@ -92,7 +115,10 @@ export class XRLinearModel {
   }
 
   private predictOptions(overrides: Partial<PredictParams> = {}) {
-    const p = parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...stripUndefined(overrides) }, "predict");
+    const given = stripUndefined(overrides);
+    const p = parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+    // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
+    const posts = this.trees.map((_, i) => postProcessor(given.postProcessor !== undefined ? (p.postProcessor as PostProcessorName) : memberPost(this.params, i)));
     const copies = this.params.disentangle.labelCopies;
     const several = this.trees.length > 1;
     return {
@@ -100,20 +126,19 @@ export class XRLinearModel {
       topK: p.topK,
       // each tree returns extra candidates: label copies merge into one, trees are combined
       treeTopK: p.topK * copies + (several ? p.topK : 0),
-      post: postProcessor(p.postProcessor as PostProcessorName),
-      threshold: p.threshold > 0 ? p.threshold : -Infinity,
+      posts,
+      finish: {
+        calibrated: this.calibration !== null && !p.rawScores,
+        threshold: p.threshold > 0 ? p.threshold : -Infinity,
+        thresholds: p.thresholds as "none" | "global" | "tuned",
+      },
       combine: this.params.ensemble.combine as Combiner,
     };
   }
 
   private searchOne(qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, o: ReturnType<XRLinearModel["predictOptions"]>): Ranked {
-    const opts = { beamSize: o.beamSize, topK: o.treeTopK, post: o.post };
-    const lists = this.searchers.map((s) => s.search(qIdx, qVal, q0, q1, opts));
-    const r = combineRankings(lists, o.combine, o.topK);
-    if (o.threshold === -Infinity) return r;
-    let keep = r.scores.length;
-    while (keep > 0 && r.scores[keep - 1] < o.threshold) keep--;
-    return keep === r.scores.length ? r : { labels: r.labels.slice(0, keep), scores: r.scores.slice(0, keep) };
+    const lists = this.searchers.map((s, i) => s.search(qIdx, qVal, q0, q1, { beamSize: o.beamSize, topK: o.treeTopK, post: o.posts[i] }));
+    return finishRanking(combineRankings(lists, o.combine, o.topK), this.calibration, o.finish);
   }
 
   /** Rank labels for every row of X (already featurized). */
@@ -175,6 +200,12 @@ export class XRLinearModel {
       for (const [k, a] of Object.entries(s.arrays)) arrays[`text.${k}`] = a;
       files["vocab.json"] = JSON.stringify(s.vocab);
     }
+    let calibrationMeta: unknown = null;
+    if (this.calibration) {
+      const c = calibrationToFiles(this.calibration);
+      calibrationMeta = c.meta;
+      arrays.labelThresholds = c.labelThresholds;
+    }
     writeModelDir(dir, {
       meta: {
         method: this.method,
@@ -184,6 +215,7 @@ export class XRLinearModel {
         nTrain: this.nTrain,
         trees: this.trees.map((tree) => tree.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents }))),
         vectorizer: vectorizerMeta,
+        calibration: calibrationMeta,
       },
       arrays,
       files,
@@ -219,7 +251,8 @@ export class XRLinearModel {
       for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
       vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab }, `${dir} vectorizer`);
     }
-    return new XRLinearModel(params, labelNames, meta.dim as number, trees, vectorizer, need("trainLabelCounts"), meta.nTrain as number);
+    const calibration = meta.calibration ? calibrationFromFiles(meta.calibration, arrays.labelThresholds as Float32Array | undefined, `${dir}/model.json`) : null;
+    return new XRLinearModel(params, labelNames, meta.dim as number, trees, vectorizer, need("trainLabelCounts"), meta.nTrain as number, calibration);
   }
 }
 

@@ -14,7 +14,7 @@ function dtypeOf(a: TypedArray): DType {
 }
 
 /** Format version of model directories; bumped on incompatible changes. */
-export const MODEL_FORMAT = 1;
+export const MODEL_FORMAT = 2;
 
 export interface ModelFiles {
   /** JSON-serialisable description (method, params, shapes...). */

@@ -98,3 +98,51 @@ test("Bibtex end to end: P@1 floor with defaults", async () => {
   assert.ok(r["P@3"] >= 38, `P@3 ${r["P@3"]}`);
   assert.ok(r["P@5"] >= 27.5, `P@5 ${r["P@5"]}`);
 });
+
+test("calibration: a held-out split gives probabilities that keep the ranking, tuned thresholds, and survive save/load", async () => {
+  const data = synthetic(800, 5);
+  const m = await XRLinearModel.train(data, { ...small, calibration: { holdout: 0.2 } }, { threads: 1 });
+  assert.ok(m.calibration, "calibration fitted");
+  const X = m.featurize(synthetic(100, 6));
+  const raw = m.predict(X, { rawScores: true });
+  const cal = m.predict(X);
+  for (let i = 0; i < X.rows; i++) {
+    assert.deepEqual(cal[i].labels, raw[i].labels, "same ranking");
+    for (let k = 0; k < cal[i].scores.length; k++) assert.ok(cal[i].scores[k] >= 0 && cal[i].scores[k] <= 1);
+  }
+  const tuned = m.predict(X, { thresholds: "tuned" });
+  for (let i = 0; i < X.rows; i++) {
+    // a thresholded list is a sub-list of the ranking
+    const full = Array.from(cal[i].labels);
+    let pos = -1;
+    for (const l of tuned[i].labels) {
+      const at = full.indexOf(l);
+      assert.ok(at > pos);
+      pos = at;
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), "xmc-test-"));
+  try {
+    m.save(join(dir, "m"));
+    const l = XRLinearModel.load(join(dir, "m"));
+    assert.deepEqual(l.predict(X, { thresholds: "tuned" }), tuned);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const plain = await XRLinearModel.train(synthetic(100, 7), small, { threads: 1 });
+  assert.throws(() => plain.predict(X, { thresholds: "tuned" }), /train it with a held-out split/);
+});
+
+test("ensemble: fixed seed gives identical models; label copies train and merge", async () => {
+  const data = synthetic(500, 8);
+  const p = { ...small, ensemble: { trees: 3, losses: "mixed" } };
+  const a = await XRLinearModel.train(data, p, { threads: 2 });
+  const b = await XRLinearModel.train(data, p, { threads: 1 });
+  const X = a.featurize(synthetic(100, 9));
+  assert.equal(a.trees.length, 3);
+  assert.deepEqual(a.predict(X), b.predict(X));
+  const d = await XRLinearModel.train(data, { ...small, disentangle: { labelCopies: 2 } }, { threads: 1 });
+  const bottom = d.trees[0].chain.at(-1)!;
+  assert.ok(bottom.children.length > bottom.nNodes, "some labels have copies");
+  for (const r of d.predict(X)) assert.equal(new Set(r.labels).size, r.labels.length, "copies merged");
+});
