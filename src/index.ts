@@ -16,3 +16,7 @@ export { loadModel } from "./model/registry.js";
 export { type Ranked } from "./search/beam.js";
 export { StackedVectorizer } from "./text/stack.js";
 export { TfidfVectorizer } from "./text/tfidf.js";
+export type { PredictOverrides, XmcModel } from "./methods/model.js";
+export { applyThreshold, tuneGlobalThreshold, tunePerLabelThresholds } from "./eval/thresholds.js";
+export { calibrate, expectedCalibrationError, fitCalibrator } from "./eval/calibrate.js";
+export { reliabilitySvg } from "./eval/reliability.js";

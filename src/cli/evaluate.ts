@@ -8,7 +8,7 @@ import { reliabilitySvg } from "../eval/reliability.js";
 import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
 import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
-import type { XRLinearModel } from "../methods/xrlinear.js";
+import type { XmcModel } from "../methods/model.js";
 import { loadModel } from "../model/registry.js";
 import { stderrProgress } from "./progress-bar.js";
 import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
@@ -38,7 +38,7 @@ export function registerEvaluate(program: Command): void {
     process.stdout.write(`${formatTable(report, ks)}\n`);
     const extra: string[] = [];
     if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);
-    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibration ? " (calibrated)" : " (raw scores)"}`);
+    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibrated ? " (calibrated)" : " (raw scores)"}`);
     if (extra.length) process.stdout.write(`${extra.join("\n")}\n`);
     if (o.json) process.stdout.write(`${toJsonLine(report)}\n`);
   });
@@ -46,14 +46,13 @@ export function registerEvaluate(program: Command): void {
 
 /** Predict the dataset with the model and compute every ranking metric. */
 export function evaluateModel(
-  model: XRLinearModel,
+  model: XmcModel,
   ds: Dataset,
   o: { ks?: number[]; A?: number; B?: number; overrides?: Record<string, unknown>; progress?: Progress; reliability?: string },
 ): MetricsReport {
   const ks = o.ks ?? [1, 3, 5];
-  const X = model.featurize(ds);
   const overrides = o.overrides ?? {};
-  const preds = model.predict(X, { topK: Math.max(...ks), ...overrides }, o.progress);
+  const preds = model.predictDataset(ds, { topK: Math.max(...ks), ...overrides }, o.progress);
   const invProp = inversePropensity(model.trainLabelCounts, model.nTrain, o.A ?? 0.55, o.B ?? 1.5, ds.Y.cols);
   const report = evaluate(preds, ds.Y, { ks, invProp });
   const thresholded = Number(overrides.threshold ?? 0) > 0 || (overrides.thresholds !== undefined && overrides.thresholds !== "none");
@@ -61,7 +60,7 @@ export function evaluateModel(
     const s = setMetrics(preds.map((p) => p.labels), ds.Y);
     Object.assign(report, { microF1: s.microF1, macroF1: s.macroF1, microP: s.microP, microR: s.microR });
   }
-  const ece = calibrationReport(preds, ds.Y, o.reliability, model.calibration ? "calibrated scores" : "raw scores");
+  const ece = calibrationReport(preds, ds.Y, o.reliability, model.calibrated ? "calibrated scores" : "raw scores");
   if (ece !== null) report.ECE = ece;
   return report;
 }

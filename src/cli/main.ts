@@ -4,17 +4,19 @@ import { XmcError } from "../core/errors.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerPredict } from "./predict.js";
+import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
 
 const program = new Command();
 program
   .name("xmc")
-  .description("Extreme multi-label classification: train, predict and evaluate XR-Linear label-tree models")
+  .description("Extreme multi-label classification: train, predict, evaluate and serve XR-Linear label-tree models")
   .version("0.1.0")
   .showHelpAfterError();
 registerTrain(program);
 registerPredict(program);
 registerEvaluate(program);
+registerServe(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

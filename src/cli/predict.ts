@@ -21,10 +21,9 @@ export function registerPredict(program: Command): void {
     const progress = stderrProgress(Boolean(o.quiet));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const X = model.featurize(ds);
     const overrides = collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS);
     if (o.k !== undefined) overrides.topK = o.k;
-    const preds = model.predict(X, overrides, progress);
+    const preds = model.predictDataset(ds, overrides, progress);
     const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
     for (const r of preds) {
       const line = JSON.stringify({ labels: Array.from(r.labels, (l) => model.labelNames[l]), scores: Array.from(r.scores, (s) => Number(s.toPrecision(6))) });

@@ -7,6 +7,7 @@ import { labelCounts } from "../eval/propensity.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../model/store.js";
 import { BeamSearcher, type Ranked } from "../search/beam.js";
 import { type Combiner, combineRankings } from "../search/combine.js";
+import type { PredictOverrides, XmcModel } from "./model.js";
 import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
 import { StackedVectorizer } from "../text/stack.js";
 import { validateChain } from "../tree/chain.js";
@@ -35,7 +36,7 @@ export interface NamedScore {
  * per-level one-vs-rest linear models trained on the instances routed to each parent,
  * and beam search at prediction.
  */
-export class XRLinearModel {
+export class XRLinearModel implements XmcModel {
   readonly method = "xr-linear";
   private searchers: BeamSearcher[];
 
@@ -60,6 +61,14 @@ export class XRLinearModel {
 
   get nLabels(): number {
     return this.labelNames.length;
+  }
+
+  get calibrated(): boolean {
+    return this.calibration !== null;
+  }
+
+  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+    return this.predict(this.featurize(data), overrides as Partial<PredictParams>, progress);
   }
 
   /** Train on a dataset (text or features). */
@@ -165,10 +174,10 @@ export class XRLinearModel {
   }
 
   /** Rank labels for raw texts (text models only); returns label names with scores. */
-  predictTexts(texts: string[], overrides: Partial<PredictParams> = {}): NamedScore[][] {
+  predictTexts(texts: string[], overrides: PredictOverrides = {}): NamedScore[][] {
     if (!this.vectorizer) throw new XmcError("this model was trained on features, not text");
     const X = this.vectorizer.transform(texts);
-    return this.predict(X, overrides).map((r) => this.name(r));
+    return this.predict(X, overrides as Partial<PredictParams>).map((r) => this.name(r));
   }
 
   /** Attach label names to a ranked list. */

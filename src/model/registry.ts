@@ -1,9 +1,10 @@
 import { XmcError } from "../core/errors.js";
+import type { XmcModel } from "../methods/model.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
 import { readModelMeta } from "./store.js";
 
 /** Load any model directory, dispatching on the method recorded in model.json. */
-export function loadModel(dir: string): XRLinearModel {
+export function loadModel(dir: string): XmcModel {
   const meta = readModelMeta(dir);
   switch (meta.method) {
     case "xr-linear":

@@ -1,0 +1,35 @@
+import type { Progress } from "../core/progress.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Ranked } from "../search/beam.js";
+
+/** Prediction-time options every method understands (see PREDICT_SCHEMA); methods may ignore some. */
+export interface PredictOverrides {
+  topK?: number;
+  beamSize?: number;
+  threshold?: number;
+  thresholds?: "none" | "global" | "tuned";
+  rawScores?: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * What the CLI (predict, evaluate, serve) needs from a trained model, whatever its method:
+ * label names, training label statistics (for propensity-scored metrics), batch prediction
+ * on a dataset, and saving. Each method also has a static `load(dir)` registered in
+ * model/registry.ts.
+ */
+export interface XmcModel {
+  readonly method: string;
+  readonly labelNames: string[];
+  readonly nLabels: number;
+  /** Training positives per label and training set size. */
+  readonly trainLabelCounts: Int32Array;
+  readonly nTrain: number;
+  /** Whether scores are calibrated probabilities (ECE is then reported as such). */
+  readonly calibrated: boolean;
+  /** Rank labels for every instance of a dataset (texts or features, whichever the method takes). */
+  predictDataset(data: Dataset, overrides?: PredictOverrides, progress?: Progress): Ranked[];
+  /** Rank labels for raw texts; returns label names with scores. */
+  predictTexts(texts: string[], overrides?: PredictOverrides): { label: string; score: number }[][];
+  save(dir: string): void;
+}

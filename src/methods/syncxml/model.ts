@@ -1,0 +1,170 @@
+/**
+ * SyncXML (and plain InceptionXML) as an xmc model: train from a text dataset, save / load a
+ * model directory (model.json with `method: "syncxml"` or `"inceptionxml"`, the parameters and
+ * buffers in arrays.bin, labels.json, vocab.json), predict datasets and raw texts.
+ */
+import { XmcError } from "../../core/errors.js";
+import { parseParams } from "../../core/params.js";
+import { type Progress, silentProgress } from "../../core/progress.js";
+import { Rng } from "../../core/rng.js";
+import type { Dataset } from "../../data/dataset.js";
+import { labelCounts } from "../../eval/propensity.js";
+import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import type { Ranked } from "../../search/beam.js";
+import type { PredictOverrides, XmcModel } from "../model.js";
+import { clustersFromCodes, type LabelClusters } from "./clusters.js";
+import { Network } from "./network.js";
+import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
+import { hasCheckpoint } from "./checkpoint.js";
+import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
+import { TokenVocab } from "./vocab.js";
+
+/** Options of {@link SyncXMLModel.train}. */
+export interface SyncXMLTrainOptions {
+  progress?: Progress;
+  /** Accepted for the common interface; training runs on the calling thread. */
+  threads?: number;
+  /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
+  modelDir?: string;
+  /** Checkpoint directory (overrides the one derived from `modelDir`). */
+  checkpointDir?: string;
+  /** Resume from the checkpoint when there is one. */
+  resume?: boolean;
+  /** Stop after this many epochs in this call (the returned model is partly trained; resume later). */
+  maxEpochsThisRun?: number;
+  /** Called after each epoch with its statistics and the model as it stands. */
+  onEpoch?: (stats: EpochStats, model: SyncXMLModel) => void;
+}
+
+/** Queries per forward pass at prediction. */
+const PREDICT_BATCH = 256;
+
+/** A trained SyncXML / InceptionXML model. */
+export class SyncXMLModel implements XmcModel {
+  readonly calibrated = false;
+  /** False when training stopped early (`maxEpochsThisRun`). */
+  complete = true;
+
+  constructor(
+    readonly params: SyncXMLParams,
+    readonly labelNames: string[],
+    readonly vocab: TokenVocab,
+    readonly clusters: LabelClusters | null,
+    readonly net: Network,
+    readonly trainLabelCounts: Int32Array,
+    readonly nTrain: number,
+  ) {}
+
+  /** "syncxml" or "inceptionxml". */
+  get method(): string {
+    return this.params.model.architecture;
+  }
+
+  get nLabels(): number {
+    return this.labelNames.length;
+  }
+
+  /** Train on a text dataset. */
+  static async train(data: Dataset, paramsInput?: unknown, opts: SyncXMLTrainOptions = {}): Promise<SyncXMLModel> {
+    const p = parseSyncXMLParams(paramsInput);
+    const progress = opts.progress ?? silentProgress;
+    const prep = prepare(data, p, progress);
+    const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(p.train.seed));
+    const ckpt = opts.checkpointDir ?? (opts.modelDir ? `${opts.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
+    const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
+    if (!resuming) await initWordVectors(net, prep, data, p, progress);
+    const model = new SyncXMLModel(p, data.labelNames.slice(0, prep.L), prep.vocab, prep.clusters, net, labelCounts(data.Y), data.Y.rows);
+    progress.log(`${model.method}: ${prep.vocab.size} words × ${p.encoder.embDim}, hidden ${net.encoder.outDim}, ${prep.L} labels${prep.clusters ? `, ${prep.clusters.K} clusters` : ""}, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
+    model.complete = runEpochs(net, prep, p, {
+      progress, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
+      onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
+    });
+    return model;
+  }
+
+  private predictOptions(overrides: PredictOverrides): PredictParams {
+    if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
+    const given: Record<string, unknown> = {};
+    for (const k of Object.keys(PREDICT_SCHEMA)) if (overrides[k] !== undefined) given[k] = overrides[k];
+    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+  }
+
+  /** Rank labels for texts. */
+  predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+    const o = this.predictOptions(overrides);
+    const S = this.params.encoder.seqLen;
+    const rng = new Rng(0); // unused: no dropout in evaluation
+    const out: Ranked[] = [];
+    progress.start("predict", texts.length);
+    for (let a = 0; a < texts.length; a += PREDICT_BATCH) {
+      const chunk = texts.slice(a, a + PREDICT_BATCH);
+      const ids = this.vocab.encode(chunk, S);
+      out.push(...this.net.predict(ids, chunk.length, { topK: o.topK, shortlist: o.shortlist, score: o.score as "comb" | "probs", threshold: o.threshold }, rng));
+      progress.tick(chunk.length);
+    }
+    progress.stop();
+    return out;
+  }
+
+  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+    if (!data.texts) throw new XmcError(`${data.source}: this ${this.method} model reads raw text; give a text PREFIX (PREFIX_texts.txt)`);
+    return this.predictTextsRanked(data.texts, overrides, progress);
+  }
+
+  predictTexts(texts: string[], overrides: PredictOverrides = {}): { label: string; score: number }[][] {
+    return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
+  }
+
+  /** Write the model directory atomically. */
+  save(dir: string): void {
+    const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
+    for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
+    for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
+    if (this.clusters) arrays.clusterOf = this.clusters.clusterOf;
+    writeModelDir(dir, {
+      meta: {
+        method: this.method,
+        params: this.params,
+        nLabels: this.nLabels,
+        nTrain: this.nTrain,
+        vocabSize: this.vocab.size,
+        clusters: this.clusters?.K ?? 0,
+        hidden: this.net.encoder.outDim,
+        complete: this.complete,
+      },
+      arrays,
+      files: { "labels.json": JSON.stringify(this.labelNames), "vocab.json": JSON.stringify(this.vocab.words) },
+    });
+  }
+
+  /** Read a model directory written by {@link save}. */
+  static load(dir: string): SyncXMLModel {
+    const { meta, arrays } = readModelDir(dir);
+    if (meta.method !== "syncxml" && meta.method !== "inceptionxml") throw new XmcError(`${dir}: model method is "${String(meta.method)}", expected "syncxml" or "inceptionxml"`);
+    const p = parseSyncXMLParams(meta.params, `${dir}/model.json params`);
+    const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
+    const words = JSON.parse(readModelText(dir, "vocab.json")) as string[];
+    if (!Array.isArray(words) || words.length !== meta.vocabSize) throw new XmcError(`${dir}/vocab.json: expected ${String(meta.vocabSize)} words`);
+    const vocab = new TokenVocab(words, p.text.stopWords);
+    const L = labelNames.length;
+    let clusters: LabelClusters | null = null;
+    if (p.model.architecture === "syncxml") {
+      const codes = arrays.clusterOf;
+      if (!(codes instanceof Int32Array) || codes.length !== L) throw new XmcError(`${dir}: model array "clusterOf" is missing or has the wrong length`);
+      clusters = clustersFromCodes(codes, meta.clusters as number);
+    }
+    const net = new Network(p, vocab.size, L, clusters, new Rng(p.train.seed));
+    const take = (name: string, dst: Float32Array): void => {
+      const a = arrays[name];
+      if (!(a instanceof Float32Array) || a.length !== dst.length) throw new XmcError(`${dir}: model array "${name}" is missing or has the wrong size`);
+      dst.set(a);
+    };
+    for (const t of net.parameters()) take(`param.${t.name}`, t.data);
+    for (const b of net.buffers()) take(`buffer.${b.name}`, b.data);
+    const counts = arrays.trainLabelCounts;
+    if (!(counts instanceof Int32Array)) throw new XmcError(`${dir}: model array "trainLabelCounts" is missing`);
+    const model = new SyncXMLModel(p, labelNames, vocab, clusters, net, counts.slice(), meta.nTrain as number);
+    model.complete = meta.complete !== false;
+    return model;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The SyncXML / InceptionXML network: the InceptionXML encoder plus either SyncXML's twin heads
+ * over label clusters or InceptionXML's one-vs-all head. `loss` builds the training graph of one
+ * batch (§3.4-3.6: teacher-forced shortlist, detached warm-up, BCE on the candidates + meta BCE);
+ * `predict` ranks labels (§3.7: σ(label) · σ(its cluster), or σ(label) alone).
+ */
+import type { Rng } from "../../core/rng.js";
+import type { LayerBuffer } from "../../nn/layers.js";
+import { add, bceWithLogits, scale, topk } from "../../nn/ops/index.js";
+import { noGrad } from "../../nn/tape.js";
+import { Tensor } from "../../nn/tensor.js";
+import type { Ranked } from "../../search/beam.js";
+import { InceptionEncoder } from "../inceptionxml/encoder.js";
+import type { LabelClusters } from "./clusters.js";
+import { candidateScores, ExtremeHead, MetaHead, OvaHead, shortlist } from "./heads.js";
+import type { SyncXMLParams } from "./params.js";
+
+/** Losses of one batch (numbers, for progress reports). */
+export interface BatchLoss {
+  /** The optimised total (a graph root). */
+  total: Tensor;
+  meta: number;
+  ext: number;
+  /** Candidates scored per query (SyncXML) or L (InceptionXML). */
+  candidates: number;
+}
+
+/** Options of {@link Network.predict}. */
+export interface NetPredictOptions {
+  topK: number;
+  shortlist: number;
+  score: "comb" | "probs";
+  threshold: number;
+}
+
+function sigmoid(v: number): number {
+  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+}
+
+/** Encoder + heads; see the module comment. */
+export class Network {
+  readonly encoder: InceptionEncoder;
+  readonly meta: MetaHead | null;
+  readonly ext: ExtremeHead | null;
+  readonly ova: OvaHead | null;
+  private mark: Int32Array;
+
+  constructor(readonly p: SyncXMLParams, vocabSize: number, readonly L: number, readonly clusters: LabelClusters | null, rng: Rng) {
+    const sync = p.model.architecture === "syncxml";
+    if (sync && !clusters) throw new Error("network: SyncXML needs label clusters");
+    this.encoder = new InceptionEncoder(p.encoder, vocabSize, rng, { hiddenLayer: !sync });
+    const hd = this.encoder.outDim;
+    this.meta = sync ? new MetaHead(hd, clusters!.K, rng) : null;
+    this.ext = sync ? new ExtremeHead(hd, L, rng) : null;
+    this.ova = sync ? null : new OvaHead(hd, L, rng);
+    this.mark = new Int32Array(L).fill(-1);
+  }
+
+  /** All trainable parameters (names unique). */
+  parameters(): Tensor[] {
+    const out = this.encoder.parameters();
+    if (this.meta && this.ext) out.push(...this.meta.parameters(), ...this.ext.parameters());
+    if (this.ova) out.push(...this.ova.parameters());
+    return out;
+  }
+
+  /** Persistent buffers (batch-norm statistics, spectral-norm vectors). */
+  buffers(): LayerBuffer[] {
+    const out = this.encoder.buffers();
+    if (this.meta && this.ext) out.push(...this.meta.buffers(), ...this.ext.buffers());
+    return out;
+  }
+
+  /**
+   * The training loss of a batch: `ids` B × seqLen token ids, `positives[i]` the labels of query
+   * i. `detach` cuts the extreme head's gradient into the encoder (the warm-up epochs).
+   */
+  loss(ids: Int32Array, B: number, positives: Int32Array[], detach: boolean, rng: Rng): BatchLoss {
+    const m = this.p.model;
+    const hf = this.encoder.forward(ids, B, true, rng);
+    if (this.ova) {
+      const L = this.L;
+      const logits = this.ova.forward(hf, m.extDropout, true, rng);
+      const y = new Float32Array(B * L);
+      positives.forEach((ls, i) => ls.forEach((l) => (y[i * L + l] = 1)));
+      const total = bceWithLogits(logits, y);
+      return { total, meta: 0, ext: total.item(), candidates: L };
+    }
+    const meta = this.meta!, ext = this.ext!, cl = this.clusters!;
+    const K = cl.K;
+    const metaLogits = meta.forward(hf, m.headDropout, m.metaDropout, true, rng);
+    const g = new Float32Array(B * K);
+    const forced: Int32Array[] = positives.map((ls, i) => {
+      const cs: number[] = [];
+      for (const l of ls) {
+        const c = cl.clusterOf[l];
+        if (g[i * K + c] === 0) {
+          g[i * K + c] = 1;
+          cs.push(c);
+        }
+      }
+      return Int32Array.from(cs);
+    });
+    const lossMeta = bceWithLogits(metaLogits, g);
+    const sl = shortlist(metaLogits.data, B, cl, m.shortlist, forced);
+    const hIn = detach ? hf.detach() : hf;
+    const hc = ext.features(hIn, m.headDropout, m.extDropout, true, rng);
+    const scores = candidateScores(ext.table, hc, sl.labels, sl.rowPtr);
+    const y = new Float32Array(sl.labels.length);
+    const mark = this.mark;
+    for (let i = 0; i < B; i++) {
+      for (const l of positives[i]) mark[l] = i;
+      for (let j = sl.rowPtr[i]; j < sl.rowPtr[i + 1]; j++) if (mark[sl.labels[j]] === i) y[j] = 1;
+    }
+    for (const ls of positives) for (const l of ls) mark[l] = -1;
+    const lossExt = bceWithLogits(scores, y);
+    const total = m.metaScale > 0 ? add(lossExt, scale(lossMeta, m.metaScale)) : lossExt;
+    return { total, meta: lossMeta.item(), ext: lossExt.item(), candidates: sl.labels.length / B };
+  }
+
+  /** Rank labels for B queries (evaluation mode, no gradients). */
+  predict(ids: Int32Array, B: number, o: NetPredictOptions, rng: Rng): Ranked[] {
+    return noGrad(() => {
+      const hf = this.encoder.forward(ids, B, false, rng);
+      const out: Ranked[] = [];
+      if (this.ova) {
+        const logits = this.ova.forward(hf, 0, false, rng);
+        const top = topk(logits, o.topK);
+        for (let i = 0; i < B; i++) out.push(finish(top.indices.subarray(i * top.k, (i + 1) * top.k), Float32Array.from(top.values.subarray(i * top.k, (i + 1) * top.k), sigmoid), o.threshold));
+        return out;
+      }
+      const meta = this.meta!, ext = this.ext!, cl = this.clusters!;
+      const metaLogits = meta.forward(hf, 0, 0, false, rng);
+      const sl = shortlist(metaLogits.data, B, cl, o.shortlist, null);
+      const hc = ext.features(hf, 0, 0, false, rng);
+      const scores = candidateScores(ext.table, hc, sl.labels, sl.rowPtr).data;
+      for (let i = 0; i < B; i++) {
+        const a = sl.rowPtr[i], b = sl.rowPtr[i + 1];
+        const s = new Float32Array(b - a);
+        for (let j = a; j < b; j++) {
+          const p = sigmoid(scores[j]);
+          s[j - a] = o.score === "comb" ? p * sl.clusterScore[j] : p;
+        }
+        const top = topk(new Tensor(s, [b - a]), o.topK);
+        const labels = new Int32Array(top.k);
+        for (let t = 0; t < top.k; t++) labels[t] = sl.labels[a + top.indices[t]];
+        out.push(finish(labels, top.values, o.threshold));
+      }
+      return out;
+    });
+  }
+}
+
+/** A ranked list, cut at the threshold. */
+function finish(labels: Int32Array, scores: Float32Array, threshold: number): Ranked {
+  let n = labels.length;
+  if (threshold > 0) while (n > 0 && scores[n - 1] < threshold) n--;
+  return { labels: labels.slice(0, n), scores: scores.slice(0, n) };
+}

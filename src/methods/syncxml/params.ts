@@ -1,0 +1,111 @@
+/**
+ * Parameters of SyncXML / InceptionXML models: one validated object with sections `text`,
+ * `wordvec`, `encoder`, `model`, `train`, `predict` (unknown sections or keys are errors), the
+ * same object the library API takes and `model.json` stores. Defaults follow the reference code
+ * (`specs/inceptionxml-syncxml.md` §4) except where a CPU budget makes them impractical; those
+ * are marked in the help texts.
+ */
+import { XmcError } from "../../core/errors.js";
+import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
+import { ENCODER_SCHEMA, encoderShapes, type EncoderParams } from "../inceptionxml/encoder.js";
+
+/** Tokenisation and vocabulary. */
+export const TEXT_SCHEMA = {
+  maxVocab: { type: "number", default: 100000, min: 2, integer: true, help: "largest vocabulary (most frequent training words), plus <PAD/> and <UNK/>" },
+  minCount: { type: "number", default: 1, min: 1, integer: true, help: "words seen fewer times in the training texts are <UNK/>" },
+  stopWords: { type: "boolean", default: true, help: "drop English stop words (NLTK's list), as the reference cleaning does" },
+  labelTexts: { type: "boolean", default: true, help: "also take vocabulary words from the label texts (labels.txt), and pretrain word vectors on them" },
+} as const satisfies Schema;
+
+/** Initial word vectors. */
+export const WORDVEC_SCHEMA = {
+  source: { type: "string", default: "skipgram", choices: ["skipgram", "file", "random"] as const, help: "skipgram (pretrained here on the training and label texts), file (GloVe / word2vec text file), random (U(±0.25))" },
+  file: { type: "string", default: "", help: "vectors file for source = file (its dimension must equal encoder.embDim)" },
+  window: { type: "number", default: 5, min: 1, integer: true, help: "skip-gram window" },
+  negative: { type: "number", default: 5, min: 1, integer: true, help: "skip-gram negative samples" },
+  epochs: { type: "number", default: 5, min: 0, integer: true, help: "skip-gram epochs" },
+  lr: { type: "number", default: 0.025, min: 0, help: "skip-gram initial learning rate" },
+  subsample: { type: "number", default: 1e-3, min: 0, help: "skip-gram subsampling threshold" },
+  rms: { type: "number", default: 0.15, min: 0, help: "pretrained vectors are rescaled to this per-coordinate RMS (0: as they are); U(±0.25) has 0.144" },
+} as const satisfies Schema;
+
+/** Heads and label clusters. */
+export const MODEL_SCHEMA = {
+  architecture: { type: "string", default: "syncxml", choices: ["syncxml", "inceptionxml"] as const, help: "syncxml (meta head + shortlisted extreme head) or inceptionxml (one-vs-all head over every label; small label spaces)" },
+  clusters: { type: "number", default: 0, min: 0, integer: true, help: "label clusters K (meta-labels; rounded to the balanced tree's power of two); 0: about L / clusterSize" },
+  clusterSize: { type: "number", default: 16, min: 1, integer: true, help: "labels per cluster when clusters = 0" },
+  clusterLabelTexts: { type: "boolean", default: true, help: "label features for clustering add the label text's words to PIFA (labels without training positives get a place)" },
+  kmeansMaxIter: { type: "number", default: 20, min: 1, integer: true, help: "2-means iterations per split" },
+  shortlist: { type: "number", default: 800, min: 1, integer: true, help: "clusters shortlisted per training query (K_s, true clusters forced in)" },
+  headDropout: { type: "number", default: 0.25, min: 0, max: 0.95, help: "dropout on the encoder output inside each head" },
+  metaDropout: { type: "number", default: 0.4, min: 0, max: 0.95, help: "p_meta: dropout before the meta classifier" },
+  extDropout: { type: "number", default: 0.5, min: 0, max: 0.95, help: "p_ext: dropout before the label scores" },
+  metaScale: { type: "number", default: 1, min: 0, help: "weight of the meta loss" },
+} as const satisfies Schema;
+
+/** Optimisation. */
+export const TRAIN_SCHEMA = {
+  epochs: { type: "number", default: 45, min: 1, integer: true, help: "training epochs" },
+  warmupEpochs: { type: "number", default: 10, min: 0, integer: true, help: "detached warm-up: epochs in which the extreme head does not update the encoder (meta_epoch)" },
+  batch: { type: "number", default: 128, min: 2, integer: true, help: "batch size" },
+  maxLr: { type: "number", default: 5e-3, min: 0, help: "one-cycle peak learning rate (both optimisers)" },
+  pctStart: { type: "number", default: 0.33, min: 0, max: 1, help: "one-cycle fraction of rising learning rate" },
+  divFactor: { type: "number", default: 10, min: 1, help: "one-cycle initial lr = maxLr / divFactor" },
+  finalDivFactor: { type: "number", default: 1e4, min: 1, help: "one-cycle final lr = initial / finalDivFactor" },
+  cycleMomentum: { type: "boolean", default: true, help: "cycle Adam's β1 between 0.95 and 0.85 (PyTorch OneCycleLR)" },
+  clipNorm: { type: "number", default: 0, min: 0, help: "clip the global gradient norm (0: off; the reference does not clip)" },
+  seed: { type: "number", default: 29, integer: true, help: "random seed (initialisation, shuffling, dropout)" },
+} as const satisfies Schema;
+
+/** Prediction defaults (overridable at predict time). */
+export const PREDICT_SCHEMA = {
+  topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
+  shortlist: { type: "number", default: 100, min: 1, integer: true, help: "clusters whose labels are scored per query" },
+  score: { type: "string", default: "comb", choices: ["comb", "probs"] as const, help: "comb: σ(label)·σ(its cluster); probs: σ(label) only" },
+  threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off)" },
+} as const satisfies Schema;
+
+export type TextParams = ParamsOf<typeof TEXT_SCHEMA>;
+export type WordvecParams = ParamsOf<typeof WORDVEC_SCHEMA>;
+export type ModelParams = ParamsOf<typeof MODEL_SCHEMA>;
+export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
+export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+
+/** Everything that defines a SyncXML / InceptionXML model, validated; JSON round-trips. */
+export interface SyncXMLParams {
+  text: TextParams;
+  wordvec: WordvecParams;
+  encoder: EncoderParams;
+  model: ModelParams;
+  train: TrainParams;
+  predict: PredictParams;
+}
+
+const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
+
+/**
+ * Validate a (partial) params object. The encoder's `projDropout` defaults to 0 for SyncXML
+ * (its encoder has no dropout after the projection) and 0.25 for InceptionXML.
+ */
+export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
+  const o = (input ?? {}) as Record<string, unknown>;
+  if (typeof o !== "object" || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
+  for (const k of Object.keys(o)) {
+    if (!SECTIONS.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${SECTIONS.join(", ")})`);
+  }
+  const model = parseParams(MODEL_SCHEMA, o.model, `${where}.model`);
+  const encSchema = { ...ENCODER_SCHEMA, projDropout: { ...ENCODER_SCHEMA.projDropout, default: model.architecture === "syncxml" ? 0 : 0.25 } };
+  const encoder = parseParams(encSchema, o.encoder, `${where}.encoder`) as EncoderParams;
+  encoderShapes(encoder, `${where}.encoder`);
+  const train = parseParams(TRAIN_SCHEMA, o.train, `${where}.train`);
+  const wordvec = parseParams(WORDVEC_SCHEMA, o.wordvec, `${where}.wordvec`);
+  if (wordvec.source === "file" && wordvec.file === "") throw new XmcError(`${where}.wordvec.file: needed when source is "file"`);
+  return {
+    text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),
+    wordvec,
+    encoder,
+    model,
+    train,
+    predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
+  };
+}

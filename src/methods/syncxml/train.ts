@@ -1,0 +1,194 @@
+/**
+ * Training of SyncXML / InceptionXML: vocabulary, label clusters, word-vector initialisation,
+ * then epochs of mini-batch training (Adam on dense parameters, SparseAdam on the embedding and
+ * label tables, both on one one-cycle schedule; spec §4), with a checkpoint after every epoch.
+ *
+ * Determinism: initialisation draws from Rng(seed); epoch e shuffles and drops out with its own
+ * Rng derived from (seed, e), and the schedule is a function of the global step, so a run resumed
+ * from a checkpoint takes exactly the steps of an uninterrupted one.
+ */
+import { XmcError } from "../../core/errors.js";
+import { type Progress, silentProgress } from "../../core/progress.js";
+import { Rng } from "../../core/rng.js";
+import type { Dataset } from "../../data/dataset.js";
+import { backward } from "../../nn/tape.js";
+import { Adam, clipGradNorm, SparseAdam, splitParams } from "../../nn/optim.js";
+import { applySchedule, oneCycle } from "../../nn/schedule.js";
+import { loadWordVectors, trainSkipGram } from "../../text/wordvec.js";
+import { buildLabelClusters, type LabelClusters } from "./clusters.js";
+import { hasCheckpoint, readCheckpoint, removeCheckpoint, type TrainingState, writeCheckpoint } from "./checkpoint.js";
+import { Network } from "./network.js";
+import type { SyncXMLParams } from "./params.js";
+import { TokenVocab } from "./vocab.js";
+
+/** What an epoch report carries. */
+export interface EpochStats {
+  /** 1-based epoch number. */
+  epoch: number;
+  epochs: number;
+  /** Mean losses over the epoch's batches. */
+  loss: number;
+  metaLoss: number;
+  extLoss: number;
+  /** Mean candidates scored per query. */
+  candidates: number;
+  seconds: number;
+  /** Training queries per second. */
+  qps: number;
+}
+
+/** Options of a training run (not part of the model's params). */
+export interface RunOptions {
+  progress?: Progress;
+  /** Checkpoint directory (none: no checkpoints). */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir` when there is one. */
+  resume?: boolean;
+  /** Stop after this many epochs in this call (the checkpoint stays; resume later). */
+  maxEpochsThisRun?: number;
+  /** Called after every epoch (after its checkpoint). */
+  onEpoch?: (stats: EpochStats) => void;
+}
+
+/** The data-derived parts of a model. */
+export interface Prepared {
+  vocab: TokenVocab;
+  /** N × seqLen token ids. */
+  ids: Int32Array;
+  positives: Int32Array[];
+  clusters: LabelClusters | null;
+  L: number;
+}
+
+/** Vocabulary, encoded texts, positives and (SyncXML) label clusters of a training set. */
+export function prepare(data: Dataset, p: SyncXMLParams, progress: Progress): Prepared {
+  if (!data.texts) throw new XmcError(`${data.source}: SyncXML and InceptionXML train on raw text; give a text PREFIX (PREFIX_texts.txt, PREFIX_labels.txt)`);
+  const texts = data.texts;
+  const Y = data.Y;
+  if (Y.rows < 2) throw new XmcError(`${data.source}: too few training instances (${Y.rows})`);
+  const L = Y.cols;
+  const labelTexts = p.text.labelTexts && data.labelTexts ? data.labelTexts.slice(0, L) : null;
+  progress.log(`vocabulary and token ids for ${texts.length} texts`);
+  const vocab = TokenVocab.build(texts, p.text, labelTexts ?? []);
+  const ids = vocab.encode(texts, p.encoder.seqLen);
+  const positives: Int32Array[] = [];
+  for (let i = 0; i < Y.rows; i++) positives.push(Y.indices.slice(Y.indptr[i], Y.indptr[i + 1]));
+  let clusters: LabelClusters | null = null;
+  if (p.model.architecture === "syncxml") {
+    progress.log(`clustering ${L} labels`);
+    const docs = texts.map((t) => vocab.ids(t, -1));
+    const labelDocs = p.model.clusterLabelTexts && data.labelTexts ? data.labelTexts.slice(0, L).map((t) => vocab.ids(t, -1)) : null;
+    clusters = buildLabelClusters(docs, Y, vocab.size, labelDocs, { clusters: p.model.clusters, clusterSize: p.model.clusterSize, maxIter: p.model.kmeansMaxIter, seed: p.train.seed });
+    progress.log(`${clusters.K} label clusters of ${Math.ceil(L / clusters.K)} labels or fewer`);
+  }
+  return { vocab, ids, positives, clusters, L };
+}
+
+/** Fill the embedding table from pretrained vectors (skip-gram on the texts, or a file). */
+export async function initWordVectors(net: Network, prep: Prepared, data: Dataset, p: SyncXMLParams, progress: Progress): Promise<void> {
+  const w = p.wordvec;
+  if (w.source === "random") return;
+  const E = p.encoder.embDim, V = prep.vocab.size;
+  const table = net.encoder.embedding.weight.data;
+  if (w.source === "file") {
+    const got = await loadWordVectors(w.file, prep.vocab.words, { dim: E });
+    for (let r = 2; r < V; r++) if (got.found[r]) table.set(got.vectors.subarray(r * E, (r + 1) * E), r * E);
+    progress.log(`word vectors: ${got.nFound} of ${V - 2} vocabulary words found in ${w.file}`);
+    return;
+  }
+  const corpus = data.texts!.map((t) => prep.vocab.ids(t, -1));
+  if (p.text.labelTexts && data.labelTexts) for (const t of data.labelTexts) corpus.push(prep.vocab.ids(t, -1));
+  const t0 = performance.now();
+  const vecs = trainSkipGram(corpus, V, { dim: E, window: w.window, negative: w.negative, epochs: w.epochs, lr: w.lr, subsample: w.subsample, seed: p.train.seed }, progress);
+  let scale = 1;
+  if (w.rms > 0) {
+    let s = 0;
+    for (let i = 2 * E; i < vecs.length; i++) s += vecs[i] * vecs[i];
+    const rms = Math.sqrt(s / Math.max(1, vecs.length - 2 * E));
+    if (rms > 0) scale = w.rms / rms;
+  }
+  for (let i = 2 * E; i < V * E; i++) table[i] = vecs[i] * scale; // PAD (0) and UNK (1) keep their init
+  progress.log(`word vectors: skip-gram on ${corpus.length} texts, ${V} words × ${E} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Rng of epoch e (independent of how the run was split into calls). */
+function epochRng(seed: number, epoch: number): Rng {
+  return new Rng(Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b));
+}
+
+/** A string identifying what a checkpoint trains. */
+export function runFingerprint(p: SyncXMLParams, prep: Prepared, N: number): string {
+  return JSON.stringify({ p, N, L: prep.L, V: prep.vocab.size, K: prep.clusters?.K ?? 0 });
+}
+
+/**
+ * Train `net` (already initialised) on the prepared data; returns whether all epochs are done
+ * (false when `maxEpochsThisRun` stopped it early, leaving the checkpoint for a resume).
+ */
+export function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, o: RunOptions): boolean {
+  const progress = o.progress ?? silentProgress;
+  const t = p.train;
+  const N = prep.positives.length, S = p.encoder.seqLen;
+  const batches = Math.ceil(N / t.batch) - (N % t.batch === 1 ? 1 : 0); // a 1-query batch cannot be batch-normalised
+  const totalSteps = Math.max(2, t.epochs * batches);
+  const { dense, sparse } = splitParams(net.parameters());
+  const denseOpt = new Adam(dense, { lr: t.maxLr / t.divFactor });
+  const sparseOpt = new SparseAdam(sparse, { lr: t.maxLr / t.divFactor });
+  const schedule = oneCycle({ maxLr: t.maxLr, totalSteps, pctStart: t.pctStart, divFactor: t.divFactor, finalDivFactor: t.finalDivFactor, cycleMomentum: t.cycleMomentum });
+  const state: TrainingState = { params: net.parameters(), buffers: net.buffers(), optimizers: { dense: denseOpt, sparse: sparseOpt } };
+  const fp = runFingerprint(p, prep, N);
+  let start = 0;
+  if (o.checkpointDir && o.resume && hasCheckpoint(o.checkpointDir)) {
+    start = readCheckpoint(o.checkpointDir, state, fp);
+    progress.log(`resuming after epoch ${start} from ${o.checkpointDir}`);
+  }
+  const stopAt = Math.min(t.epochs, start + (o.maxEpochsThisRun ?? Infinity));
+  const all = net.parameters();
+  const order = new Int32Array(N);
+  const ids = new Int32Array(t.batch * S);
+  for (let e = start; e < stopAt; e++) {
+    const rng = epochRng(t.seed, e);
+    for (let i = 0; i < N; i++) order[i] = i;
+    rng.shuffle(order);
+    const detach = e < t.warmupEpochs;
+    const t0 = performance.now();
+    let sumLoss = 0, sumMeta = 0, sumExt = 0, sumCand = 0, seen = 0;
+    progress.start(`epoch ${e + 1}/${t.epochs}${detach ? " (warm-up)" : ""}`, batches * t.batch);
+    for (let b = 0; b < batches; b++) {
+      const rows = order.subarray(b * t.batch, Math.min(N, (b + 1) * t.batch));
+      const B = rows.length;
+      const bid = ids.subarray(0, B * S);
+      const pos: Int32Array[] = new Array(B);
+      for (let k = 0; k < B; k++) {
+        bid.set(prep.ids.subarray(rows[k] * S, (rows[k] + 1) * S), k * S);
+        pos[k] = prep.positives[rows[k]];
+      }
+      applySchedule(schedule, e * batches + b, denseOpt, sparseOpt);
+      denseOpt.zeroGrad();
+      sparseOpt.zeroGrad();
+      const l = net.loss(bid, B, pos, detach, rng);
+      backward(l.total);
+      if (t.clipNorm > 0) clipGradNorm(all, t.clipNorm);
+      denseOpt.step();
+      sparseOpt.step();
+      sumLoss += l.total.item();
+      sumMeta += l.meta;
+      sumExt += l.ext;
+      sumCand += l.candidates;
+      seen += B;
+      progress.tick(B);
+    }
+    progress.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.checkpointDir) writeCheckpoint(o.checkpointDir, state, e + 1, fp);
+    const stats: EpochStats = {
+      epoch: e + 1, epochs: t.epochs, loss: sumLoss / batches, metaLoss: sumMeta / batches, extLoss: sumExt / batches,
+      candidates: sumCand / batches, seconds, qps: seen / seconds,
+    };
+    progress.log(`epoch ${e + 1}/${t.epochs}: loss ${stats.loss.toFixed(5)} (meta ${stats.metaLoss.toFixed(5)}, ext ${stats.extLoss.toFixed(5)}), ${stats.candidates.toFixed(0)} candidates/query, ${seconds.toFixed(1)} s, ${stats.qps.toFixed(0)} queries/s`);
+    o.onEpoch?.(stats);
+  }
+  const complete = stopAt >= t.epochs;
+  if (complete && o.checkpointDir) removeCheckpoint(o.checkpointDir);
+  return complete;
+}
