@@ -1,12 +1,12 @@
-// Smoke tests on the real data sets in /work/shared/data (skipped when absent).
+// Smoke tests on the real data sets in ../shared/data beside the repository (or $XMC_DATA; skipped when absent).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { nnz } from "../../src/core/csr.js";
 import { loadDataset } from "../../src/data/load.js";
 
-const DATA = "/work/shared/data";
-const skip = !existsSync(DATA) && "no /work/shared/data";
+const DATA = process.env.XMC_DATA ?? new URL("../../../../shared/data", import.meta.url).pathname;
+const skip = !existsSync(DATA) && `no data at ${DATA}`;
 
 describe("real data", { skip }, () => {
   it("reads bibtex-train.arff", async () => {
