@@ -23,7 +23,17 @@ export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32
   const depth = Math.max(1, Math.ceil(Math.log2(L / opts.maxLeafSize)));
   if (2 ** depth > L) throw new Error(`cannot build 2^${depth} clusters from ${L} labels`);
   const master = new Rng(opts.seed);
-  let layer: Int32Array[] = [Int32Array.from({ length: L }, (_, i) => i)];
+  // labels without an embedding (no training positives) carry no information for the
+  // split; they are left out of the clustering and spread evenly over the leaves afterwards,
+  // so they do not pile up in a few leaves and coarsen the clusters of the other labels
+  const live: number[] = [];
+  const empty: number[] = [];
+  for (let l = 0; l < L; l++) (Z.indptr[l + 1] > Z.indptr[l] ? live : empty).push(l);
+  if (live.length < 2 ** depth) {
+    live.push(...empty);
+    empty.length = 0;
+  }
+  let layer: Int32Array[] = [Int32Array.from(live)];
   const ws = new SplitWorkspace(Z.cols);
   for (let lev = 0; lev < depth; lev++) {
     const next: Int32Array[] = [];
@@ -36,6 +46,9 @@ export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32
   layer.forEach((S, leaf) => {
     for (const l of S) codes[l] = leaf;
   });
+  // round-robin the empty labels, smallest leaves first (sizes stay within one of each other)
+  const order = layer.map((S, leaf) => [S.length, leaf]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  empty.forEach((l, i) => (codes[l] = order[i % order.length][1]));
   return { codes, nLeaves: layer.length };
 }
 

@@ -93,3 +93,21 @@ test("chain: a single cluster is a flat one-vs-rest level", () => {
   assert.equal(chain[0].nParents, 1);
   assert.deepEqual(Array.from(chain[0].children), [0, 1, 2, 3, 4]);
 });
+
+test("labels without an embedding are spread over the leaves, not piled into a few", () => {
+  // 64 labels with embeddings and 32 empty rows, leaves of at most 12 -> 8 leaves
+  const idx: number[][] = [];
+  const rng = new Rng(4);
+  for (let l = 0; l < 96; l++) idx.push(l < 64 ? [rng.int(40), rng.int(40)] : []);
+  const Z = csrFromRows(40, idx);
+  const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: 12, maxIter: 10, seed: 1 });
+  assert.equal(nLeaves, 8);
+  const emptyPerLeaf = new Array(nLeaves).fill(0);
+  const sizes = new Array(nLeaves).fill(0);
+  for (let l = 0; l < 96; l++) {
+    sizes[codes[l]]++;
+    if (l >= 64) emptyPerLeaf[codes[l]]++;
+  }
+  assert.deepEqual(emptyPerLeaf, new Array(8).fill(4));
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+});
