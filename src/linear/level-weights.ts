@@ -15,8 +15,8 @@ export interface LevelWeights {
   rowFeat: Int32Array;
   /** rowFeat.length + 1 offsets into entChild / entVal. */
   rowPtr: Int32Array;
-  /** Child position within its parent's children slice. */
-  entChild: Int32Array;
+  /** Child position within its parent's children slice (16-bit when every parent has < 65,536 children). */
+  entChild: Int32Array | Uint16Array;
   entVal: Float32Array;
 }
 
@@ -37,7 +37,9 @@ export function chunkLevel(level: ChainLevel, W: EdgeWeights): LevelWeights {
   const chunkPtr = new Int32Array(nParents + 1);
   const rowFeat = new Int32Array(nnz);
   const rowPtr = new Int32Array(nnz + 1);
-  const entChild = new Int32Array(nnz);
+  let maxChildren = 0;
+  for (let p = 0; p < nParents; p++) maxChildren = Math.max(maxChildren, level.ptr[p + 1] - level.ptr[p]);
+  const entChild = maxChildren <= 65536 ? new Uint16Array(nnz) : new Int32Array(nnz);
   const entVal = new Float32Array(nnz);
   let nRows = 0;
   for (let p = 0; p < nParents; p++) {

@@ -2,14 +2,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join, resolve } from "node:path";
 import { XmcError } from "../core/errors.js";
 
-export type TypedArray = Int32Array | Float32Array | Float64Array | Uint8Array;
-const DTYPES = { i32: Int32Array, f32: Float32Array, f64: Float64Array, u8: Uint8Array } as const;
+export type TypedArray = Int32Array | Float32Array | Float64Array | Uint8Array | Uint16Array;
+const DTYPES = { i32: Int32Array, f32: Float32Array, f64: Float64Array, u8: Uint8Array, u16: Uint16Array } as const;
 type DType = keyof typeof DTYPES;
 
 function dtypeOf(a: TypedArray): DType {
   if (a instanceof Int32Array) return "i32";
   if (a instanceof Float32Array) return "f32";
   if (a instanceof Float64Array) return "f64";
+  if (a instanceof Uint16Array) return "u16";
   return "u8";
 }
 

@@ -15,6 +15,12 @@
  *  7. aggregation Conv1d(3F→F, k = aggKernel, stride s) → GELU → BatchNorm(F);  8. flatten h2;
  *  9. (InceptionXML only) dropout → Linear(hd, hd) → GELU → BatchNorm(hd) = h_o; output h_o + h2.
  *
+ * The k = 1 convolutions of steps 2-4 are computed as `linear` layers on the transposed layout
+ * (a k = 1 Conv1d over (B, C, N) is x·Wᵀ on the rows of (B, N, C)), and step 2 is produced
+ * directly transposed ((G·H)ᵀ = Hᵀ·G, G being symmetric), which saves three permutes and the
+ * im2col work of three convolutions; batch norm over (B·E, F) rows has the statistics of
+ * BatchNorm1d over (B, F, E).
+ *
  * Shapes: L1 = E/s, L2 = ⌊(L1 − aggKernel)/s⌋ + 1, hidden hd = F·L2 ({@link encoderShapes}).
  * Weights: Xavier-uniform, zero biases; the attention convs Xavier-normal, spectrally normalised
  * (one power iteration per training forward, none in evaluation).
@@ -24,9 +30,10 @@ import type { ParamsOf } from "../../core/params.js";
 import type { Rng } from "../../core/rng.js";
 import { constParam, xavierNormal } from "../../nn/init.js";
 import { BatchNorm1d, Conv1d, Embedding, Linear, type LayerBuffer } from "../../nn/layers.js";
-import { add, bmm, concat, conv1d, dropout, gelu, mul, permute, reshape } from "../../nn/ops/index.js";
+import { add, batchNorm, bmm, concat, dropout, gelu, linear, permute, reshape } from "../../nn/ops/index.js";
+import { needsGrad, record } from "../../nn/tape.js";
+import { Tensor } from "../../nn/tensor.js";
 import { spectralNorm, spectralNormState, type SpectralNormState } from "../../nn/ops/spectral.js";
-import type { Tensor } from "../../nn/tensor.js";
 
 /** Encoder hyper-parameters (validated with the project's params schema). */
 export const ENCODER_SCHEMA = {
@@ -71,13 +78,34 @@ export function encoderShapes(p: EncoderParams, where = "encoder"): EncoderShape
   return { kernels, l1, l2, hidden: p.filters * l2 };
 }
 
-/** One SimpleSelfAttention block: a k = 1 spectrally normalised conv and the scalar γ. */
+/** γ·a + b for a one-element parameter γ (a and b of the same shape). */
+export function gammaResidual(a: Tensor, gamma: Tensor, b: Tensor): Tensor {
+  if (a.size !== b.size || gamma.size !== 1) throw new RangeError(`gammaResidual: [${a.shape}] + [${b.shape}], γ of ${gamma.size} values`);
+  const out = Tensor.zeros(b.shape);
+  const y = out.data, u = a.data, v = b.data, g0 = gamma.data[0], n = out.size;
+  for (let i = 0; i < n; i++) y[i] = g0 * u[i] + v[i];
+  if (needsGrad(a, gamma, b)) {
+    record(out, () => {
+      const g = out.grad!;
+      if (a.requiresGrad) a.addGrad(g, g0);
+      if (b.requiresGrad) b.addGrad(g);
+      if (gamma.requiresGrad) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += g[i] * u[i];
+        gamma.gradBuffer()[0] += s;
+      }
+    });
+  }
+  return out;
+}
+
+/** One SimpleSelfAttention block: a k = 1 spectrally normalised conv (C × C) and the scalar γ. */
 class SelfAttention {
   readonly weight: Tensor;
   readonly gamma: Tensor;
   readonly sn: SpectralNormState;
   constructor(readonly channels: number, rng: Rng, readonly name: string) {
-    this.weight = xavierNormal([channels, channels, 1], rng, `${name}.conv.weight`);
+    this.weight = xavierNormal([channels, channels], rng, `${name}.conv.weight`);
     this.gamma = constParam([1], 0, `${name}.gamma`);
     this.sn = spectralNormState(this.weight, rng);
   }
@@ -110,7 +138,7 @@ export class InceptionEncoder {
   readonly embedding: Embedding;
   private readonly attTok: SelfAttention | null;
   private readonly attEmb: SelfAttention | null;
-  private readonly proj: Conv1d;
+  private readonly proj: Linear;
   private readonly bnProj: BatchNorm1d;
   private readonly convs: Conv1d[];
   private readonly bnCat: BatchNorm1d;
@@ -126,7 +154,7 @@ export class InceptionEncoder {
     this.embedding = new Embedding(vocabSize, E, rng, `${pre}.embedding`, 0, 0.25);
     this.attTok = p.attention ? new SelfAttention(S, rng, `${pre}.att_tok`) : null;
     this.attEmb = p.attention ? new SelfAttention(E, rng, `${pre}.att_emb`) : null;
-    this.proj = new Conv1d(S, F, 1, rng, `${pre}.proj`);
+    this.proj = new Linear(S, F, rng, `${pre}.proj`); // Conv1d(S→F, k=1): same fans, same init
     this.bnProj = new BatchNorm1d(F, `${pre}.proj_bn`);
     this.convs = sh.kernels.map((k, i) => new Conv1d(F, F, k, rng, `${pre}.conv${i}`, { stride: s, padding: (k - s) / 2, paddingMode: "circular" }));
     this.bnCat = new BatchNorm1d(F * sh.kernels.length, `${pre}.cat_bn`);
@@ -148,25 +176,25 @@ export class InceptionEncoder {
   forward(ids: Int32Array, B: number, training: boolean, rng: Rng): Tensor {
     const S = this.p.seqLen;
     if (ids.length !== B * S) throw new RangeError(`encoder: ${ids.length} ids for ${B} texts of ${S} tokens`);
+    const E = this.p.embDim, F = this.p.filters;
     const emb = this.embedding.forward(ids, [B, S]); // (B, S, E)
     const x = dropout(emb, this.p.embDropout, rng, training);
-    let o = x;
+    const y = permute(x, [0, 2, 1]); // Xᵀ (B, E, S)
+    let rows: Tensor; // (B·E, S): the attention output, one row per embedding coordinate
     if (this.attTok && this.attEmb) {
-      // 2. over tokens: O = γ·((X·Xᵀ)·H) + X
+      // 2. over tokens (channels S): Oᵀ = γ·(Hᵀ·G) + Xᵀ with G = X·Xᵀ, Hᵀ = Xᵀ·Wᵀ
       const G = bmm(x, x, false, true); // (B, S, S)
-      const H = conv1d(x, this.attTok.w(training)); // (B, S, E)
-      const t = add(mul(bmm(G, H), this.attTok.gamma), x);
-      // 3. across embedding dims on h = Oᵀ (B, E, S), y = Xᵀ: O′ = γ′·(h·(yᵀ·H′)) + h
-      const h = permute(t, [0, 2, 1]);
-      const y = permute(x, [0, 2, 1]);
-      const H2 = conv1d(h, this.attEmb.w(training)); // (B, E, S)
-      const T = bmm(y, H2, true, false); // (B, S, S) = yᵀ·H′
-      const o2 = add(mul(bmm(h, T), this.attEmb.gamma), h); // (B, E, S)
-      o = permute(o2, [0, 2, 1]); // (B, S, E)
-    }
-    // 4. projection over token positions
-    let z = this.bnProj.forward(gelu(this.proj.forward(o)), training); // (B, F, E)
-    z = dropout(z, this.p.projDropout, rng, training);
+      const HT = reshape(linear(reshape(y, [B * E, S]), this.attTok.w(training)), [B, E, S]);
+      const h = gammaResidual(bmm(HT, G), this.attTok.gamma, y); // (B, E, S)
+      // 3. across embedding dims (channels E): O′ = γ′·(h·(X·H′ᵀᵀ)) + h with H′ᵀ = hᵀ·W′ᵀ
+      const H2T = reshape(linear(reshape(permute(h, [0, 2, 1]), [B * S, E]), this.attEmb.w(training)), [B, S, E]);
+      const T = bmm(x, H2T, false, true); // (B, S, S) = yᵀ·H′
+      rows = reshape(gammaResidual(bmm(h, T), this.attEmb.gamma, h), [B * E, S]);
+    } else rows = reshape(y, [B * E, S]);
+    // 4. projection over token positions: rows (B·E, S) → (B·E, F), batch-normalised per filter
+    let pr = batchNorm(gelu(this.proj.forward(rows)), this.bnProj.gamma, this.bnProj.beta, this.bnProj.state, training);
+    pr = dropout(pr, this.p.projDropout, rng, training);
+    const z = permute(reshape(pr, [B, E, F]), [0, 2, 1]); // (B, F, E)
     // 5-6. inception block along the embedding axis
     const branches = this.convs.map((c) => c.forward(z)); // each (B, F, L1)
     let c = this.bnCat.forward(gelu(concat(branches, 1)), training);

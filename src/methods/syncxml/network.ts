@@ -12,7 +12,7 @@ import { Tensor } from "../../nn/tensor.js";
 import type { Ranked } from "../../search/beam.js";
 import { InceptionEncoder } from "../inceptionxml/encoder.js";
 import type { LabelClusters } from "./clusters.js";
-import { candidateScores, ExtremeHead, MetaHead, OvaHead, shortlist } from "./heads.js";
+import { clusterScores, ExtremeHead, MetaHead, OvaHead, shortlist } from "./heads.js";
 import type { SyncXMLParams } from "./params.js";
 
 /** Losses of one batch (numbers, for progress reports). */
@@ -102,20 +102,20 @@ export class Network {
       return Int32Array.from(cs);
     });
     const lossMeta = bceWithLogits(metaLogits, g);
-    const sl = shortlist(metaLogits.data, B, cl, m.shortlist, forced);
+    const sl = shortlist(metaLogits.data, B, K, m.shortlist, forced);
     const hIn = detach ? hf.detach() : hf;
     const hc = ext.features(hIn, m.headDropout, m.extDropout, true, rng);
-    const scores = candidateScores(ext.table, hc, sl.labels, sl.rowPtr);
-    const y = new Float32Array(sl.labels.length);
+    const { scores, rowPtr, rows } = clusterScores(ext.table, hc, sl.clusters, sl.k, cl.ptr);
+    const y = new Float32Array(rows.length);
     const mark = this.mark;
     for (let i = 0; i < B; i++) {
       for (const l of positives[i]) mark[l] = i;
-      for (let j = sl.rowPtr[i]; j < sl.rowPtr[i + 1]; j++) if (mark[sl.labels[j]] === i) y[j] = 1;
+      for (let j = rowPtr[i]; j < rowPtr[i + 1]; j++) if (mark[cl.labels[rows[j]]] === i) y[j] = 1;
     }
     for (const ls of positives) for (const l of ls) mark[l] = -1;
     const lossExt = bceWithLogits(scores, y);
     const total = m.metaScale > 0 ? add(lossExt, scale(lossMeta, m.metaScale)) : lossExt;
-    return { total, meta: lossMeta.item(), ext: lossExt.item(), candidates: sl.labels.length / B };
+    return { total, meta: lossMeta.item(), ext: lossExt.item(), candidates: rows.length / B };
   }
 
   /** Rank labels for B queries (evaluation mode, no gradients). */
@@ -131,19 +131,24 @@ export class Network {
       }
       const meta = this.meta!, ext = this.ext!, cl = this.clusters!;
       const metaLogits = meta.forward(hf, 0, 0, false, rng);
-      const sl = shortlist(metaLogits.data, B, cl, o.shortlist, null);
+      const sl = shortlist(metaLogits.data, B, cl.K, o.shortlist, null);
       const hc = ext.features(hf, 0, 0, false, rng);
-      const scores = candidateScores(ext.table, hc, sl.labels, sl.rowPtr).data;
+      const { scores, rowPtr, rows } = clusterScores(ext.table, hc, sl.clusters, sl.k, cl.ptr);
+      const sc = scores.data;
       for (let i = 0; i < B; i++) {
-        const a = sl.rowPtr[i], b = sl.rowPtr[i + 1];
+        const a = rowPtr[i], b = rowPtr[i + 1];
         const s = new Float32Array(b - a);
-        for (let j = a; j < b; j++) {
-          const p = sigmoid(scores[j]);
-          s[j - a] = o.score === "comb" ? p * sl.clusterScore[j] : p;
+        let j = a;
+        for (let t = 0; t < sl.k; t++) {
+          const c = sl.clusters[i * sl.k + t], pc = sl.probs[i * sl.k + t];
+          for (let r = cl.ptr[c]; r < cl.ptr[c + 1]; r++, j++) {
+            const p = sigmoid(sc[j]);
+            s[j - a] = o.score === "comb" ? p * pc : p;
+          }
         }
         const top = topk(new Tensor(s, [b - a]), o.topK);
         const labels = new Int32Array(top.k);
-        for (let t = 0; t < top.k; t++) labels[t] = sl.labels[a + top.indices[t]];
+        for (let t = 0; t < top.k; t++) labels[t] = cl.labels[rows[a + top.indices[t]]];
         out.push(finish(labels, top.values, o.threshold));
       }
       return out;
