@@ -13,7 +13,6 @@ export function registerPredict(program: Command): void {
     .description("predict labels for DATA; writes JSON Lines {\"labels\": [names], \"scores\": [...]} (one line per instance)")
     .argument("<DATA>", "data to label (an XC .txt file, an .arff file, or a text PREFIX; label columns are ignored)")
     .requiredOption("-m, --model <DIR>", "model directory")
-    .option("-k <n>", "labels per instance (same as --top-k)")
     .option("-o, --output <FILE>", "write predictions here instead of stdout")
     .option("-q, --quiet", "no progress output");
   addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
@@ -22,7 +21,6 @@ export function registerPredict(program: Command): void {
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
     const overrides = collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS);
-    if (o.k !== undefined) overrides.topK = o.k;
     const preds = model.predictDataset(ds, overrides, progress);
     const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
     for (const r of preds) {

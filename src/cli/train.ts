@@ -12,7 +12,7 @@ import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
 
 /** Flag names that would otherwise clash across sections. */
 export const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
-export const PREDICT_FLAGS = { topK: "top-k" };
+export const PREDICT_FLAGS = { topK: "k, top-k" };
 
 /** Params sections settable by flags: section name, schema, flag renames. */
 const SECTIONS = [
