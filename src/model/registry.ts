@@ -1,5 +1,6 @@
 import { XmcError } from "../core/errors.js";
 import type { XmcModel } from "../methods/model.js";
+import { SyncXMLModel } from "../methods/syncxml/index.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
 import { readModelMeta } from "./store.js";
 
@@ -9,6 +10,9 @@ export function loadModel(dir: string): XmcModel {
   switch (meta.method) {
     case "xr-linear":
       return XRLinearModel.load(dir);
+    case "syncxml":
+    case "inceptionxml":
+      return SyncXMLModel.load(dir);
     default:
       throw new XmcError(`${dir}: unknown model method "${String(meta.method)}"`);
   }

@@ -13,9 +13,14 @@ import { XmcError } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { evaluate } from "../../src/eval/metrics.js";
-import { ENCODER_SCHEMA, encoderShapes } from "../../src/methods/inceptionxml/encoder.js";
+import { ENCODER_SCHEMA, encoderShapes, InceptionEncoder } from "../../src/methods/inceptionxml/encoder.js";
+import { withPrecision } from "../../src/nn/dtype.js";
+import { gradcheck } from "../../src/nn/gradcheck.js";
+import * as nn from "../../src/nn/ops/index.js";
+import { noGrad } from "../../src/nn/tape.js";
+import { Tensor } from "../../src/nn/tensor.js";
 import { defaults } from "../../src/core/params.js";
-import { candidateScores } from "../../src/methods/syncxml/heads.js";
+import { clusterScores } from "../../src/methods/syncxml/heads.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
 import { checkBoth, rand } from "../nn/util.js";
@@ -76,13 +81,81 @@ test("encoder shape formula (spec examples) and parameter validation", () => {
   assert.equal(parseSyncXMLParams({ model: { architecture: "inceptionxml" } }).encoder.projDropout, 0.25);
 });
 
-test("candidateScores: gradients of the fused gather + row-wise dot (row-sparse table)", () => {
-  checkBoth("candidateScores", (rng) => {
+test("clusterScores: gradients of the cluster-grouped label scoring (row-sparse table)", () => {
+  checkBoth("clusterScores", (rng) => {
     const table = rand(rng, [7, 5], -1, 1, true, "W");
     const h = rand(rng, [3, 5]);
-    const cand = Int32Array.from([0, 4, 4, 6, 1, 2, 3, 0]);
-    const rowPtr = Int32Array.from([0, 3, 3, 8]); // an empty candidate list in the middle
-    return { inputs: [table, h], fn: () => candidateScores(table, h, cand, rowPtr) };
+    const ptr = Int32Array.from([0, 2, 3, 7]); // clusters of 2, 1 and 4 rows
+    const sel = Int32Array.from([0, 2, 2, 1, 2, 0]); // 3 queries × 2 clusters, cluster 2 shared
+    return { inputs: [table, h], fn: () => clusterScores(table, h, sel, 2, ptr).scores };
+  });
+  const r = clusterScores(rand(new Rng(1), [7, 5], -1, 1, true), rand(new Rng(2), [3, 5]), Int32Array.from([0, 2, 2, 1, 2, 0]), 2, Int32Array.from([0, 2, 3, 7]));
+  assert.deepEqual(Array.from(r.rowPtr), [0, 6, 11, 17]);
+  assert.deepEqual(Array.from(r.rows), [0, 1, 3, 4, 5, 6, 3, 4, 5, 6, 2, 3, 4, 5, 6, 0, 1]);
+});
+
+/** Parameters and buffers of an encoder by name. */
+function named(enc: InceptionEncoder): Map<string, Float32Array> {
+  const m = new Map<string, Float32Array>();
+  for (const t of enc.parameters()) m.set(t.name, t.data);
+  for (const b of enc.buffers()) m.set(b.name, b.data);
+  return m;
+}
+
+test("the encoder equals the spec's layer-by-layer formulation (evaluation mode)", () => {
+  const p = { ...defaults(ENCODER_SCHEMA), seqLen: 6, embDim: 32, filters: 4, kernels: "4,8,16", aggKernel: 4 };
+  const rng = new Rng(9);
+  const enc = new InceptionEncoder(p, 20, rng, { hiddenLayer: true });
+  const w = named(enc);
+  // non-trivial γ and batch-norm statistics
+  w.get("enc.att_tok.gamma")![0] = 0.3;
+  w.get("enc.att_emb.gamma")![0] = -0.2;
+  for (const [k, a] of w) if (k.endsWith("running_mean")) a.forEach((_, i) => (a[i] = 0.1 * Math.sin(i)));
+  for (const [k, a] of w) if (k.endsWith("running_var")) a.forEach((_, i) => (a[i] = 1 + 0.5 * Math.cos(i)));
+  const B = 3, S = 6, E = 32, F = 4;
+  const ids = Int32Array.from({ length: B * S }, (_, i) => (i * 7) % 20);
+  const got = noGrad(() => enc.forward(ids, B, false, rng));
+  const T = (name: string, shape: number[]) => new Tensor(w.get(name)!, shape);
+  const sn = (name: string, C: number) => nn.spectralNorm(T(`${name}.conv.weight`, [C, C, 1]), { u: w.get(`${name}.sn_u`)!, v: w.get(`${name}.sn_v`)!, eps: 1e-12 }, 0);
+  const bn = (x: Tensor, name: string, C: number) => nn.batchNorm(x, T(`${name}.weight`, [C]), T(`${name}.bias`, [C]), { runningMean: w.get(`${name}.running_mean`)!, runningVar: w.get(`${name}.running_var`)!, momentum: 0.1, eps: 1e-5 }, false);
+  const ref = noGrad(() => {
+    const X = nn.embedding(T("enc.embedding.weight", [20, E]), ids, [B, S]); // (B, S, E)
+    // 2. O = γ·(G·H) + X
+    const O = nn.add(nn.mul(nn.bmm(nn.bmm(X, X, false, true), nn.conv1d(X, sn("enc.att_tok", S))), T("enc.att_tok.gamma", [1])), X);
+    // 3. on h = Oᵀ with y = Xᵀ: O′ = γ′·((h·yᵀ)·H′) + h
+    const h = nn.permute(O, [0, 2, 1]), y = nn.permute(X, [0, 2, 1]);
+    const O2 = nn.add(nn.mul(nn.bmm(nn.bmm(h, y, false, true), nn.conv1d(h, sn("enc.att_emb", E))), T("enc.att_emb.gamma", [1])), h);
+    const o = nn.permute(O2, [0, 2, 1]); // (B, S, E)
+    // 4. projection
+    const z = bn(nn.gelu(nn.conv1d(o, T("enc.proj.weight", [F, S, 1]), T("enc.proj.bias", [F]))), "enc.proj_bn", F);
+    // 5-6. inception block
+    const br = [4, 8, 16].map((k, i) => nn.conv1d(z, T(`enc.conv${i}.weight`, [F, F, k]), T(`enc.conv${i}.bias`, [F]), { stride: 4, padding: 2 * (k / 4 - 1), paddingMode: "circular" }));
+    const c = bn(nn.gelu(nn.concat(br, 1)), "enc.cat_bn", 3 * F);
+    // 7-9.
+    const a = bn(nn.gelu(nn.conv1d(c, T("enc.agg.weight", [F, 3 * F, 4]), T("enc.agg.bias", [F]), { stride: 4 })), "enc.agg_bn", F);
+    const h2 = nn.reshape(a, [B, enc.outDim]);
+    const ho = bn(nn.gelu(nn.linear(h2, T("enc.hidden.weight", [enc.outDim, enc.outDim]), T("enc.hidden.bias", [enc.outDim]))), "enc.hidden_bn", enc.outDim);
+    return nn.add(ho, h2);
+  });
+  assert.deepEqual(got.shape, [B, 2 * F]);
+  for (let i = 0; i < ref.size; i++) assert.ok(Math.abs(got.data[i] - ref.data[i]) < 1e-4 * (1 + Math.abs(ref.data[i])), `element ${i}: ${got.data[i]} vs ${ref.data[i]}`);
+});
+
+test("encoder gradients (training mode, float64 finite differences)", () => {
+  withPrecision("f64", () => {
+    const p = { ...defaults(ENCODER_SCHEMA), seqLen: 4, embDim: 16, filters: 3, kernels: "4,8", aggKernel: 2, embDropout: 0, projDropout: 0, dropout: 0 };
+    const rng = new Rng(4);
+    const enc = new InceptionEncoder(p, 10, rng, { hiddenLayer: true });
+    for (const t of enc.parameters()) if (t.name.endsWith("gamma")) t.data[0] = 0.4;
+    const ids = Int32Array.from([1, 2, 3, 4, 4, 5, 6, 7, 8, 9, 1, 1]); // no PAD: its row gets no gradient by design
+    const saved = enc.buffers().map((b) => b.data.slice());
+    const fn = () => {
+      enc.buffers().forEach((b, i) => b.data.set(saved[i])); // the same power-iteration state every call
+      return enc.forward(ids, 3, true, rng);
+    };
+    const r = gradcheck(fn, enc.parameters(), { maxChecks: 40 });
+    assert.ok(r.maxAbsGrad > 0);
+    assert.ok(r.ok, `worst ratio ${r.worstRatio} at ${JSON.stringify(r.worst)}`);
   });
 });
 
@@ -144,6 +217,24 @@ test("an interrupted run resumes from its checkpoint to the same weights", async
     // a checkpoint of another configuration is refused
     await SyncXMLModel.train(data, params, { modelDir, maxEpochsThisRun: 1 });
     await assert.rejects(SyncXMLModel.train(data, { ...params, train: { epochs: 4, warmupEpochs: 1, batch: 16, maxLr: 0.02, seed: 3 } }, { modelDir, resume: true }), /belongs to a run with other parameters/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("data-parallel training on two threads memorises the toy set and resumes exactly", async () => {
+  const data = toy(72, 6);
+  const params = tinyParams({ train: { epochs: 30, warmupEpochs: 3, batch: 24 } });
+  const model = await SyncXMLModel.train(data, params, { threads: 2 });
+  assert.equal(p1(model, data), 100);
+  const dir = mkdtempSync(join(tmpdir(), "xmc-sync-"));
+  try {
+    const short = tinyParams({ train: { epochs: 3, warmupEpochs: 1, batch: 24 }, model: { extDropout: 0.3 } });
+    const full = await SyncXMLModel.train(data, short, { threads: 2 });
+    const modelDir = join(dir, "m");
+    await SyncXMLModel.train(data, short, { threads: 2, modelDir, maxEpochsThisRun: 1 });
+    const resumed = await SyncXMLModel.train(data, short, { threads: 2, modelDir, resume: true });
+    full.net.parameters().forEach((t, i) => assert.deepEqual(resumed.net.parameters()[i].data, t.data, `parameter ${t.name} differs`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

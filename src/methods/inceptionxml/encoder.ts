@@ -30,7 +30,7 @@ import type { ParamsOf } from "../../core/params.js";
 import type { Rng } from "../../core/rng.js";
 import { constParam, xavierNormal } from "../../nn/init.js";
 import { BatchNorm1d, Conv1d, Embedding, Linear, type LayerBuffer } from "../../nn/layers.js";
-import { add, batchNorm, bmm, concat, dropout, gelu, linear, permute, reshape } from "../../nn/ops/index.js";
+import { add, batchNorm, bmm, concat, dropout, gelu, linear, reshape } from "../../nn/ops/index.js";
 import { needsGrad, record } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
 import { spectralNorm, spectralNormState, type SpectralNormState } from "../../nn/ops/spectral.js";
@@ -96,6 +96,35 @@ export function gammaResidual(a: Tensor, gamma: Tensor, b: Tensor): Tensor {
       }
     });
   }
+  return out;
+}
+
+/** dst[b] (+)= src[b]ᵀ for B row-major M × N matrices (dst holds N × M ones); 16 × 16 blocks. */
+function blockTranspose(src: Float32Array, dst: Float32Array, B: number, M: number, N: number, acc: boolean): void {
+  const T = 16;
+  for (let b = 0; b < B; b++) {
+    const o = b * M * N;
+    for (let i0 = 0; i0 < M; i0 += T) {
+      const i1 = Math.min(M, i0 + T);
+      for (let j0 = 0; j0 < N; j0 += T) {
+        const j1 = Math.min(N, j0 + T);
+        for (let i = i0; i < i1; i++) {
+          const si = o + i * N;
+          if (acc) for (let j = j0; j < j1; j++) dst[o + j * M + i] += src[si + j];
+          else for (let j = j0; j < j1; j++) dst[o + j * M + i] = src[si + j];
+        }
+      }
+    }
+  }
+}
+
+/** out[b] = x[b]ᵀ for a (B, M, N) tensor, giving (B, N, M): the engine's `permute(x, [0, 2, 1])` as a blocked copy. */
+export function transposeLast2(x: Tensor): Tensor {
+  if (x.rank !== 3) throw new RangeError(`transposeLast2: expected a 3-D tensor, got [${x.shape.join(", ")}]`);
+  const [B, M, N] = x.shape;
+  const out = Tensor.zeros([B, N, M]);
+  blockTranspose(x.data, out.data, B, M, N, false);
+  if (needsGrad(x)) record(out, () => blockTranspose(out.grad!, x.gradBuffer(), B, N, M, true));
   return out;
 }
 
@@ -179,7 +208,7 @@ export class InceptionEncoder {
     const E = this.p.embDim, F = this.p.filters;
     const emb = this.embedding.forward(ids, [B, S]); // (B, S, E)
     const x = dropout(emb, this.p.embDropout, rng, training);
-    const y = permute(x, [0, 2, 1]); // Xᵀ (B, E, S)
+    const y = transposeLast2(x); // Xᵀ (B, E, S)
     let rows: Tensor; // (B·E, S): the attention output, one row per embedding coordinate
     if (this.attTok && this.attEmb) {
       // 2. over tokens (channels S): Oᵀ = γ·(Hᵀ·G) + Xᵀ with G = X·Xᵀ, Hᵀ = Xᵀ·Wᵀ
@@ -187,14 +216,14 @@ export class InceptionEncoder {
       const HT = reshape(linear(reshape(y, [B * E, S]), this.attTok.w(training)), [B, E, S]);
       const h = gammaResidual(bmm(HT, G), this.attTok.gamma, y); // (B, E, S)
       // 3. across embedding dims (channels E): O′ = γ′·(h·(X·H′ᵀᵀ)) + h with H′ᵀ = hᵀ·W′ᵀ
-      const H2T = reshape(linear(reshape(permute(h, [0, 2, 1]), [B * S, E]), this.attEmb.w(training)), [B, S, E]);
+      const H2T = reshape(linear(reshape(transposeLast2(h), [B * S, E]), this.attEmb.w(training)), [B, S, E]);
       const T = bmm(x, H2T, false, true); // (B, S, S) = yᵀ·H′
       rows = reshape(gammaResidual(bmm(h, T), this.attEmb.gamma, h), [B * E, S]);
     } else rows = reshape(y, [B * E, S]);
     // 4. projection over token positions: rows (B·E, S) → (B·E, F), batch-normalised per filter
     let pr = batchNorm(gelu(this.proj.forward(rows)), this.bnProj.gamma, this.bnProj.beta, this.bnProj.state, training);
     pr = dropout(pr, this.p.projDropout, rng, training);
-    const z = permute(reshape(pr, [B, E, F]), [0, 2, 1]); // (B, F, E)
+    const z = transposeLast2(reshape(pr, [B, E, F])); // (B, F, E)
     // 5-6. inception block along the embedding axis
     const branches = this.convs.map((c) => c.forward(z)); // each (B, F, L1)
     let c = this.bnCat.forward(gelu(concat(branches, 1)), training);

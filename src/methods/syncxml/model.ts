@@ -22,7 +22,7 @@ import { TokenVocab } from "./vocab.js";
 /** Options of {@link SyncXMLModel.train}. */
 export interface SyncXMLTrainOptions {
   progress?: Progress;
-  /** Accepted for the common interface; training runs on the calling thread. */
+  /** Threads computing gradients, data-parallel (default 1; see `parallel.ts`). */
   threads?: number;
   /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
   modelDir?: string;
@@ -75,8 +75,8 @@ export class SyncXMLModel implements XmcModel {
     if (!resuming) await initWordVectors(net, prep, data, p, progress);
     const model = new SyncXMLModel(p, data.labelNames.slice(0, prep.L), prep.vocab, prep.clusters, net, labelCounts(data.Y), data.Y.rows);
     progress.log(`${model.method}: ${prep.vocab.size} words × ${p.encoder.embDim}, hidden ${net.encoder.outDim}, ${prep.L} labels${prep.clusters ? `, ${prep.clusters.K} clusters` : ""}, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
-    model.complete = runEpochs(net, prep, p, {
-      progress, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
+    model.complete = await runEpochs(net, prep, p, {
+      progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
     return model;

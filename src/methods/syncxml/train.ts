@@ -5,7 +5,8 @@
  *
  * Determinism: initialisation draws from Rng(seed); epoch e shuffles and drops out with its own
  * Rng derived from (seed, e), and the schedule is a function of the global step, so a run resumed
- * from a checkpoint takes exactly the steps of an uninterrupted one.
+ * from a checkpoint takes exactly the steps of an uninterrupted one (with the same thread count;
+ * with T > 1 threads each batch is split into T parts, see `parallel.ts`).
  */
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
@@ -17,7 +18,8 @@ import { applySchedule, oneCycle } from "../../nn/schedule.js";
 import { loadWordVectors, trainSkipGram } from "../../text/wordvec.js";
 import { buildLabelClusters, type LabelClusters } from "./clusters.js";
 import { hasCheckpoint, readCheckpoint, removeCheckpoint, type TrainingState, writeCheckpoint } from "./checkpoint.js";
-import { Network } from "./network.js";
+import type { Network } from "./network.js";
+import { ParallelSteps, shareParameters, type StepLoss } from "./parallel.js";
 import type { SyncXMLParams } from "./params.js";
 import { TokenVocab } from "./vocab.js";
 
@@ -48,6 +50,8 @@ export interface RunOptions {
   maxEpochsThisRun?: number;
   /** Called after every epoch (after its checkpoint). */
   onEpoch?: (stats: EpochStats) => void;
+  /** Threads computing gradients (data-parallel; default 1). */
+  threads?: number;
 }
 
 /** The data-derived parts of a model. */
@@ -125,7 +129,7 @@ export function runFingerprint(p: SyncXMLParams, prep: Prepared, N: number): str
  * Train `net` (already initialised) on the prepared data; returns whether all epochs are done
  * (false when `maxEpochsThisRun` stopped it early, leaving the checkpoint for a resume).
  */
-export function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, o: RunOptions): boolean {
+export async function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, o: RunOptions): Promise<boolean> {
   const progress = o.progress ?? silentProgress;
   const t = p.train;
   const N = prep.positives.length, S = p.encoder.seqLen;
@@ -143,50 +147,76 @@ export function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, o: Run
     progress.log(`resuming after epoch ${start} from ${o.checkpointDir}`);
   }
   const stopAt = Math.min(t.epochs, start + (o.maxEpochsThisRun ?? Infinity));
+  const threads = Math.max(1, Math.floor(o.threads ?? 1));
+  let par: ParallelSteps | null = null;
+  if (threads > 1 && stopAt > start) {
+    const shared = shareParameters(net);
+    const buffers: Record<string, Float32Array> = {};
+    for (const b of net.buffers()) buffers[b.name] = b.data;
+    const Y = { rows: N, cols: prep.L, indptr: new Int32Array(N + 1), indices: new Int32Array(prep.positives.reduce((s, x) => s + x.length, 0)), data: new Float32Array(0) };
+    prep.positives.forEach((x, i) => {
+      Y.indptr[i + 1] = Y.indptr[i] + x.length;
+      Y.indices.set(x, Y.indptr[i]);
+    });
+    par = new ParallelSteps(threads - 1, {
+      params: p, vocabSize: prep.vocab.size, L: prep.L, clusterOf: prep.clusters?.clusterOf ?? null, K: prep.clusters?.K ?? 0,
+      ids: prep.ids, Y, shared, buffers,
+    });
+  }
   const all = net.parameters();
   const order = new Int32Array(N);
   const ids = new Int32Array(t.batch * S);
-  for (let e = start; e < stopAt; e++) {
-    const rng = epochRng(t.seed, e);
-    for (let i = 0; i < N; i++) order[i] = i;
-    rng.shuffle(order);
-    const detach = e < t.warmupEpochs;
-    const t0 = performance.now();
-    let sumLoss = 0, sumMeta = 0, sumExt = 0, sumCand = 0, seen = 0;
-    progress.start(`epoch ${e + 1}/${t.epochs}${detach ? " (warm-up)" : ""}`, batches * t.batch);
-    for (let b = 0; b < batches; b++) {
-      const rows = order.subarray(b * t.batch, Math.min(N, (b + 1) * t.batch));
-      const B = rows.length;
-      const bid = ids.subarray(0, B * S);
-      const pos: Int32Array[] = new Array(B);
-      for (let k = 0; k < B; k++) {
-        bid.set(prep.ids.subarray(rows[k] * S, (rows[k] + 1) * S), k * S);
-        pos[k] = prep.positives[rows[k]];
+  try {
+    for (let e = start; e < stopAt; e++) {
+      const rng = epochRng(t.seed, e);
+      for (let i = 0; i < N; i++) order[i] = i;
+      rng.shuffle(order);
+      const detach = e < t.warmupEpochs;
+      /** Forward + backward of some rows on this thread, gradients left in the parameters. */
+      const local = (rows: Int32Array): StepLoss => {
+        const B = rows.length;
+        const bid = ids.subarray(0, B * S);
+        const pos: Int32Array[] = new Array(B);
+        for (let k = 0; k < B; k++) {
+          bid.set(prep.ids.subarray(rows[k] * S, (rows[k] + 1) * S), k * S);
+          pos[k] = prep.positives[rows[k]];
+        }
+        const l = net.loss(bid, B, pos, detach, rng);
+        const loss = l.total.item();
+        backward(l.total);
+        return { loss, meta: l.meta, ext: l.ext, candidates: l.candidates };
+      };
+      const t0 = performance.now();
+      let sumLoss = 0, sumMeta = 0, sumExt = 0, sumCand = 0, seen = 0;
+      progress.start(`epoch ${e + 1}/${t.epochs}${detach ? " (warm-up)" : ""}`, batches * t.batch);
+      for (let b = 0; b < batches; b++) {
+        const rows = order.subarray(b * t.batch, Math.min(N, (b + 1) * t.batch));
+        applySchedule(schedule, e * batches + b, denseOpt, sparseOpt);
+        denseOpt.zeroGrad();
+        sparseOpt.zeroGrad();
+        const l = par ? await par.step(net, rows, detach, t.seed, e, b, local) : local(rows);
+        if (t.clipNorm > 0) clipGradNorm(all, t.clipNorm);
+        denseOpt.step();
+        sparseOpt.step();
+        sumLoss += l.loss;
+        sumMeta += l.meta;
+        sumExt += l.ext;
+        sumCand += l.candidates;
+        seen += rows.length;
+        progress.tick(rows.length);
       }
-      applySchedule(schedule, e * batches + b, denseOpt, sparseOpt);
-      denseOpt.zeroGrad();
-      sparseOpt.zeroGrad();
-      const l = net.loss(bid, B, pos, detach, rng);
-      backward(l.total);
-      if (t.clipNorm > 0) clipGradNorm(all, t.clipNorm);
-      denseOpt.step();
-      sparseOpt.step();
-      sumLoss += l.total.item();
-      sumMeta += l.meta;
-      sumExt += l.ext;
-      sumCand += l.candidates;
-      seen += B;
-      progress.tick(B);
+      progress.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      if (o.checkpointDir) writeCheckpoint(o.checkpointDir, state, e + 1, fp);
+      const stats: EpochStats = {
+        epoch: e + 1, epochs: t.epochs, loss: sumLoss / batches, metaLoss: sumMeta / batches, extLoss: sumExt / batches,
+        candidates: sumCand / batches, seconds, qps: seen / seconds,
+      };
+      progress.log(`epoch ${e + 1}/${t.epochs}: loss ${stats.loss.toFixed(5)} (meta ${stats.metaLoss.toFixed(5)}, ext ${stats.extLoss.toFixed(5)}), ${stats.candidates.toFixed(0)} candidates/query, ${seconds.toFixed(1)} s, ${stats.qps.toFixed(0)} queries/s${threads > 1 ? ` on ${threads} threads` : ""}`);
+      o.onEpoch?.(stats);
     }
-    progress.stop();
-    const seconds = (performance.now() - t0) / 1000;
-    if (o.checkpointDir) writeCheckpoint(o.checkpointDir, state, e + 1, fp);
-    const stats: EpochStats = {
-      epoch: e + 1, epochs: t.epochs, loss: sumLoss / batches, metaLoss: sumMeta / batches, extLoss: sumExt / batches,
-      candidates: sumCand / batches, seconds, qps: seen / seconds,
-    };
-    progress.log(`epoch ${e + 1}/${t.epochs}: loss ${stats.loss.toFixed(5)} (meta ${stats.metaLoss.toFixed(5)}, ext ${stats.extLoss.toFixed(5)}), ${stats.candidates.toFixed(0)} candidates/query, ${seconds.toFixed(1)} s, ${stats.qps.toFixed(0)} queries/s`);
-    o.onEpoch?.(stats);
+  } finally {
+    await par?.close();
   }
   const complete = stopAt >= t.epochs;
   if (complete && o.checkpointDir) removeCheckpoint(o.checkpointDir);
