@@ -83,15 +83,22 @@ test("encoder shape formula (spec examples) and parameter validation", () => {
 
 test("clusterScores: gradients of the cluster-grouped label scoring (row-sparse table)", () => {
   checkBoth("clusterScores", (rng) => {
-    const table = rand(rng, [7, 5], -1, 1, true, "W");
+    const table = rand(rng, [9, 5], -1, 1, true, "W");
     const h = rand(rng, [3, 5]);
-    const ptr = Int32Array.from([0, 2, 3, 7]); // clusters of 2, 1 and 4 rows
-    const sel = Int32Array.from([0, 2, 2, 1, 2, 0]); // 3 queries × 2 clusters, cluster 2 shared
+    const ptr = Int32Array.from([0, 2, 3, 9]); // clusters of 2, 1 and 6 rows (a 4-row tile and 2 more)
+    const sel = Int32Array.from([0, 2, 2, 1, 2, 0]); // 3 queries × 2 clusters, cluster 2 shared by all
     return { inputs: [table, h], fn: () => clusterScores(table, h, sel, 2, ptr).scores };
   });
-  const r = clusterScores(rand(new Rng(1), [7, 5], -1, 1, true), rand(new Rng(2), [3, 5]), Int32Array.from([0, 2, 2, 1, 2, 0]), 2, Int32Array.from([0, 2, 3, 7]));
-  assert.deepEqual(Array.from(r.rowPtr), [0, 6, 11, 17]);
-  assert.deepEqual(Array.from(r.rows), [0, 1, 3, 4, 5, 6, 3, 4, 5, 6, 2, 3, 4, 5, 6, 0, 1]);
+  const W = rand(new Rng(1), [9, 5], -1, 1, true), H = rand(new Rng(2), [3, 5]);
+  const r = clusterScores(W, H, Int32Array.from([0, 2, 2, 1, 2, 0]), 2, Int32Array.from([0, 2, 3, 9]));
+  assert.deepEqual(Array.from(r.rowPtr), [0, 8, 15, 23]);
+  assert.deepEqual(Array.from(r.rows), [0, 1, 3, 4, 5, 6, 7, 8, 3, 4, 5, 6, 7, 8, 2, 3, 4, 5, 6, 7, 8, 0, 1]);
+  r.rows.forEach((row, j) => {
+    const i = j < 8 ? 0 : j < 15 ? 1 : 2;
+    let dot = 0;
+    for (let d = 0; d < 5; d++) dot += W.data[row * 5 + d] * H.data[i * 5 + d];
+    assert.ok(Math.abs(r.scores.data[j] - dot) < 1e-5);
+  });
 });
 
 /** Parameters and buffers of an encoder by name. */

@@ -103,6 +103,99 @@ export class OvaHead {
 }
 
 /**
+ * Scores of one cluster's rows [r0, r1) against the queries of pairs byCluster[a..b):
+ * y[off[p] + (r − r0)] = ⟨w[r], q[qOff[p] ..]⟩. Tiles of 4 rows × 2 queries (8 independent sums)
+ * keep the floating-point pipeline busy; plain loops finish the edges.
+ */
+function scoreBlock(
+  w: Float32Array, q: Float32Array, D: number, r0: number, r1: number,
+  byCluster: Int32Array, a: number, b: number, qOff: Int32Array, off: Int32Array, y: Float32Array,
+): void {
+  let t = a;
+  for (; t + 1 < b; t += 2) {
+    const p0 = byCluster[t], p1 = byCluster[t + 1];
+    const x0 = qOff[p0], x1 = qOff[p1], o0 = off[p0] - r0, o1 = off[p1] - r0;
+    let r = r0;
+    for (; r + 3 < r1; r += 4) {
+      const w0 = r * D, w1 = w0 + D, w2 = w1 + D, w3 = w2 + D;
+      let s00 = 0, s10 = 0, s20 = 0, s30 = 0, s01 = 0, s11 = 0, s21 = 0, s31 = 0;
+      for (let d = 0; d < D; d++) {
+        const u = q[x0 + d], v = q[x1 + d];
+        const a0 = w[w0 + d], a1 = w[w1 + d], a2 = w[w2 + d], a3 = w[w3 + d];
+        s00 += a0 * u; s10 += a1 * u; s20 += a2 * u; s30 += a3 * u;
+        s01 += a0 * v; s11 += a1 * v; s21 += a2 * v; s31 += a3 * v;
+      }
+      y[o0 + r] = s00; y[o0 + r + 1] = s10; y[o0 + r + 2] = s20; y[o0 + r + 3] = s30;
+      y[o1 + r] = s01; y[o1 + r + 1] = s11; y[o1 + r + 2] = s21; y[o1 + r + 3] = s31;
+    }
+    for (; r < r1; r++) {
+      const w0 = r * D;
+      let s0 = 0, s1 = 0;
+      for (let d = 0; d < D; d++) {
+        s0 += w[w0 + d] * q[x0 + d];
+        s1 += w[w0 + d] * q[x1 + d];
+      }
+      y[o0 + r] = s0;
+      y[o1 + r] = s1;
+    }
+  }
+  if (t < b) {
+    const p0 = byCluster[t];
+    const x0 = qOff[p0], o0 = off[p0] - r0;
+    let r = r0;
+    for (; r + 3 < r1; r += 4) {
+      const w0 = r * D, w1 = w0 + D, w2 = w1 + D, w3 = w2 + D;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let d = 0; d < D; d++) {
+        const u = q[x0 + d];
+        s0 += w[w0 + d] * u; s1 += w[w1 + d] * u; s2 += w[w2 + d] * u; s3 += w[w3 + d] * u;
+      }
+      y[o0 + r] = s0; y[o0 + r + 1] = s1; y[o0 + r + 2] = s2; y[o0 + r + 3] = s3;
+    }
+    for (; r < r1; r++) {
+      const w0 = r * D;
+      let s = 0;
+      for (let d = 0; d < D; d++) s += w[w0 + d] * q[x0 + d];
+      y[o0 + r] = s;
+    }
+  }
+}
+
+/**
+ * Gradients of {@link scoreBlock}: gw (the cluster's rows, (r1 − r0) × D, zeroed by the caller)
+ * += Σ_p g·q_p and gh[q_p] += Σ_r g·w[r], rows in tiles of 4.
+ */
+function gradBlock(
+  w: Float32Array, q: Float32Array, D: number, r0: number, r1: number,
+  byCluster: Int32Array, a: number, b: number, qOff: Int32Array, off: Int32Array, g: Float32Array,
+  gw: Float32Array, gh: Float32Array | null,
+): void {
+  for (let t = a; t < b; t++) {
+    const p = byCluster[t];
+    const x = qOff[p], o = off[p] - r0;
+    let r = r0;
+    for (; r + 3 < r1; r += 4) {
+      const g0 = g[o + r], g1 = g[o + r + 1], g2 = g[o + r + 2], g3 = g[o + r + 3];
+      if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0) continue;
+      const w0 = r * D, w1 = w0 + D, w2 = w1 + D, w3 = w2 + D;
+      const v0 = (r - r0) * D, v1 = v0 + D, v2 = v1 + D, v3 = v2 + D;
+      for (let d = 0; d < D; d++) {
+        const u = q[x + d];
+        gw[v0 + d] += g0 * u; gw[v1 + d] += g1 * u; gw[v2 + d] += g2 * u; gw[v3 + d] += g3 * u;
+      }
+      if (gh) for (let d = 0; d < D; d++) gh[x + d] += g0 * w[w0 + d] + g1 * w[w1 + d] + g2 * w[w2 + d] + g3 * w[w3 + d];
+    }
+    for (; r < r1; r++) {
+      const gr = g[o + r];
+      if (gr === 0) continue;
+      const w0 = r * D, v0 = (r - r0) * D;
+      for (let d = 0; d < D; d++) gw[v0 + d] += gr * q[x + d];
+      if (gh) for (let d = 0; d < D; d++) gh[x + d] += gr * w[w0 + d];
+    }
+  }
+}
+
+/**
  * Scores of the labels of shortlisted clusters, with the label table stored in cluster order
  * (cluster c owns table rows ptr[c] .. ptr[c+1]). Query i shortlists the k clusters
  * sel[i·k .. i·k + k); its candidates are those clusters' rows, in that order, and
@@ -139,44 +232,23 @@ export function clusterScores(table: Tensor, h: Tensor, sel: Int32Array, k: numb
     for (let m = 0; m < ptr[c + 1] - ptr[c]; m++) rows[off[p] + m] = ptr[c] + m;
   }
   const out = Tensor.zeros([n]);
-  const y = out.data, w = table.data, q = h.data;
-  for (let c = 0; c < K; c++) {
-    const a = cnt[c], b = cnt[c + 1];
-    if (a === b) continue;
-    for (let r = ptr[c]; r < ptr[c + 1]; r++) {
-      const wo = r * D, m = r - ptr[c];
-      for (let t = a; t < b; t++) {
-        const p = byCluster[t];
-        const qo = ((p / k) | 0) * D;
-        let s = 0;
-        for (let d = 0; d < D; d++) s += w[wo + d] * q[qo + d];
-        y[off[p] + m] = s;
-      }
-    }
-  }
+  const w = table.data, q = h.data;
+  const qOff = new Int32Array(sel.length); // h offset of each pair's query
+  for (let p = 0; p < sel.length; p++) qOff[p] = ((p / k) | 0) * D;
+  for (let c = 0; c < K; c++) if (cnt[c] < cnt[c + 1]) scoreBlock(w, q, D, ptr[c], ptr[c + 1], byCluster, cnt[c], cnt[c + 1], qOff, off, out.data);
   if (needsGrad(table, h)) {
     record(out, () => {
       const g = out.grad!;
       const gh = h.requiresGrad ? h.gradBuffer() : null;
-      const acc = alloc(D);
+      let gw = alloc(0);
       for (let c = 0; c < K; c++) {
         const a = cnt[c], b = cnt[c + 1];
         if (a === b) continue;
-        for (let r = ptr[c]; r < ptr[c + 1]; r++) {
-          const wo = r * D, m = r - ptr[c];
-          acc.fill(0);
-          let any = false;
-          for (let t = a; t < b; t++) {
-            const p = byCluster[t];
-            const gj = g[off[p] + m];
-            if (gj === 0) continue;
-            any = true;
-            const qo = ((p / k) | 0) * D;
-            for (let d = 0; d < D; d++) acc[d] += gj * q[qo + d];
-            if (gh) for (let d = 0; d < D; d++) gh[qo + d] += gj * w[wo + d];
-          }
-          if (any && table.requiresGrad) table.addGradRow(r, acc, 0);
-        }
+        const r0 = ptr[c], r1 = ptr[c + 1];
+        if (gw.length < (r1 - r0) * D) gw = alloc((r1 - r0) * D);
+        gw.fill(0, 0, (r1 - r0) * D);
+        gradBlock(w, q, D, r0, r1, byCluster, a, b, qOff, off, g, gw, gh);
+        if (table.requiresGrad) for (let r = r0; r < r1; r++) table.addGradRow(r, gw, (r - r0) * D);
       }
     });
   }

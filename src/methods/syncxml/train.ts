@@ -120,9 +120,10 @@ function epochRng(seed: number, epoch: number): Rng {
   return new Rng(Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b));
 }
 
-/** A string identifying what a checkpoint trains. */
+/** A string identifying what a checkpoint trains (everything but the prediction defaults). */
 export function runFingerprint(p: SyncXMLParams, prep: Prepared, N: number): string {
-  return JSON.stringify({ p, N, L: prep.L, V: prep.vocab.size, K: prep.clusters?.K ?? 0 });
+  const { predict: _ignored, ...trained } = p;
+  return JSON.stringify({ p: trained, N, L: prep.L, V: prep.vocab.size, K: prep.clusters?.K ?? 0 });
 }
 
 /**
