@@ -5,6 +5,7 @@ import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
 import { SOLVER_SCHEMA } from "../linear/params.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
+import { PrimeModel } from "../methods/prime/model.js";
 import { SyncXMLModel } from "../methods/syncxml/index.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
 import { TREE_SCHEMA } from "../tree/build.js";
@@ -39,8 +40,8 @@ export function registerTrain(program: Command): void {
     .description("train a model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
     .argument("<DATA>", "training data")
     .requiredOption("-m, --model <DIR>", "model directory to write")
-    .option("--method <name>", "xr-linear (default), syncxml or inceptionxml (neural, text data only)", "xr-linear")
-    .option("--resume", "syncxml/inceptionxml: continue from the checkpoint of an interrupted run")
+    .option("--method <name>", "xr-linear (default), syncxml, inceptionxml or prime (neural, text data only; prime needs label texts)", "xr-linear")
+    .option("--resume", "syncxml/inceptionxml/prime: continue from the checkpoint of an interrupted run")
     .option("--params <FILE>", "JSON file with the method's params sections (xr-linear: {tree, solver, train, predict, ensemble, disentangle, calibration, text}); flags override it")
     .option("--threads <n>", "worker threads (default: all cores)")
     .option("--kernel <kind>", "solver implementation: wasm (default) or js", "wasm")
@@ -65,8 +66,20 @@ export function registerTrain(program: Command): void {
       progress.log(`trained ${m.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
       return;
     }
-    if (method !== "xr-linear") throw new XmcError(`--method: expected xr-linear, syncxml or inceptionxml, got "${method}"`);
-    if (o.resume) throw new XmcError("--resume applies to syncxml/inceptionxml training only");
+    if (method === "prime") {
+      const given = Object.entries(flags).filter(([, v]) => Object.keys(v).length > 0);
+      if (given.length > 0) throw new XmcError(`the ${given.map(([k]) => k).join(", ")} flags are XR-Linear options; give prime params with --params FILE`);
+      const params = mergeParams(o.params as string | undefined, {});
+      const t0 = performance.now();
+      progress.log(`reading ${data}`);
+      const ds = await loadDataset(data);
+      const m = await PrimeModel.train(ds, params, { progress, modelDir: o.model as string, resume: Boolean(o.resume) });
+      m.save(o.model as string);
+      progress.log(`trained ${m.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
+      return;
+    }
+    if (method !== "xr-linear") throw new XmcError(`--method: expected xr-linear, syncxml, inceptionxml or prime, got "${method}"`);
+    if (o.resume) throw new XmcError("--resume applies to syncxml/inceptionxml/prime training only");
     const params = mergeParams(o.params as string | undefined, flags);
     const kernel = o.kernel === "js" ? "js" : o.kernel === "wasm" ? "wasm" : null;
     if (!kernel) throw new XmcError(`--kernel: expected wasm or js, got "${String(o.kernel)}"`);

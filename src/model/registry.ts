@@ -1,5 +1,6 @@
 import { XmcError } from "../core/errors.js";
 import type { XmcModel } from "../methods/model.js";
+import { PrimeModel } from "../methods/prime/model.js";
 import { SyncXMLModel } from "../methods/syncxml/index.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
 import { readModelMeta } from "./store.js";
@@ -13,6 +14,8 @@ export function loadModel(dir: string): XmcModel {
     case "syncxml":
     case "inceptionxml":
       return SyncXMLModel.load(dir);
+    case "prime":
+      return PrimeModel.load(dir);
     default:
       throw new XmcError(`${dir}: unknown model method "${String(meta.method)}"`);
   }

@@ -72,7 +72,7 @@ export class SyncXMLModel implements XmcModel {
     const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(p.train.seed));
     const ckpt = opts.checkpointDir ?? (opts.modelDir ? `${opts.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
-    if (!resuming) await initWordVectors(net, prep, data, p, progress);
+    if (!resuming) await initWordVectors(net.encoder.embedding.weight.data, p.encoder.embDim, prep.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
     const model = new SyncXMLModel(p, data.labelNames.slice(0, prep.L), prep.vocab, prep.clusters, net, labelCounts(data.Y), data.Y.rows);
     progress.log(`${model.method}: ${prep.vocab.size} words × ${p.encoder.embDim}, hidden ${net.encoder.outDim}, ${prep.L} labels${prep.clusters ? `, ${prep.clusters.K} clusters` : ""}, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runEpochs(net, prep, p, {

@@ -12,4 +12,5 @@ export { reshape, concat, permute, transpose } from "./shape.js";
 export { conv1d, conv1dOutLength, type Conv1dOptions } from "./conv.js";
 export { bceWithLogits, squaredHinge } from "./loss.js";
 export { topk, type TopK } from "./topk.js";
+export { l2NormalizeRows } from "./normalize.js";
 export { spectralNorm, spectralNormState, type SpectralNormState } from "./spectral.js";

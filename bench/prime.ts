@@ -1,0 +1,208 @@
+/**
+ * PRIME benchmark on wordnet-hyper3 (text, label texts in labels.txt): trains PRIME, evaluates
+ * P@k, nDCG@k, PSP@k on the test split, the same on the test points that have a label never seen
+ * in training (with R@10, and the recall of those unseen labels alone), exact vs HNSW search
+ * (recall@10 of HNSW against exact, single-query latency of both), and optionally the ablations.
+ * Appends to bench/results/prime.json and rewrites bench/results/prime.md.
+ *
+ * Usage: node dist/bench/prime.js [PARAMS] [--train PREFIX] [--test PREFIX] [--name NAME]
+ *          [--train-rows N] [--ablations] [--only main,text-only,no-free,no-centroids,fixed-margin]
+ * PARAMS is a JSON string or a file holding one (default: the library defaults).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { selectRows } from "../src/core/csr.js";
+import type { Progress } from "../src/core/progress.js";
+import type { Dataset } from "../src/data/dataset.js";
+import { loadDataset } from "../src/data/load.js";
+import { evaluate } from "../src/eval/metrics.js";
+import { inversePropensity } from "../src/eval/propensity.js";
+import { PrimeModel } from "../src/methods/prime/model.js";
+import type { PrimeEpochStats } from "../src/methods/prime/train.js";
+import type { Ranked } from "../src/search/beam.js";
+
+const args = process.argv.slice(2);
+function flag(name: string, def: string): string {
+  const i = args.indexOf(name);
+  if (i < 0) return def;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+function has(name: string): boolean {
+  const i = args.indexOf(name);
+  if (i < 0) return false;
+  args.splice(i, 1);
+  return true;
+}
+const DATA = process.env.XMC_DATA ?? new URL("../../../shared/data", import.meta.url).pathname;
+const trainPath = flag("--train", join(DATA, "wordnet-hyper3/train"));
+const testPath = flag("--test", join(DATA, "wordnet-hyper3/test"));
+const name = flag("--name", "wordnet-hyper3");
+const trainRows = Number(flag("--train-rows", "0"));
+const outPath = flag("--out", new URL("../../bench/results/prime.json", import.meta.url).pathname);
+const ablations = has("--ablations");
+const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",");
+const paramsArg = args[0];
+const base = (paramsArg === undefined ? {} : JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg)) as Record<string, Record<string, unknown>>;
+
+/** The ablations of the issue, as params overlays. */
+const VARIANTS: Record<string, Record<string, Record<string, unknown>>> = {
+  main: {},
+  "text-only": { lpn: { enabled: false } },
+  "no-free": { lpn: { freeVectors: false } },
+  "no-centroids": { lpn: { centroids: "none" } },
+  "fixed-margin": { loss: { marginMin: 0 } },
+};
+
+function overlay(a: Record<string, Record<string, unknown>>, b: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = { ...(a[k] ?? {}), ...v };
+  return out;
+}
+
+const log = (m: string): void => void process.stderr.write(`${m}\n`);
+const progress: Progress = { start() {}, tick() {}, stop() {}, log };
+const dirSize = (d: string): number => readdirSync(d).reduce((s, f) => s + statSync(join(d, f)).size, 0);
+const r2 = (v: number): number => Number(v.toFixed(2));
+
+const fullTrain = await loadDataset(trainPath);
+const keep = trainRows > 0 && trainRows < fullTrain.Y.rows ? Array.from({ length: trainRows }, (_, i) => Math.floor((i * fullTrain.Y.rows) / trainRows)) : null;
+const train: Dataset = keep ? { ...fullTrain, texts: keep.map((i) => fullTrain.texts![i]), Y: selectRows(fullTrain.Y, keep) } : fullTrain;
+const test = await loadDataset(testPath, { labels: train.labelNames });
+
+/** Metrics of predictions on the test points `rows` (all when null), with R@10 and unseen-label recall. */
+function metricsOn(preds: Ranked[], rows: number[] | null, counts: Int32Array, nTrain: number): Record<string, number> {
+  const idx = rows ?? Array.from({ length: test.Y.rows }, (_, i) => i);
+  const Y = selectRows(test.Y, idx);
+  const P = idx.map((i) => preds[i]);
+  const ip = inversePropensity(counts, nTrain, 0.55, 1.5, test.Y.cols);
+  const m = evaluate(P, Y, { ks: [1, 3, 5, 10], invProp: ip });
+  let unseenTotal = 0, unseenHit = 0;
+  idx.forEach((i, r) => {
+    const top = new Set(Array.from(P[r].labels.subarray(0, 10)));
+    for (let k = Y.indptr[r]; k < Y.indptr[r + 1]; k++) {
+      const l = Y.indices[k];
+      if (counts[l] > 0) continue;
+      unseenTotal++;
+      if (top.has(l)) unseenHit++;
+    }
+  });
+  const out: Record<string, number> = { n: idx.length };
+  for (const k of ["P@1", "P@3", "P@5", "nDCG@3", "nDCG@5", "PSP@1", "PSP@3", "PSP@5", "R@10"]) out[k] = r2(m[k]);
+  out["unseenR@10"] = r2(unseenTotal > 0 ? (100 * unseenHit) / unseenTotal : 0);
+  return out;
+}
+
+/** Median single-query latency (ms) of `fn` over the first 1,000 test texts, after a warm-up pass. */
+function latency(fn: (t: string) => void): number {
+  const n = Math.min(1000, test.texts!.length);
+  const times: number[] = [];
+  for (let rep = 0; rep < 2; rep++) {
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      fn(test.texts![i]);
+      if (rep === 1) times.push(performance.now() - s);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return Number(times[times.length >> 1].toFixed(3));
+}
+
+const results: Record<string, unknown>[] = [];
+for (const variant of only) {
+  const over = VARIANTS[variant];
+  if (!over) throw new Error(`unknown variant ${variant} (known: ${Object.keys(VARIANTS).join(", ")})`);
+  const params = overlay(base, over);
+  log(`== ${variant}: ${JSON.stringify(params)}`);
+  const epochs: PrimeEpochStats[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const model = await PrimeModel.train(train, params, { progress, onEpoch: (s) => epochs.push(s) });
+  const trainWall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const tmp = mkdtempSync(join(tmpdir(), "xmc-prime-"));
+  const dir = join(tmp, "model");
+  model.save(dir);
+  const modelMB = dirSize(dir) / 1e6;
+  const loaded = PrimeModel.load(dir);
+  rmSync(tmp, { recursive: true, force: true });
+
+  const tp = performance.now();
+  const preds = loaded.predictDataset(test, { topK: 10, search: "exact" });
+  const predictSeconds = (performance.now() - tp) / 1000;
+  const counts = loaded.trainLabelCounts;
+  const unseenRows: number[] = [];
+  for (let i = 0; i < test.Y.rows; i++) {
+    for (let k = test.Y.indptr[i]; k < test.Y.indptr[i + 1]; k++) if (counts[test.Y.indices[k]] === 0) {
+      unseenRows.push(i);
+      break;
+    }
+  }
+  const all = metricsOn(preds, null, counts, loaded.nTrain);
+  const unseen = metricsOn(preds, unseenRows, counts, loaded.nTrain);
+
+  // exact vs HNSW: recall@10 of HNSW against exact, single-query latency of both
+  const th = performance.now();
+  loaded.buildIndex();
+  const hnswBuild = (performance.now() - th) / 1000;
+  const ann: Record<string, number>[] = [];
+  const latExact = latency((t) => loaded.predictTexts([t], { topK: 10, search: "exact" }));
+  for (const ef of [16, 32, 64, 128]) {
+    const hp = loaded.predictDataset(test, { topK: 10, search: "hnsw", efSearch: ef });
+    let hit = 0, tot = 0;
+    hp.forEach((h, i) => {
+      const ex = new Set(Array.from(preds[i].labels));
+      tot += preds[i].labels.length;
+      for (const l of h.labels) if (ex.has(l)) hit++;
+    });
+    const latH = latency((t) => loaded.predictTexts([t], { topK: 10, search: "hnsw", efSearch: ef }));
+    ann.push({ efSearch: ef, recallVsExact: Number((hit / Math.max(1, tot)).toFixed(4)), latencyMs: latH, speedup: Number((latExact / latH).toFixed(2)), "P@1": r2(metricsOn(hp, null, counts, loaded.nTrain)["P@1"]) });
+  }
+  // search alone (query embedding excluded): exact scan vs HNSW at the default efSearch
+  const d = loaded.dim, nq = Math.min(1000, test.texts!.length);
+  const qv = loaded.embedTexts(test.texts!.slice(0, nq));
+  const o = { topK: 10, search: "exact" as const, efSearch: loaded.params.predict.efSearch, threshold: -1 };
+  const timeSearch = (kind: "exact" | "hnsw"): number => {
+    const ts: number[] = [];
+    for (let i = 0; i < nq; i++) {
+      const s = performance.now();
+      loaded.search(qv.subarray(i * d, (i + 1) * d), 1, { ...o, search: kind });
+      ts.push(performance.now() - s);
+    }
+    ts.sort((a, b) => a - b);
+    return Number(ts[ts.length >> 1].toFixed(4));
+  };
+  timeSearch("exact");
+  const searchExactMs = timeSearch("exact"), searchHnswMs = timeSearch("hnsw");
+
+  const res = {
+    name, variant, date: new Date().toISOString(), params: loaded.params,
+    metrics: all, unseenPoints: unseen,
+    zeroShot: loaded.zeroShot,
+    trainWallSeconds: r2(trainWall), trainCpuSeconds: r2((cpu.user + cpu.system) / 1e6),
+    trainQueriesPerSecond: Math.round(epochs.reduce((s, e) => s + e.qps, 0) / Math.max(1, epochs.length)),
+    predictQueriesPerSecond: Math.round(test.Y.rows / predictSeconds),
+    latencyMs: latExact, searchExactMs, searchHnswMs, hnswBuildSeconds: r2(hnswBuild), ann,
+    modelMB: r2(modelMB), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    nTrain: train.Y.rows, nTest: test.Y.rows, nLabels: loaded.nLabels,
+    epochs: epochs.map((e) => ({ epoch: e.epoch, loss: Number(e.loss.toFixed(4)), clusterSize: e.clusterSize, seconds: r2(e.seconds) })),
+  };
+  log(`${variant}: P@1 ${all["P@1"]} P@3 ${all["P@3"]} P@5 ${all["P@5"]} PSP@1 ${all["PSP@1"]} R@10 ${all["R@10"]} | unseen points (${unseen.n}): P@1 ${unseen["P@1"]} R@10 ${unseen["R@10"]} unseen-label R@10 ${unseen["unseenR@10"]} | train ${res.trainWallSeconds} s, latency ${latExact} ms, search exact ${searchExactMs} ms / hnsw ${searchHnswMs} ms`);
+  log(`  hnsw: ${ann.map((a) => `ef ${a.efSearch}: recall ${a.recallVsExact}, ${a.latencyMs} ms`).join("; ")}`);
+  results.push(res);
+}
+
+let history: unknown[] = [];
+if (existsSync(outPath)) {
+  try {
+    const old = JSON.parse(readFileSync(outPath, "utf8")) as { runs?: unknown[] };
+    history = Array.isArray(old.runs) ? old.runs : [];
+  } catch {
+    history = [];
+  }
+}
+mkdirSync(dirname(outPath), { recursive: true });
+writeFileSync(outPath, `${JSON.stringify({ latest: results, runs: [...history, ...results] }, null, 1)}\n`);
+process.stdout.write(`${JSON.stringify(results.map((r) => ({ variant: r.variant, metrics: r.metrics, unseenPoints: r.unseenPoints, trainWallSeconds: r.trainWallSeconds })))}\n`);

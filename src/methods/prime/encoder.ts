@@ -1,0 +1,89 @@
+/**
+ * PRIME's text encoder on a CPU (spec §11, option 1): an IDF-weighted bag of word vectors (the
+ * weights of a text sum to 1) followed by residual GELU layers x ← x + W2·gelu(W1·x + b1) + b2.
+ * The same encoder embeds queries and label texts. Texts arrive as token-id lists (`TokenVocab`,
+ * UNK dropped, at most `maxTokens` ids); a text with no known word embeds to the UNK row.
+ */
+import type { Rng } from "../../core/rng.js";
+import { Linear, type LayerBuffer } from "../../nn/layers.js";
+import { embeddingTable } from "../../nn/init.js";
+import { add, dropout, embeddingBag, gelu } from "../../nn/ops/index.js";
+import type { Tensor } from "../../nn/tensor.js";
+import { UNK } from "../syncxml/vocab.js";
+import type { EncoderParams } from "./params.js";
+
+/** Texts as a bag layout: ids and their offsets (CSR), with per-id weights. */
+export interface Bags {
+  ids: Int32Array;
+  offsets: Int32Array;
+  weights: Float32Array;
+}
+
+/** Bag encoder; see the module comment. */
+export class BagEncoder {
+  readonly table: Tensor;
+  readonly layers: { a: Linear; b: Linear }[] = [];
+  /** idf of every vocabulary word (1 when IDF weighting is off). */
+  idf: Float32Array;
+
+  constructor(readonly p: EncoderParams, readonly vocabSize: number, rng: Rng) {
+    this.table = embeddingTable(vocabSize, p.dim, rng, 0.25, "encoder.embedding", 0);
+    for (let i = 0; i < p.layers; i++) this.layers.push({ a: new Linear(p.dim, p.dim, rng, `encoder.layer${i}.a`), b: new Linear(p.dim, p.dim, rng, `encoder.layer${i}.b`) });
+    // small residual branches at the start: the encoder begins close to the plain bag
+    for (const l of this.layers) for (let j = 0; j < l.b.weight.size; j++) l.b.weight.data[j] *= 0.1;
+    this.idf = new Float32Array(vocabSize).fill(1);
+  }
+
+  /** Set idf_w = ln((1 + N) / (1 + df_w)) + 1 from token-id documents. */
+  fitIdf(docs: readonly Int32Array[]): void {
+    if (!this.p.idfWeights) return;
+    const df = new Float64Array(this.vocabSize);
+    const mark = new Int32Array(this.vocabSize).fill(-1);
+    docs.forEach((d, i) => {
+      for (const w of d) if (w >= 0 && mark[w] !== i) {
+        mark[w] = i;
+        df[w]++;
+      }
+    });
+    const N = docs.length;
+    for (let w = 0; w < this.vocabSize; w++) this.idf[w] = Math.log((1 + N) / (1 + df[w])) + 1;
+  }
+
+  /** Bag layout of some token-id documents (ids < 0 or UNK dropped, at most maxTokens kept). */
+  bags(docs: readonly Int32Array[]): Bags {
+    const T = this.p.maxTokens;
+    let n = 0;
+    for (const d of docs) n += Math.max(1, Math.min(T, d.length));
+    const ids = new Int32Array(n), weights = new Float32Array(n), offsets = new Int32Array(docs.length + 1);
+    let o = 0;
+    docs.forEach((d, b) => {
+      const start = o;
+      for (let i = 0; i < d.length && o - start < T; i++) if (d[i] > UNK) ids[o++] = d[i];
+      if (o === start) ids[o++] = UNK;
+      let s = 0;
+      for (let i = start; i < o; i++) s += this.idf[ids[i]];
+      for (let i = start; i < o; i++) weights[i] = this.idf[ids[i]] / s;
+      offsets[b + 1] = o;
+    });
+    return { ids: ids.subarray(0, o), offsets, weights: weights.subarray(0, o) };
+  }
+
+  /** Embeddings [B, dim] of bags (not normalised). */
+  forward(b: Bags, training: boolean, rng: Rng): Tensor {
+    let x = embeddingBag(this.table, b.ids, b.offsets, "sum", b.weights);
+    for (const l of this.layers) {
+      let h = gelu(l.a.forward(x));
+      if (training && this.p.dropout > 0) h = dropout(h, this.p.dropout, rng, true);
+      x = add(x, l.b.forward(h));
+    }
+    return x;
+  }
+
+  parameters(): Tensor[] {
+    return [this.table, ...this.layers.flatMap((l) => [...l.a.parameters(), ...l.b.parameters()])];
+  }
+
+  buffers(): LayerBuffer[] {
+    return [{ name: "encoder.idf", data: this.idf }];
+  }
+}

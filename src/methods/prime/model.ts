@@ -1,0 +1,271 @@
+/**
+ * PRIME as an xmc model: train on a text dataset with label texts, compute every label's
+ * normalised prototype once (spec §8), rank labels for queries by cosine with exact search
+ * (blocked GEMM + top-k) or HNSW, save / load a model directory (model.json with
+ * `method: "prime"`, parameters, prototypes and the optional HNSW graph in arrays.bin,
+ * labels.json, vocab.json).
+ *
+ * Labels without training data (zero-shot, §3): a label borrows the free vector and centroid of
+ * its most similar trained label (label-text cosine ≥ lpn.zeroShotCos); otherwise its prototype is
+ * its own text embedding.
+ */
+import { XmcError } from "../../core/errors.js";
+import { parseParams } from "../../core/params.js";
+import { type Progress, silentProgress } from "../../core/progress.js";
+import { Rng } from "../../core/rng.js";
+import type { Dataset } from "../../data/dataset.js";
+import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { noGrad } from "../../nn/tape.js";
+import { Tensor } from "../../nn/tensor.js";
+import { exactTopK, type TopK } from "../../search/ann/exact.js";
+import { HnswIndex, type HnswMeta } from "../../search/ann/hnsw.js";
+import type { Ranked } from "../../search/beam.js";
+import { hasCheckpoint } from "../syncxml/checkpoint.js";
+import { TokenVocab } from "../syncxml/vocab.js";
+import type { PredictOverrides, XmcModel } from "../model.js";
+import { PrimeNetwork } from "./network.js";
+import { parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
+import { freeVectorCount, initPrime, type PrimeEpochStats, preparePrime, runPrimeEpochs } from "./train.js";
+
+/** Options of {@link PrimeModel.train}. */
+export interface PrimeTrainOptions {
+  progress?: Progress;
+  /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
+  modelDir?: string;
+  checkpointDir?: string;
+  resume?: boolean;
+  maxEpochsThisRun?: number;
+  /** Called after each epoch (the model's prototypes are not computed yet). */
+  onEpoch?: (stats: PrimeEpochStats, model: PrimeModel) => void;
+}
+
+/** Queries per encoder pass at prediction. */
+const PREDICT_BATCH = 1024;
+
+/** A trained PRIME model. */
+export class PrimeModel implements XmcModel {
+  readonly method = "prime";
+  readonly calibrated = false;
+  complete = true;
+  /** Normalised prototypes [L × d]. */
+  prototypes: Float32Array = new Float32Array(0);
+  /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
+  zeroShot = { labels: 0, borrowed: 0 };
+  private hnsw: HnswIndex | null = null;
+
+  constructor(
+    readonly params: PrimeParams,
+    readonly labelNames: string[],
+    readonly labelTexts: string[],
+    readonly vocab: TokenVocab,
+    readonly net: PrimeNetwork,
+    readonly trainLabelCounts: Int32Array,
+    readonly nTrain: number,
+  ) {}
+
+  get nLabels(): number {
+    return this.labelNames.length;
+  }
+
+  get dim(): number {
+    return this.params.encoder.dim;
+  }
+
+  /** Train on a text dataset with label texts. */
+  static async train(data: Dataset, paramsInput?: unknown, opts: PrimeTrainOptions = {}): Promise<PrimeModel> {
+    const p = parsePrimeParams(paramsInput);
+    const progress = opts.progress ?? silentProgress;
+    const prep = preparePrime(data, p, progress);
+    const ckpt = opts.checkpointDir ?? (opts.modelDir ? `${opts.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
+    const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
+    const { net, bank } = await initPrime(data, prep, p, progress, resuming);
+    const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.vocab, net, prep.counts, prep.nTrain);
+    progress.log(`prime: ${prep.vocab.size} words × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
+    model.complete = await runPrimeEpochs(net, bank, prep, p, {
+      progress, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
+      onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
+    });
+    model.computePrototypes(progress);
+    if (p.predict.search === "hnsw") model.buildIndex(progress);
+    return model;
+  }
+
+  /** Token-id bags of label texts [a, b). */
+  private labelBags(a: number, b: number) {
+    return this.net.encoder.bags(this.labelTexts.slice(a, b).map((t) => this.vocab.ids(t, -1)));
+  }
+
+  /** Compute every label's normalised prototype (after training, or after a change of encoder). */
+  computePrototypes(progress: Progress = silentProgress): void {
+    const L = this.nLabels, d = this.dim, net = this.net;
+    const rng = new Rng(0);
+    const e = net.embedAll((a, b) => this.labelBags(a, b), L, rng);
+    this.zeroShot = { labels: 0, borrowed: 0 };
+    if (!net.lpn) {
+      this.prototypes = e;
+      this.hnsw = null;
+      return;
+    }
+    const seen: number[] = [], unseen: number[] = [];
+    for (let l = 0; l < L; l++) (this.trainLabelCounts[l] > 0 ? seen : unseen).push(l);
+    const freeRow = Int32Array.from(net.freeOf);
+    const centroidOf = new Int32Array(L);
+    for (let l = 0; l < L; l++) centroidOf[l] = l;
+    const textOnly = new Uint8Array(L);
+    if (unseen.length > 0 && seen.length > 0) {
+      const seenVecs = new Float32Array(seen.length * d);
+      seen.forEach((l, i) => seenVecs.set(e.subarray(l * d, (l + 1) * d), i * d));
+      const unseenVecs = new Float32Array(unseen.length * d);
+      unseen.forEach((l, i) => unseenVecs.set(e.subarray(l * d, (l + 1) * d), i * d));
+      const nn = exactTopK(seenVecs, seen.length, d, unseenVecs, unseen.length, 1);
+      unseen.forEach((l, i) => {
+        if (nn.scores[i] >= this.params.lpn.zeroShotCos && nn.ids[i] >= 0) {
+          const m = seen[nn.ids[i]];
+          freeRow[l] = net.freeOf[m];
+          centroidOf[l] = m;
+          this.zeroShot.borrowed++;
+        } else textOnly[l] = 1;
+      });
+      this.zeroShot.labels = unseen.length;
+    } else if (seen.length === 0) textOnly.fill(1);
+    const protos = new Float32Array(L * d);
+    progress.start("label prototypes", L);
+    noGrad(() => {
+      for (let a = 0; a < L; a += PREDICT_BATCH) {
+        const b = Math.min(L, a + PREDICT_BATCH);
+        const labels = Int32Array.from({ length: b - a }, (_, i) => a + i);
+        const et = new Tensor(e.slice(a * d, b * d), [b - a, d]);
+        const z = net.prototypes(et, labels, false, rng, freeRow.subarray(a, b), centroidOf.subarray(a, b));
+        protos.set(z.data, a * d);
+        progress.tick(b - a);
+      }
+    });
+    progress.stop();
+    for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
+    this.prototypes = protos;
+    this.hnsw = null;
+  }
+
+  /** Build the HNSW index over the prototypes (done by `train` when predict.search is "hnsw"). */
+  buildIndex(progress: Progress = silentProgress): HnswIndex {
+    if (!this.hnsw) {
+      const t0 = performance.now();
+      this.hnsw = HnswIndex.build(this.prototypes, this.nLabels, this.dim, { ...this.params.ann, efSearch: this.params.predict.efSearch }, progress);
+      progress.log(`HNSW over ${this.nLabels} prototypes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return this.hnsw;
+  }
+
+  private predictOptions(overrides: PredictOverrides): PredictParams {
+    if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
+    const given: Record<string, unknown> = {};
+    for (const k of Object.keys(PREDICT_SCHEMA)) if (overrides[k] !== undefined) given[k] = overrides[k];
+    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+  }
+
+  /** Normalised query embeddings [n × d] of texts. */
+  embedTexts(texts: readonly string[]): Float32Array {
+    return this.net.embedAll((a, b) => this.net.encoder.bags(texts.slice(a, b).map((t) => this.vocab.ids(t, -1))), texts.length, new Rng(0), PREDICT_BATCH);
+  }
+
+  /** Top-k labels of normalised query embeddings. */
+  search(q: Float32Array, m: number, o: PredictParams): TopK {
+    const k = Math.min(o.topK, this.nLabels);
+    if (o.search === "hnsw") return this.buildIndex().searchBatch(q, m, k, Math.max(o.efSearch, k));
+    return exactTopK(this.prototypes, this.nLabels, this.dim, q, m, k);
+  }
+
+  /** Rank labels for texts. */
+  predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+    const o = this.predictOptions(overrides);
+    const out: Ranked[] = [];
+    progress.start("predict", texts.length);
+    for (let a = 0; a < texts.length; a += PREDICT_BATCH) {
+      const chunk = texts.slice(a, a + PREDICT_BATCH);
+      const q = this.embedTexts(chunk);
+      const r = this.search(q, chunk.length, o);
+      const k = r.ids.length / chunk.length;
+      for (let i = 0; i < chunk.length; i++) {
+        const labels: number[] = [], scores: number[] = [];
+        for (let j = 0; j < k; j++) {
+          const id = r.ids[i * k + j], s = r.scores[i * k + j];
+          if (id < 0 || (o.threshold > -1 && s < o.threshold)) continue;
+          labels.push(id);
+          scores.push(s);
+        }
+        out.push({ labels: Int32Array.from(labels), scores: Float32Array.from(scores) });
+      }
+      progress.tick(chunk.length);
+    }
+    progress.stop();
+    return out;
+  }
+
+  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+    if (!data.texts) throw new XmcError(`${data.source}: this PRIME model reads raw text; give a text PREFIX (PREFIX_texts.txt)`);
+    return this.predictTextsRanked(data.texts, overrides, progress);
+  }
+
+  predictTexts(texts: string[], overrides: PredictOverrides = {}): { label: string; score: number }[][] {
+    return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
+  }
+
+  /** Write the model directory atomically. */
+  save(dir: string): void {
+    const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, prototypes: this.prototypes, freeOf: this.net.freeOf };
+    for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
+    for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
+    let hnsw: HnswMeta | null = null;
+    if (this.hnsw) {
+      hnsw = this.hnsw.meta();
+      for (const [k, a] of Object.entries(this.hnsw.toArrays())) arrays[`hnsw.${k}`] = a;
+    }
+    writeModelDir(dir, {
+      meta: {
+        method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.vocab.size,
+        nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw,
+      },
+      arrays,
+      files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.vocab.words) },
+    });
+  }
+
+  /** Read a model directory written by {@link save}. */
+  static load(dir: string): PrimeModel {
+    const { meta, arrays } = readModelDir(dir);
+    if (meta.method !== "prime") throw new XmcError(`${dir}: model method is "${String(meta.method)}", expected "prime"`);
+    const p = parsePrimeParams(meta.params, `${dir}/model.json params`);
+    const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
+    const labelTexts = JSON.parse(readModelText(dir, "label-texts.json")) as string[];
+    const words = JSON.parse(readModelText(dir, "vocab.json")) as string[];
+    if (!Array.isArray(words) || words.length !== meta.vocabSize) throw new XmcError(`${dir}/vocab.json: expected ${String(meta.vocabSize)} words`);
+    const L = labelNames.length;
+    if (!Array.isArray(labelTexts) || labelTexts.length !== L) throw new XmcError(`${dir}/label-texts.json: expected ${L} label texts`);
+    const nFree = freeVectorCount(L, p.lpn.labelsPerFreeVector);
+    const net = new PrimeNetwork(p, words.length, L, nFree, new Rng(p.train.seed));
+    const take = (name: string, dst: Float32Array): void => {
+      const a = arrays[name];
+      if (!(a instanceof Float32Array) || a.length !== dst.length) throw new XmcError(`${dir}: model array "${name}" is missing or has the wrong size`);
+      dst.set(a);
+    };
+    for (const t of net.parameters()) take(`param.${t.name}`, t.data);
+    for (const b of net.buffers()) take(`buffer.${b.name}`, b.data);
+    const freeOf = arrays.freeOf, counts = arrays.trainLabelCounts;
+    if (!(freeOf instanceof Int32Array) || freeOf.length !== L) throw new XmcError(`${dir}: model array "freeOf" is missing or has the wrong length`);
+    if (!(counts instanceof Int32Array) || counts.length !== L) throw new XmcError(`${dir}: model array "trainLabelCounts" is missing or has the wrong length`);
+    net.freeOf = freeOf.slice();
+    const model = new PrimeModel(p, labelNames, labelTexts, new TokenVocab(words, p.text.stopWords), net, counts.slice(), meta.nTrain as number);
+    const protos = new Float32Array(L * p.encoder.dim);
+    take("prototypes", protos);
+    model.prototypes = protos;
+    model.complete = meta.complete !== false;
+    model.zeroShot = (meta.zeroShot as { labels: number; borrowed: number }) ?? { labels: 0, borrowed: 0 };
+    const hm = meta.hnsw as HnswMeta | null;
+    if (hm) {
+      const hArrays: Record<string, Int32Array | Float32Array> = {};
+      for (const [k, a] of Object.entries(arrays)) if (k.startsWith("hnsw.") && (a instanceof Int32Array || a instanceof Float32Array)) hArrays[k.slice(5)] = a;
+      model.hnsw = HnswIndex.fromArrays(protos, hm, hArrays);
+    }
+    return model;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Parameters of PRIME models: one validated object with sections `text`, `wordvec`, `encoder`,
+ * `lpn`, `loss`, `train`, `batches`, `predict` (unknown sections or keys are errors), the same
+ * object the library API takes and `model.json` stores. Loss and LPN defaults follow the
+ * reference (`specs/prime.md` §2, §5, §7); the encoder, batch size, epochs and learning rates are
+ * CPU choices (a small encoder trained from scratch) and are marked so in the help texts.
+ */
+import { XmcError } from "../../core/errors.js";
+import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
+import { HNSW_SCHEMA } from "../../search/ann/hnsw.js";
+import { TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
+
+/** The text encoder shared by queries and label texts (CPU choice: no pretrained transformer). */
+export const ENCODER_SCHEMA = {
+  dim: { type: "number", default: 256, min: 4, integer: true, help: "embedding dimension d (word vectors, encoder output, LPN width)" },
+  maxTokens: { type: "number", default: 32, min: 1, integer: true, help: "tokens kept per text (the reference's max_length 32)" },
+  idfWeights: { type: "boolean", default: true, help: "the bag of word vectors is IDF-weighted (weights sum to 1); false: a plain mean" },
+  layers: { type: "number", default: 1, min: 0, max: 4, integer: true, help: "residual GELU layers after the bag (x + W2·gelu(W1·x))" },
+  dropout: { type: "number", default: 0, min: 0, max: 0.9, help: "dropout inside the residual layers (the reference encoder uses 0)" },
+} as const satisfies Schema;
+
+/** The Label Prototype Network. */
+export const LPN_SCHEMA = {
+  enabled: { type: "boolean", default: true, help: "use the LPN (false: the label-text embedding is the prototype; the 'text only' ablation)" },
+  heads: { type: "number", default: 4, min: 1, integer: true, help: "attention heads (must divide encoder.dim; the reference uses 1, ViXML 8, 'more is better')" },
+  ffn: { type: "number", default: 512, min: 1, integer: true, help: "feed-forward width (reference 1,024 at d = 768)" },
+  dropout: { type: "number", default: 0.1, min: 0, max: 0.9, help: "dropout of the transformer layer" },
+  freeVectors: { type: "boolean", default: true, help: "include the learnable free vector in the LPN input (false: a zero vector; ablation)" },
+  labelsPerFreeVector: { type: "number", default: 2, min: 1, integer: true, help: "labels sharing one free vector (balanced 2-means of label-text embeddings; reference ≈ 2)" },
+  centroids: { type: "string", default: "ema", choices: ["ema", "epoch", "none"] as const, help: "ema: c ← β·c + (1−β)·q̂ per sampled positive; epoch: recomputed from the stale query embeddings after every epoch; none: zero (ablation)" },
+  beta: { type: "number", default: 0.95, min: 0, max: 1, help: "EMA factor β of the centroid update" },
+  zeroShotCos: { type: "number", default: 0.98, min: -1, max: 1, help: "a label without training data borrows the free vector and centroid of its most similar trained label when their text cosine is at least this; otherwise its prototype is its text embedding" },
+} as const satisfies Schema;
+
+/** The dynamic-margin triplet loss and its terms (reference defaults except k). */
+export const LOSS_SCHEMA = {
+  negatives: { type: "number", default: 10, min: 1, integer: true, help: "hardest in-batch negatives per row k (reference 100 at batch 1,600; ViXML 10)" },
+  marginMin: { type: "number", default: 0.1, min: 0, help: "smallest margin (marginMin = marginMax: a fixed margin; ablation)" },
+  marginMax: { type: "number", default: 0.3, min: 0, help: "largest margin" },
+  tau: { type: "number", default: 0.1, min: 0, help: "temperature of the softmax weighting of violating negatives" },
+  weightGrad: { type: "boolean", default: false, help: "gradient through the softmax weights (the reference: true; with a from-scratch encoder it pulled all similarities together, measured on wordnet)" },
+  warmupEpochs: { type: "number", default: 2, min: 0, integer: true, help: "first epochs train with an in-batch softmax loss instead (CPU choice: on a from-scratch encoder the triplet loss alone collapses the embeddings)" },
+  softmax: { type: "number", default: 1, min: 0, help: "weight of the in-batch softmax loss added to each triplet term after the warm-up (CPU choice, keeps the from-scratch embeddings apart; 0: the reference's losses only)" },
+  warmupTau: { type: "number", default: 0.05, min: 0, help: "temperature of the in-batch softmax loss" },
+  inter: { type: "number", default: 1, min: 0, help: "weight of the query → label-text term" },
+  dual: { type: "number", default: 1, min: 0, help: "weight of the label-text → query term" },
+  reg: { type: "number", default: 0.1, min: 0, help: "weight of the prototype-vs-text regulariser" },
+  regMargin: { type: "number", default: 0.1, min: 0, help: "margin μ of the regulariser" },
+} as const satisfies Schema;
+
+/** Optimisation (CPU choices: fewer epochs, smaller batches, higher learning rates). */
+export const TRAIN_SCHEMA = {
+  epochs: { type: "number", default: 20, min: 1, integer: true, help: "training epochs (reference 300 on a GPU)" },
+  batch: { type: "number", default: 512, min: 2, integer: true, help: "queries per batch (one sampled positive each)" },
+  lr: { type: "number", default: 2e-3, min: 0, help: "peak learning rate of AdamW (encoder layers, LPN)" },
+  sparseLr: { type: "number", default: 1e-2, min: 0, help: "peak learning rate of SparseAdam (word vectors, free vectors)" },
+  weightDecay: { type: "number", default: 0.01, min: 0, help: "AdamW decoupled weight decay (not on biases and norms)" },
+  warmupSteps: { type: "number", default: 100, min: 0, integer: true, help: "linear warm-up steps, then linear decay to 0" },
+  propA: { type: "number", default: 0.55, min: 0, help: "propensity A of positive sampling (∝ inverse propensity)" },
+  propB: { type: "number", default: 1.5, min: 0, help: "propensity B of positive sampling" },
+  seed: { type: "number", default: 29, integer: true, help: "random seed" },
+} as const satisfies Schema;
+
+/** NGAME-style clustered batches with a doubling cluster-size curriculum. */
+export const BATCHES_SCHEMA = {
+  clusterFrom: { type: "number", default: 2, min: 0, integer: true, help: "first epoch (0-based) whose batches are clustered (before it: random batches)" },
+  clusterSize: { type: "number", default: 8, min: 1, integer: true, help: "queries per cluster at the first clustering" },
+  doubleEvery: { type: "number", default: 4, min: 0, integer: true, help: "double the cluster size every this many epochs after clusterFrom (0: never)" },
+  maxClusterSize: { type: "number", default: 256, min: 1, integer: true, help: "largest cluster size" },
+  reclusterEvery: { type: "number", default: 2, min: 1, integer: true, help: "re-cluster the stale query embeddings every this many epochs" },
+} as const satisfies Schema;
+
+/** Prediction defaults (overridable at predict time). */
+export const PREDICT_SCHEMA = {
+  topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
+  search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "exact: blocked GEMM + top-k over all prototypes; hnsw: approximate graph search" },
+  efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
+  threshold: { type: "number", default: -1, min: -1, max: 1, help: "drop labels whose cosine is below this (-1 = off)" },
+} as const satisfies Schema;
+
+/** HNSW build parameters (the search width is predict.efSearch). */
+export const ANN_SCHEMA = { M: HNSW_SCHEMA.M, efConstruction: HNSW_SCHEMA.efConstruction, seed: HNSW_SCHEMA.seed } as const satisfies Schema;
+
+export type EncoderParams = ParamsOf<typeof ENCODER_SCHEMA>;
+export type LpnParams = ParamsOf<typeof LPN_SCHEMA>;
+export type LossParams = ParamsOf<typeof LOSS_SCHEMA>;
+export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
+export type BatchesParams = ParamsOf<typeof BATCHES_SCHEMA>;
+export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+
+/** Everything that defines a PRIME model, validated; JSON round-trips. */
+export interface PrimeParams {
+  text: ParamsOf<typeof TEXT_SCHEMA>;
+  wordvec: ParamsOf<typeof WORDVEC_SCHEMA>;
+  encoder: EncoderParams;
+  lpn: LpnParams;
+  loss: LossParams;
+  train: TrainParams;
+  batches: BatchesParams;
+  predict: PredictParams;
+  ann: ParamsOf<typeof ANN_SCHEMA>;
+}
+
+const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches", "predict", "ann"];
+
+/** Validate a (partial) PRIME params object. */
+export function parsePrimeParams(input: unknown, where = "params"): PrimeParams {
+  const o = (input ?? {}) as Record<string, unknown>;
+  if (typeof o !== "object" || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
+  for (const k of Object.keys(o)) {
+    if (!SECTIONS.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${SECTIONS.join(", ")})`);
+  }
+  const encoder = parseParams(ENCODER_SCHEMA, o.encoder, `${where}.encoder`);
+  const lpn = parseParams(LPN_SCHEMA, o.lpn, `${where}.lpn`);
+  if (encoder.dim % lpn.heads !== 0) throw new XmcError(`${where}.lpn.heads: ${lpn.heads} does not divide encoder.dim ${encoder.dim}`);
+  const loss = parseParams(LOSS_SCHEMA, o.loss, `${where}.loss`);
+  if (loss.marginMin > loss.marginMax) throw new XmcError(`${where}.loss: marginMin ${loss.marginMin} is above marginMax ${loss.marginMax}`);
+  const wordvec = parseParams(WORDVEC_SCHEMA, o.wordvec, `${where}.wordvec`);
+  if (wordvec.source === "file" && wordvec.file === "") throw new XmcError(`${where}.wordvec.file: needed when source is "file"`);
+  return {
+    text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),
+    wordvec,
+    encoder,
+    lpn,
+    loss,
+    train: parseParams(TRAIN_SCHEMA, o.train, `${where}.train`),
+    batches: parseParams(BATCHES_SCHEMA, o.batches, `${where}.batches`),
+    predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
+    ann: parseParams(ANN_SCHEMA, o.ann, `${where}.ann`),
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Exact maximum-inner-product top-k (cosine similarity when rows are L2-normalised).
+ *
+ * {@link exactTopK} scores a block of queries against a block of items with the engine's GEMM
+ * (WebAssembly SIMD kernel for large products) into a scratch buffer and keeps one bounded
+ * min-heap per query; one to three queries take a plain dot-product loop instead (the GEMM
+ * kernel wants at least four rows, and the copy into wasm memory would dominate).
+ *
+ * Result layout: `ids` and `scores` are m×k row-major, each row sorted by score descending, ties
+ * by smaller id. When there are fewer than k items the rows are padded with id -1 and score
+ * -Infinity, so the shape is always m×k.
+ */
+import { XmcError } from "../../core/errors.js";
+import { gemm } from "../../nn/gemm.js";
+
+/** m×k neighbour ids (-1 = padding) and their scores (-Infinity = padding), rows sorted best first. */
+export interface TopK {
+  ids: Int32Array;
+  scores: Float32Array;
+}
+
+/**
+ * A bounded collection of the k best (score, id) pairs, "best" = higher score, ties by smaller id.
+ * Stored as a binary min-heap with the worst kept pair at the root; typed arrays, no allocation per push.
+ */
+export class TopKHeap {
+  readonly ids: Int32Array;
+  readonly scores: Float32Array;
+  size = 0;
+  constructor(readonly k: number) {
+    this.ids = new Int32Array(Math.max(1, k));
+    this.scores = new Float32Array(Math.max(1, k));
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** Score of the worst kept pair (only meaningful when full). */
+  worst(): number {
+    return this.scores[0];
+  }
+
+  /** Offer a pair; kept if the heap is not full or it beats the current worst. */
+  push(id: number, score: number): void {
+    const s = this.scores, ids = this.ids;
+    if (this.size < this.k) {
+      // sift up
+      let i = this.size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!worse(score, id, s[p], ids[p])) break;
+        s[i] = s[p];
+        ids[i] = ids[p];
+        i = p;
+      }
+      s[i] = score;
+      ids[i] = id;
+      return;
+    }
+    if (this.k === 0 || !worse(s[0], ids[0], score, id)) return;
+    this.siftDown(0, id, score);
+  }
+
+  private siftDown(i: number, id: number, score: number): void {
+    const s = this.scores, ids = this.ids, n = this.size;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && worse(s[c + 1], ids[c + 1], s[c], ids[c])) c++;
+      if (!worse(s[c], ids[c], score, id)) break;
+      s[i] = s[c];
+      ids[i] = ids[c];
+      i = c;
+    }
+    s[i] = score;
+    ids[i] = id;
+  }
+
+  /**
+   * Empty the heap into `outIds`/`outScores` at `off`, best first, padding up to `width` entries
+   * with -1 / -Infinity.
+   */
+  drainSorted(outIds: Int32Array, outScores: Float32Array, off: number, width: number): void {
+    for (let j = this.size; j < width; j++) {
+      outIds[off + j] = -1;
+      outScores[off + j] = -Infinity;
+    }
+    const s = this.scores, ids = this.ids;
+    while (this.size > 0) {
+      const last = --this.size;
+      outIds[off + last] = ids[0];
+      outScores[off + last] = s[0];
+      if (last > 0) this.siftDown(0, ids[last], s[last]);
+    }
+  }
+}
+
+/** Whether (sa, ia) ranks below (sb, ib): lower score, or equal score and larger id. */
+function worse(sa: number, ia: number, sb: number, ib: number): boolean {
+  return sa < sb || (sa === sb && ia > ib);
+}
+
+/** Inner product of row `a` of `A` (offset aOff) and row of `B` at offset bOff, length d. */
+export function dotAt(A: Float32Array, aOff: number, B: Float32Array, bOff: number, d: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let j = 0;
+  for (; j + 4 <= d; j += 4) {
+    s0 += A[aOff + j] * B[bOff + j];
+    s1 += A[aOff + j + 1] * B[bOff + j + 1];
+    s2 += A[aOff + j + 2] * B[bOff + j + 2];
+    s3 += A[aOff + j + 3] * B[bOff + j + 3];
+  }
+  for (; j < d; j++) s0 += A[aOff + j] * B[bOff + j];
+  return s0 + s1 + (s2 + s3);
+}
+
+function check(items: Float32Array, n: number, d: number, queries: Float32Array, m: number, k: number): void {
+  for (const [name, v] of [["n", n], ["d", d], ["m", m], ["k", k]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new XmcError(`exactTopK: ${name} must be a non-negative integer, got ${v}`);
+  }
+  if (items.length < n * d) throw new XmcError(`exactTopK: items has ${items.length} values, need n×d = ${n * d}`);
+  if (queries.length < m * d) throw new XmcError(`exactTopK: queries has ${queries.length} values, need m×d = ${m * d}`);
+}
+
+/** Query rows per GEMM block and item rows per GEMM block (scratch = QB×IB floats = 256 KiB). */
+const QB = 64;
+const IB = 1024;
+
+/**
+ * Exact top-k by inner product of each of the m query rows against the n item rows (both
+ * row-major with d columns). Returns m×k arrays (see the module comment for order and padding).
+ */
+export function exactTopK(items: Float32Array, n: number, d: number, queries: Float32Array, m: number, k: number): TopK {
+  check(items, n, d, queries, m, k);
+  const ids = new Int32Array(m * k);
+  const scores = new Float32Array(m * k);
+  if (m === 0 || k === 0) return { ids, scores };
+  if (m < 4) {
+    const heap = new TopKHeap(k);
+    for (let q = 0; q < m; q++) {
+      singleInto(items, n, d, queries, q * d, heap);
+      heap.drainSorted(ids, scores, q * k, k);
+    }
+    return { ids, scores };
+  }
+  const heaps: TopKHeap[] = [];
+  for (let q = 0; q < Math.min(QB, m); q++) heaps.push(new TopKHeap(k));
+  const scratch = new Float32Array(QB * IB);
+  for (let q0 = 0; q0 < m; q0 += QB) {
+    const qb = Math.min(QB, m - q0);
+    for (let i0 = 0; i0 < n; i0 += IB) {
+      const ib = Math.min(IB, n - i0);
+      // scratch (qb×ib) = Q[q0:q0+qb] · I[i0:i0+ib]ᵀ
+      gemm(false, true, qb, ib, d, queries.subarray(q0 * d, (q0 + qb) * d), items.subarray(i0 * d, (i0 + ib) * d), scratch);
+      for (let q = 0; q < qb; q++) {
+        const h = heaps[q];
+        const row = q * ib;
+        for (let j = 0; j < ib; j++) {
+          const s = scratch[row + j];
+          // cheap reject before the call: a full heap only takes scores >= its worst
+          if (h.size === k && s < h.scores[0]) continue;
+          h.push(i0 + j, s);
+        }
+      }
+    }
+    for (let q = 0; q < qb; q++) heaps[q].drainSorted(ids, scores, (q0 + q) * k, k);
+  }
+  return { ids, scores };
+}
+
+/** Single-query fast path: dot-product loop over the items into `heap` (which it clears first). */
+function singleInto(items: Float32Array, n: number, d: number, query: Float32Array, qOff: number, heap: TopKHeap): void {
+  heap.clear();
+  const k = heap.k;
+  for (let i = 0, off = 0; i < n; i++, off += d) {
+    const s = Math.fround(dotAt(query, qOff, items, off, d));
+    if (heap.size === k && s < heap.scores[0]) continue;
+    heap.push(i, s);
+  }
+}
+
+/** Exact top-k of one query vector (length d): the fast path of {@link exactTopK} with m = 1. */
+export function exactTopK1(items: Float32Array, n: number, d: number, query: Float32Array, k: number): TopK {
+  return exactTopK(items, n, d, query, 1, k);
+}
+
+/**
+ * Plain-loop oracle for tests: every score in float64 as Σ q·x, a full sort by (score desc, id asc),
+ * same output layout as {@link exactTopK}.
+ */
+export function exactTopKNaive(items: Float32Array, n: number, d: number, queries: Float32Array, m: number, k: number): TopK {
+  check(items, n, d, queries, m, k);
+  const ids = new Int32Array(m * k).fill(-1);
+  const scores = new Float32Array(m * k).fill(-Infinity);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const sc = new Float64Array(n);
+  for (let q = 0; q < m; q++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += queries[q * d + j] * items[i * d + j];
+      sc[i] = Math.fround(s);
+    }
+    order.sort((a, b) => sc[b] - sc[a] || a - b);
+    for (let j = 0; j < Math.min(k, n); j++) {
+      ids[q * k + j] = order[j];
+      scores[q * k + j] = sc[order[j]];
+    }
+  }
+  return { ids, scores };
+}
+
+/** Scale each of the n rows (d columns) of `a` to unit L2 norm in place; all-zero rows stay zero. */
+export function normalizeRows(a: Float32Array, n: number, d: number): Float32Array {
+  for (let i = 0, off = 0; i < n; i++, off += d) {
+    const s = Math.sqrt(dotAt(a, off, a, off, d));
+    if (s > 0) for (let j = 0; j < d; j++) a[off + j] /= s;
+  }
+  return a;
+}
