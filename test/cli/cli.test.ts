@@ -75,3 +75,30 @@ test("train, predict (JSON Lines with names) and evaluate --json on a tiny data 
   assert.equal(last.n, 12);
   assert.equal(last["P@1"], 100);
 });
+
+test("train --method prime on a text PREFIX with label texts, then evaluate --json and predict", () => {
+  const texts: string[] = [], labels: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const l = i % 4;
+    texts.push(`thing ${i % 5} with w${l}a and w${l}b`);
+    labels.push(`L${l}`);
+  }
+  file("p_texts.txt", `${texts.join("\n")}\n`);
+  file("p_labels.txt", `${labels.join("\n")}\n`);
+  file("labels.txt", `${[0, 1, 2, 3].map((l) => `L${l}\tw${l}a w${l}b`).join("\n")}\n`);
+  const params = file("prime.json", JSON.stringify({ encoder: { dim: 8 }, wordvec: { epochs: 1 }, lpn: { heads: 2, ffn: 8 }, train: { epochs: 3, batch: 16 }, batches: { clusterFrom: 1, clusterSize: 4 } }));
+  const t = xmc("train", join(dir, "p"), "-m", join(dir, "prime-model"), "--method", "prime", "--params", params, "-q");
+  assert.equal(t.code, 0, t.err);
+  const e = xmc("evaluate", join(dir, "p"), "-m", join(dir, "prime-model"), "--json", "-q");
+  assert.equal(e.code, 0, e.err);
+  const m = JSON.parse(e.out.trim().split("\n").at(-1)!);
+  assert.equal(m.n, 60);
+  assert.ok(m["P@1"] >= 0 && m["P@1"] <= 100);
+  const p = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "-q");
+  assert.equal(p.code, 0, p.err);
+  const first = JSON.parse(p.out.split("\n")[0]);
+  assert.equal(first.labels.length, 2);
+  const bad = xmc("train", join(dir, "p"), "-m", join(dir, "bad-model"), "--method", "prime", "--params", file("bad.json", JSON.stringify({ lpn: { heads: 3 } })), "-q");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /heads/);
+});

@@ -12,7 +12,7 @@ import { TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
 
 /** The text encoder shared by queries and label texts (CPU choice: no pretrained transformer). */
 export const ENCODER_SCHEMA = {
-  dim: { type: "number", default: 256, min: 4, integer: true, help: "embedding dimension d (word vectors, encoder output, LPN width)" },
+  dim: { type: "number", default: 128, min: 2, integer: true, help: "embedding dimension d (word vectors, encoder output, LPN width)" },
   maxTokens: { type: "number", default: 32, min: 1, integer: true, help: "tokens kept per text (the reference's max_length 32)" },
   idfWeights: { type: "boolean", default: true, help: "the bag of word vectors is IDF-weighted (weights sum to 1); false: a plain mean" },
   layers: { type: "number", default: 1, min: 0, max: 4, integer: true, help: "residual GELU layers after the bag (x + W2·gelu(W1·x))" },
@@ -50,7 +50,7 @@ export const LOSS_SCHEMA = {
 
 /** Optimisation (CPU choices: fewer epochs, smaller batches, higher learning rates). */
 export const TRAIN_SCHEMA = {
-  epochs: { type: "number", default: 20, min: 1, integer: true, help: "training epochs (reference 300 on a GPU)" },
+  epochs: { type: "number", default: 10, min: 1, integer: true, help: "training epochs (reference 300 on a GPU; 10 fit in about 25 minutes on wordnet-hyper3, 2 cores)" },
   batch: { type: "number", default: 512, min: 2, integer: true, help: "queries per batch (one sampled positive each)" },
   lr: { type: "number", default: 2e-3, min: 0, help: "peak learning rate of AdamW (encoder layers, LPN)" },
   sparseLr: { type: "number", default: 1e-2, min: 0, help: "peak learning rate of SparseAdam (word vectors, free vectors)" },
