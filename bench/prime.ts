@@ -7,6 +7,7 @@
  *
  * Usage: node dist/bench/prime.js [PARAMS] [--train PREFIX] [--test PREFIX] [--name NAME]
  *          [--train-rows N] [--ablations] [--only main,text-only,no-free,no-centroids,fixed-margin]
+ *          [--xr-baseline]   (also XR-Linear with defaults on the same split and subsets)
  * PARAMS is a JSON string or a file holding one (default: the library defaults).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { loadDataset } from "../src/data/load.js";
 import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity } from "../src/eval/propensity.js";
 import { PrimeModel } from "../src/methods/prime/model.js";
+import { XRLinearModel } from "../src/methods/xrlinear.js";
 import type { PrimeEpochStats } from "../src/methods/prime/train.js";
 import type { Ranked } from "../src/search/beam.js";
 
@@ -43,7 +45,8 @@ const name = flag("--name", "wordnet-hyper3");
 const trainRows = Number(flag("--train-rows", "0"));
 const outPath = flag("--out", new URL("../../bench/results/prime.json", import.meta.url).pathname);
 const ablations = has("--ablations");
-const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",");
+const xrBaseline = has("--xr-baseline");
+const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",").filter((v) => v !== "");
 const paramsArg = args[0];
 const base = (paramsArg === undefined ? {} : JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg)) as Record<string, Record<string, unknown>>;
 
@@ -111,6 +114,23 @@ function latency(fn: (t: string) => void): number {
 }
 
 const results: Record<string, unknown>[] = [];
+if (xrBaseline) {
+  const t0 = performance.now();
+  const xr = await XRLinearModel.train(train, {}, { threads: 2 });
+  const trainWall = (performance.now() - t0) / 1000;
+  const preds = xr.predictDataset(test, { topK: 10 });
+  const counts = xr.trainLabelCounts;
+  const rows: number[] = [];
+  for (let i = 0; i < test.Y.rows; i++) {
+    for (let k = test.Y.indptr[i]; k < test.Y.indptr[i + 1]; k++) if (counts[test.Y.indices[k]] === 0) {
+      rows.push(i);
+      break;
+    }
+  }
+  const all = metricsOn(preds, null, counts, xr.nTrain), unseen = metricsOn(preds, rows, counts, xr.nTrain);
+  log(`xr-linear: P@1 ${all["P@1"]} PSP@1 ${all["PSP@1"]} R@10 ${all["R@10"]} | unseen points (${unseen.n}): P@1 ${unseen["P@1"]} R@10 ${unseen["R@10"]} unseen-label R@10 ${unseen["unseenR@10"]}`);
+  results.push({ name, variant: "xr-linear", date: new Date().toISOString(), metrics: all, unseenPoints: unseen, trainWallSeconds: r2(trainWall) });
+}
 for (const variant of only) {
   const over = VARIANTS[variant];
   if (!over) throw new Error(`unknown variant ${variant} (known: ${Object.keys(VARIANTS).join(", ")})`);
@@ -205,4 +225,17 @@ if (existsSync(outPath)) {
 }
 mkdirSync(dirname(outPath), { recursive: true });
 writeFileSync(outPath, `${JSON.stringify({ latest: results, runs: [...history, ...results] }, null, 1)}\n`);
+/** A Markdown table of this run's results. */
+function table(rs: Record<string, unknown>[]): string {
+  const head = "| variant | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | R@10 | unseen points: P@1 / P@3 / R@10 | unseen labels R@10 | train wall s | latency ms (exact / HNSW search) |";
+  const lines = [head, `|${"---|".repeat(12)}`];
+  for (const r of rs) {
+    const m = r.metrics as Record<string, number>, u = r.unseenPoints as Record<string, number>;
+    const lat = r.latencyMs !== undefined ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
+    lines.push(`| ${String(r.variant)} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${m["R@10"]} | ${u["P@1"]} / ${u["P@3"]} / ${u["R@10"]} (n = ${u.n}) | ${u["unseenR@10"]} | ${String(r.trainWallSeconds)} | ${lat} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+const mdPath = outPath.replace(/\.json$/, ".md");
+writeFileSync(mdPath, `# PRIME on ${name} (${new Date().toISOString().slice(0, 10)})\n\nparams overlay: \`${JSON.stringify(base)}\`\n\n${table(results)}`);
 process.stdout.write(`${JSON.stringify(results.map((r) => ({ variant: r.variant, metrics: r.metrics, unseenPoints: r.unseenPoints, trainWallSeconds: r.trainWallSeconds })))}\n`);
