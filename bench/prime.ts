@@ -23,6 +23,7 @@ import { PrimeModel } from "../src/methods/prime/model.js";
 import { XRLinearModel } from "../src/methods/xrlinear.js";
 import type { PrimeEpochStats } from "../src/methods/prime/train.js";
 import type { Ranked } from "../src/search/beam.js";
+import { dropSelf, labelsByText } from "../src/eval/self-filter.js";
 
 const args = process.argv.slice(2);
 function flag(name: string, def: string): string {
@@ -118,7 +119,10 @@ if (xrBaseline) {
   const t0 = performance.now();
   const xr = await XRLinearModel.train(train, {}, { threads: 2 });
   const trainWall = (performance.now() - t0) / 1000;
-  const preds = xr.predictDataset(test, { topK: 10 });
+  const byText = labelsByText(train.labelTexts ?? []);
+  const wide = xr.predictDataset(test, { topK: 20 });
+  const preds = wide.map((r) => ({ labels: r.labels.slice(0, 10), scores: r.scores.slice(0, 10) }));
+  const filtered = wide.map((r, i) => dropSelf(r, test.texts![i], byText, 10));
   const counts = xr.trainLabelCounts;
   const rows: number[] = [];
   for (let i = 0; i < test.Y.rows; i++) {
@@ -129,7 +133,9 @@ if (xrBaseline) {
   }
   const all = metricsOn(preds, null, counts, xr.nTrain), unseen = metricsOn(preds, rows, counts, xr.nTrain);
   log(`xr-linear: P@1 ${all["P@1"]} PSP@1 ${all["PSP@1"]} R@10 ${all["R@10"]} | unseen points (${unseen.n}): P@1 ${unseen["P@1"]} R@10 ${unseen["R@10"]} unseen-label R@10 ${unseen["unseenR@10"]}`);
-  results.push({ name, variant: "xr-linear", date: new Date().toISOString(), metrics: all, unseenPoints: unseen, trainWallSeconds: r2(trainWall) });
+  const allF = metricsOn(filtered, null, counts, xr.nTrain), unseenF = metricsOn(filtered, rows, counts, xr.nTrain);
+  log(`xr-linear, self-filtered: P@1 ${allF["P@1"]} PSP@1 ${allF["PSP@1"]} | unseen points: P@1 ${unseenF["P@1"]} R@10 ${unseenF["R@10"]}`);
+  results.push({ name, variant: "xr-linear", date: new Date().toISOString(), metrics: all, unseenPoints: unseen, filtered: allF, unseenFiltered: unseenF, trainWallSeconds: r2(trainWall) });
 }
 for (const variant of only) {
   const over = VARIANTS[variant];
@@ -162,7 +168,23 @@ for (const variant of only) {
   }
   const all = metricsOn(preds, null, counts, loaded.nTrain);
   const unseen = metricsOn(preds, unseenRows, counts, loaded.nTrain);
+  const predsF = loaded.predictDataset(test, { topK: 10, search: "exact", excludeSelf: true });
+  const allF = metricsOn(predsF, null, counts, loaded.nTrain), unseenF = metricsOn(predsF, unseenRows, counts, loaded.nTrain);
+  log(`${variant}, self-filtered: P@1 ${allF["P@1"]} P@3 ${allF["P@3"]} P@5 ${allF["P@5"]} PSP@1 ${allF["PSP@1"]} | unseen points: P@1 ${unseenF["P@1"]} R@10 ${unseenF["R@10"]} unseen-label R@10 ${unseenF["unseenR@10"]}`);
 
+  // the reference's zero-shot rule (text embedding as the prototype of a label with no close trained label)
+  let zeroShotText: Record<string, unknown> | null = null;
+  if (loaded.params.lpn.enabled && loaded.params.lpn.zeroShot === "lpn") {
+    const keepProtos = loaded.prototypes, keepCentroids = loaded.net.centroids.slice();
+    loaded.params.lpn.zeroShot = "text";
+    loaded.computePrototypes();
+    const pz = loaded.predictDataset(test, { topK: 10, search: "exact", excludeSelf: true });
+    zeroShotText = { filtered: metricsOn(pz, null, counts, loaded.nTrain), unseenFiltered: metricsOn(pz, unseenRows, counts, loaded.nTrain) };
+    log(`${variant}, zero-shot "text", self-filtered: ${JSON.stringify(zeroShotText)}`);
+    loaded.params.lpn.zeroShot = "lpn";
+    loaded.net.centroids.set(keepCentroids);
+    loaded.prototypes = keepProtos;
+  }
   // exact vs HNSW: recall@10 of HNSW against exact, single-query latency of both
   const th = performance.now();
   loaded.buildIndex();
@@ -183,7 +205,7 @@ for (const variant of only) {
   // search alone (query embedding excluded): exact scan vs HNSW at the default efSearch
   const d = loaded.dim, nq = Math.min(1000, test.texts!.length);
   const qv = loaded.embedTexts(test.texts!.slice(0, nq));
-  const o = { topK: 10, search: "exact" as const, efSearch: loaded.params.predict.efSearch, threshold: -1 };
+  const o = { topK: 10, search: "exact" as const, efSearch: loaded.params.predict.efSearch, threshold: -1, excludeSelf: false };
   const timeSearch = (kind: "exact" | "hnsw"): number => {
     const ts: number[] = [];
     for (let i = 0; i < nq; i++) {
@@ -199,8 +221,8 @@ for (const variant of only) {
 
   const res = {
     name, variant, date: new Date().toISOString(), params: loaded.params,
-    metrics: all, unseenPoints: unseen,
-    zeroShot: loaded.zeroShot,
+    metrics: all, unseenPoints: unseen, filtered: allF, unseenFiltered: unseenF,
+    zeroShot: loaded.zeroShot, zeroShotText,
     trainWallSeconds: r2(trainWall), trainCpuSeconds: r2((cpu.user + cpu.system) / 1e6),
     trainQueriesPerSecond: Math.round(epochs.reduce((s, e) => s + e.qps, 0) / Math.max(1, epochs.length)),
     predictQueriesPerSecond: Math.round(test.Y.rows / predictSeconds),
@@ -232,6 +254,8 @@ function table(rs: Record<string, unknown>[]): string {
   for (const r of rs) {
     const m = r.metrics as Record<string, number>, u = r.unseenPoints as Record<string, number>;
     const lat = r.latencyMs !== undefined ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
+    const f = r.filtered as Record<string, number> | undefined, uf = r.unseenFiltered as Record<string, number> | undefined;
+    if (f && uf) lines.push(`| ${String(r.variant)}, self-filtered | ${f["P@1"]} | ${f["P@3"]} | ${f["P@5"]} | ${f["PSP@1"]} | ${f["PSP@3"]} | ${f["PSP@5"]} | ${f["R@10"]} | ${uf["P@1"]} / ${uf["P@3"]} / ${uf["R@10"]} (n = ${uf.n}) | ${uf["unseenR@10"]} | | |`);
     lines.push(`| ${String(r.variant)} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${m["R@10"]} | ${u["P@1"]} / ${u["P@3"]} / ${u["R@10"]} (n = ${u.n}) | ${u["unseenR@10"]} | ${String(r.trainWallSeconds)} | ${lat} |`);
   }
   return `${lines.join("\n")}\n`;

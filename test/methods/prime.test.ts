@@ -84,7 +84,7 @@ function toy(n: number): Dataset {
 const tiny = {
   encoder: { dim: 16 },
   wordvec: { epochs: 2 },
-  lpn: { heads: 2, ffn: 16, dropout: 0 },
+  lpn: { heads: 2, ffn: 16, dropout: 0, zeroShot: "text" },
   train: { epochs: 6, batch: 10, warmupSteps: 5, lr: 5e-3, sparseLr: 2e-2 },
   batches: { clusterFrom: 3, clusterSize: 4, reclusterEvery: 1 },
   ann: { M: 4, efConstruction: 16 },

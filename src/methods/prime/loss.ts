@@ -33,7 +33,10 @@ import { add, scale, sub } from "../../nn/ops/elementwise.js";
 import { mean } from "../../nn/ops/reduce.js";
 import { logSumExp } from "../../nn/ops/softmax.js";
 
-/** R × Q row-major 0/1 targets (non-zero = positive), as a `Uint8Array`. */
+/**
+ * R × Q row-major targets as a `Uint8Array`: 0 = negative, 1 = positive, 2 = ignored (neither a
+ * positive nor a candidate negative; xmc marks a label whose text is the query's own text so).
+ */
 export type PositiveMask = Uint8Array;
 
 /** Options of {@link dynamicTripletLoss}. */
@@ -107,11 +110,11 @@ export function transposeMask(mask: PositiveMask, rows: number, cols: number): P
  */
 function drawPositive(Y: PositiveMask, o: number, Q: number, rng: Rng): number {
   let cnt = 0;
-  for (let j = 0; j < Q; j++) if (Y[o + j] !== 0) cnt++;
+  for (let j = 0; j < Q; j++) if (Y[o + j] === 1) cnt++;
   if (cnt === 0) return -1;
   let t = rng.int(cnt);
   for (let j = 0; j < Q; j++) {
-    if (Y[o + j] !== 0 && t-- === 0) return j;
+    if (Y[o + j] === 1 && t-- === 0) return j;
   }
   return -1; // unreachable
 }
@@ -362,12 +365,15 @@ export function contrastiveLoss(S: Tensor, Y: PositiveMask, tau: number): Tensor
   if (!(tau > 0)) throw new RangeError(`contrastiveLoss: tau must be > 0, got ${tau}`);
   for (let r = 0; r < R; r++) {
     let any = false;
-    for (let j = 0; j < Q && !any; j++) any = Y[r * Q + j] !== 0;
+    for (let j = 0; j < Q && !any; j++) any = Y[r * Q + j] === 1;
     if (!any) throw new RangeError(`contrastiveLoss: row ${r} has no positive`);
   }
   const Z = scale(S, 1 / tau);
-  const off = new Float32Array(R * Q);
-  for (let i = 0; i < off.length; i++) off[i] = Y[i] ? 0 : -1e4;
-  const lsePos = logSumExp(add(Z, new Tensor(off, [R, Q])));
-  return mean(sub(logSumExp(Z), lsePos));
+  const offPos = new Float32Array(R * Q), offAll = new Float32Array(R * Q);
+  for (let i = 0; i < offPos.length; i++) {
+    offPos[i] = Y[i] === 1 ? 0 : -1e4;
+    offAll[i] = Y[i] === 2 ? -1e4 : 0;
+  }
+  const lsePos = logSumExp(add(Z, new Tensor(offPos, [R, Q])));
+  return mean(sub(logSumExp(add(Z, new Tensor(offAll, [R, Q]))), lsePos));
 }

@@ -14,6 +14,7 @@ import { parseParams } from "../../core/params.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
+import { dropSelf, labelsByText } from "../../eval/self-filter.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
@@ -52,6 +53,7 @@ export class PrimeModel implements XmcModel {
   /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
   zeroShot = { labels: 0, borrowed: 0 };
   private hnsw: HnswIndex | null = null;
+  private byText: Map<string, number[]> | null = null;
 
   constructor(
     readonly params: PrimeParams,
@@ -128,6 +130,10 @@ export class PrimeModel implements XmcModel {
       });
       this.zeroShot.labels = unseen.length;
     } else if (seen.length === 0) textOnly.fill(1);
+    if (this.params.lpn.zeroShot === "lpn" && net.centroids.length > 0) {
+      // the text embedding stands in for the missing centroid (the label's own row is otherwise zero)
+      for (let l = 0; l < L; l++) if (textOnly[l]) net.centroids.set(e.subarray(l * d, (l + 1) * d), l * d);
+    }
     const protos = new Float32Array(L * d);
     progress.start("label prototypes", L);
     noGrad(() => {
@@ -141,7 +147,7 @@ export class PrimeModel implements XmcModel {
       }
     });
     progress.stop();
-    for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
+    if (this.params.lpn.zeroShot === "text") for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
     this.prototypes = protos;
     this.hnsw = null;
   }
@@ -177,7 +183,11 @@ export class PrimeModel implements XmcModel {
 
   /** Rank labels for texts. */
   predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
-    const o = this.predictOptions(overrides);
+    const o0 = this.predictOptions(overrides);
+    const byText = o0.excludeSelf ? (this.byText ??= labelsByText(this.labelTexts)) : null;
+    let extra = 0;
+    if (byText) for (const ls of byText.values()) extra = Math.max(extra, ls.length);
+    const o = { ...o0, topK: o0.topK + extra };
     const out: Ranked[] = [];
     progress.start("predict", texts.length);
     for (let a = 0; a < texts.length; a += PREDICT_BATCH) {
@@ -193,7 +203,8 @@ export class PrimeModel implements XmcModel {
           labels.push(id);
           scores.push(s);
         }
-        out.push({ labels: Int32Array.from(labels), scores: Float32Array.from(scores) });
+        const ranked: Ranked = { labels: Int32Array.from(labels), scores: Float32Array.from(scores) };
+        out.push(byText ? dropSelf(ranked, chunk[i], byText, o0.topK) : ranked);
       }
       progress.tick(chunk.length);
     }

@@ -29,6 +29,7 @@ export const LPN_SCHEMA = {
   labelsPerFreeVector: { type: "number", default: 2, min: 1, integer: true, help: "labels sharing one free vector (balanced 2-means of label-text embeddings; reference ≈ 2)" },
   centroids: { type: "string", default: "ema", choices: ["ema", "epoch", "none"] as const, help: "ema: c ← β·c + (1−β)·q̂ per sampled positive; epoch: recomputed from the stale query embeddings after every epoch; none: zero (ablation)" },
   beta: { type: "number", default: 0.95, min: 0, max: 1, help: "EMA factor β of the centroid update" },
+  zeroShot: { type: "string", default: "lpn", choices: ["lpn", "text"] as const, help: "prototype of a label without training data and no close trained label: lpn (the LPN over its text, its own free vector and its text as centroid; measured +9 P@1 on wordnet) or text (its text embedding, as the reference)" },
   zeroShotCos: { type: "number", default: 0.98, min: -1, max: 1, help: "a label without training data borrows the free vector and centroid of its most similar trained label when their text cosine is at least this; otherwise its prototype is its text embedding" },
 } as const satisfies Schema;
 
@@ -58,6 +59,7 @@ export const TRAIN_SCHEMA = {
   warmupSteps: { type: "number", default: 100, min: 0, integer: true, help: "linear warm-up steps, then linear decay to 0" },
   propA: { type: "number", default: 0.55, min: 0, help: "propensity A of positive sampling (∝ inverse propensity)" },
   propB: { type: "number", default: 1.5, min: 0, help: "propensity B of positive sampling" },
+  ignoreSelf: { type: "boolean", default: true, help: "a label whose text is the query's own text is no negative for that query (data sets where queries are labels too, e.g. WordNet synsets)" },
   seed: { type: "number", default: 29, integer: true, help: "random seed" },
 } as const satisfies Schema;
 
@@ -76,6 +78,7 @@ export const PREDICT_SCHEMA = {
   search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "exact: blocked GEMM + top-k over all prototypes; hnsw: approximate graph search" },
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
   threshold: { type: "number", default: -1, min: -1, max: 1, help: "drop labels whose cosine is below this (-1 = off)" },
+  excludeSelf: { type: "boolean", default: false, help: "drop a label whose text is the query's own text (the reciprocal-pair filter of LF-* data sets)" },
 } as const satisfies Schema;
 
 /** HNSW build parameters (the search width is predict.efSearch). */

@@ -15,6 +15,7 @@ import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { inversePropensity, labelCounts } from "../../eval/propensity.js";
+import { labelsByText, normText } from "../../eval/self-filter.js";
 import type { LayerBuffer } from "../../nn/layers.js";
 import { AdamW, SparseAdam } from "../../nn/optim.js";
 import { linearWarmupDecay } from "../../nn/schedule.js";
@@ -59,6 +60,8 @@ export interface PrimePrepared {
   Y: Csr;
   /** Token ids of every label's text. */
   labelDocs: Int32Array[];
+  /** Per training query, a label with the query's own text (−1: none). */
+  selfLabel: Int32Array;
   L: number;
   /** Training positives per label (over the whole training set). */
   counts: Int32Array;
@@ -90,7 +93,9 @@ export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress):
   const indices = new Int32Array(indptr[keep.length]);
   keep.forEach((i, r) => indices.set(data.Y.indices.subarray(data.Y.indptr[i], data.Y.indptr[i + 1]), indptr[r]));
   const Y: Csr = { rows: keep.length, cols: L, indptr, indices, data: new Float32Array(indices.length).fill(1) };
-  return { vocab, queryDocs, Y, labelDocs: labelTexts.map((t) => vocab.ids(t, -1)), L, counts: labelCounts(data.Y), nTrain: data.Y.rows };
+  const byText = labelsByText(labelTexts);
+  const selfLabel = Int32Array.from(keep, (i) => byText.get(normText(data.texts![i]))?.[0] ?? -1);
+  return { vocab, queryDocs, Y, labelDocs: labelTexts.map((t) => vocab.ids(t, -1)), selfLabel, L, counts: labelCounts(data.Y), nTrain: data.Y.rows };
 }
 
 /** Rng of epoch e. */
@@ -184,7 +189,11 @@ export async function runPrimeEpochs(net: PrimeNetwork, bank: Float32Array, prep
         const r = rows[i];
         key++;
         for (let k = Y.indptr[r]; k < Y.indptr[r + 1]; k++) stamp[Y.indices[k]] = key;
-        for (let j = 0; j < B; j++) if (stamp[pool[j]] === key) mask[i * B + j] = 1;
+        const self = t.ignoreSelf ? prep.selfLabel[r] : -1;
+        for (let j = 0; j < B; j++) {
+          if (stamp[pool[j]] === key) mask[i * B + j] = 1;
+          else if (pool[j] === self) mask[i * B + j] = 2; // the query's own text: no negative
+        }
       }
       const qBags = net.encoder.bags(Array.from(rows, (r) => prep.queryDocs[r]));
       const pBags = net.encoder.bags(Array.from(pool, (l) => prep.labelDocs[l]));
