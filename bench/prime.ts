@@ -10,10 +10,11 @@
  *          [--xr-baseline]   (also XR-Linear with defaults on the same split and subsets)
  * PARAMS is a JSON string or a file holding one (default: the library defaults).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { selectRows } from "../src/core/csr.js";
+import { appendRuns, dirSize, takeFlag, takeSwitch } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { loadDataset } from "../src/data/load.js";
@@ -26,19 +27,8 @@ import type { Ranked } from "../src/search/beam.js";
 import { dropSelf, labelsByText } from "../src/eval/self-filter.js";
 
 const args = process.argv.slice(2);
-function flag(name: string, def: string): string {
-  const i = args.indexOf(name);
-  if (i < 0) return def;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-}
-function has(name: string): boolean {
-  const i = args.indexOf(name);
-  if (i < 0) return false;
-  args.splice(i, 1);
-  return true;
-}
+const flag = (name: string, def: string): string => takeFlag(args, name, def);
+const has = (name: string): boolean => takeSwitch(args, name);
 const DATA = process.env.XMC_DATA ?? new URL("../../../shared/data", import.meta.url).pathname;
 const trainPath = flag("--train", join(DATA, "wordnet-hyper3/train"));
 const testPath = flag("--test", join(DATA, "wordnet-hyper3/test"));
@@ -68,7 +58,6 @@ function overlay(a: Record<string, Record<string, unknown>>, b: Record<string, R
 
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const progress: Progress = { start() {}, tick() {}, stop() {}, log };
-const dirSize = (d: string): number => readdirSync(d).reduce((s, f) => s + statSync(join(d, f)).size, 0);
 const r2 = (v: number): number => Number(v.toFixed(2));
 
 const fullTrain = await loadDataset(trainPath);
@@ -236,17 +225,7 @@ for (const variant of only) {
   results.push(res);
 }
 
-let history: unknown[] = [];
-if (existsSync(outPath)) {
-  try {
-    const old = JSON.parse(readFileSync(outPath, "utf8")) as { runs?: unknown[] };
-    history = Array.isArray(old.runs) ? old.runs : [];
-  } catch {
-    history = [];
-  }
-}
-mkdirSync(dirname(outPath), { recursive: true });
-writeFileSync(outPath, `${JSON.stringify({ latest: results, runs: [...history, ...results] }, null, 1)}\n`);
+appendRuns(outPath, results, [...results]);
 /** A Markdown table of this run's results. */
 function table(rs: Record<string, unknown>[]): string {
   const head = "| variant | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | R@10 | unseen points: P@1 / P@3 / R@10 | unseen labels R@10 | train wall s | latency ms (exact / HNSW search) |";

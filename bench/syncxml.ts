@@ -11,9 +11,10 @@
  * every N epochs, to watch the curve (reported, never used to pick a model). --train-rows N trains
  * on an evenly spread subset (quick experiments only).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { appendRuns, dirSize, takeFlag } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import { selectRows } from "../src/core/csr.js";
 import { loadDataset } from "../src/data/load.js";
@@ -23,13 +24,7 @@ import { SyncXMLModel } from "../src/methods/syncxml/model.js";
 import type { EpochStats } from "../src/methods/syncxml/train.js";
 
 const args = process.argv.slice(2);
-function flag(name: string, def: string): string {
-  const i = args.indexOf(name);
-  if (i < 0) return def;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-}
+const flag = (name: string, def: string): string => takeFlag(args, name, def);
 const DATA = process.env.XMC_DATA ?? new URL("../../../shared/data", import.meta.url).pathname;
 const trainPath = flag("--train", join(DATA, "wordnet-hyper3/train"));
 const testPath = flag("--test", join(DATA, "wordnet-hyper3/test"));
@@ -57,9 +52,6 @@ const params = paramsArg === undefined ? CPU_DEFAULTS : (JSON.parse(existsSync(p
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const progress: Progress = { start() {}, tick() {}, stop() {}, log };
 
-function dirSize(d: string): number {
-  return readdirSync(d).reduce((s, f) => s + statSync(join(d, f)).size, 0);
-}
 
 const fullTrain = await loadDataset(trainPath);
 const keep = trainRows > 0 && trainRows < fullTrain.Y.rows ? Array.from({ length: trainRows }, (_, i) => Math.floor((i * fullTrain.Y.rows) / trainRows)) : null;
@@ -146,15 +138,5 @@ const result = {
 log(`${name} ${result.method}: P@1 ${result.metrics["P@1"]} P@3 ${result.metrics["P@3"]} P@5 ${result.metrics["P@5"]} | PSP@1 ${result.metrics["PSP@1"]} PSP@3 ${result.metrics["PSP@3"]} PSP@5 ${result.metrics["PSP@5"]}`);
 log(`train ${result.trainWallSeconds} s wall (${result.trainQueriesPerSecond} queries/s in epochs), predict ${result.predictQueriesPerSecond} queries/s, latency ${result.latencyMs} ms (p99 ${result.latencyP99Ms}), model ${result.modelMB} MB, peak RSS ${result.peakRssMB} MB`);
 
-let history: unknown[] = [];
-if (existsSync(outPath)) {
-  try {
-    const old = JSON.parse(readFileSync(outPath, "utf8")) as { runs?: unknown[] };
-    history = Array.isArray(old.runs) ? old.runs : [];
-  } catch {
-    history = [];
-  }
-}
-mkdirSync(dirname(outPath), { recursive: true });
-writeFileSync(outPath, `${JSON.stringify({ latest: result, runs: [...history, result] }, null, 1)}\n`);
+appendRuns(outPath, result, [result]);
 process.stdout.write(`${JSON.stringify(result)}\n`);

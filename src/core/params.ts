@@ -61,3 +61,16 @@ function checkValue(f: FieldSpec, v: unknown, name: string): unknown {
     }
   }
 }
+
+/**
+ * A params object split into sections: `input` (undefined: {}) must be an object whose keys are
+ * all in `sections`; returns it for the per-section parsers.
+ */
+export function sectionsOf(input: unknown, sections: readonly string[], where: string): Record<string, unknown> {
+  const o = (input ?? {}) as Record<string, unknown>;
+  if (typeof o !== "object" || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
+  for (const k of Object.keys(o)) {
+    if (!sections.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${sections.join(", ")})`);
+  }
+  return o;
+}

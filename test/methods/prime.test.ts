@@ -152,3 +152,21 @@ test("PRIME params: unknown keys and bad combinations are rejected; text data wi
   const noTexts = { ...toy(10), labelTexts: null };
   await assert.rejects(PrimeModel.train(noTexts, tiny), (e: unknown) => e instanceof XmcError && /labels\.txt/.test(e.message));
 });
+
+test("ignored pairs (mask 2) are neither positives nor negatives; the self filter drops a query's own label", async () => {
+  const { dynamicTripletLoss, contrastiveLoss } = await import("../../src/methods/prime/loss.js");
+  const { dropSelf, labelsByText } = await import("../../src/eval/self-filter.js");
+  const { Tensor } = await import("../../src/nn/tensor.js");
+  // row: positive at 0 (0.5), an ignored column at 1 with the highest similarity, a negative at 2 (0.1)
+  const S = Tensor.from([0.5, 0.99, 0.1], [1, 3]);
+  const opts = { k: 2, marginMin: 0.1, marginMax: 0.3, tau: 0.1 };
+  const withIgnore = dynamicTripletLoss(S, Uint8Array.from([1, 2, 0]), opts, new Rng(1)).item();
+  const without = dynamicTripletLoss(Tensor.from([0.5, 0.1], [1, 2]), Uint8Array.from([1, 0]), opts, new Rng(1)).item();
+  assert.equal(withIgnore, without); // 0: the only negative is 0.4 below the positive
+  const c3 = contrastiveLoss(S, Uint8Array.from([1, 2, 0]), 0.1).item();
+  const c2 = contrastiveLoss(Tensor.from([0.5, 0.1], [1, 2]), Uint8Array.from([1, 0]), 0.1).item();
+  assert.ok(Math.abs(c3 - c2) < 1e-6);
+  const by = labelsByText(["a  b", "c", ""]);
+  const r = dropSelf({ labels: Int32Array.from([0, 1, 2]), scores: Float32Array.from([0.9, 0.8, 0.7]) }, " a b ", by, 2);
+  assert.deepEqual(Array.from(r.labels), [1, 2]);
+});

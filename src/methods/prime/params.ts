@@ -6,9 +6,9 @@
  * CPU choices (a small encoder trained from scratch) and are marked so in the help texts.
  */
 import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
+import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
 import { HNSW_SCHEMA } from "../../search/ann/hnsw.js";
-import { TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
+import { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
 
 /** The text encoder shared by queries and label texts (CPU choice: no pretrained transformer). */
 export const ENCODER_SCHEMA = {
@@ -108,18 +108,13 @@ const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches
 
 /** Validate a (partial) PRIME params object. */
 export function parsePrimeParams(input: unknown, where = "params"): PrimeParams {
-  const o = (input ?? {}) as Record<string, unknown>;
-  if (typeof o !== "object" || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
-  for (const k of Object.keys(o)) {
-    if (!SECTIONS.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${SECTIONS.join(", ")})`);
-  }
+  const o = sectionsOf(input, SECTIONS, where);
   const encoder = parseParams(ENCODER_SCHEMA, o.encoder, `${where}.encoder`);
   const lpn = parseParams(LPN_SCHEMA, o.lpn, `${where}.lpn`);
   if (encoder.dim % lpn.heads !== 0) throw new XmcError(`${where}.lpn.heads: ${lpn.heads} does not divide encoder.dim ${encoder.dim}`);
   const loss = parseParams(LOSS_SCHEMA, o.loss, `${where}.loss`);
   if (loss.marginMin > loss.marginMax) throw new XmcError(`${where}.loss: marginMin ${loss.marginMin} is above marginMax ${loss.marginMax}`);
-  const wordvec = parseParams(WORDVEC_SCHEMA, o.wordvec, `${where}.wordvec`);
-  if (wordvec.source === "file" && wordvec.file === "") throw new XmcError(`${where}.wordvec.file: needed when source is "file"`);
+  const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
   return {
     text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),
     wordvec,

@@ -6,7 +6,7 @@
  * are marked in the help texts.
  */
 import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
+import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
 import { ENCODER_SCHEMA, encoderShapes, type EncoderParams } from "../inceptionxml/encoder.js";
 
 /** Tokenisation and vocabulary. */
@@ -65,6 +65,13 @@ export const PREDICT_SCHEMA = {
   threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off)" },
 } as const satisfies Schema;
 
+/** Validate the word-vector section (a file is needed when the source is "file"). */
+export function parseWordvec(input: unknown, where: string): ParamsOf<typeof WORDVEC_SCHEMA> {
+  const w = parseParams(WORDVEC_SCHEMA, input, where);
+  if (w.source === "file" && w.file === "") throw new XmcError(`${where}.file: needed when source is "file"`);
+  return w;
+}
+
 export type TextParams = ParamsOf<typeof TEXT_SCHEMA>;
 export type WordvecParams = ParamsOf<typeof WORDVEC_SCHEMA>;
 export type ModelParams = ParamsOf<typeof MODEL_SCHEMA>;
@@ -88,18 +95,13 @@ const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
  * (its encoder has no dropout after the projection) and 0.25 for InceptionXML.
  */
 export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
-  const o = (input ?? {}) as Record<string, unknown>;
-  if (typeof o !== "object" || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
-  for (const k of Object.keys(o)) {
-    if (!SECTIONS.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${SECTIONS.join(", ")})`);
-  }
+  const o = sectionsOf(input, SECTIONS, where);
   const model = parseParams(MODEL_SCHEMA, o.model, `${where}.model`);
   const encSchema = { ...ENCODER_SCHEMA, projDropout: { ...ENCODER_SCHEMA.projDropout, default: model.architecture === "syncxml" ? 0 : 0.25 } };
   const encoder = parseParams(encSchema, o.encoder, `${where}.encoder`) as EncoderParams;
   encoderShapes(encoder, `${where}.encoder`);
   const train = parseParams(TRAIN_SCHEMA, o.train, `${where}.train`);
-  const wordvec = parseParams(WORDVEC_SCHEMA, o.wordvec, `${where}.wordvec`);
-  if (wordvec.source === "file" && wordvec.file === "") throw new XmcError(`${where}.wordvec.file: needed when source is "file"`);
+  const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
   return {
     text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),
     wordvec,
