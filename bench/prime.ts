@@ -8,6 +8,7 @@
  * Usage: node dist/bench/prime.js [PARAMS] [--train PREFIX] [--test PREFIX] [--name NAME]
  *          [--train-rows N] [--ablations] [--only main,text-only,no-free,no-centroids,fixed-margin]
  *          [--xr-baseline]   (also XR-Linear with defaults on the same split and subsets)
+ *          [--no-ann]        (skip the exact-vs-HNSW and latency measurements)
  * PARAMS is a JSON string or a file holding one (default: the library defaults).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,6 +38,7 @@ const trainRows = Number(flag("--train-rows", "0"));
 const outPath = flag("--out", new URL("../../bench/results/prime.json", import.meta.url).pathname);
 const ablations = has("--ablations");
 const xrBaseline = has("--xr-baseline");
+const noAnn = has("--no-ann"); // skip the exact-vs-HNSW and latency measurements (ablation runs)
 const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",").filter((v) => v !== "");
 const paramsArg = args[0];
 const base = (paramsArg === undefined ? {} : JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg)) as Record<string, Record<string, unknown>>;
@@ -175,39 +177,42 @@ for (const variant of only) {
     loaded.prototypes = keepProtos;
   }
   // exact vs HNSW: recall@10 of HNSW against exact, single-query latency of both
-  const th = performance.now();
-  loaded.buildIndex();
-  const hnswBuild = (performance.now() - th) / 1000;
   const ann: Record<string, number>[] = [];
-  const latExact = latency((t) => loaded.predictTexts([t], { topK: 10, search: "exact" }));
-  for (const ef of [16, 32, 64, 128]) {
-    const hp = loaded.predictDataset(test, { topK: 10, search: "hnsw", efSearch: ef });
-    let hit = 0, tot = 0;
-    hp.forEach((h, i) => {
-      const ex = new Set(Array.from(preds[i].labels));
-      tot += preds[i].labels.length;
-      for (const l of h.labels) if (ex.has(l)) hit++;
-    });
-    const latH = latency((t) => loaded.predictTexts([t], { topK: 10, search: "hnsw", efSearch: ef }));
-    ann.push({ efSearch: ef, recallVsExact: Number((hit / Math.max(1, tot)).toFixed(4)), latencyMs: latH, speedup: Number((latExact / latH).toFixed(2)), "P@1": r2(metricsOn(hp, null, counts, loaded.nTrain)["P@1"]) });
-  }
-  // search alone (query embedding excluded): exact scan vs HNSW at the default efSearch
-  const d = loaded.dim, nq = Math.min(1000, test.texts!.length);
-  const qv = loaded.embedTexts(test.texts!.slice(0, nq));
-  const o = { topK: 10, search: "exact" as const, efSearch: loaded.params.predict.efSearch, threshold: -1, excludeSelf: false };
-  const timeSearch = (kind: "exact" | "hnsw"): number => {
-    const ts: number[] = [];
-    for (let i = 0; i < nq; i++) {
-      const s = performance.now();
-      loaded.search(qv.subarray(i * d, (i + 1) * d), 1, { ...o, search: kind });
-      ts.push(performance.now() - s);
+  let hnswBuild = 0, latExact = 0, searchExactMs = 0, searchHnswMs = 0;
+  if (!noAnn) {
+    const th = performance.now();
+    loaded.buildIndex();
+    hnswBuild = (performance.now() - th) / 1000;
+    latExact = latency((t) => loaded.predictTexts([t], { topK: 10, search: "exact" }));
+    for (const ef of [16, 32, 64, 128]) {
+      const hp = loaded.predictDataset(test, { topK: 10, search: "hnsw", efSearch: ef });
+      let hit = 0, tot = 0;
+      hp.forEach((h, i) => {
+        const ex = new Set(Array.from(preds[i].labels));
+        tot += preds[i].labels.length;
+        for (const l of h.labels) if (ex.has(l)) hit++;
+      });
+      const latH = latency((t) => loaded.predictTexts([t], { topK: 10, search: "hnsw", efSearch: ef }));
+      ann.push({ efSearch: ef, recallVsExact: Number((hit / Math.max(1, tot)).toFixed(4)), latencyMs: latH, speedup: Number((latExact / latH).toFixed(2)), "P@1": r2(metricsOn(hp, null, counts, loaded.nTrain)["P@1"]) });
     }
-    ts.sort((a, b) => a - b);
-    return Number(ts[ts.length >> 1].toFixed(4));
-  };
-  timeSearch("exact");
-  const searchExactMs = timeSearch("exact"), searchHnswMs = timeSearch("hnsw");
-
+    // search alone (query embedding excluded): exact scan vs HNSW at the default efSearch
+    const d = loaded.dim, nq = Math.min(1000, test.texts!.length);
+    const qv = loaded.embedTexts(test.texts!.slice(0, nq));
+    const o = { topK: 10, search: "exact" as const, efSearch: loaded.params.predict.efSearch, threshold: -1, excludeSelf: false };
+    const timeSearch = (kind: "exact" | "hnsw"): number => {
+      const ts: number[] = [];
+      for (let i = 0; i < nq; i++) {
+        const s = performance.now();
+        loaded.search(qv.subarray(i * d, (i + 1) * d), 1, { ...o, search: kind });
+        ts.push(performance.now() - s);
+      }
+      ts.sort((a, b) => a - b);
+      return Number(ts[ts.length >> 1].toFixed(4));
+    };
+    timeSearch("exact");
+    searchExactMs = timeSearch("exact");
+    searchHnswMs = timeSearch("hnsw");
+  }
   const res = {
     name, variant, date: new Date().toISOString(), params: loaded.params,
     metrics: all, unseenPoints: unseen, filtered: allF, unseenFiltered: unseenF,
@@ -232,7 +237,7 @@ function table(rs: Record<string, unknown>[]): string {
   const lines = [head, `|${"---|".repeat(12)}`];
   for (const r of rs) {
     const m = r.metrics as Record<string, number>, u = r.unseenPoints as Record<string, number>;
-    const lat = r.latencyMs !== undefined ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
+    const lat = r.latencyMs ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
     const f = r.filtered as Record<string, number> | undefined, uf = r.unseenFiltered as Record<string, number> | undefined;
     if (f && uf) lines.push(`| ${String(r.variant)}, self-filtered | ${f["P@1"]} | ${f["P@3"]} | ${f["P@5"]} | ${f["PSP@1"]} | ${f["PSP@3"]} | ${f["PSP@5"]} | ${f["R@10"]} | ${uf["P@1"]} / ${uf["P@3"]} / ${uf["R@10"]} (n = ${uf.n}) | ${uf["unseenR@10"]} | | |`);
     lines.push(`| ${String(r.variant)} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${m["R@10"]} | ${u["P@1"]} / ${u["P@3"]} / ${u["R@10"]} (n = ${u.n}) | ${u["unseenR@10"]} | ${String(r.trainWallSeconds)} | ${lat} |`);
