@@ -2,6 +2,8 @@ import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import { loadDataset } from "../data/load.js";
 import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
+import { PRIME_PREDICT_FLAGS } from "../methods/prime/params.js";
+import { XmcError } from "../core/errors.js";
 import { loadModel } from "../model/registry.js";
 import { stderrProgress } from "./progress-bar.js";
 import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
@@ -16,11 +18,12 @@ export function registerPredict(program: Command): void {
     .option("-o, --output <FILE>", "write predictions here instead of stdout")
     .option("-q, --quiet", "no progress output");
   addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
+  addSchemaOptions(cmd, PRIME_PREDICT_FLAGS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const overrides = collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS);
+    const overrides = { ...collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) };
     const preds = model.predictDataset(ds, overrides, progress);
     const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
     for (const r of preds) {
@@ -29,4 +32,12 @@ export function registerPredict(program: Command): void {
     }
     if (o.output) await new Promise<void>((res) => out.end(() => res()));
   });
+}
+
+/** The PRIME-only prediction flags given on the command line (an error for other methods). */
+export function primeOverrides(o: Record<string, unknown>, method: string): Record<string, unknown> {
+  const given = collectSchemaOptions(o, PRIME_PREDICT_FLAGS);
+  const keys = Object.keys(given);
+  if (keys.length > 0 && method !== "prime") throw new XmcError(`${keys.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}: only for PRIME models (this model is ${method})`);
+  return given;
 }

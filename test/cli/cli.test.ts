@@ -73,6 +73,9 @@ test("train, predict (JSON Lines with names) and evaluate --json on a tiny data 
   const last = JSON.parse(r.out.trim().split("\n").pop()!);
   for (const k of ["P@1", "P@3", "P@5", "nDCG@1", "nDCG@3", "nDCG@5", "PSP@1", "PSP@3", "PSP@5", "n"]) assert.ok(k in last, k);
   assert.equal(last.n, 12);
+  r = xmc("predict", good, "-m", model, "--search", "hnsw", "-q");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--search: only for PRIME models/);
   assert.equal(last["P@1"], 100);
 });
 
@@ -98,6 +101,9 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   assert.equal(p.code, 0, p.err);
   const first = JSON.parse(p.out.split("\n")[0]);
   assert.equal(first.labels.length, 2);
+  const h = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "--search", "hnsw", "--ef-search", "8", "--exclude-self", "true", "-q");
+  assert.equal(h.code, 0, h.err);
+  assert.equal(JSON.parse(h.out.split("\n")[0]).labels.length, 2);
   const bad = xmc("train", join(dir, "p"), "-m", join(dir, "bad-model"), "--method", "prime", "--params", file("bad.json", JSON.stringify({ lpn: { heads: 3 } })), "-q");
   assert.equal(bad.code, 2);
   assert.match(bad.err, /heads/);

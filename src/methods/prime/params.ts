@@ -84,6 +84,13 @@ export const PREDICT_SCHEMA = {
 /** HNSW build parameters (the search width is predict.efSearch). */
 export const ANN_SCHEMA = { M: HNSW_SCHEMA.M, efConstruction: HNSW_SCHEMA.efConstruction, seed: HNSW_SCHEMA.seed } as const satisfies Schema;
 
+/** The prediction options `xmc predict` / `evaluate` offer for PRIME models (beside top-k and threshold). */
+export const PRIME_PREDICT_FLAGS = {
+  search: { ...PREDICT_SCHEMA.search, help: `PRIME models: ${PREDICT_SCHEMA.search.help}` },
+  efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME models: ${PREDICT_SCHEMA.efSearch.help}` },
+  excludeSelf: { ...PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PREDICT_SCHEMA.excludeSelf.help}` },
+} as const satisfies Schema;
+
 export type EncoderParams = ParamsOf<typeof ENCODER_SCHEMA>;
 export type LpnParams = ParamsOf<typeof LPN_SCHEMA>;
 export type LossParams = ParamsOf<typeof LOSS_SCHEMA>;
