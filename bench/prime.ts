@@ -90,6 +90,18 @@ function metricsOn(preds: Ranked[], rows: number[] | null, counts: Int32Array, n
   return out;
 }
 
+/** Test points with at least one label that has no training positive. */
+function pointsWithUnseen(counts: Int32Array): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < test.Y.rows; i++) {
+    for (let k = test.Y.indptr[i]; k < test.Y.indptr[i + 1]; k++) if (counts[test.Y.indices[k]] === 0) {
+      rows.push(i);
+      break;
+    }
+  }
+  return rows;
+}
+
 /** Median single-query latency (ms) of `fn` over the first 1,000 test texts, after a warm-up pass. */
 function latency(fn: (t: string) => void): number {
   const n = Math.min(1000, test.texts!.length);
@@ -115,13 +127,7 @@ if (xrBaseline) {
   const preds = wide.map((r) => ({ labels: r.labels.slice(0, 10), scores: r.scores.slice(0, 10) }));
   const filtered = wide.map((r, i) => dropSelf(r, test.texts![i], byText, 10));
   const counts = xr.trainLabelCounts;
-  const rows: number[] = [];
-  for (let i = 0; i < test.Y.rows; i++) {
-    for (let k = test.Y.indptr[i]; k < test.Y.indptr[i + 1]; k++) if (counts[test.Y.indices[k]] === 0) {
-      rows.push(i);
-      break;
-    }
-  }
+  const rows = pointsWithUnseen(counts);
   const all = metricsOn(preds, null, counts, xr.nTrain), unseen = metricsOn(preds, rows, counts, xr.nTrain);
   log(`xr-linear: P@1 ${all["P@1"]} PSP@1 ${all["PSP@1"]} R@10 ${all["R@10"]} | unseen points (${unseen.n}): P@1 ${unseen["P@1"]} R@10 ${unseen["R@10"]} unseen-label R@10 ${unseen["unseenR@10"]}`);
   const allF = metricsOn(filtered, null, counts, xr.nTrain), unseenF = metricsOn(filtered, rows, counts, xr.nTrain);
@@ -150,13 +156,7 @@ for (const variant of only) {
   const preds = loaded.predictDataset(test, { topK: 10, search: "exact" });
   const predictSeconds = (performance.now() - tp) / 1000;
   const counts = loaded.trainLabelCounts;
-  const unseenRows: number[] = [];
-  for (let i = 0; i < test.Y.rows; i++) {
-    for (let k = test.Y.indptr[i]; k < test.Y.indptr[i + 1]; k++) if (counts[test.Y.indices[k]] === 0) {
-      unseenRows.push(i);
-      break;
-    }
-  }
+  const unseenRows = pointsWithUnseen(counts);
   const all = metricsOn(preds, null, counts, loaded.nTrain);
   const unseen = metricsOn(preds, unseenRows, counts, loaded.nTrain);
   const predsF = loaded.predictDataset(test, { topK: 10, search: "exact", excludeSelf: true });
@@ -166,14 +166,13 @@ for (const variant of only) {
   // the reference's zero-shot rule (text embedding as the prototype of a label with no close trained label)
   let zeroShotText: Record<string, unknown> | null = null;
   if (loaded.params.lpn.enabled && loaded.params.lpn.zeroShot === "lpn") {
-    const keepProtos = loaded.prototypes, keepCentroids = loaded.net.centroids.slice();
+    const keepProtos = loaded.prototypes;
     loaded.params.lpn.zeroShot = "text";
     loaded.computePrototypes();
     const pz = loaded.predictDataset(test, { topK: 10, search: "exact", excludeSelf: true });
     zeroShotText = { filtered: metricsOn(pz, null, counts, loaded.nTrain), unseenFiltered: metricsOn(pz, unseenRows, counts, loaded.nTrain) };
     log(`${variant}, zero-shot "text", self-filtered: ${JSON.stringify(zeroShotText)}`);
     loaded.params.lpn.zeroShot = "lpn";
-    loaded.net.centroids.set(keepCentroids);
     loaded.prototypes = keepProtos;
   }
   // exact vs HNSW: recall@10 of HNSW against exact, single-query latency of both

@@ -1,3 +1,4 @@
+import type { Schema } from "../core/params.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Ranked } from "../search/beam.js";
@@ -10,6 +11,13 @@ export interface PredictOverrides {
   thresholds?: "none" | "global" | "tuned";
   rawScores?: boolean;
   [key: string]: unknown;
+}
+
+/** The overrides a method's prediction schema knows (given ones only), to lay over its stored defaults. */
+export function overridesOf(schema: Schema, overrides: PredictOverrides): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  for (const k of Object.keys(schema)) if (overrides[k] !== undefined) given[k] = overrides[k];
+  return given;
 }
 
 /**

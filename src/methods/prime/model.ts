@@ -21,21 +21,16 @@ import { Tensor } from "../../nn/tensor.js";
 import { exactTopK, type TopK } from "../../search/ann/exact.js";
 import { HnswIndex, type HnswMeta } from "../../search/ann/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
-import { hasCheckpoint } from "../syncxml/checkpoint.js";
+import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "../syncxml/checkpoint.js";
 import { TokenVocab } from "../syncxml/vocab.js";
-import type { PredictOverrides, XmcModel } from "../model.js";
+import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
 import { freeVectorCount, initPrime, type PrimeEpochStats, preparePrime, runPrimeEpochs } from "./train.js";
 
 /** Options of {@link PrimeModel.train}. */
-export interface PrimeTrainOptions {
+export interface PrimeTrainOptions extends CheckpointOptions {
   progress?: Progress;
-  /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
-  modelDir?: string;
-  checkpointDir?: string;
-  resume?: boolean;
-  maxEpochsThisRun?: number;
   /** Called after each epoch (the model's prototypes are not computed yet). */
   onEpoch?: (stats: PrimeEpochStats, model: PrimeModel) => void;
 }
@@ -53,7 +48,8 @@ export class PrimeModel implements XmcModel {
   /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
   zeroShot = { labels: 0, borrowed: 0 };
   private hnsw: HnswIndex | null = null;
-  private byText: Map<string, number[]> | null = null;
+  /** Labels by text, and the most labels sharing one text (built on the first excludeSelf call). */
+  private selfFilter: { byText: Map<string, number[]>; extra: number } | null = null;
 
   constructor(
     readonly params: PrimeParams,
@@ -78,7 +74,7 @@ export class PrimeModel implements XmcModel {
     const p = parsePrimeParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
     const prep = preparePrime(data, p, progress);
-    const ckpt = opts.checkpointDir ?? (opts.modelDir ? `${opts.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
+    const ckpt = checkpointDirOf(opts);
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
     const { net, bank } = await initPrime(data, prep, p, progress, resuming);
     const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.vocab, net, prep.counts, prep.nTrain);
@@ -111,8 +107,8 @@ export class PrimeModel implements XmcModel {
     const seen: number[] = [], unseen: number[] = [];
     for (let l = 0; l < L; l++) (this.trainLabelCounts[l] > 0 ? seen : unseen).push(l);
     const freeRow = Int32Array.from(net.freeOf);
-    const centroidOf = new Int32Array(L);
-    for (let l = 0; l < L; l++) centroidOf[l] = l;
+    // centroid input of every label: its own bank row, a borrowed one, or (zero-shot "lpn") its text
+    const bank = net.centroids.length > 0 ? net.centroids.slice() : null;
     const textOnly = new Uint8Array(L);
     if (unseen.length > 0 && seen.length > 0) {
       const seenVecs = new Float32Array(seen.length * d);
@@ -124,15 +120,15 @@ export class PrimeModel implements XmcModel {
         if (nn.scores[i] >= this.params.lpn.zeroShotCos && nn.ids[i] >= 0) {
           const m = seen[nn.ids[i]];
           freeRow[l] = net.freeOf[m];
-          centroidOf[l] = m;
+          if (bank) bank.set(net.centroids.subarray(m * d, (m + 1) * d), l * d);
           this.zeroShot.borrowed++;
         } else textOnly[l] = 1;
       });
       this.zeroShot.labels = unseen.length;
     } else if (seen.length === 0) textOnly.fill(1);
-    if (this.params.lpn.zeroShot === "lpn" && net.centroids.length > 0) {
-      // the text embedding stands in for the missing centroid (the label's own row is otherwise zero)
-      for (let l = 0; l < L; l++) if (textOnly[l]) net.centroids.set(e.subarray(l * d, (l + 1) * d), l * d);
+    if (this.params.lpn.zeroShot === "lpn" && bank) {
+      // the text embedding stands in for the missing centroid (the label's own row is zero)
+      for (let l = 0; l < L; l++) if (textOnly[l]) bank.set(e.subarray(l * d, (l + 1) * d), l * d);
     }
     const protos = new Float32Array(L * d);
     progress.start("label prototypes", L);
@@ -141,7 +137,7 @@ export class PrimeModel implements XmcModel {
         const b = Math.min(L, a + PREDICT_BATCH);
         const labels = Int32Array.from({ length: b - a }, (_, i) => a + i);
         const et = new Tensor(e.slice(a * d, b * d), [b - a, d]);
-        const z = net.prototypes(et, labels, false, rng, freeRow.subarray(a, b), centroidOf.subarray(a, b));
+        const z = net.prototypes(et, labels, false, rng, freeRow.subarray(a, b), bank?.subarray(a * d, b * d));
         protos.set(z.data, a * d);
         progress.tick(b - a);
       }
@@ -164,9 +160,7 @@ export class PrimeModel implements XmcModel {
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
     if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
-    const given: Record<string, unknown> = {};
-    for (const k of Object.keys(PREDICT_SCHEMA)) if (overrides[k] !== undefined) given[k] = overrides[k];
-    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Normalised query embeddings [n × d] of texts. */
@@ -184,10 +178,14 @@ export class PrimeModel implements XmcModel {
   /** Rank labels for texts. */
   predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
     const o0 = this.predictOptions(overrides);
-    const byText = o0.excludeSelf ? (this.byText ??= labelsByText(this.labelTexts)) : null;
-    let extra = 0;
-    if (byText) for (const ls of byText.values()) extra = Math.max(extra, ls.length);
-    const o = { ...o0, topK: o0.topK + extra };
+    if (o0.excludeSelf && !this.selfFilter) {
+      const byText = labelsByText(this.labelTexts);
+      let extra = 0;
+      for (const ls of byText.values()) extra = Math.max(extra, ls.length);
+      this.selfFilter = { byText, extra };
+    }
+    const byText = o0.excludeSelf ? this.selfFilter!.byText : null;
+    const o = { ...o0, topK: o0.topK + (byText ? this.selfFilter!.extra : 0) };
     const out: Ranked[] = [];
     progress.start("predict", texts.length);
     for (let a = 0; a < texts.length; a += PREDICT_BATCH) {

@@ -66,23 +66,18 @@ export class PrimeNetwork {
     return l2NormalizeRows(this.encoder.forward(b, training, rng));
   }
 
-  /** Prototype inputs for labels: free vectors (gathered or zero) and centroids (constant). */
-  private lpnInputs(labels: Int32Array, freeRows: Int32Array, centroidOf: Int32Array): [Tensor, Tensor] {
-    const d = this.dim, P = labels.length;
-    const f = this.free ? embedding(this.free, freeRows) : Tensor.zeros([P, d]);
-    const c = Tensor.zeros([P, d]);
-    if (this.centroids.length > 0) for (let j = 0; j < P; j++) if (centroidOf[j] >= 0) c.data.set(this.centroids.subarray(centroidOf[j] * d, (centroidOf[j] + 1) * d), j * d);
-    return [f, c];
-  }
-
   /**
-   * Normalised prototypes of `labels` given their normalised text embeddings `e`; `freeRows` and
-   * `centroidOf` (−1: zero centroid) default to the labels' own.
+   * Normalised prototypes of `labels` given their normalised text embeddings `e`. `freeRows`
+   * defaults to the labels' own free vectors, `centroidRows` (P × d) to their rows of the
+   * centroid bank (zeros without a bank).
    */
-  prototypes(e: Tensor, labels: Int32Array, training: boolean, rng: Rng, freeRows?: Int32Array, centroidOf?: Int32Array): Tensor {
+  prototypes(e: Tensor, labels: Int32Array, training: boolean, rng: Rng, freeRows?: Int32Array, centroidRows?: Float32Array): Tensor {
     if (!this.lpn) return e;
-    const fr = freeRows ?? Int32Array.from(labels, (l) => this.freeOf[l]);
-    const [f, c] = this.lpnInputs(labels, fr, centroidOf ?? labels);
+    const d = this.dim, P = labels.length;
+    const f = this.free ? embedding(this.free, freeRows ?? Int32Array.from(labels, (l) => this.freeOf[l])) : Tensor.zeros([P, d]);
+    const c = Tensor.zeros([P, d]);
+    if (centroidRows) c.data.set(centroidRows.subarray(0, P * d));
+    else if (this.centroids.length > 0) for (let j = 0; j < P; j++) c.data.set(this.centroids.subarray(labels[j] * d, (labels[j] + 1) * d), j * d);
     return l2NormalizeRows(this.lpn.forward(e, f, c, training, rng));
   }
 
@@ -103,8 +98,7 @@ export class PrimeNetwork {
     const e = this.embed(poolBags, true, rng);
     const B = q.shape[0], P = e.shape[0];
     const Si = matmul(q, e, false, true);
-    const YT = transposeMask(Y, B, P);
-    const dualT = lp.dual > 0 ? T(transpose(Si), YT) : null;
+    const dualT = lp.dual > 0 ? T(transpose(Si), transposeMask(Y, B, P)) : null;
     let total: Tensor;
     let main: number, inter = 0, reg = 0;
     if (this.lpn) {

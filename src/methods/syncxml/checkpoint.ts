@@ -19,6 +19,23 @@ export interface TrainingState {
   optimizers: Record<string, Optimizer>;
 }
 
+/** Checkpoint settings of a training run (SyncXML, InceptionXML, PRIME). */
+export interface CheckpointOptions {
+  /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
+  modelDir?: string;
+  /** Checkpoint directory (overrides the one derived from `modelDir`). */
+  checkpointDir?: string;
+  /** Resume from the checkpoint when there is one. */
+  resume?: boolean;
+  /** Stop after this many epochs in this call (the returned model is partly trained; resume later). */
+  maxEpochsThisRun?: number;
+}
+
+/** The checkpoint directory of a run (none: no checkpoints). */
+export function checkpointDirOf(o: CheckpointOptions): string | undefined {
+  return o.checkpointDir ?? (o.modelDir ? `${o.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
+}
+
 function base(dir: string): string {
   return join(dir, "state");
 }

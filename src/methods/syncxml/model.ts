@@ -11,27 +11,19 @@ import type { Dataset } from "../../data/dataset.js";
 import { labelCounts } from "../../eval/propensity.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
 import type { Ranked } from "../../search/beam.js";
-import type { PredictOverrides, XmcModel } from "../model.js";
+import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
 import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
-import { hasCheckpoint } from "./checkpoint.js";
+import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
 import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
 import { TokenVocab } from "./vocab.js";
 
 /** Options of {@link SyncXMLModel.train}. */
-export interface SyncXMLTrainOptions {
+export interface SyncXMLTrainOptions extends CheckpointOptions {
   progress?: Progress;
   /** Threads computing gradients, data-parallel (default 1; see `parallel.ts`). */
   threads?: number;
-  /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
-  modelDir?: string;
-  /** Checkpoint directory (overrides the one derived from `modelDir`). */
-  checkpointDir?: string;
-  /** Resume from the checkpoint when there is one. */
-  resume?: boolean;
-  /** Stop after this many epochs in this call (the returned model is partly trained; resume later). */
-  maxEpochsThisRun?: number;
   /** Called after each epoch with its statistics and the model as it stands. */
   onEpoch?: (stats: EpochStats, model: SyncXMLModel) => void;
 }
@@ -70,7 +62,7 @@ export class SyncXMLModel implements XmcModel {
     const progress = opts.progress ?? silentProgress;
     const prep = prepare(data, p, progress);
     const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(p.train.seed));
-    const ckpt = opts.checkpointDir ?? (opts.modelDir ? `${opts.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
+    const ckpt = checkpointDirOf(opts);
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
     if (!resuming) await initWordVectors(net.encoder.embedding.weight.data, p.encoder.embDim, prep.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
     const model = new SyncXMLModel(p, data.labelNames.slice(0, prep.L), prep.vocab, prep.clusters, net, labelCounts(data.Y), data.Y.rows);
@@ -84,9 +76,7 @@ export class SyncXMLModel implements XmcModel {
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
     if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
-    const given: Record<string, unknown> = {};
-    for (const k of Object.keys(PREDICT_SCHEMA)) if (overrides[k] !== undefined) given[k] = overrides[k];
-    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Rank labels for texts. */
