@@ -163,6 +163,17 @@ for (const variant of only) {
   const allF = metricsOn(predsF, null, counts, loaded.nTrain), unseenF = metricsOn(predsF, unseenRows, counts, loaded.nTrain);
   log(`${variant}, self-filtered: P@1 ${allF["P@1"]} P@3 ${allF["P@3"]} P@5 ${allF["P@5"]} PSP@1 ${allF["PSP@1"]} | unseen points: P@1 ${unseenF["P@1"]} R@10 ${unseenF["R@10"]} unseen-label R@10 ${unseenF["unseenR@10"]}`);
 
+  // stage 1 alone: ranking by the prototypes (when the model has a second-stage classifier)
+  let prototypesOnly: Record<string, unknown> | null = null;
+  if (loaded.classifier) {
+    const p1 = loaded.predictDataset(test, { topK: 10, search: "exact", mix: 1 });
+    const p1f = loaded.predictDataset(test, { topK: 10, search: "exact", mix: 1, excludeSelf: true });
+    prototypesOnly = {
+      variant: `${variant}, prototypes only`, metrics: metricsOn(p1, null, counts, loaded.nTrain), unseenPoints: metricsOn(p1, unseenRows, counts, loaded.nTrain),
+      filtered: metricsOn(p1f, null, counts, loaded.nTrain), unseenFiltered: metricsOn(p1f, unseenRows, counts, loaded.nTrain),
+    };
+    log(`${variant}, prototypes only, self-filtered: ${JSON.stringify((prototypesOnly.filtered as Record<string, number>))}`);
+  }
   // the reference's zero-shot rule (text embedding as the prototype of a label with no close trained label)
   let zeroShotText: Record<string, unknown> | null = null;
   if (loaded.params.lpn.enabled && loaded.params.lpn.zeroShot === "lpn") {
@@ -197,7 +208,7 @@ for (const variant of only) {
     // search alone (query embedding excluded): exact scan vs HNSW at the default efSearch
     const d = loaded.dim, nq = Math.min(1000, test.texts!.length);
     const qv = loaded.embedTexts(test.texts!.slice(0, nq));
-    const o = { topK: 10, search: "exact" as const, efSearch: loaded.params.predict.efSearch, threshold: -1, excludeSelf: false };
+    const o = { ...loaded.params.predict, topK: 10, search: "exact" as const, threshold: -1, excludeSelf: false };
     const timeSearch = (kind: "exact" | "hnsw"): number => {
       const ts: number[] = [];
       for (let i = 0; i < nq; i++) {
@@ -215,7 +226,7 @@ for (const variant of only) {
   const res = {
     name, variant, date: new Date().toISOString(), params: loaded.params,
     metrics: all, unseenPoints: unseen, filtered: allF, unseenFiltered: unseenF,
-    zeroShot: loaded.zeroShot, zeroShotText,
+    zeroShot: loaded.zeroShot, zeroShotText, prototypesOnly,
     trainWallSeconds: r2(trainWall), trainCpuSeconds: r2((cpu.user + cpu.system) / 1e6),
     trainQueriesPerSecond: Math.round(epochs.reduce((s, e) => s + e.qps, 0) / Math.max(1, epochs.length)),
     predictQueriesPerSecond: Math.round(test.Y.rows / predictSeconds),
@@ -234,12 +245,13 @@ appendRuns(outPath, results, [...results]);
 function table(rs: Record<string, unknown>[]): string {
   const head = "| variant | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | R@10 | unseen points: P@1 / P@3 / R@10 | unseen labels R@10 | train wall s | latency ms (exact / HNSW search) |";
   const lines = [head, `|${"---|".repeat(12)}`];
-  for (const r of rs) {
+  for (const r0 of rs) for (const r of [r0, r0.prototypesOnly as Record<string, unknown> | null]) {
+    if (!r) continue;
     const m = r.metrics as Record<string, number>, u = r.unseenPoints as Record<string, number>;
-    const lat = r.latencyMs ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
+    const lat = r.latencyMs !== undefined && r.latencyMs !== 0 ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
     const f = r.filtered as Record<string, number> | undefined, uf = r.unseenFiltered as Record<string, number> | undefined;
     if (f && uf) lines.push(`| ${String(r.variant)}, self-filtered | ${f["P@1"]} | ${f["P@3"]} | ${f["P@5"]} | ${f["PSP@1"]} | ${f["PSP@3"]} | ${f["PSP@5"]} | ${f["R@10"]} | ${uf["P@1"]} / ${uf["P@3"]} / ${uf["R@10"]} (n = ${uf.n}) | ${uf["unseenR@10"]} | | |`);
-    lines.push(`| ${String(r.variant)} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${m["R@10"]} | ${u["P@1"]} / ${u["P@3"]} / ${u["R@10"]} (n = ${u.n}) | ${u["unseenR@10"]} | ${String(r.trainWallSeconds)} | ${lat} |`);
+    lines.push(`| ${String(r.variant)} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${m["R@10"]} | ${u["P@1"]} / ${u["P@3"]} / ${u["R@10"]} (n = ${u.n}) | ${u["unseenR@10"]} | ${String(r.trainWallSeconds ?? "")} | ${lat} |`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -137,6 +137,8 @@ test("an interrupted PRIME run resumes from its checkpoint to the same model", a
     const resumed = await PrimeModel.train(data, p, { modelDir: dir, resume: true });
     assert.equal(resumed.complete, true);
     assert.deepEqual(Array.from(resumed.prototypes), Array.from(full.prototypes));
+    assert.ok(full.classifier !== null);
+    assert.deepEqual(Array.from(resumed.classifier!), Array.from(full.classifier!));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -5,6 +5,11 @@
  * `method: "prime"`, parameters, prototypes and the optional HNSW graph in arrays.bin,
  * labels.json, vocab.json).
  *
+ * The optional second stage (§7, classifier.epochs > 0, on by default): a cosine classifier per
+ * label trained on the frozen query embeddings (`classifier.ts`); prediction then takes the
+ * `candidates` best labels of the prototype search and ranks them by
+ * mix · prototype cosine + (1 − mix) · classifier cosine.
+ *
  * Labels without training data (zero-shot, §3): a label borrows the free vector and centroid of
  * its most similar trained label (label-text cosine ≥ lpn.zeroShotCos); otherwise its prototype is
  * its own text embedding.
@@ -14,7 +19,8 @@ import { parseParams } from "../../core/params.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
-import { dropSelf, labelsByText } from "../../eval/self-filter.js";
+import { dropSelf, labelsByText, normText } from "../../eval/self-filter.js";
+import { csrFromRows } from "../../core/csr.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
@@ -25,7 +31,8 @@ import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "../syncx
 import { TokenVocab } from "../syncxml/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
-import { parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
+import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
+import { trainClassifier } from "./classifier.js";
 import { freeVectorCount, initPrime, type PrimeEpochStats, preparePrime, runPrimeEpochs } from "./train.js";
 
 /** Options of {@link PrimeModel.train}. */
@@ -45,6 +52,8 @@ export class PrimeModel implements XmcModel {
   complete = true;
   /** Normalised prototypes [L × d]. */
   prototypes: Float32Array = new Float32Array(0);
+  /** Normalised rows of the second-stage classifier [L × d], or null when it has none. */
+  classifier: Float32Array | null = null;
   /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
   zeroShot = { labels: 0, borrowed: 0 };
   private hnsw: HnswIndex | null = null;
@@ -84,6 +93,7 @@ export class PrimeModel implements XmcModel {
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
     model.computePrototypes(progress);
+    if (p.classifier.epochs > 0) model.fitClassifier(data, p.classifier, progress);
     if (p.predict.search === "hnsw") model.buildIndex(progress);
     return model;
   }
@@ -148,6 +158,42 @@ export class PrimeModel implements XmcModel {
     this.hnsw = null;
   }
 
+  /**
+   * Train (or retrain) the second-stage classifier on `data` (the training set) with the frozen
+   * encoder; `params` overrides the model's classifier section (epochs 0 removes the classifier).
+   */
+  fitClassifier(data: Dataset, params: Partial<ClassifierParams> = {}, progress: Progress = silentProgress): void {
+    if (!data.texts) throw new XmcError(`${data.source}: the PRIME classifier trains on raw text; give a text PREFIX`);
+    const known = Math.min(data.Y.cols, this.nLabels);
+    for (let l = 0; l < known; l++) {
+      if (data.labelNames[l] !== this.labelNames[l]) throw new XmcError(`${data.source}: label ${l} is "${data.labelNames[l]}", the model's is "${this.labelNames[l]}"; read the data with the model's labels (loadDataset(path, { labels: model.labelNames }))`);
+    }
+    const p = parseParams(CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
+    this.params.classifier = p;
+    if (p.epochs === 0) {
+      this.classifier = null;
+      return;
+    }
+    // rows with at least one of the model's labels; labels outside its space are left out
+    const keep: number[] = [], rows: number[][] = [];
+    for (let i = 0; i < data.Y.rows; i++) {
+      const r = Array.from(data.Y.indices.subarray(data.Y.indptr[i], data.Y.indptr[i + 1])).filter((l) => l < this.nLabels);
+      if (r.length === 0) continue;
+      keep.push(i);
+      rows.push(r);
+    }
+    if (keep.length === 0) throw new XmcError(`${data.source}: no instance has a label of the model`);
+    const Yl = csrFromRows(this.nLabels, rows);
+    const texts = keep.map((i) => data.texts![i]);
+    const Q = this.embedTexts(texts);
+    let selfLabel: Int32Array | null = null;
+    if (this.params.train.ignoreSelf) {
+      const byText = labelsByText(this.labelTexts);
+      selfLabel = Int32Array.from(texts, (t) => byText.get(normText(t))?.[0] ?? -1);
+    }
+    this.classifier = trainClassifier(Q, Yl, this.prototypes, this.dim, this.trainLabelCounts, selfLabel, p, this.params.train.seed, progress);
+  }
+
   /** Build the HNSW index over the prototypes (done by `train` when predict.search is "hnsw"). */
   buildIndex(progress: Progress = silentProgress): HnswIndex {
     if (!this.hnsw) {
@@ -168,11 +214,13 @@ export class PrimeModel implements XmcModel {
     return this.net.embedAll((a, b) => this.net.encoder.bags(texts.slice(a, b).map((t) => this.vocab.ids(t, -1))), texts.length, new Rng(0), PREDICT_BATCH);
   }
 
-  /** Top-k labels of normalised query embeddings. */
+  /** Top-k labels of normalised query embeddings (re-scored by the classifier when there is one). */
   search(q: Float32Array, m: number, o: PredictParams): TopK {
     const k = Math.min(o.topK, this.nLabels);
-    if (o.search === "hnsw") return this.buildIndex().searchBatch(q, m, k, Math.max(o.efSearch, k));
-    return exactTopK(this.prototypes, this.nLabels, this.dim, q, m, k);
+    const W = o.mix < 1 ? this.classifier : null;
+    const c = W ? Math.min(this.nLabels, Math.max(k, o.candidates)) : k;
+    const first = o.search === "hnsw" ? this.buildIndex().searchBatch(q, m, c, Math.max(o.efSearch, c)) : exactTopK(this.prototypes, this.nLabels, this.dim, q, m, c);
+    return W ? rescore(first, c, k, W, this.dim, q, o.mix) : first;
   }
 
   /** Rank labels for texts. */
@@ -222,6 +270,7 @@ export class PrimeModel implements XmcModel {
   /** Write the model directory atomically. */
   save(dir: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, prototypes: this.prototypes, freeOf: this.net.freeOf };
+    if (this.classifier) arrays.classifier = this.classifier;
     for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
     for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
     let hnsw: HnswMeta | null = null;
@@ -232,7 +281,7 @@ export class PrimeModel implements XmcModel {
     writeModelDir(dir, {
       meta: {
         method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.vocab.size,
-        nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw,
+        nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw, classifier: this.classifier !== null,
       },
       arrays,
       files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.vocab.words) },
@@ -267,6 +316,10 @@ export class PrimeModel implements XmcModel {
     const protos = new Float32Array(L * p.encoder.dim);
     take("prototypes", protos);
     model.prototypes = protos;
+    if (meta.classifier === true) {
+      model.classifier = new Float32Array(L * p.encoder.dim);
+      take("classifier", model.classifier);
+    }
     model.complete = meta.complete !== false;
     model.zeroShot = (meta.zeroShot as { labels: number; borrowed: number }) ?? { labels: 0, borrowed: 0 };
     const hm = meta.hnsw as HnswMeta | null;
@@ -277,4 +330,36 @@ export class PrimeModel implements XmcModel {
     }
     return model;
   }
+}
+
+/**
+ * Re-rank c candidates per query (rows of `first`, m × c) by mix · prototype cosine +
+ * (1 − mix) · classifier cosine; keep the best k (padding stays last).
+ */
+function rescore(first: TopK, c: number, k: number, W: Float32Array, d: number, q: Float32Array, mix: number): TopK {
+  const m = first.ids.length / c;
+  const ids = new Int32Array(m * k).fill(-1), scores = new Float32Array(m * k).fill(-Infinity);
+  const order = Int32Array.from({ length: c }, (_, j) => j), s = new Float32Array(c);
+  for (let i = 0; i < m; i++) {
+    const qo = i * d;
+    for (let j = 0; j < c; j++) {
+      const l = first.ids[i * c + j];
+      if (l < 0) {
+        s[j] = -Infinity;
+        continue;
+      }
+      let acc = 0;
+      for (let t = 0, wo = l * d; t < d; t++) acc += W[wo + t] * q[qo + t];
+      s[j] = mix * first.scores[i * c + j] + (1 - mix) * acc;
+    }
+    for (let j = 0; j < c; j++) order[j] = j;
+    order.sort((a, b) => s[b] - s[a] || first.ids[i * c + a] - first.ids[i * c + b]);
+    for (let j = 0; j < k && j < c; j++) {
+      const src = order[j];
+      if (s[src] === -Infinity) break;
+      ids[i * k + j] = first.ids[i * c + src];
+      scores[i * k + j] = s[src];
+    }
+  }
+  return { ids, scores };
 }

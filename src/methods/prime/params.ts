@@ -1,6 +1,6 @@
 /**
  * Parameters of PRIME models: one validated object with sections `text`, `wordvec`, `encoder`,
- * `lpn`, `loss`, `train`, `batches`, `predict` (unknown sections or keys are errors), the same
+ * `lpn`, `loss`, `train`, `batches`, `classifier`, `predict`, `ann` (unknown sections or keys are errors), the same
  * object the library API takes and `model.json` stores. Loss and LPN defaults follow the
  * reference (`specs/prime.md` §2, §5, §7); the encoder, batch size, epochs and learning rates are
  * CPU choices (a small encoder trained from scratch) and are marked so in the help texts.
@@ -72,6 +72,15 @@ export const BATCHES_SCHEMA = {
   reclusterEvery: { type: "number", default: 2, min: 1, integer: true, help: "re-cluster the stale query embeddings every this many epochs" },
 } as const satisfies Schema;
 
+/** The optional second stage (spec §7): a one-vs-all cosine classifier on frozen query embeddings. */
+export const CLASSIFIER_SCHEMA = {
+  epochs: { type: "number", default: 10, min: 0, integer: true, help: "epochs of the second stage (0: no classifier; labels are ranked by their prototypes alone)" },
+  shortlist: { type: "number", default: 64, min: 1, integer: true, help: "hard negatives per query: the labels its prototypes rank highest" },
+  tau: { type: "number", default: 0.1, min: 0.001, help: "temperature of the softmax over a query's positives and shortlist" },
+  lr: { type: "number", default: 3e-3, min: 0, help: "peak learning rate (Adam on the touched rows, linear warm-up and decay)" },
+  batch: { type: "number", default: 256, min: 1, integer: true, help: "queries per step" },
+} as const satisfies Schema;
+
 /** Prediction defaults (overridable at predict time). */
 export const PREDICT_SCHEMA = {
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
@@ -79,6 +88,8 @@ export const PREDICT_SCHEMA = {
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
   threshold: { type: "number", default: -1, min: -1, max: 1, help: "drop labels whose cosine is below this (-1 = off)" },
   excludeSelf: { type: "boolean", default: false, help: "drop a label whose text is the query's own text (the reciprocal-pair filter of LF-* data sets)" },
+  mix: { type: "number", default: 0.5, min: 0, max: 1, help: "with a classifier: score = mix · prototype cosine + (1 − mix) · classifier cosine (1: prototypes only)" },
+  candidates: { type: "number", default: 100, min: 1, integer: true, help: "with a classifier: labels taken from the prototype search and re-scored" },
 } as const satisfies Schema;
 
 /** HNSW build parameters (the search width is predict.efSearch). */
@@ -97,6 +108,7 @@ export type LossParams = ParamsOf<typeof LOSS_SCHEMA>;
 export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
 export type BatchesParams = ParamsOf<typeof BATCHES_SCHEMA>;
 export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+export type ClassifierParams = ParamsOf<typeof CLASSIFIER_SCHEMA>;
 
 /** Everything that defines a PRIME model, validated; JSON round-trips. */
 export interface PrimeParams {
@@ -107,11 +119,12 @@ export interface PrimeParams {
   loss: LossParams;
   train: TrainParams;
   batches: BatchesParams;
+  classifier: ClassifierParams;
   predict: PredictParams;
   ann: ParamsOf<typeof ANN_SCHEMA>;
 }
 
-const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches", "predict", "ann"];
+const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches", "classifier", "predict", "ann"];
 
 /** Validate a (partial) PRIME params object. */
 export function parsePrimeParams(input: unknown, where = "params"): PrimeParams {
@@ -130,6 +143,7 @@ export function parsePrimeParams(input: unknown, where = "params"): PrimeParams 
     loss,
     train: parseParams(TRAIN_SCHEMA, o.train, `${where}.train`),
     batches: parseParams(BATCHES_SCHEMA, o.batches, `${where}.batches`),
+    classifier: parseParams(CLASSIFIER_SCHEMA, o.classifier, `${where}.classifier`),
     predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
     ann: parseParams(ANN_SCHEMA, o.ann, `${where}.ann`),
   };

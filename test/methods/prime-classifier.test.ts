@@ -1,0 +1,148 @@
+/**
+ * PRIME's second stage: the multi-positive softmax loss against a hand computation, the cosine
+ * gradient against finite differences, frozen zero-shot rows, a classifier that fixes bad
+ * prototypes, and the model's use of it (mix 1 = prototypes only, epochs 0 removes it, label
+ * spaces must match).
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { csrFromRows } from "../../src/core/csr.js";
+import { XmcError } from "../../src/core/errors.js";
+import { Rng } from "../../src/core/rng.js";
+import type { Dataset } from "../../src/data/dataset.js";
+import { evaluate } from "../../src/eval/metrics.js";
+import { exactTopK } from "../../src/search/ann/exact.js";
+import { candidateLossGrad, classifierCandidates, rowNorm, softmaxCandidatesLoss, trainClassifier } from "../../src/methods/prime/classifier.js";
+import { PrimeModel } from "../../src/methods/prime/model.js";
+import { CLASSIFIER_SCHEMA } from "../../src/methods/prime/params.js";
+import { defaults } from "../../src/core/params.js";
+
+test("softmaxCandidatesLoss: hand example with two positives", () => {
+  // scores 0.5, 0.2 (positives), 0.1, −0.1 at τ 0.1: logits 5, 2, 1, −1
+  const s = Float32Array.of(0.5, 0.2, 0.1, -0.1), g = new Float32Array(4);
+  const z = Math.exp(5) + Math.exp(2) + Math.exp(1) + Math.exp(-1);
+  const p = [Math.exp(5) / z, Math.exp(2) / z, Math.exp(1) / z, Math.exp(-1) / z];
+  const loss = softmaxCandidatesLoss(s, 2, 0.1, g);
+  assert.ok(Math.abs(loss - (-(Math.log(p[0]) + Math.log(p[1])) / 2)) < 1e-5, `loss ${loss}`);
+  const want = [(p[0] - 0.5) / 0.1, (p[1] - 0.5) / 0.1, p[2] / 0.1, p[3] / 0.1];
+  want.forEach((w, j) => assert.ok(Math.abs(g[j] - w) < 1e-4, `grad ${j}: ${g[j]} vs ${w}`));
+  // the gradient of a softmax loss sums to zero over the candidates
+  assert.ok(Math.abs(g.reduce((a, b) => a + b, 0)) < 1e-4);
+});
+
+test("candidateLossGrad: cosine gradient matches finite differences; zero-shot rows get none", () => {
+  const d = 5, L = 4, rng = new Rng(7);
+  const W = Float32Array.from({ length: L * d }, () => rng.next() * 2 - 1);
+  const q = Float32Array.from({ length: d }, () => rng.next() * 2 - 1);
+  const ids = Int32Array.of(2, 0, 3, 1), counts = Int32Array.of(1, 0, 1, 1); // label 1 has no training data
+  const lossAt = (w: Float32Array): number => {
+    const norms = Float32Array.from({ length: L }, (_, l) => rowNorm(w, l, d));
+    return candidateLossGrad(w, norms, d, q, ids, 1, 0.5, counts, new Float32Array(L * d), new Float32Array(4), new Float32Array(4), () => {});
+  };
+  const norms = Float32Array.from({ length: L }, (_, l) => rowNorm(W, l, d));
+  const G = new Float32Array(L * d), rows: number[] = [];
+  candidateLossGrad(W, norms, d, q, ids, 1, 0.5, counts, G, new Float32Array(4), new Float32Array(4), (l) => rows.push(l));
+  assert.deepEqual(rows.sort(), [0, 2, 3]);
+  const eps = 1e-3;
+  for (const l of [0, 2, 3]) {
+    for (let k = 0; k < d; k++) {
+      const wp = W.slice(), wm = W.slice();
+      wp[l * d + k] += eps;
+      wm[l * d + k] -= eps;
+      const num = (lossAt(wp) - lossAt(wm)) / (2 * eps);
+      assert.ok(Math.abs(num - G[l * d + k]) < 2e-3 + 2e-2 * Math.abs(num), `row ${l} dim ${k}: ${G[l * d + k]} vs ${num}`);
+    }
+  }
+  for (let k = 0; k < d; k++) assert.equal(G[1 * d + k], 0);
+});
+
+/** Queries near label (i mod 6)'s true direction; prototypes of labels 0-4 point elsewhere; label 5 has no data. */
+function synthetic(n: number, d: number, rng: Rng): { Q: Float32Array; Y: ReturnType<typeof csrFromRows>; P: Float32Array; truth: Float32Array; counts: Int32Array } {
+  const L = 6;
+  const unit = (v: Float32Array): Float32Array => {
+    const s = Math.hypot(...v);
+    return v.map((x) => x / s);
+  };
+  const truth = new Float32Array(L * d), P = new Float32Array(L * d);
+  for (let l = 0; l < L; l++) {
+    const t = unit(Float32Array.from({ length: d }, () => rng.next() * 2 - 1));
+    truth.set(t, l * d);
+    const noise = Float32Array.from({ length: d }, () => rng.next() * 2 - 1);
+    P.set(unit(t.map((x, k) => x + 1.2 * noise[k])), l * d);
+  }
+  const Q = new Float32Array(n * d), rows: number[][] = [], counts = new Int32Array(L);
+  for (let i = 0; i < n; i++) {
+    const l = i % 5;
+    counts[l]++;
+    rows.push([l]);
+    Q.set(unit(truth.subarray(l * d, (l + 1) * d).map((x) => x + 0.3 * (rng.next() * 2 - 1))), i * d);
+  }
+  return { Q, Y: csrFromRows(L, rows), P, truth, counts };
+}
+
+test("trainClassifier: fixes misleading prototypes, rows unit length, zero-shot rows stay their prototypes", () => {
+  const d = 8, rng = new Rng(3);
+  const { Q, Y, P, counts } = synthetic(300, d, rng);
+  const p = { ...defaults(CLASSIFIER_SCHEMA), epochs: 30, shortlist: 4, batch: 16, lr: 2e-2 };
+  const W = trainClassifier(Q, Y, P, d, counts, null, p, 1);
+  const p1 = (M: Float32Array): number => {
+    const top = exactTopK(M, 6, d, Q, Y.rows, 1);
+    let hit = 0;
+    for (let i = 0; i < Y.rows; i++) if (top.ids[i] === Y.indices[Y.indptr[i]]) hit++;
+    return hit / Y.rows;
+  };
+  assert.ok(p1(W) > p1(P), `classifier P@1 ${p1(W)} vs prototypes ${p1(P)}`);
+  assert.ok(p1(W) >= 0.95, `classifier P@1 ${p1(W)}`);
+  for (let l = 0; l < 6; l++) assert.ok(Math.abs(rowNorm(W, l, d) - 1) < 1e-4);
+  assert.deepEqual(Array.from(W.subarray(5 * d, 6 * d)), Array.from(P.subarray(5 * d, 6 * d)));
+  // epochs 0: the prototypes themselves
+  assert.deepEqual(Array.from(trainClassifier(Q, Y, P, d, counts, null, { ...p, epochs: 0 }, 1)), Array.from(P));
+});
+
+test("classifierCandidates: positives first, then the prototypes' best non-positive, non-self labels", () => {
+  const d = 2, P = Float32Array.of(1, 0, 0.8, 0.6, 0, 1, -1, 0);
+  const Q = Float32Array.of(1, 0);
+  const Y = csrFromRows(4, [[2]]);
+  const c = classifierCandidates(Q, Y, P, d, 2, Int32Array.of(0));
+  // prototype ranking for q = (1, 0): 0 (self, skipped), 1, 2 (positive), 3
+  assert.deepEqual(Array.from(c.ids), [2, 1, 3]);
+  assert.deepEqual(Array.from(c.npos), [1]);
+});
+
+const L = 8;
+function toy(n: number): Dataset {
+  const texts: string[] = [], rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const l = i % L;
+    texts.push(`note ${i % 5} on w${l}a w${l}b`);
+    rows.push([l]);
+  }
+  return {
+    source: "toy", kind: "text", X: null, texts, Y: csrFromRows(L, rows), knownLabels: L,
+    labelNames: Array.from({ length: L }, (_, l) => `lab${l}`), labelTexts: Array.from({ length: L }, (_, l) => `w${l}a w${l}b`),
+  };
+}
+const tiny = {
+  encoder: { dim: 16 }, wordvec: { epochs: 2 }, lpn: { heads: 2, ffn: 16, dropout: 0 },
+  train: { epochs: 3, batch: 16, warmupSteps: 5, lr: 5e-3, sparseLr: 2e-2 }, batches: { clusterFrom: 2, clusterSize: 4 },
+  classifier: { epochs: 5, shortlist: 4, batch: 16 },
+};
+
+test("PRIME with a classifier: mix 1 ranks by prototypes, epochs 0 removes it, a foreign label order is an error", async () => {
+  const data = toy(160);
+  const model = await PrimeModel.train(data, tiny);
+  assert.ok(model.classifier !== null);
+  const r = evaluate(model.predictDataset(data, { topK: 1 }), data.Y, { ks: [1] });
+  assert.ok(r["P@1"] >= 90, `toy P@1 ${r["P@1"]}`);
+  const protosOnly = model.predictDataset(data, { topK: 3, mix: 1 });
+  const d = model.dim, q = model.embedTexts(data.texts!);
+  const exact = exactTopK(model.prototypes, L, d, q, data.texts!.length, 3);
+  protosOnly.forEach((row, i) => assert.deepEqual(Array.from(row.labels), Array.from(exact.ids.subarray(i * 3, i * 3 + 3))));
+  for (const row of model.predictDataset(data, { topK: 5, candidates: 6 })) for (let j = 1; j < row.scores.length; j++) assert.ok(row.scores[j] <= row.scores[j - 1]);
+  const swapped: Dataset = { ...data, labelNames: [...data.labelNames].reverse() };
+  assert.throws(() => model.fitClassifier(swapped), (e: unknown) => e instanceof XmcError && /model's labels/.test(e.message));
+  model.fitClassifier(data, { epochs: 0 });
+  assert.equal(model.classifier, null);
+  assert.equal(model.params.classifier.epochs, 0);
+  assert.throws(() => model.fitClassifier(data, { epochs: -1 }), /classifier\.epochs/);
+});
