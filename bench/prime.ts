@@ -163,16 +163,20 @@ for (const variant of only) {
   const allF = metricsOn(predsF, null, counts, loaded.nTrain), unseenF = metricsOn(predsF, unseenRows, counts, loaded.nTrain);
   log(`${variant}, self-filtered: P@1 ${allF["P@1"]} P@3 ${allF["P@3"]} P@5 ${allF["P@5"]} PSP@1 ${allF["PSP@1"]} | unseen points: P@1 ${unseenF["P@1"]} R@10 ${unseenF["R@10"]} unseen-label R@10 ${unseenF["unseenR@10"]}`);
 
-  // stage 1 alone: ranking by the prototypes (when the model has a second-stage classifier)
-  let prototypesOnly: Record<string, unknown> | null = null;
-  if (loaded.classifier) {
-    const p1 = loaded.predictDataset(test, { topK: 10, search: "exact", mix: 1 });
-    const p1f = loaded.predictDataset(test, { topK: 10, search: "exact", mix: 1, excludeSelf: true });
-    prototypesOnly = {
-      variant: `${variant}, prototypes only`, metrics: metricsOn(p1, null, counts, loaded.nTrain), unseenPoints: metricsOn(p1, unseenRows, counts, loaded.nTrain),
+  // the parts of the final ranking: prototypes alone, prototypes + classifier (no neighbours)
+  const stages: Record<string, unknown>[] = [];
+  const parts: [string, Record<string, number>][] = [];
+  if (loaded.classifier || loaded.queries) parts.push(["prototypes only", { mix: 1, neighbourWeight: 0 }]);
+  if (loaded.classifier && loaded.queries) parts.push(["prototypes + classifier", { neighbourWeight: 0 }]);
+  for (const [label, over] of parts) {
+    const p1 = loaded.predictDataset(test, { topK: 10, search: "exact", ...over });
+    const p1f = loaded.predictDataset(test, { topK: 10, search: "exact", ...over, excludeSelf: true });
+    const st = {
+      variant: `${variant}, ${label}`, metrics: metricsOn(p1, null, counts, loaded.nTrain), unseenPoints: metricsOn(p1, unseenRows, counts, loaded.nTrain),
       filtered: metricsOn(p1f, null, counts, loaded.nTrain), unseenFiltered: metricsOn(p1f, unseenRows, counts, loaded.nTrain),
     };
-    log(`${variant}, prototypes only, self-filtered: ${JSON.stringify((prototypesOnly.filtered as Record<string, number>))}`);
+    log(`${variant}, ${label}, self-filtered: ${JSON.stringify(st.filtered)}`);
+    stages.push(st);
   }
   // the reference's zero-shot rule (text embedding as the prototype of a label with no close trained label)
   let zeroShotText: Record<string, unknown> | null = null;
@@ -226,7 +230,7 @@ for (const variant of only) {
   const res = {
     name, variant, date: new Date().toISOString(), params: loaded.params,
     metrics: all, unseenPoints: unseen, filtered: allF, unseenFiltered: unseenF,
-    zeroShot: loaded.zeroShot, zeroShotText, prototypesOnly,
+    zeroShot: loaded.zeroShot, zeroShotText, stages,
     trainWallSeconds: r2(trainWall), trainCpuSeconds: r2((cpu.user + cpu.system) / 1e6),
     trainQueriesPerSecond: Math.round(epochs.reduce((s, e) => s + e.qps, 0) / Math.max(1, epochs.length)),
     predictQueriesPerSecond: Math.round(test.Y.rows / predictSeconds),
@@ -245,8 +249,7 @@ appendRuns(outPath, results, [...results]);
 function table(rs: Record<string, unknown>[]): string {
   const head = "| variant | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | R@10 | unseen points: P@1 / P@3 / R@10 | unseen labels R@10 | train wall s | latency ms (exact / HNSW search) |";
   const lines = [head, `|${"---|".repeat(12)}`];
-  for (const r0 of rs) for (const r of [r0, r0.prototypesOnly as Record<string, unknown> | null]) {
-    if (!r) continue;
+  for (const r0 of rs) for (const r of [r0, ...((r0.stages as Record<string, unknown>[] | undefined) ?? [])]) {
     const m = r.metrics as Record<string, number>, u = r.unseenPoints as Record<string, number>;
     const lat = r.latencyMs !== undefined && r.latencyMs !== 0 ? `${String(r.latencyMs)} (${String(r.searchExactMs)} / ${String(r.searchHnswMs)})` : "–";
     const f = r.filtered as Record<string, number> | undefined, uf = r.unseenFiltered as Record<string, number> | undefined;

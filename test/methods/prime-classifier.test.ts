@@ -1,8 +1,9 @@
 /**
- * PRIME's second stage: the multi-positive softmax loss against a hand computation, the cosine
- * gradient against finite differences, frozen zero-shot rows, a classifier that fixes bad
- * prototypes, and the model's use of it (mix 1 = prototypes only, epochs 0 removes it, label
- * spaces must match).
+ * PRIME's second stage and final ranking: the multi-positive softmax loss against a hand
+ * computation, the cosine gradient against finite differences, frozen zero-shot rows, a
+ * classifier that fixes bad prototypes, the fused score (classifier mix, training-query
+ * neighbours) by hand, and the model's use of them (mix 1 = prototypes only, epochs 0 removes the
+ * classifier, neighbours 0 at training keeps no queries, label spaces must match).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -13,8 +14,9 @@ import type { Dataset } from "../../src/data/dataset.js";
 import { evaluate } from "../../src/eval/metrics.js";
 import { exactTopK } from "../../src/search/ann/exact.js";
 import { candidateLossGrad, classifierCandidates, rowNorm, softmaxCandidatesLoss, trainClassifier } from "../../src/methods/prime/classifier.js";
+import { fuse, NEIGHBOUR_FLOOR } from "../../src/methods/prime/fuse.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
-import { CLASSIFIER_SCHEMA } from "../../src/methods/prime/params.js";
+import { CLASSIFIER_SCHEMA, PREDICT_SCHEMA } from "../../src/methods/prime/params.js";
 import { defaults } from "../../src/core/params.js";
 
 test("softmaxCandidatesLoss: hand example with two positives", () => {
@@ -109,6 +111,37 @@ test("classifierCandidates: positives first, then the prototypes' best non-posit
   assert.deepEqual(Array.from(c.npos), [1]);
 });
 
+test("fuse: label score mixes prototype and classifier cosines; neighbours add a smooth maximum; zero-shot labels stand alone", () => {
+  // d = 2, four labels; label 3 has no training data
+  const P = Float32Array.of(1, 0, 0, 1, 0.6, 0.8, 0.8, 0.6);
+  const W = Float32Array.of(0, 1, 1, 0, 0.6, 0.8, 0.8, 0.6);
+  const q = Float32Array.of(1, 0);
+  const counts = Int32Array.of(5, 5, 5, 0);
+  // prototype search returned labels 0 and 3 (cosines 1 and 0.8)
+  const first = { ids: Int32Array.of(0, 3), scores: Float32Array.of(1, 0.8) };
+  // two training queries retrieved: query 0 (cos 0.9) holds labels 1, 2; query 1 (cos 0.5) holds label 2
+  const near = { ids: Int32Array.of(0, 1), scores: Float32Array.of(0.9, 0.5) };
+  const QY = csrFromRows(4, [[1, 2], [2]]);
+  const o = { ...defaults(PREDICT_SCHEMA), mix: 0.5, neighbourWeight: 0.6, neighbourTau: 0.1 };
+  const r = fuse(first, 2, 4, { prototypes: P, classifier: W, mix: 0.5, counts }, near, QY, o, 2, q);
+  const tau = 0.1, c0 = NEIGHBOUR_FLOOR;
+  const nb = (cs: number[]): number => tau * Math.log(Math.exp(c0 / tau) + cs.reduce((a, c) => a + Math.exp(c / tau), 0));
+  const label = [0.5 * 1 + 0.5 * 0, 0.5 * 0 + 0.5 * 1, 0.5 * 0.6 + 0.5 * 0.6, 0.5 * 0.8 + 0.5 * 0.8];
+  const want = new Map([
+    [0, 0.4 * label[0] + 0.6 * nb([])],
+    [1, 0.4 * label[1] + 0.6 * nb([0.9])],
+    [2, 0.4 * label[2] + 0.6 * nb([0.9, 0.5])],
+    [3, label[3]], // no training data: its label score alone
+  ]);
+  const order = [...want.entries()].sort((a, b) => b[1] - a[1]);
+  assert.deepEqual(Array.from(r.ids), order.map((e) => e[0]));
+  order.forEach(([, v], j) => assert.ok(Math.abs(r.scores[j] - v) < 1e-5, `score ${j}: ${r.scores[j]} vs ${v}`));
+  // without neighbours and classifier weight 0 (mix 1): the prototype order of the candidates
+  const r1 = fuse(first, 2, 2, { prototypes: P, classifier: W, mix: 1, counts }, null, null, o, 2, q);
+  assert.deepEqual(Array.from(r1.ids), [0, 3]);
+  assert.deepEqual(Array.from(r1.scores), [1, Math.fround(0.8)]);
+});
+
 const L = 8;
 function toy(n: number): Dataset {
   const texts: string[] = [], rows: number[][] = [];
@@ -141,6 +174,14 @@ test("PRIME with a classifier: mix 1 ranks by prototypes, epochs 0 removes it, a
   for (const row of model.predictDataset(data, { topK: 5, candidates: 6 })) for (let j = 1; j < row.scores.length; j++) assert.ok(row.scores[j] <= row.scores[j - 1]);
   const swapped: Dataset = { ...data, labelNames: [...data.labelNames].reverse() };
   assert.throws(() => model.fitClassifier(swapped), (e: unknown) => e instanceof XmcError && /model's labels/.test(e.message));
+  // neighbours: the model keeps its training queries; predictions with and without them differ only in order/score
+  assert.equal(model.queries?.labels.rows, data.Y.rows);
+  const noNb = evaluate(model.predictDataset(data, { topK: 1, neighbourWeight: 0 }), data.Y, { ks: [1] });
+  assert.ok(noNb["P@1"] >= 90, `toy P@1 without neighbours ${noNb["P@1"]}`);
+  const plain = await PrimeModel.train(data, { ...tiny, classifier: { epochs: 0 }, predict: { neighbours: 0 } });
+  assert.equal(plain.classifier, null);
+  assert.equal(plain.queries, null);
+  assert.throws(() => plain.predictDataset(data, { neighbours: 5 }), (e: unknown) => e instanceof XmcError && /neighbours 0/.test(e.message));
   model.fitClassifier(data, { epochs: 0 });
   assert.equal(model.classifier, null);
   assert.equal(model.params.classifier.epochs, 0);

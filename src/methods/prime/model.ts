@@ -20,7 +20,7 @@ import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { dropSelf, labelsByText, normText } from "../../eval/self-filter.js";
-import { csrFromRows } from "../../core/csr.js";
+import { type Csr, csrFromRows } from "../../core/csr.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
@@ -33,6 +33,7 @@ import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
 import { trainClassifier } from "./classifier.js";
+import { fuse } from "./fuse.js";
 import { freeVectorCount, initPrime, type PrimeEpochStats, preparePrime, runPrimeEpochs } from "./train.js";
 
 /** Options of {@link PrimeModel.train}. */
@@ -54,6 +55,9 @@ export class PrimeModel implements XmcModel {
   prototypes: Float32Array = new Float32Array(0);
   /** Normalised rows of the second-stage classifier [L × d], or null when it has none. */
   classifier: Float32Array | null = null;
+  /** Normalised embeddings of the training queries with labels [n × d] and their labels (for predict.neighbours), or null. */
+  queries: { vectors: Float32Array; labels: Csr } | null = null;
+  private queryHnsw: HnswIndex | null = null;
   /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
   zeroShot = { labels: 0, borrowed: 0 };
   private hnsw: HnswIndex | null = null;
@@ -93,7 +97,9 @@ export class PrimeModel implements XmcModel {
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
     model.computePrototypes(progress);
-    if (p.classifier.epochs > 0) model.fitClassifier(data, p.classifier, progress);
+    if (p.classifier.epochs > 0 || p.predict.neighbours > 0) model.indexTrainingQueries(data, progress);
+    if (p.classifier.epochs > 0) model.fitClassifier(null, p.classifier, progress);
+    if (p.predict.neighbours === 0) model.queries = null;
     if (p.predict.search === "hnsw") model.buildIndex(progress);
     return model;
   }
@@ -159,20 +165,14 @@ export class PrimeModel implements XmcModel {
   }
 
   /**
-   * Train (or retrain) the second-stage classifier on `data` (the training set) with the frozen
-   * encoder; `params` overrides the model's classifier section (epochs 0 removes the classifier).
+   * Embed the training queries with labels (rows of `data`, read with the model's labels) and
+   * keep them with their labels: the classifier's training set and the neighbours' index.
    */
-  fitClassifier(data: Dataset, params: Partial<ClassifierParams> = {}, progress: Progress = silentProgress): void {
-    if (!data.texts) throw new XmcError(`${data.source}: the PRIME classifier trains on raw text; give a text PREFIX`);
+  indexTrainingQueries(data: Dataset, progress: Progress = silentProgress): void {
+    if (!data.texts) throw new XmcError(`${data.source}: PRIME reads raw text; give a text PREFIX`);
     const known = Math.min(data.Y.cols, this.nLabels);
     for (let l = 0; l < known; l++) {
       if (data.labelNames[l] !== this.labelNames[l]) throw new XmcError(`${data.source}: label ${l} is "${data.labelNames[l]}", the model's is "${this.labelNames[l]}"; read the data with the model's labels (loadDataset(path, { labels: model.labelNames }))`);
-    }
-    const p = parseParams(CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
-    this.params.classifier = p;
-    if (p.epochs === 0) {
-      this.classifier = null;
-      return;
     }
     // rows with at least one of the model's labels; labels outside its space are left out
     const keep: number[] = [], rows: number[][] = [];
@@ -183,23 +183,51 @@ export class PrimeModel implements XmcModel {
       rows.push(r);
     }
     if (keep.length === 0) throw new XmcError(`${data.source}: no instance has a label of the model`);
-    const Yl = csrFromRows(this.nLabels, rows);
     const texts = keep.map((i) => data.texts![i]);
-    const Q = this.embedTexts(texts);
-    let selfLabel: Int32Array | null = null;
-    if (this.params.train.ignoreSelf) {
-      const byText = labelsByText(this.labelTexts);
-      selfLabel = Int32Array.from(texts, (t) => byText.get(normText(t))?.[0] ?? -1);
-    }
-    this.classifier = trainClassifier(Q, Yl, this.prototypes, this.dim, this.trainLabelCounts, selfLabel, p, this.params.train.seed, progress);
+    progress.log(`embedding ${texts.length} training queries`);
+    this.queries = { vectors: this.embedTexts(texts), labels: csrFromRows(this.nLabels, rows) };
+    this.queryTexts = texts;
+    this.queryHnsw = null;
   }
 
-  /** Build the HNSW index over the prototypes (done by `train` when predict.search is "hnsw"). */
+  /** Texts of the indexed training queries (only while training; not saved). */
+  private queryTexts: string[] | null = null;
+
+  /**
+   * Train (or retrain) the second-stage classifier with the frozen encoder on the indexed training
+   * queries, or on `data` (indexed first); `params` overrides the model's classifier section
+   * (epochs 0 removes the classifier).
+   */
+  fitClassifier(data: Dataset | null = null, params: Partial<ClassifierParams> = {}, progress: Progress = silentProgress): void {
+    const p = parseParams(CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
+    if (data) this.indexTrainingQueries(data, progress);
+    if (!this.queries) throw new XmcError("prime: fitClassifier needs the training data (this model keeps no training queries)");
+    this.params.classifier = p;
+    if (p.epochs === 0) {
+      this.classifier = null;
+      return;
+    }
+    let selfLabel: Int32Array | null = null;
+    if (this.params.train.ignoreSelf && this.queryTexts) {
+      const byText = labelsByText(this.labelTexts);
+      selfLabel = Int32Array.from(this.queryTexts, (t) => byText.get(normText(t))?.[0] ?? -1);
+    }
+    const { vectors, labels } = this.queries;
+    this.classifier = trainClassifier(vectors, labels, this.prototypes, this.dim, this.trainLabelCounts, selfLabel, p, this.params.train.seed, progress);
+  }
+
+  /** Build the HNSW indexes over the prototypes and the kept training queries (done by `train` when predict.search is "hnsw"). */
   buildIndex(progress: Progress = silentProgress): HnswIndex {
+    const hp = { ...this.params.ann, efSearch: this.params.predict.efSearch };
     if (!this.hnsw) {
       const t0 = performance.now();
-      this.hnsw = HnswIndex.build(this.prototypes, this.nLabels, this.dim, { ...this.params.ann, efSearch: this.params.predict.efSearch }, progress);
+      this.hnsw = HnswIndex.build(this.prototypes, this.nLabels, this.dim, hp, progress);
       progress.log(`HNSW over ${this.nLabels} prototypes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    if (this.queries && !this.queryHnsw) {
+      const t0 = performance.now(), n = this.queries.labels.rows;
+      this.queryHnsw = HnswIndex.build(this.queries.vectors, n, this.dim, hp, progress);
+      progress.log(`HNSW over ${n} training queries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     return this.hnsw;
   }
@@ -214,13 +242,25 @@ export class PrimeModel implements XmcModel {
     return this.net.embedAll((a, b) => this.net.encoder.bags(texts.slice(a, b).map((t) => this.vocab.ids(t, -1))), texts.length, new Rng(0), PREDICT_BATCH);
   }
 
-  /** Top-k labels of normalised query embeddings (re-scored by the classifier when there is one). */
+  /**
+   * Top-k labels of normalised query embeddings: the prototype search, re-scored by the classifier
+   * and joined with the labels of the nearest training queries when the model has them.
+   */
   search(q: Float32Array, m: number, o: PredictParams): TopK {
     const k = Math.min(o.topK, this.nLabels);
     const W = o.mix < 1 ? this.classifier : null;
-    const c = W ? Math.min(this.nLabels, Math.max(k, o.candidates)) : k;
-    const first = o.search === "hnsw" ? this.buildIndex().searchBatch(q, m, c, Math.max(o.efSearch, c)) : exactTopK(this.prototypes, this.nLabels, this.dim, q, m, c);
-    return W ? rescore(first, c, k, W, this.dim, q, o.mix) : first;
+    const kq = o.neighbourWeight > 0 ? o.neighbours : 0;
+    if (kq > 0 && !this.queries) throw new XmcError("prime: this model keeps no training queries (trained with predict.neighbours 0); predict with neighbours 0");
+    const c = W || kq > 0 ? Math.min(this.nLabels, Math.max(k, o.candidates)) : k;
+    const hnsw = o.search === "hnsw";
+    const first = hnsw ? this.buildIndex().searchBatch(q, m, c, Math.max(o.efSearch, c)) : exactTopK(this.prototypes, this.nLabels, this.dim, q, m, c);
+    if (!W && kq === 0) return first;
+    let near: TopK | null = null;
+    if (kq > 0) {
+      const { vectors, labels } = this.queries!, n = labels.rows, kk = Math.min(kq, n);
+      near = hnsw ? (this.buildIndex(), this.queryHnsw!.searchBatch(q, m, kk, Math.max(o.efSearch, kk))) : exactTopK(vectors, n, this.dim, q, m, kk);
+    }
+    return fuse(first, c, k, { prototypes: this.prototypes, classifier: W, mix: o.mix, counts: this.trainLabelCounts }, near, this.queries?.labels ?? null, o, this.dim, q);
   }
 
   /** Rank labels for texts. */
@@ -271,6 +311,16 @@ export class PrimeModel implements XmcModel {
   save(dir: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, prototypes: this.prototypes, freeOf: this.net.freeOf };
     if (this.classifier) arrays.classifier = this.classifier;
+    if (this.queries) {
+      arrays.queryVectors = this.queries.vectors;
+      arrays.queryIndptr = this.queries.labels.indptr;
+      arrays.queryLabels = this.queries.labels.indices;
+    }
+    let queryHnsw: HnswMeta | null = null;
+    if (this.queryHnsw) {
+      queryHnsw = this.queryHnsw.meta();
+      for (const [k, a] of Object.entries(this.queryHnsw.toArrays())) arrays[`qhnsw.${k}`] = a;
+    }
     for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
     for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
     let hnsw: HnswMeta | null = null;
@@ -282,6 +332,7 @@ export class PrimeModel implements XmcModel {
       meta: {
         method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.vocab.size,
         nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw, classifier: this.classifier !== null,
+        queries: this.queries ? this.queries.labels.rows : 0, queryHnsw,
       },
       arrays,
       files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.vocab.words) },
@@ -320,6 +371,23 @@ export class PrimeModel implements XmcModel {
       model.classifier = new Float32Array(L * p.encoder.dim);
       take("classifier", model.classifier);
     }
+    const nq = typeof meta.queries === "number" ? meta.queries : 0;
+    if (nq > 0) {
+      const vectors = new Float32Array(nq * p.encoder.dim);
+      take("queryVectors", vectors);
+      const indptr = arrays.queryIndptr, indices = arrays.queryLabels;
+      if (!(indptr instanceof Int32Array) || indptr.length !== nq + 1 || !(indices instanceof Int32Array) || indices.length !== indptr[nq]) {
+        throw new XmcError(`${dir}: model arrays "queryIndptr" / "queryLabels" are missing or inconsistent`);
+      }
+      for (const l of indices) if (l < 0 || l >= L) throw new XmcError(`${dir}: model array "queryLabels" has label ${l} outside 0..${L - 1}`);
+      model.queries = { vectors, labels: { rows: nq, cols: L, indptr, indices, data: new Float32Array(indices.length).fill(1) } };
+      const qm = meta.queryHnsw as HnswMeta | null;
+      if (qm) {
+        const qa: Record<string, Int32Array | Float32Array> = {};
+        for (const [k, a] of Object.entries(arrays)) if (k.startsWith("qhnsw.") && (a instanceof Int32Array || a instanceof Float32Array)) qa[k.slice(6)] = a;
+        model.queryHnsw = HnswIndex.fromArrays(vectors, qm, qa);
+      }
+    }
     model.complete = meta.complete !== false;
     model.zeroShot = (meta.zeroShot as { labels: number; borrowed: number }) ?? { labels: 0, borrowed: 0 };
     const hm = meta.hnsw as HnswMeta | null;
@@ -330,36 +398,4 @@ export class PrimeModel implements XmcModel {
     }
     return model;
   }
-}
-
-/**
- * Re-rank c candidates per query (rows of `first`, m × c) by mix · prototype cosine +
- * (1 − mix) · classifier cosine; keep the best k (padding stays last).
- */
-function rescore(first: TopK, c: number, k: number, W: Float32Array, d: number, q: Float32Array, mix: number): TopK {
-  const m = first.ids.length / c;
-  const ids = new Int32Array(m * k).fill(-1), scores = new Float32Array(m * k).fill(-Infinity);
-  const order = Int32Array.from({ length: c }, (_, j) => j), s = new Float32Array(c);
-  for (let i = 0; i < m; i++) {
-    const qo = i * d;
-    for (let j = 0; j < c; j++) {
-      const l = first.ids[i * c + j];
-      if (l < 0) {
-        s[j] = -Infinity;
-        continue;
-      }
-      let acc = 0;
-      for (let t = 0, wo = l * d; t < d; t++) acc += W[wo + t] * q[qo + t];
-      s[j] = mix * first.scores[i * c + j] + (1 - mix) * acc;
-    }
-    for (let j = 0; j < c; j++) order[j] = j;
-    order.sort((a, b) => s[b] - s[a] || first.ids[i * c + a] - first.ids[i * c + b]);
-    for (let j = 0; j < k && j < c; j++) {
-      const src = order[j];
-      if (s[src] === -Infinity) break;
-      ids[i * k + j] = first.ids[i * c + src];
-      scores[i * k + j] = s[src];
-    }
-  }
-  return { ids, scores };
 }

@@ -86,10 +86,13 @@ export const PREDICT_SCHEMA = {
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "exact: blocked GEMM + top-k over all prototypes; hnsw: approximate graph search" },
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
-  threshold: { type: "number", default: -1, min: -1, max: 1, help: "drop labels whose cosine is below this (-1 = off)" },
+  threshold: { type: "number", default: -1, min: -1, help: "drop labels whose final score is below this (-1 = off; a cosine, or a mix of cosines and the neighbour score)" },
   excludeSelf: { type: "boolean", default: false, help: "drop a label whose text is the query's own text (the reciprocal-pair filter of LF-* data sets)" },
   mix: { type: "number", default: 0.5, min: 0, max: 1, help: "with a classifier: score = mix · prototype cosine + (1 − mix) · classifier cosine (1: prototypes only)" },
-  candidates: { type: "number", default: 100, min: 1, integer: true, help: "with a classifier: labels taken from the prototype search and re-scored" },
+  candidates: { type: "number", default: 100, min: 1, integer: true, help: "with a classifier or neighbours: labels taken from the prototype search and re-scored" },
+  neighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query; each passes its labels a score from its cosine (retrieval-augmented inference, spec §8). 0 at training: the model does not keep its training queries" },
+  neighbourWeight: { type: "number", default: 0.6, min: 0, max: 1, help: "score = (1 − w) · label score + w · neighbour score (0: labels only)" },
+  neighbourTau: { type: "number", default: 0.05, min: 0.001, help: "temperature of the neighbour score τ·ln(e^(c₀/τ) + Σ e^(cos/τ)) over the retrieved training queries holding the label (c₀ = 0.3)" },
 } as const satisfies Schema;
 
 /** HNSW build parameters (the search width is predict.efSearch). */
