@@ -104,6 +104,10 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   const h = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "--search", "hnsw", "--ef-search", "8", "--exclude-self", "true", "-q");
   assert.equal(h.code, 0, h.err);
   assert.equal(JSON.parse(h.out.split("\n")[0]).labels.length, 2);
+  // prototypes only (no classifier, no neighbours): scores are cosines
+  const c = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "--mix", "1", "--neighbour-weight", "0", "-q");
+  assert.equal(c.code, 0, c.err);
+  for (const s of JSON.parse(c.out.split("\n")[0]).scores) assert.ok(s <= 1.00001 && s >= -1.00001);
   const bad = xmc("train", join(dir, "p"), "-m", join(dir, "bad-model"), "--method", "prime", "--params", file("bad.json", JSON.stringify({ lpn: { heads: 3 } })), "-q");
   assert.equal(bad.code, 2);
   assert.match(bad.err, /heads/);

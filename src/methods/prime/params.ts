@@ -103,6 +103,9 @@ export const PRIME_PREDICT_FLAGS = {
   search: { ...PREDICT_SCHEMA.search, help: `PRIME models: ${PREDICT_SCHEMA.search.help}` },
   efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME models: ${PREDICT_SCHEMA.efSearch.help}` },
   excludeSelf: { ...PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PREDICT_SCHEMA.excludeSelf.help}` },
+  mix: { ...PREDICT_SCHEMA.mix, help: `PRIME models: ${PREDICT_SCHEMA.mix.help}` },
+  neighbours: { ...PREDICT_SCHEMA.neighbours, help: "PRIME models: training queries retrieved per query (0: off)" },
+  neighbourWeight: { ...PREDICT_SCHEMA.neighbourWeight, help: `PRIME models: ${PREDICT_SCHEMA.neighbourWeight.help}` },
 } as const satisfies Schema;
 
 export type EncoderParams = ParamsOf<typeof ENCODER_SCHEMA>;
