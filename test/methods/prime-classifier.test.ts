@@ -6,6 +6,9 @@
  * classifier, neighbours 0 at training keeps no queries, label spaces must match).
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { XmcError } from "../../src/core/errors.js";
@@ -182,6 +185,24 @@ test("PRIME with a classifier: mix 1 ranks by prototypes, epochs 0 removes it, a
   assert.equal(plain.classifier, null);
   assert.equal(plain.queries, null);
   assert.throws(() => plain.predictDataset(data, { neighbours: 5 }), (e: unknown) => e instanceof XmcError && /neighbours 0/.test(e.message));
+  // a model directory from before the later stages (no classifier, no queries, params without their keys) still predicts
+  const tmp = mkdtempSync(join(tmpdir(), "xmc-prime-old-"));
+  try {
+    plain.save(join(tmp, "m"));
+    const mj = join(tmp, "m", "model.json");
+    const meta = JSON.parse(readFileSync(mj, "utf8"));
+    delete meta.params.classifier;
+    for (const k of ["mix", "candidates", "neighbours", "neighbourWeight", "neighbourTau"]) delete meta.params.predict[k];
+    delete meta.classifier;
+    delete meta.queries;
+    delete meta.queryHnsw;
+    writeFileSync(mj, JSON.stringify(meta));
+    const old = PrimeModel.load(join(tmp, "m"));
+    const a = plain.predictDataset(data, { topK: 3 }), b = old.predictDataset(data, { topK: 3 });
+    a.forEach((x, i) => assert.deepEqual(Array.from(b[i].labels), Array.from(x.labels)));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   model.fitClassifier(data, { epochs: 0 });
   assert.equal(model.classifier, null);
   assert.equal(model.params.classifier.epochs, 0);

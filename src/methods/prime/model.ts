@@ -372,6 +372,8 @@ export class PrimeModel implements XmcModel {
       take("classifier", model.classifier);
     }
     const nq = typeof meta.queries === "number" ? meta.queries : 0;
+    // a model without training queries (trained with neighbours 0, or before they existed) predicts from its labels
+    if (nq === 0) p.predict.neighbours = 0;
     if (nq > 0) {
       const vectors = new Float32Array(nq * p.encoder.dim);
       take("queryVectors", vectors);
