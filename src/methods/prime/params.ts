@@ -36,7 +36,7 @@ export const LPN_SCHEMA = {
 /** The dynamic-margin triplet loss and its terms (reference defaults except k). */
 export const LOSS_SCHEMA = {
   negatives: { type: "number", default: 10, min: 1, integer: true, help: "hardest in-batch negatives per row k (reference 100 at batch 1,600; ViXML 10)" },
-  marginMin: { type: "number", default: 0.1, min: 0, help: "smallest margin (marginMin = marginMax: a fixed margin; ablation)" },
+  marginMin: { type: "number", default: 0.1, min: 0, help: "smallest margin (0, or equal to marginMax: a fixed margin of marginMax; the ablation)" },
   marginMax: { type: "number", default: 0.3, min: 0, help: "largest margin" },
   tau: { type: "number", default: 0.1, min: 0, help: "temperature of the softmax weighting of violating negatives" },
   weightGrad: { type: "boolean", default: false, help: "gradient through the softmax weights (the reference: true; with a from-scratch encoder it pulled all similarities together, measured on wordnet)" },
