@@ -186,12 +186,24 @@ export class PrimeModel implements XmcModel {
     const texts = keep.map((i) => data.texts![i]);
     progress.log(`embedding ${texts.length} training queries`);
     this.queries = { vectors: this.embedTexts(texts), labels: csrFromRows(this.nLabels, rows) };
-    this.queryTexts = texts;
+    const byText = this.selfTable().byText;
+    this.querySelf = Int32Array.from(texts, (t) => byText.get(normText(t))?.[0] ?? -1);
     this.queryHnsw = null;
   }
 
-  /** Texts of the indexed training queries (only while training; not saved). */
-  private queryTexts: string[] | null = null;
+  /** Labels by text and the most labels sharing one text (built once, on first use). */
+  private selfTable(): { byText: Map<string, number[]>; extra: number } {
+    if (!this.selfFilter) {
+      const byText = labelsByText(this.labelTexts);
+      let extra = 0;
+      for (const ls of byText.values()) extra = Math.max(extra, ls.length);
+      this.selfFilter = { byText, extra };
+    }
+    return this.selfFilter;
+  }
+
+  /** Per indexed training query, a label with the query's own text (−1: none); not saved. */
+  private querySelf: Int32Array | null = null;
 
   /**
    * Train (or retrain) the second-stage classifier with the frozen encoder on the indexed training
@@ -207,11 +219,7 @@ export class PrimeModel implements XmcModel {
       this.classifier = null;
       return;
     }
-    let selfLabel: Int32Array | null = null;
-    if (this.params.train.ignoreSelf && this.queryTexts) {
-      const byText = labelsByText(this.labelTexts);
-      selfLabel = Int32Array.from(this.queryTexts, (t) => byText.get(normText(t))?.[0] ?? -1);
-    }
+    const selfLabel = this.params.train.ignoreSelf ? this.querySelf : null;
     const { vectors, labels } = this.queries;
     this.classifier = trainClassifier(vectors, labels, this.prototypes, this.dim, this.trainLabelCounts, selfLabel, p, this.params.train.seed, progress);
   }
@@ -258,7 +266,7 @@ export class PrimeModel implements XmcModel {
     let near: TopK | null = null;
     if (kq > 0) {
       const { vectors, labels } = this.queries!, n = labels.rows, kk = Math.min(kq, n);
-      near = hnsw ? (this.buildIndex(), this.queryHnsw!.searchBatch(q, m, kk, Math.max(o.efSearch, kk))) : exactTopK(vectors, n, this.dim, q, m, kk);
+      near = hnsw ? this.queryHnsw!.searchBatch(q, m, kk, Math.max(o.efSearch, kk)) : exactTopK(vectors, n, this.dim, q, m, kk);
     }
     return fuse(first, c, k, { prototypes: this.prototypes, classifier: W, mix: o.mix, counts: this.trainLabelCounts }, near, this.queries?.labels ?? null, o, this.dim, q);
   }
@@ -266,14 +274,8 @@ export class PrimeModel implements XmcModel {
   /** Rank labels for texts. */
   predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
     const o0 = this.predictOptions(overrides);
-    if (o0.excludeSelf && !this.selfFilter) {
-      const byText = labelsByText(this.labelTexts);
-      let extra = 0;
-      for (const ls of byText.values()) extra = Math.max(extra, ls.length);
-      this.selfFilter = { byText, extra };
-    }
-    const byText = o0.excludeSelf ? this.selfFilter!.byText : null;
-    const o = { ...o0, topK: o0.topK + (byText ? this.selfFilter!.extra : 0) };
+    const byText = o0.excludeSelf ? this.selfTable().byText : null;
+    const o = { ...o0, topK: o0.topK + (byText ? this.selfTable().extra : 0) };
     const out: Ranked[] = [];
     progress.start("predict", texts.length);
     for (let a = 0; a < texts.length; a += PREDICT_BATCH) {
@@ -384,20 +386,19 @@ export class PrimeModel implements XmcModel {
       for (const l of indices) if (l < 0 || l >= L) throw new XmcError(`${dir}: model array "queryLabels" has label ${l} outside 0..${L - 1}`);
       model.queries = { vectors, labels: { rows: nq, cols: L, indptr, indices, data: new Float32Array(indices.length).fill(1) } };
       const qm = meta.queryHnsw as HnswMeta | null;
-      if (qm) {
-        const qa: Record<string, Int32Array | Float32Array> = {};
-        for (const [k, a] of Object.entries(arrays)) if (k.startsWith("qhnsw.") && (a instanceof Int32Array || a instanceof Float32Array)) qa[k.slice(6)] = a;
-        model.queryHnsw = HnswIndex.fromArrays(vectors, qm, qa);
-      }
+      if (qm) model.queryHnsw = HnswIndex.fromArrays(vectors, qm, arraysWithPrefix(arrays, "qhnsw."));
     }
     model.complete = meta.complete !== false;
     model.zeroShot = (meta.zeroShot as { labels: number; borrowed: number }) ?? { labels: 0, borrowed: 0 };
     const hm = meta.hnsw as HnswMeta | null;
-    if (hm) {
-      const hArrays: Record<string, Int32Array | Float32Array> = {};
-      for (const [k, a] of Object.entries(arrays)) if (k.startsWith("hnsw.") && (a instanceof Int32Array || a instanceof Float32Array)) hArrays[k.slice(5)] = a;
-      model.hnsw = HnswIndex.fromArrays(protos, hm, hArrays);
-    }
+    if (hm) model.hnsw = HnswIndex.fromArrays(protos, hm, arraysWithPrefix(arrays, "hnsw."));
     return model;
   }
+}
+
+/** The typed arrays of a model file stored under `prefix` (an HNSW graph), with the prefix removed. */
+function arraysWithPrefix(arrays: Record<string, unknown>, prefix: string): Record<string, Int32Array | Float32Array> {
+  const out: Record<string, Int32Array | Float32Array> = {};
+  for (const [k, a] of Object.entries(arrays)) if (k.startsWith(prefix) && (a instanceof Int32Array || a instanceof Float32Array)) out[k.slice(prefix.length)] = a;
+  return out;
 }
