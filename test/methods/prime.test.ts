@@ -98,7 +98,7 @@ test("a tiny PRIME model learns the toy set; zero-shot labels get borrowed or te
   assert.deepEqual(model.zeroShot, { labels: 2, borrowed: 1 });
   // label 11's prototype is its normalised text embedding
   const d = model.dim;
-  const e11 = model.net.embedAll(() => model.net.encoder.bags([model.vocab.ids("zz yy", -1)]), 1, new Rng(0));
+  const e11 = model.net.embedAll(() => model.net.encoder.bags([model.tokens.doc("zz yy")]), 1, new Rng(0));
   for (let j = 0; j < d; j++) assert.ok(Math.abs(model.prototypes[11 * d + j] - e11[j]) < 1e-6);
   // label 10 borrowed label 3's free vector and centroid, and has the same text: the same prototype
   for (let j = 0; j < d; j++) assert.ok(Math.abs(model.prototypes[10 * d + j] - model.prototypes[3 * d + j]) < 1e-5);

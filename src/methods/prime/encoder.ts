@@ -1,8 +1,8 @@
 /**
  * PRIME's text encoder on a CPU (spec §11, option 1): an IDF-weighted bag of word vectors (the
  * weights of a text sum to 1) followed by residual GELU layers x ← x + W2·gelu(W1·x + b1) + b2.
- * The same encoder embeds queries and label texts. Texts arrive as token-id lists (`TokenVocab`,
- * UNK dropped, at most `maxTokens` ids); a text with no known word embeds to the UNK row.
+ * The same encoder embeds queries and label texts. Texts arrive as token-id lists (`PrimeTokens`:
+ * known words and word pairs); a text with no known word embeds to the UNK row.
  */
 import type { Rng } from "../../core/rng.js";
 import { Linear, type LayerBuffer } from "../../nn/layers.js";
@@ -49,16 +49,15 @@ export class BagEncoder {
     for (let w = 0; w < this.vocabSize; w++) this.idf[w] = Math.log((1 + N) / (1 + df[w])) + 1;
   }
 
-  /** Bag layout of some token-id documents (ids < 0 or UNK dropped, at most maxTokens kept). */
+  /** Bag layout of some token-id documents (ids < 0 or UNK dropped; `PrimeTokens.doc` truncates). */
   bags(docs: readonly Int32Array[]): Bags {
-    const T = this.p.maxTokens;
     let n = 0;
-    for (const d of docs) n += Math.max(1, Math.min(T, d.length));
+    for (const d of docs) n += Math.max(1, d.length);
     const ids = new Int32Array(n), weights = new Float32Array(n), offsets = new Int32Array(docs.length + 1);
     let o = 0;
     docs.forEach((d, b) => {
       const start = o;
-      for (let i = 0; i < d.length && o - start < T; i++) if (d[i] > UNK) ids[o++] = d[i];
+      for (let i = 0; i < d.length; i++) if (d[i] > UNK) ids[o++] = d[i];
       if (o === start) ids[o++] = UNK;
       let s = 0;
       for (let i = start; i < o; i++) s += this.idf[ids[i]];

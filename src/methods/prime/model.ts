@@ -31,6 +31,7 @@ import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "../syncx
 import { TokenVocab } from "../syncxml/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
+import { PrimeTokens } from "./tokens.js";
 import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
@@ -68,7 +69,7 @@ export class PrimeModel implements XmcModel {
     readonly params: PrimeParams,
     readonly labelNames: string[],
     readonly labelTexts: string[],
-    readonly vocab: TokenVocab,
+    readonly tokens: PrimeTokens,
     readonly net: PrimeNetwork,
     readonly trainLabelCounts: Int32Array,
     readonly nTrain: number,
@@ -90,8 +91,8 @@ export class PrimeModel implements XmcModel {
     const ckpt = checkpointDirOf(opts);
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
     const { net, bank } = await initPrime(data, prep, p, progress, resuming);
-    const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.vocab, net, prep.counts, prep.nTrain);
-    progress.log(`prime: ${prep.vocab.size} words × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
+    const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.tokens, net, prep.counts, prep.nTrain);
+    progress.log(`prime: ${prep.vocab.size} words and ${prep.tokens.nPairs} word pairs × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runPrimeEpochs(net, bank, prep, p, {
       progress, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
@@ -106,7 +107,7 @@ export class PrimeModel implements XmcModel {
 
   /** Token-id bags of label texts [a, b). */
   private labelBags(a: number, b: number) {
-    return this.net.encoder.bags(this.labelTexts.slice(a, b).map((t) => this.vocab.ids(t, -1)));
+    return this.net.encoder.bags(this.labelTexts.slice(a, b).map((t) => this.tokens.doc(t)));
   }
 
   /** Compute every label's normalised prototype (after training, or after a change of encoder). */
@@ -247,7 +248,7 @@ export class PrimeModel implements XmcModel {
 
   /** Normalised query embeddings [n × d] of texts. */
   embedTexts(texts: readonly string[]): Float32Array {
-    return this.net.embedAll((a, b) => this.net.encoder.bags(texts.slice(a, b).map((t) => this.vocab.ids(t, -1))), texts.length, new Rng(0), PREDICT_BATCH);
+    return this.net.embedAll((a, b) => this.net.encoder.bags(texts.slice(a, b).map((t) => this.tokens.doc(t))), texts.length, new Rng(0), PREDICT_BATCH);
   }
 
   /**
@@ -312,6 +313,7 @@ export class PrimeModel implements XmcModel {
   /** Write the model directory atomically. */
   save(dir: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, prototypes: this.prototypes, freeOf: this.net.freeOf };
+    if (this.tokens.nPairs > 0) arrays.wordPairs = this.tokens.pairs;
     if (this.classifier) arrays.classifier = this.classifier;
     if (this.queries) {
       arrays.queryVectors = this.queries.vectors;
@@ -332,12 +334,12 @@ export class PrimeModel implements XmcModel {
     }
     writeModelDir(dir, {
       meta: {
-        method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.vocab.size,
+        method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.tokens.vocab.size, pairs: this.tokens.nPairs,
         nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw, classifier: this.classifier !== null,
         queries: this.queries ? this.queries.labels.rows : 0, queryHnsw,
       },
       arrays,
-      files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.vocab.words) },
+      files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.tokens.vocab.words) },
     });
   }
 
@@ -353,7 +355,13 @@ export class PrimeModel implements XmcModel {
     const L = labelNames.length;
     if (!Array.isArray(labelTexts) || labelTexts.length !== L) throw new XmcError(`${dir}/label-texts.json: expected ${L} label texts`);
     const nFree = freeVectorCount(L, p.lpn.labelsPerFreeVector);
-    const net = new PrimeNetwork(p, words.length, L, nFree, new Rng(p.train.seed));
+    // models from before word pairs have none
+    if (meta.pairs === undefined) p.encoder.pairs = 0;
+    const pairs = Number(meta.pairs ?? 0) > 0 ? arrays.wordPairs : new Int32Array(0);
+    if (!(pairs instanceof Int32Array) || pairs.length !== 2 * Number(meta.pairs ?? 0)) throw new XmcError(`${dir}: model array "wordPairs" is missing or has the wrong length`);
+    for (const w of pairs) if (w < 2 || w >= words.length) throw new XmcError(`${dir}: model array "wordPairs" has word id ${w} outside 2..${words.length - 1}`);
+    const tokens = new PrimeTokens(new TokenVocab(words, p.text.stopWords), pairs.slice(), p.encoder.maxTokens);
+    const net = new PrimeNetwork(p, tokens.size, L, nFree, new Rng(p.train.seed));
     const take = (name: string, dst: Float32Array): void => {
       const a = arrays[name];
       if (!(a instanceof Float32Array) || a.length !== dst.length) throw new XmcError(`${dir}: model array "${name}" is missing or has the wrong size`);
@@ -365,7 +373,7 @@ export class PrimeModel implements XmcModel {
     if (!(freeOf instanceof Int32Array) || freeOf.length !== L) throw new XmcError(`${dir}: model array "freeOf" is missing or has the wrong length`);
     if (!(counts instanceof Int32Array) || counts.length !== L) throw new XmcError(`${dir}: model array "trainLabelCounts" is missing or has the wrong length`);
     net.freeOf = freeOf.slice();
-    const model = new PrimeModel(p, labelNames, labelTexts, new TokenVocab(words, p.text.stopWords), net, counts.slice(), meta.nTrain as number);
+    const model = new PrimeModel(p, labelNames, labelTexts, tokens, net, counts.slice(), meta.nTrain as number);
     const protos = new Float32Array(L * p.encoder.dim);
     take("prototypes", protos);
     model.prototypes = protos;

@@ -24,6 +24,7 @@ import type { Tensor } from "../../nn/tensor.js";
 import { hasCheckpoint, readCheckpoint, removeCheckpoint, type TrainingState, writeCheckpoint } from "../syncxml/checkpoint.js";
 import { initWordVectors } from "../syncxml/train.js";
 import { TokenVocab } from "../syncxml/vocab.js";
+import { PrimeTokens } from "./tokens.js";
 import { batchOrder, clusterQueries, curriculumSize, reclustersAt, samplePositive } from "./batches.js";
 import { PrimeNetwork } from "./network.js";
 import type { PrimeParams } from "./params.js";
@@ -55,6 +56,8 @@ export interface PrimeRunOptions {
 /** Data-derived parts of a model. */
 export interface PrimePrepared {
   vocab: TokenVocab;
+  /** Word and word-pair ids (the encoder's table rows). */
+  tokens: PrimeTokens;
   /** Token ids of the training queries that have labels, and their rows of Y. */
   queryDocs: Int32Array[];
   Y: Csr;
@@ -84,10 +87,12 @@ export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress):
   if (empty === L) throw new XmcError(`${data.source}: every label text is empty; PRIME needs label texts in labels.txt`);
   progress.log(`vocabulary and token ids for ${data.texts.length} texts and ${L} label texts${empty > 0 ? ` (${empty} labels without text)` : ""}`);
   const vocab = TokenVocab.build(data.texts, p.text, p.text.labelTexts ? labelTexts : []);
+  const tokens = PrimeTokens.build(vocab, p.text.labelTexts ? [...data.texts, ...labelTexts] : data.texts, { minCount: p.encoder.pairs, maxPairs: p.encoder.maxPairs, maxTokens: p.encoder.maxTokens });
+  if (tokens.nPairs > 0) progress.log(`word pairs: ${tokens.nPairs} seen at least ${p.encoder.pairs} times`);
   const keep: number[] = [];
   for (let i = 0; i < data.Y.rows; i++) if (data.Y.indptr[i + 1] > data.Y.indptr[i]) keep.push(i);
   if (keep.length < 2) throw new XmcError(`${data.source}: too few training instances with labels (${keep.length})`);
-  const queryDocs = keep.map((i) => vocab.ids(data.texts![i], -1));
+  const queryDocs = keep.map((i) => tokens.doc(data.texts![i]));
   const indptr = new Int32Array(keep.length + 1);
   keep.forEach((i, r) => (indptr[r + 1] = indptr[r] + data.Y.indptr[i + 1] - data.Y.indptr[i]));
   const indices = new Int32Array(indptr[keep.length]);
@@ -95,7 +100,7 @@ export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress):
   const Y: Csr = { rows: keep.length, cols: L, indptr, indices, data: new Float32Array(indices.length).fill(1) };
   const byText = labelsByText(labelTexts);
   const selfLabel = Int32Array.from(keep, (i) => byText.get(normText(data.texts![i]))?.[0] ?? -1);
-  return { vocab, queryDocs, Y, labelDocs: labelTexts.map((t) => vocab.ids(t, -1)), selfLabel, L, counts: labelCounts(data.Y), nTrain: data.Y.rows };
+  return { vocab, tokens, queryDocs, Y, labelDocs: labelTexts.map((t) => tokens.doc(t)), selfLabel, L, counts: labelCounts(data.Y), nTrain: data.Y.rows };
 }
 
 /** Rng of epoch e. */
@@ -108,8 +113,11 @@ export async function initPrime(data: Dataset, prep: PrimePrepared, p: PrimePara
   const d = p.encoder.dim;
   const rng = new Rng(p.train.seed);
   const nFree = freeVectorCount(prep.L, p.lpn.labelsPerFreeVector);
-  const net = new PrimeNetwork(p, prep.vocab.size, prep.L, nFree, rng);
-  if (!skipWordVectors) await initWordVectors(net.encoder.table.data, d, prep.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
+  const net = new PrimeNetwork(p, prep.tokens.size, prep.L, nFree, rng);
+  if (!skipWordVectors) {
+    await initWordVectors(net.encoder.table.data, d, prep.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
+    prep.tokens.initPairRows(net.encoder.table.data, d);
+  }
   net.encoder.fitIdf(prep.queryDocs);
   const labelBags = (a: number, b: number) => net.encoder.bags(prep.labelDocs.slice(a, b));
   if (net.free) {
@@ -125,7 +133,7 @@ export async function initPrime(data: Dataset, prep: PrimePrepared, p: PrimePara
 /** A fingerprint of what a checkpoint trains. */
 function fingerprint(p: PrimeParams, prep: PrimePrepared): string {
   const { predict: _p, ann: _a, ...trained } = p;
-  return JSON.stringify({ p: trained, N: prep.Y.rows, L: prep.L, V: prep.vocab.size });
+  return JSON.stringify({ p: trained, N: prep.Y.rows, L: prep.L, V: prep.tokens.size });
 }
 
 /** Split dense parameters into decayed (weights) and not decayed (biases, norms). */
