@@ -92,7 +92,7 @@ export class PrimeModel implements XmcModel {
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
     const { net, bank } = await initPrime(data, prep, p, progress, resuming);
     const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.tokens, net, prep.counts, prep.nTrain);
-    progress.log(`prime: ${prep.vocab.size} words and ${prep.tokens.nPairs} word pairs × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
+    progress.log(`prime: ${prep.tokens.vocab.size} words and ${prep.tokens.nPairs} word pairs × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runPrimeEpochs(net, bank, prep, p, {
       progress, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,

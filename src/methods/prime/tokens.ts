@@ -46,9 +46,8 @@ export class PrimeTokens {
     if (o.minCount <= 0 || o.maxPairs <= 0) return new PrimeTokens(vocab, new Int32Array(0), o.maxTokens);
     const V = vocab.size;
     const count = new Map<number, number>();
-    const words = new PrimeTokens(vocab, new Int32Array(0), o.maxTokens);
     for (const t of texts) {
-      const w = words.knownWords(t);
+      const w = knownWords(vocab, t, o.maxTokens);
       for (let i = 0; i + 1 < w.length; i++) if (w[i] >= 0 && w[i + 1] >= 0) {
         const k = w[i] * V + w[i + 1];
         count.set(k, (count.get(k) ?? 0) + 1);
@@ -63,23 +62,9 @@ export class PrimeTokens {
     return new PrimeTokens(vocab, pairs, o.maxTokens);
   }
 
-  /** Token stream of a text up to its maxTokens-th known word: word ids, −1 for unknown words. */
-  private knownWords(text: string): Int32Array {
-    const toks = textTokens(text, this.vocab.stopWords);
-    const out: number[] = [];
-    let known = 0;
-    for (const t of toks) {
-      if (known >= this.maxTokens) break;
-      const id = this.vocab.id(t);
-      out.push(id > UNK ? id : -1);
-      if (id > UNK) known++;
-    }
-    return Int32Array.from(out);
-  }
-
   /** Ids of a text: its first maxTokens known words, then its kept pairs. */
   doc(text: string): Int32Array {
-    const w = this.knownWords(text);
+    const w = knownWords(this.vocab, text, this.maxTokens);
     const out: number[] = [];
     for (const id of w) if (id >= 0) out.push(id);
     if (this.index.size > 0) {
@@ -99,4 +84,17 @@ export class PrimeTokens {
       for (let c = 0; c < d; c++) table[o + c] = 0.5 * (table[a + c] + table[b + c]);
     }
   }
+}
+
+/** Token stream of a text up to its maxTokens-th known word: word ids, −1 for unknown words. */
+function knownWords(vocab: TokenVocab, text: string, maxTokens: number): Int32Array {
+  const out: number[] = [];
+  let known = 0;
+  for (const t of textTokens(text, vocab.stopWords)) {
+    if (known >= maxTokens) break;
+    const id = vocab.id(t);
+    out.push(id > UNK ? id : -1);
+    if (id > UNK) known++;
+  }
+  return Int32Array.from(out);
 }

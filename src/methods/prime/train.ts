@@ -55,8 +55,7 @@ export interface PrimeRunOptions {
 
 /** Data-derived parts of a model. */
 export interface PrimePrepared {
-  vocab: TokenVocab;
-  /** Word and word-pair ids (the encoder's table rows). */
+  /** Word vocabulary and word-pair ids (the encoder's table rows). */
   tokens: PrimeTokens;
   /** Token ids of the training queries that have labels, and their rows of Y. */
   queryDocs: Int32Array[];
@@ -100,7 +99,7 @@ export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress):
   const Y: Csr = { rows: keep.length, cols: L, indptr, indices, data: new Float32Array(indices.length).fill(1) };
   const byText = labelsByText(labelTexts);
   const selfLabel = Int32Array.from(keep, (i) => byText.get(normText(data.texts![i]))?.[0] ?? -1);
-  return { vocab, tokens, queryDocs, Y, labelDocs: labelTexts.map((t) => tokens.doc(t)), selfLabel, L, counts: labelCounts(data.Y), nTrain: data.Y.rows };
+  return { tokens, queryDocs, Y, labelDocs: labelTexts.map((t) => tokens.doc(t)), selfLabel, L, counts: labelCounts(data.Y), nTrain: data.Y.rows };
 }
 
 /** Rng of epoch e. */
@@ -115,7 +114,7 @@ export async function initPrime(data: Dataset, prep: PrimePrepared, p: PrimePara
   const nFree = freeVectorCount(prep.L, p.lpn.labelsPerFreeVector);
   const net = new PrimeNetwork(p, prep.tokens.size, prep.L, nFree, rng);
   if (!skipWordVectors) {
-    await initWordVectors(net.encoder.table.data, d, prep.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
+    await initWordVectors(net.encoder.table.data, d, prep.tokens.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
     prep.tokens.initPairRows(net.encoder.table.data, d);
   }
   net.encoder.fitIdf(prep.queryDocs);
