@@ -9,6 +9,7 @@
  *          [--train-rows N] [--ablations] [--only main,text-only,no-free,no-centroids,fixed-margin]
  *          [--xr-baseline]   (also XR-Linear with defaults on the same split and subsets)
  *          [--no-ann]        (skip the exact-vs-HNSW and latency measurements)
+ *          [--keep DIR]      (also save the trained model in DIR, for later prediction experiments)
  * PARAMS is a JSON string or a file holding one (default: the library defaults).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,7 +39,8 @@ const trainRows = Number(flag("--train-rows", "0"));
 const outPath = flag("--out", new URL("../../bench/results/prime.json", import.meta.url).pathname);
 const ablations = has("--ablations");
 const xrBaseline = has("--xr-baseline");
-const noAnn = has("--no-ann"); // skip the exact-vs-HNSW and latency measurements (ablation runs)
+const noAnn = has("--no-ann");
+const keepDir = flag("--keep", ""); // also save the trained model there (DIR-VARIANT with several variants) // skip the exact-vs-HNSW and latency measurements (ablation runs)
 const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",").filter((v) => v !== "");
 const paramsArg = args[0];
 const base = (paramsArg === undefined ? {} : JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg)) as Record<string, Record<string, unknown>>;
@@ -150,6 +152,7 @@ for (const variant of only) {
   model.save(dir);
   const modelMB = dirSize(dir) / 1e6;
   const loaded = PrimeModel.load(dir);
+  if (keepDir !== "") loaded.save(only.length > 1 ? `${keepDir}-${variant}` : keepDir);
   rmSync(tmp, { recursive: true, force: true });
 
   const tp = performance.now();
@@ -166,8 +169,9 @@ for (const variant of only) {
   // the parts of the final ranking: prototypes alone, prototypes + classifier (no neighbours)
   const stages: Record<string, unknown>[] = [];
   const parts: [string, Record<string, number>][] = [];
-  if (loaded.classifier || loaded.queries) parts.push(["prototypes only", { mix: 1, neighbourWeight: 0 }]);
-  if (loaded.classifier && loaded.queries) parts.push(["prototypes + classifier", { neighbourWeight: 0 }]);
+  if (loaded.classifier || loaded.queries) parts.push(["prototypes only", { mix: 1, neighbourWeight: 0, lexicalWeight: 0 }]);
+  if (loaded.classifier && loaded.queries) parts.push(["prototypes + classifier", { neighbourWeight: 0, lexicalWeight: 0 }]);
+  if (loaded.lexical && loaded.queries && loaded.params.predict.neighbours > 0) parts.push(["+ dense neighbours (no lexical)", { lexicalWeight: 0 }]);
   for (const [label, over] of parts) {
     const p1 = loaded.predictDataset(test, { topK: 10, search: "exact", ...over });
     const p1f = loaded.predictDataset(test, { topK: 10, search: "exact", ...over, excludeSelf: true });
@@ -211,13 +215,14 @@ for (const variant of only) {
     }
     // search alone (query embedding excluded): exact scan vs HNSW at the default efSearch
     const d = loaded.dim, nq = Math.min(1000, test.texts!.length);
-    const qv = loaded.embedTexts(test.texts!.slice(0, nq));
+    const docs = test.texts!.slice(0, nq).map((t) => loaded.tokens.doc(t));
+    const qv = loaded.embedDocs(docs);
     const o = { ...loaded.params.predict, topK: 10, search: "exact" as const, threshold: -1, excludeSelf: false };
     const timeSearch = (kind: "exact" | "hnsw"): number => {
       const ts: number[] = [];
       for (let i = 0; i < nq; i++) {
         const s = performance.now();
-        loaded.search(qv.subarray(i * d, (i + 1) * d), 1, { ...o, search: kind });
+        loaded.search(qv.subarray(i * d, (i + 1) * d), [docs[i]], { ...o, search: kind });
         ts.push(performance.now() - s);
       }
       ts.sort((a, b) => a - b);

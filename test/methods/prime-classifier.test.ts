@@ -126,7 +126,7 @@ test("fuse: label score mixes prototype and classifier cosines; neighbours add a
   const near = { ids: Int32Array.of(0, 1), scores: Float32Array.of(0.9, 0.5) };
   const QY = csrFromRows(4, [[1, 2], [2]]);
   const o = { ...defaults(PREDICT_SCHEMA), mix: 0.5, neighbourWeight: 0.6, neighbourTau: 0.1 };
-  const r = fuse(first, 2, 4, { prototypes: P, classifier: W, mix: 0.5, counts }, near, QY, o, 2, q);
+  const r = fuse(first, 2, 4, { prototypes: P, classifier: W, mix: 0.5, counts }, { near, lex: null, QY }, o, 2, q);
   const tau = 0.1, c0 = NEIGHBOUR_FLOOR;
   const nb = (cs: number[]): number => tau * Math.log(Math.exp(c0 / tau) + cs.reduce((a, c) => a + Math.exp(c / tau), 0));
   const label = [0.5 * 1 + 0.5 * 0, 0.5 * 0 + 0.5 * 1, 0.5 * 0.6 + 0.5 * 0.6, 0.5 * 0.8 + 0.5 * 0.8];
@@ -140,9 +140,27 @@ test("fuse: label score mixes prototype and classifier cosines; neighbours add a
   assert.deepEqual(Array.from(r.ids), order.map((e) => e[0]));
   order.forEach(([, v], j) => assert.ok(Math.abs(r.scores[j] - v) < 1e-5, `score ${j}: ${r.scores[j]} vs ${v}`));
   // without neighbours and classifier weight 0 (mix 1): the prototype order of the candidates
-  const r1 = fuse(first, 2, 2, { prototypes: P, classifier: W, mix: 1, counts }, null, null, o, 2, q);
+  const r1 = fuse(first, 2, 2, { prototypes: P, classifier: W, mix: 1, counts }, { near: null, lex: null, QY: null }, o, 2, q);
   assert.deepEqual(Array.from(r1.ids), [0, 3]);
   assert.deepEqual(Array.from(r1.scores), [1, Math.fround(0.8)]);
+  // a lexical channel: query 1 retrieved with TF-IDF cosine 0.7 passes label 2 a score of its own
+  const lex = { ids: Int32Array.of(1, -1), scores: Float32Array.of(0.7, -Infinity) };
+  const v = 0.25, tauL = 0.2;
+  const ol = { ...o, lexicalWeight: v, lexicalTau: tauL };
+  const rl = fuse(first, 2, 4, { prototypes: P, classifier: W, mix: 0.5, counts }, { near, lex, QY }, ol, 2, q);
+  const lexNb = (cs: number[]): number => tauL * Math.log(Math.exp(c0 / tauL) + cs.reduce((a, c) => a + Math.exp(c / tauL), 0));
+  const wantL = new Map([
+    [0, (1 - v) * want.get(0)! + v * lexNb([])],
+    [1, (1 - v) * want.get(1)! + v * lexNb([])],
+    [2, (1 - v) * want.get(2)! + v * lexNb([0.7])],
+    [3, label[3]],
+  ]);
+  const orderL = [...wantL.entries()].sort((a, b) => b[1] - a[1]);
+  assert.deepEqual(Array.from(rl.ids), orderL.map((e) => e[0]));
+  orderL.forEach(([, x], j) => assert.ok(Math.abs(rl.scores[j] - x) < 1e-5, `lexical score ${j}: ${rl.scores[j]} vs ${x}`));
+  // lexical weight 0 gives the dense-only ranking
+  const r0 = fuse(first, 2, 4, { prototypes: P, classifier: W, mix: 0.5, counts }, { near, lex, QY }, { ...ol, lexicalWeight: 0 }, 2, q);
+  assert.deepEqual(Array.from(r0.ids), Array.from(r.ids));
 });
 
 const L = 8;
@@ -181,9 +199,16 @@ test("PRIME with a classifier: mix 1 ranks by prototypes, epochs 0 removes it, a
   assert.equal(model.queries?.labels.rows, data.Y.rows);
   const noNb = evaluate(model.predictDataset(data, { topK: 1, neighbourWeight: 0 }), data.Y, { ks: [1] });
   assert.ok(noNb["P@1"] >= 90, `toy P@1 without neighbours ${noNb["P@1"]}`);
-  const plain = await PrimeModel.train(data, { ...tiny, classifier: { epochs: 0 }, predict: { neighbours: 0 } });
+  // lexical neighbours alone keep the training queries and their index; lexical weight 0 ranks as without them
+  const lexOnly = await PrimeModel.train(data, { ...tiny, classifier: { epochs: 0 }, predict: { neighbours: 0 } });
+  assert.ok(lexOnly.queries !== null && lexOnly.lexical !== null);
+  const withLex = evaluate(lexOnly.predictDataset(data, { topK: 1 }), data.Y, { ks: [1] });
+  assert.ok(withLex["P@1"] >= 90, `toy P@1 with lexical neighbours ${withLex["P@1"]}`);
+  const plain = await PrimeModel.train(data, { ...tiny, classifier: { epochs: 0 }, predict: { neighbours: 0, lexicalNeighbours: 0 } });
   assert.equal(plain.classifier, null);
   assert.equal(plain.queries, null);
+  assert.equal(plain.lexical, null);
+  assert.throws(() => plain.predictDataset(data, { lexicalNeighbours: 5 }), (e: unknown) => e instanceof XmcError && /lexical-weight 0/.test(e.message));
   assert.throws(() => plain.predictDataset(data, { neighbours: 5 }), (e: unknown) => e instanceof XmcError && /neighbours 0/.test(e.message));
   // a model directory from before the later stages (no classifier, no queries, params without their keys) still predicts
   const tmp = mkdtempSync(join(tmpdir(), "xmc-prime-old-"));
@@ -192,7 +217,8 @@ test("PRIME with a classifier: mix 1 ranks by prototypes, epochs 0 removes it, a
     const mj = join(tmp, "m", "model.json");
     const meta = JSON.parse(readFileSync(mj, "utf8"));
     delete meta.params.classifier;
-    for (const k of ["mix", "candidates", "neighbours", "neighbourWeight", "neighbourTau"]) delete meta.params.predict[k];
+    for (const k of ["mix", "candidates", "neighbours", "neighbourWeight", "neighbourTau", "lexicalNeighbours", "lexicalWeight", "lexicalTau"]) delete meta.params.predict[k];
+    delete meta.lexical;
     delete meta.classifier;
     delete meta.queries;
     delete meta.queryHnsw;

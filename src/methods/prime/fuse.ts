@@ -1,7 +1,8 @@
 /**
  * PRIME's final ranking (spec §7-8): the labels of the prototype search re-scored by the
  * second-stage classifier, joined with the labels of the nearest training queries (ViXML's
- * retrieval-augmented inference, with a smooth maximum over the neighbours holding a label).
+ * retrieval-augmented inference, with a smooth maximum over the neighbours holding a label), by
+ * embedding cosine (dense) and by TF-IDF cosine over the model's tokens (lexical).
  */
 import type { Csr } from "../../core/csr.js";
 import type { TopK } from "../../search/ann/exact.js";
@@ -12,20 +13,26 @@ export const NEIGHBOUR_FLOOR = 0.3;
 
 /**
  * Final scores of a block of m queries. Candidates: the c labels of the prototype search (rows of
- * `first`) and the labels of the retrieved training queries (`near`, with their label rows `QY`).
- * Label score: mix · prototype cosine + (1 − mix) · classifier cosine (the prototype cosine alone
- * without a classifier). Neighbour score: τ·ln(e^(c₀/τ) + Σ_{retrieved j holding l} e^(cos_j/τ)).
- * Score = (1 − w) · label score + w · neighbour score; the best k are kept, ties by smaller id.
+ * `first`) and the labels of the retrieved training queries (`near` dense, `lex` lexical, with
+ * their label rows `QY`). Label score: mix · prototype cosine + (1 − mix) · classifier cosine (the
+ * prototype cosine alone without a classifier). Neighbour score of one channel:
+ * τ·ln(e^(c₀/τ) + Σ_{retrieved j holding l} e^(cos_j/τ)). Score = (1 − v) · ((1 − w) · label score
+ * + w · dense score) + v · lexical score, w = neighbourWeight, v = lexicalWeight (a channel that is
+ * off has weight 0); a label without training data keeps its label score. The best k are kept,
+ * ties by smaller id.
  */
 export function fuse(
   first: TopK, c: number, k: number, lab: { prototypes: Float32Array; classifier: Float32Array | null; mix: number; counts: Int32Array },
-  near: TopK | null, QY: Csr | null, o: PredictParams, d: number, q: Float32Array,
+  nb: { near: TopK | null; lex: TopK | null; QY: Csr | null }, o: PredictParams, d: number, q: Float32Array,
 ): TopK {
   const m = first.ids.length / c, L = lab.prototypes.length / d;
+  const { near, lex, QY } = nb;
+  if ((near || lex) && !QY) throw new Error("fuse: neighbours need their label rows");
   const kq = near ? near.ids.length / m : 0, w = near ? o.neighbourWeight : 0, tau = o.neighbourTau;
+  const kl = lex ? lex.ids.length / m : 0, v = lex ? o.lexicalWeight : 0, tauL = o.lexicalTau;
   const ids = new Int32Array(m * k).fill(-1), scores = new Float32Array(m * k).fill(-Infinity);
   const slot = new Int32Array(L).fill(-1);
-  const cand: number[] = [], sum: number[] = [], fromFirst: number[] = [];
+  const cand: number[] = [], sum: number[] = [], sumL: number[] = [], fromFirst: number[] = [];
   const dot = (M: Float32Array, l: number, qo: number): number => {
     let acc = 0;
     for (let t = 0, wo = l * d; t < d; t++) acc += M[wo + t] * q[qo + t];
@@ -33,37 +40,44 @@ export function fuse(
   };
   for (let i = 0; i < m; i++) {
     const qo = i * d;
-    cand.length = sum.length = fromFirst.length = 0;
-    for (let j = 0; j < c; j++) {
-      const l = first.ids[i * c + j];
-      if (l < 0) break;
+    cand.length = sum.length = sumL.length = fromFirst.length = 0;
+    const add = (l: number, s: number): void => {
       slot[l] = cand.length;
       cand.push(l);
       sum.push(0);
-      fromFirst.push(first.scores[i * c + j]);
+      sumL.push(0);
+      fromFirst.push(s);
+    };
+    for (let j = 0; j < c; j++) {
+      const l = first.ids[i * c + j];
+      if (l < 0) break;
+      add(l, first.scores[i * c + j]);
     }
-    for (let j = 0; j < kq; j++) {
-      const t = near!.ids[i * kq + j];
-      if (t < 0) continue;
-      const e = Math.exp((near!.scores[i * kq + j] - NEIGHBOUR_FLOOR) / tau); // relative to the floor, no overflow
-      for (let p = QY!.indptr[t]; p < QY!.indptr[t + 1]; p++) {
-        const l = QY!.indices[p];
-        if (slot[l] < 0) {
-          slot[l] = cand.length;
-          cand.push(l);
-          sum.push(0);
-          fromFirst.push(NaN);
+    // each retrieved query adds e^((cos − c₀)/τ) to its labels' sums (relative to the floor, no overflow)
+    const gather = (list: TopK, kk: number, t: number, into: number[]): void => {
+      for (let j = 0; j < kk; j++) {
+        const n = list.ids[i * kk + j];
+        if (n < 0) continue;
+        const e = Math.exp((list.scores[i * kk + j] - NEIGHBOUR_FLOOR) / t);
+        for (let p = QY!.indptr[n]; p < QY!.indptr[n + 1]; p++) {
+          const l = QY!.indices[p];
+          if (slot[l] < 0) add(l, NaN);
+          into[slot[l]] += e;
         }
-        sum[slot[l]] += e;
       }
-    }
+    };
+    if (w > 0) gather(near!, kq, tau, sum);
+    if (v > 0) gather(lex!, kl, tauL, sumL);
     const s = new Float64Array(cand.length);
     for (let j = 0; j < cand.length; j++) {
       const l = cand[j];
       const pc = Number.isNaN(fromFirst[j]) ? dot(lab.prototypes, l, qo) : fromFirst[j];
       const ls = lab.classifier ? lab.mix * pc + (1 - lab.mix) * dot(lab.classifier, l, qo) : pc;
       // a label without training data can have no neighbour: its label score stands alone
-      s[j] = w > 0 && lab.counts[l] > 0 ? (1 - w) * ls + w * (NEIGHBOUR_FLOOR + tau * Math.log1p(sum[j])) : ls;
+      if (lab.counts[l] > 0) {
+        const dense = w > 0 ? (1 - w) * ls + w * (NEIGHBOUR_FLOOR + tau * Math.log1p(sum[j])) : ls;
+        s[j] = v > 0 ? (1 - v) * dense + v * (NEIGHBOUR_FLOOR + tauL * Math.log1p(sumL[j])) : dense;
+      } else s[j] = ls;
       slot[l] = -1;
     }
     const order = Array.from({ length: cand.length }, (_, j) => j).sort((a, b) => s[b] - s[a] || cand[a] - cand[b]);

@@ -35,6 +35,7 @@ import { PrimeTokens } from "./tokens.js";
 import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
+import { LexicalIndex } from "./lexical.js";
 import { freeVectorCount, initPrime, type PrimeEpochStats, preparePrime, runPrimeEpochs } from "./train.js";
 
 /** Options of {@link PrimeModel.train}. */
@@ -58,6 +59,8 @@ export class PrimeModel implements XmcModel {
   classifier: Float32Array | null = null;
   /** Normalised embeddings of the training queries with labels [n × d] and their labels (for predict.neighbours), or null. */
   queries: { vectors: Float32Array; labels: Csr } | null = null;
+  /** TF-IDF posting lists of the same training queries (for predict.lexicalNeighbours), or null. */
+  lexical: LexicalIndex | null = null;
   private queryHnsw: HnswIndex | null = null;
   /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
   zeroShot = { labels: 0, borrowed: 0 };
@@ -98,9 +101,10 @@ export class PrimeModel implements XmcModel {
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
     model.computePrototypes(progress);
-    if (p.classifier.epochs > 0 || p.predict.neighbours > 0) model.indexTrainingQueries(data, progress);
+    if (p.classifier.epochs > 0 || p.predict.neighbours > 0 || p.predict.lexicalNeighbours > 0) model.indexTrainingQueries(data, progress);
     if (p.classifier.epochs > 0) model.fitClassifier(null, p.classifier, progress);
-    if (p.predict.neighbours === 0) model.queries = null;
+    if (p.predict.lexicalNeighbours === 0) model.lexical = null;
+    if (p.predict.neighbours === 0 && p.predict.lexicalNeighbours === 0) model.queries = null;
     if (p.predict.search === "hnsw") model.buildIndex(progress);
     return model;
   }
@@ -187,6 +191,7 @@ export class PrimeModel implements XmcModel {
     const texts = keep.map((i) => data.texts![i]);
     progress.log(`embedding ${texts.length} training queries`);
     this.queries = { vectors: this.embedTexts(texts), labels: csrFromRows(this.nLabels, rows) };
+    this.lexical = LexicalIndex.build(texts.map((t) => this.tokens.doc(t)), this.net.encoder.idf, this.tokens.size);
     const byText = this.selfTable().byText;
     this.querySelf = Int32Array.from(texts, (t) => byText.get(normText(t))?.[0] ?? -1);
     this.queryHnsw = null;
@@ -248,28 +253,36 @@ export class PrimeModel implements XmcModel {
 
   /** Normalised query embeddings [n × d] of texts. */
   embedTexts(texts: readonly string[]): Float32Array {
-    return this.net.embedAll((a, b) => this.net.encoder.bags(texts.slice(a, b).map((t) => this.tokens.doc(t))), texts.length, new Rng(0), PREDICT_BATCH);
+    return this.embedDocs(texts.map((t) => this.tokens.doc(t)));
+  }
+
+  /** Normalised embeddings [n × d] of token-id documents ({@link PrimeTokens.doc}). */
+  embedDocs(docs: readonly Int32Array[]): Float32Array {
+    return this.net.embedAll((a, b) => this.net.encoder.bags(docs.slice(a, b)), docs.length, new Rng(0), PREDICT_BATCH);
   }
 
   /**
    * Top-k labels of normalised query embeddings: the prototype search, re-scored by the classifier
    * and joined with the labels of the nearest training queries when the model has them.
    */
-  search(q: Float32Array, m: number, o: PredictParams): TopK {
-    const k = Math.min(o.topK, this.nLabels);
+  search(q: Float32Array, docs: readonly Int32Array[], o: PredictParams): TopK {
+    const m = docs.length, k = Math.min(o.topK, this.nLabels);
     const W = o.mix < 1 ? this.classifier : null;
-    const kq = o.neighbourWeight > 0 ? o.neighbours : 0;
+    const kq = o.neighbourWeight > 0 ? o.neighbours : 0, kl = o.lexicalWeight > 0 ? o.lexicalNeighbours : 0;
     if (kq > 0 && !this.queries) throw new XmcError("prime: this model keeps no training queries (trained with predict.neighbours 0); predict with neighbours 0");
-    const c = W || kq > 0 ? Math.min(this.nLabels, Math.max(k, o.candidates)) : k;
+    if (kl > 0 && !this.lexical) throw new XmcError("prime: this model keeps no lexical index of its training queries (trained with predict.lexicalNeighbours 0, or before it existed); predict with lexical-weight 0");
+    const c = W || kq > 0 || kl > 0 ? Math.min(this.nLabels, Math.max(k, o.candidates)) : k;
     const hnsw = o.search === "hnsw";
     const first = hnsw ? this.buildIndex().searchBatch(q, m, c, Math.max(o.efSearch, c)) : exactTopK(this.prototypes, this.nLabels, this.dim, q, m, c);
-    if (!W && kq === 0) return first;
+    if (!W && kq === 0 && kl === 0) return first;
     let near: TopK | null = null;
     if (kq > 0) {
       const { vectors, labels } = this.queries!, n = labels.rows, kk = Math.min(kq, n);
       near = hnsw ? this.queryHnsw!.searchBatch(q, m, kk, Math.max(o.efSearch, kk)) : exactTopK(vectors, n, this.dim, q, m, kk);
     }
-    return fuse(first, c, k, { prototypes: this.prototypes, classifier: W, mix: o.mix, counts: this.trainLabelCounts }, near, this.queries?.labels ?? null, o, this.dim, q);
+    const lex = kl > 0 ? this.lexical!.search(docs, this.net.encoder.idf, kl) : null;
+    const lab = { prototypes: this.prototypes, classifier: W, mix: o.mix, counts: this.trainLabelCounts };
+    return fuse(first, c, k, lab, { near, lex, QY: this.queries?.labels ?? null }, o, this.dim, q);
   }
 
   /** Rank labels for texts. */
@@ -281,8 +294,8 @@ export class PrimeModel implements XmcModel {
     progress.start("predict", texts.length);
     for (let a = 0; a < texts.length; a += PREDICT_BATCH) {
       const chunk = texts.slice(a, a + PREDICT_BATCH);
-      const q = this.embedTexts(chunk);
-      const r = this.search(q, chunk.length, o);
+      const docs = chunk.map((t) => this.tokens.doc(t));
+      const r = this.search(this.embedDocs(docs), docs, o);
       const k = r.ids.length / chunk.length;
       for (let i = 0; i < chunk.length; i++) {
         const labels: number[] = [], scores: number[] = [];
@@ -320,6 +333,11 @@ export class PrimeModel implements XmcModel {
       arrays.queryIndptr = this.queries.labels.indptr;
       arrays.queryLabels = this.queries.labels.indices;
     }
+    if (this.lexical) {
+      arrays.lexIndptr = this.lexical.indptr;
+      arrays.lexQueries = this.lexical.queries;
+      arrays.lexWeights = this.lexical.weights;
+    }
     let queryHnsw: HnswMeta | null = null;
     if (this.queryHnsw) {
       queryHnsw = this.queryHnsw.meta();
@@ -336,7 +354,7 @@ export class PrimeModel implements XmcModel {
       meta: {
         method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.tokens.vocab.size, pairs: this.tokens.nPairs,
         nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw, classifier: this.classifier !== null,
-        queries: this.queries ? this.queries.labels.rows : 0, queryHnsw,
+        queries: this.queries ? this.queries.labels.rows : 0, queryHnsw, lexical: this.lexical !== null,
       },
       arrays,
       files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.tokens.vocab.words) },
@@ -384,6 +402,8 @@ export class PrimeModel implements XmcModel {
     const nq = typeof meta.queries === "number" ? meta.queries : 0;
     // a model without training queries (trained with neighbours 0, or before they existed) predicts from its labels
     if (nq === 0) p.predict.neighbours = 0;
+    // nor lexical neighbours without their index (models from before it)
+    if (nq === 0 || meta.lexical !== true) p.predict.lexicalNeighbours = 0;
     if (nq > 0) {
       const vectors = new Float32Array(nq * p.encoder.dim);
       take("queryVectors", vectors);
@@ -393,6 +413,13 @@ export class PrimeModel implements XmcModel {
       }
       for (const l of indices) if (l < 0 || l >= L) throw new XmcError(`${dir}: model array "queryLabels" has label ${l} outside 0..${L - 1}`);
       model.queries = { vectors, labels: { rows: nq, cols: L, indptr, indices, data: new Float32Array(indices.length).fill(1) } };
+      if (meta.lexical === true) {
+        const li = arrays.lexIndptr, lq = arrays.lexQueries, lw = arrays.lexWeights;
+        if (!(li instanceof Int32Array) || li.length !== tokens.size + 1 || !(lq instanceof Int32Array) || !(lw instanceof Float32Array)) {
+          throw new XmcError(`${dir}: model arrays "lexIndptr" / "lexQueries" / "lexWeights" are missing or inconsistent`);
+        }
+        model.lexical = new LexicalIndex(nq, li, lq, lw);
+      }
       const qm = meta.queryHnsw as HnswMeta | null;
       if (qm) model.queryHnsw = HnswIndex.fromArrays(vectors, qm, arraysWithPrefix(arrays, "qhnsw."));
     }
