@@ -13,7 +13,7 @@ export function registerPredict(program: Command): void {
   const cmd = program
     .command("predict")
     .description("predict labels for DATA; writes JSON Lines {\"labels\": [names], \"scores\": [...]} (one line per instance)")
-    .argument("<DATA>", "data to label (an XC .txt file, an .arff file, or a text PREFIX; label columns are ignored)")
+    .argument("<DATA>", "data to label (an XC .txt file, an .arff file, or a text PREFIX: PREFIX_texts.txt, PREFIX_labels.txt optional; labels are ignored)")
     .requiredOption("-m, --model <DIR>", "model directory")
     .option("-o, --output <FILE>", "write predictions here instead of stdout")
     .option("-q, --quiet", "no progress output");
@@ -22,7 +22,7 @@ export function registerPredict(program: Command): void {
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
     const model = loadModel(o.model as string);
-    const ds = await loadDataset(data, { labels: model.labelNames });
+    const ds = await loadDataset(data, { labels: model.labelNames, labelsOptional: true });
     const overrides = { ...collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) };
     const preds = model.predictDataset(ds, overrides, progress);
     const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;

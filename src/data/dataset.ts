@@ -25,4 +25,6 @@ export interface Dataset {
 export interface ReadOptions {
   /** A fixed label space (a model's label names); labels outside it are appended as unseen. */
   labels?: string[];
+  /** Text PREFIX only: a missing `PREFIX_labels.txt` means no labels (for prediction) instead of an error. */
+  labelsOptional?: boolean;
 }

@@ -23,7 +23,8 @@ export function textPaths(prefix: string): { texts: string; labels: string } {
 export async function readText(prefix: string, opts: ReadOptions = {}): Promise<Dataset> {
   const paths = textPaths(prefix);
   await requireFile(paths.texts);
-  await requireFile(paths.labels);
+  const noLabels = opts.labelsOptional === true && !(await isFile(paths.labels));
+  if (!noLabels) await requireFile(paths.labels);
   const listPath = join(dirname(prefix), LABELS_FILE);
   const list = (await isFile(listPath)) ? await readLabelList(listPath) : null;
 
@@ -31,7 +32,8 @@ export async function readText(prefix: string, opts: ReadOptions = {}): Promise<
   const ids = new Map<string, number>(list ? list.names.map((n, i) => [n, i]) : []);
   const seenNames: string[] = []; // without a label list: names in order of first use
   const Y = new CsrBuilder(true);
-  await forEachLine(paths.labels, (line, no) => {
+  if (noLabels) for (let i = 0; i < texts.length; i++) Y.endRow();
+  else await forEachLine(paths.labels, (line, no) => {
     let i = 0;
     const n = line.length;
     while (i < n) {

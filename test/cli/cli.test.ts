@@ -105,9 +105,17 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   assert.equal(h.code, 0, h.err);
   assert.equal(JSON.parse(h.out.split("\n")[0]).labels.length, 2);
   // prototypes only (no classifier, no neighbours): scores are cosines
-  const c = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "--mix", "1", "--neighbour-weight", "0", "-q");
+  const c = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "--mix", "1", "--neighbour-weight", "0", "--lexical-weight", "0", "-q");
   assert.equal(c.code, 0, c.err);
   for (const s of JSON.parse(c.out.split("\n")[0]).scores) assert.ok(s <= 1.00001 && s >= -1.00001);
+  // predict needs only the texts; evaluate needs the labels too
+  file("q_texts.txt", "thing 1 with w2a and w2b\nw3a w3b\n");
+  const q = xmc("predict", join(dir, "q"), "-m", join(dir, "prime-model"), "-k", "1", "-q");
+  assert.equal(q.code, 0, q.err);
+  assert.equal(q.out.trim().split("\n").length, 2);
+  const qe = xmc("evaluate", join(dir, "q"), "-m", join(dir, "prime-model"), "-q");
+  assert.equal(qe.code, 2);
+  assert.match(qe.err, /q_labels\.txt/);
   const bad = xmc("train", join(dir, "p"), "-m", join(dir, "bad-model"), "--method", "prime", "--params", file("bad.json", JSON.stringify({ lpn: { heads: 3 } })), "-q");
   assert.equal(bad.code, 2);
   assert.match(bad.err, /heads/);

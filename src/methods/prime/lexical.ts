@@ -6,7 +6,7 @@
  * the lengths of its tokens' lists; the top k come from a bounded heap.
  *
  * The dense neighbours (cosine of encoder embeddings) miss exact word overlap that the bag of
- * word vectors blurs; measured on wordnet-hyper3 the two channels together gave +1.1 P@1 over the
+ * word vectors blurs; measured on wordnet-hyper3 the two channels together gave +0.85 P@1 over the
  * dense ones alone (bench/results/prime.md).
  */
 import { XmcError } from "../../core/errors.js";
