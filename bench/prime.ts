@@ -39,8 +39,8 @@ const trainRows = Number(flag("--train-rows", "0"));
 const outPath = flag("--out", new URL("../../bench/results/prime.json", import.meta.url).pathname);
 const ablations = has("--ablations");
 const xrBaseline = has("--xr-baseline");
-const noAnn = has("--no-ann");
-const keepDir = flag("--keep", ""); // also save the trained model there (DIR-VARIANT with several variants) // skip the exact-vs-HNSW and latency measurements (ablation runs)
+const noAnn = has("--no-ann"); // skip the exact-vs-HNSW and latency measurements (ablation runs)
+const keepDir = flag("--keep", ""); // also save the trained model there (DIR-VARIANT with several variants)
 const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",").filter((v) => v !== "");
 const paramsArg = args[0];
 const base = (paramsArg === undefined ? {} : JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg)) as Record<string, Record<string, unknown>>;

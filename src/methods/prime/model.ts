@@ -10,6 +10,10 @@
  * `candidates` best labels of the prototype search and ranks them by
  * mix · prototype cosine + (1 − mix) · classifier cosine.
  *
+ * The nearest training queries add their labels (`fuse.ts`): by embedding cosine (spec §8,
+ * predict.neighbours) and by TF-IDF cosine over the model's tokens (`lexical.ts`,
+ * predict.lexicalNeighbours); the model keeps both indexes.
+ *
  * Labels without training data (zero-shot, §3): a label borrows the free vector and centroid of
  * its most similar trained label (label-text cosine ≥ lpn.zeroShotCos); otherwise its prototype is
  * its own text embedding.
@@ -188,10 +192,10 @@ export class PrimeModel implements XmcModel {
       rows.push(r);
     }
     if (keep.length === 0) throw new XmcError(`${data.source}: no instance has a label of the model`);
-    const texts = keep.map((i) => data.texts![i]);
+    const texts = keep.map((i) => data.texts![i]), docs = texts.map((t) => this.tokens.doc(t));
     progress.log(`embedding ${texts.length} training queries`);
-    this.queries = { vectors: this.embedTexts(texts), labels: csrFromRows(this.nLabels, rows) };
-    this.lexical = LexicalIndex.build(texts.map((t) => this.tokens.doc(t)), this.net.encoder.idf, this.tokens.size);
+    this.queries = { vectors: this.embedDocs(docs), labels: csrFromRows(this.nLabels, rows) };
+    this.lexical = LexicalIndex.build(docs, this.net.encoder.idf, this.tokens.size);
     const byText = this.selfTable().byText;
     this.querySelf = Int32Array.from(texts, (t) => byText.get(normText(t))?.[0] ?? -1);
     this.queryHnsw = null;
@@ -262,8 +266,10 @@ export class PrimeModel implements XmcModel {
   }
 
   /**
-   * Top-k labels of normalised query embeddings: the prototype search, re-scored by the classifier
-   * and joined with the labels of the nearest training queries when the model has them.
+   * Top-k labels of queries given as normalised embeddings `q` [m × d] and their token-id
+   * documents (m = docs.length): the prototype search, re-scored by the classifier and joined
+   * with the labels of the nearest training queries, by embedding and by TF-IDF cosine, when the
+   * model has them.
    */
   search(q: Float32Array, docs: readonly Int32Array[], o: PredictParams): TopK {
     const m = docs.length, k = Math.min(o.topK, this.nLabels);
