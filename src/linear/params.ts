@@ -18,6 +18,12 @@ export const SOLVER_SCHEMA = {
   eps: { type: "number", default: 0.1, min: 0, help: "stopping tolerance: projected-gradient spread (squared hinge) or largest |g'| of a pass (logistic)" },
   maxIter: { type: "number", default: 100, min: 1, integer: true, help: "maximum number of outer passes over the instances" },
   threshold: { type: "number", default: 0.1, min: 0, help: "prune weights with |w| < threshold (the bias weight too)" },
+  costScaling: {
+    type: "string",
+    default: "none",
+    choices: ["none", "node-size"] as const,
+    help: "node-size: each node's problem uses Cp·N/n and Cn·N/n, N the training instances and n those the node is trained on, so deeper nodes are regularised less (Omikuji's rule for logistic loss)",
+  },
 } as const satisfies Schema;
 
 export type SolverParams = ParamsOf<typeof SOLVER_SCHEMA>;
@@ -28,4 +34,11 @@ export function parseSolverParams(input: unknown, where = "solver"): SolverParam
   if (!(p.Cp > 0)) throw new XmcError(`${where}.Cp: must be > 0, got ${p.Cp}`);
   if (!(p.Cn > 0)) throw new XmcError(`${where}.Cn: must be > 0, got ${p.Cn}`);
   return p;
+}
+
+/** The parameters of one node's problem over n of the N training instances (applies `costScaling`). */
+export function nodeSolverParams(p: SolverParams, n: number, N: number): SolverParams {
+  if (p.costScaling === "none" || n <= 0 || n >= N) return p;
+  const f = N / n;
+  return { ...p, Cp: p.Cp * f, Cn: p.Cn * f };
 }

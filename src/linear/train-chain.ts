@@ -7,7 +7,7 @@ import type { ClusterChain } from "../tree/chain.js";
 import { WorkerPool } from "../worker/pool.js";
 import type { TrainTask } from "../worker/train-worker.js";
 import { chunkLevel, type EdgeWeights, type LevelWeights } from "./level-weights.js";
-import type { SolverParams } from "./params.js";
+import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
 import { csrToCsc, levelTargets, type NodeInstances } from "./targets.js";
 import type { WeightBlock } from "./types.js";
@@ -67,16 +67,17 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
       const blocks: WeightBlock[] = new Array(jobs.length);
       // the solver seeds child c of a group with seed + c, so every edge e gets base + e however jobs are cut
       const seedOf = (job: Job): number => (opts.seed * 1_000_003 + t * 7919 + job.e0) >>> 0;
+      const paramsOf = (job: Job): SolverParams => nodeSolverParams(opts.solver, job.rows.length, X.rows);
       if (pool) {
         await Promise.all(
           jobs.map(async (job, k) => {
-            blocks[k] = await pool.run({ rows: job.rows, positives: job.positives, params: opts.solver, seed: seedOf(job) });
+            blocks[k] = await pool.run({ rows: job.rows, positives: job.positives, params: paramsOf(job), seed: seedOf(job) });
             progress.tick(job.e1 - job.e0);
           }),
         );
       } else {
         jobs.forEach((job, k) => {
-          blocks[k] = local!.trainGroup(job.rows, job.positives, opts.solver, seedOf(job));
+          blocks[k] = local!.trainGroup(job.rows, job.positives, paramsOf(job), seedOf(job));
           progress.tick(job.e1 - job.e0);
         });
       }

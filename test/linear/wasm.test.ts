@@ -98,7 +98,7 @@ test("createSolver picks wasm, falls back to JS on request; dispose", () => {
 
 test("solver parameters: defaults, validation", () => {
   const p = parseSolverParams(undefined);
-  assert.deepEqual(p, { loss: "squared-hinge", Cp: 1, Cn: 1, bias: 1, eps: 0.1, maxIter: 100, threshold: 0.1 });
+  assert.deepEqual(p, { loss: "squared-hinge", Cp: 1, Cn: 1, bias: 1, eps: 0.1, maxIter: 100, threshold: 0.1, costScaling: "none" });
   for (const f of Object.values(SOLVER_SCHEMA)) assert.ok(f.help.length > 10);
   assert.throws(() => parseSolverParams({ loss: "hinge" }), XmcError);
   assert.throws(() => parseSolverParams({ Cp: 0 }), XmcError);
