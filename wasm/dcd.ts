@@ -1,7 +1,7 @@
 // AssemblyScript kernel: dual coordinate descent for L2-regularised linear classifiers
 // (squared-hinge SVM with shrinking, logistic regression; spec xr-linear §5.2, §5.3, §6).
 // Twin of src/linear/dcd.ts (the plain-TS oracle): same floating-point operations in the same
-// order, same RNG, the host's Math.log, so the weights are bit-identical for the same seed.
+// order, same RNG, the host's Math.log and Math.exp, so the weights are bit-identical for the same seed.
 // Speed comes from the SIMD dot product (4 partial sums) and touching rows ahead. Built with
 //   --runtime stub --importMemory --enable simd -O3 --noAssert
 // JS owns the memory: every argument named like a buffer is a byte offset into it,
@@ -10,10 +10,17 @@
 // Layouts: X is CSR (ip: i32[rows+1], ix: i32[nnz], xv: f32[nnz]); w is f64[d] (the bias
 // weight is kept apart); per-group arrays are indexed by position k in `rows` (i32[n]).
 
-/** Math.log of the host, so logistic runs match the JS solver bit for bit (V8 calls it directly). */
+/** Math.log and Math.exp of the host, so logistic runs match the JS solver bit for bit. */
 // @ts-ignore: decorator
 @external("env", "log")
 declare function hostLog(x: f64): f64;
+// @ts-ignore: decorator
+@external("env", "exp")
+declare function hostExp(x: f64): f64;
+
+/** Bound on the logit of a logistic dual variable, and the shrinking tolerance (as in src/linear/dcd.ts). */
+const LOGIT_MAX: f64 = 700;
+const LOGISTIC_SHRINK: f64 = 0.1;
 
 // ---- mulberry32, identical to src/core/rng.ts ----
 let rngState: u32 = 0;
@@ -289,7 +296,7 @@ function solveSquaredHinge(
   return b;
 }
 
-/** Logistic regression dual CD with the inner Newton solve (spec §5.3, LIBLINEAR solve_l2r_lr_dual). */
+/** Logistic regression dual CD with the inner Newton solve on the logit and shrinking of settled instances (spec §5.3, LIBLINEAR solve_l2r_lr_dual; see src/linear/dcd.ts). */
 function solveLogistic(
   rec: usize, ix: usize, xv: usize, n: i32, y: usize, xsq: usize, w: usize, index: usize,
   Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32,
@@ -300,7 +307,6 @@ function solveLogistic(
   const maxInner = 100;
   let innerEps: f64 = 1e-2;
   const innerEpsMin: f64 = Math.min(1e-8, eps);
-  const eta: f64 = 0.1;
   let b: f64 = 0;
   for (let k = 0; k < n; k++) {
     const rk = rec + (<usize>k << REC_SHIFT);
@@ -316,16 +322,19 @@ function solveLogistic(
     b += coef * bias;
   }
   const fewNewton = n / 10;
+  const shrinkTol: f64 = LOGISTIC_SHRINK * eps;
+  let active = n;
   let touch: i32 = 0;
   let iter = 0;
   while (iter < maxIter) {
-    shuffle(index, n);
+    const full = active == n;
+    shuffle(index, active);
     let newtonIter = 0;
     let Gmax: f64 = 0;
-    for (let s = 0; s < n; s++) {
+    for (let s = 0; s < active; s++) {
       const ps = index + (<usize>s << 2);
       const k = load<i32>(ps);
-      if (s + AHEAD < n) touch ^= touchRow(rec, ix, xv, load<i32>(ps, <usize>AHEAD << 2));
+      if (s + AHEAD < active) touch ^= touchRow(rec, ix, xv, load<i32>(ps, <usize>AHEAD << 2));
       const rk = rec + (<usize>k << REC_SHIFT);
       const yk = load<i8>(y + <usize>k);
       const yi = <f64>yk;
@@ -342,33 +351,55 @@ function solveLogistic(
         sign = -1;
       }
       // g(z) = z ln z + (C-z) ln(C-z) + a/2 (z - alpha_old)^2 + sign b (z - alpha_old)
+      // Newton on the logit t = ln(z / (C - z)), bracketed (see src/linear/dcd.ts)
       const alphaOld = load<f64>(p1);
       let z = alphaOld;
       if (C - z < 0.5 * C) z = 0.1 * z;
-      let gp = a * (z - alphaOld) + sign * bk + hostLog(z / (C - z));
+      let zc = C - z;
+      let t = hostLog(z / zc);
+      let gp = a * (z - alphaOld) + sign * bk + t;
       const agp = Math.abs(gp);
       if (agp > Gmax) Gmax = agp;
+      if (agp < shrinkTol) {
+        active--;
+        store<i32>(ps, load<i32>(index + (<usize>active << 2)));
+        store<i32>(index + (<usize>active << 2), k);
+        s--;
+        continue;
+      }
+      let lo: f64 = -LOGIT_MAX;
+      let hi: f64 = LOGIT_MAX;
       let inner = 0;
       while (inner <= maxInner) {
         if (Math.abs(gp) < innerEps) break;
-        const gpp = a + C / (C - z) / z;
-        const tmpz = z - gp / gpp;
-        if (tmpz <= 0) z *= eta;
-        else z = tmpz;
-        gp = a * (z - alphaOld) + sign * bk + hostLog(z / (C - z));
+        if (gp < 0) lo = t;
+        else hi = t;
+        let tn = t - gp / (1 + (a * z * zc) / C);
+        if (!(tn > lo && tn < hi)) tn = 0.5 * (lo + hi);
+        t = tn;
+        const e = hostExp(-Math.abs(t));
+        const big = C / (1 + e);
+        const small = big * e;
+        z = t >= 0 ? big : small;
+        zc = t >= 0 ? small : big;
+        gp = a * (z - alphaOld) + sign * bk + t;
         newtonIter++;
         inner++;
       }
       if (inner > 0) {
         store<f64>(p1, z);
-        store<f64>(p2, C - z);
+        store<f64>(p2, zc);
         const coef = sign * (z - alphaOld) * yi;
         axpyRow(rk, ix, xv, coef, w);
         b += coef * bias;
       }
     }
     iter++;
-    if (Gmax < eps) break;
+    if (Gmax < eps) {
+      if (full) break;
+      active = n;
+      continue;
+    }
     if (newtonIter <= fewNewton) innerEps = Math.max(innerEpsMin, 0.1 * innerEps);
   }
   sink = touch;

@@ -76,7 +76,7 @@ export function createWasmSolver(X: Csr): GroupSolver {
   const d = X.cols;
   const nz = X.indptr[X.rows];
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-  const instance = new WebAssembly.Instance(module, { env: { memory, log: Math.log } });
+  const instance = new WebAssembly.Instance(module, { env: { memory, log: Math.log, exp: Math.exp } });
   const k = instance.exports as unknown as DcdExports;
   const arena = new Arena(memory, k.heapBase());
 
