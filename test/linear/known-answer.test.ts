@@ -58,7 +58,9 @@ for (const [name, make] of makers) {
   // Against a brute-force minimiser of the primal on a random sparse problem.
   // -------------------------------------------------------------------------
   for (const loss of ["squared-hinge", "logistic"]) {
-    for (const extra of [{ bias: 1, Cp: 1, Cn: 1 }, { bias: 0, Cp: 4, Cn: 0.5 }]) {
+    // a large cost (logistic only) exercises the logit Newton steps from a tiny dual variable
+    const costs = [{ bias: 1, Cp: 1, Cn: 1 }, { bias: 0, Cp: 4, Cn: 0.5 }, ...(loss === "logistic" ? [{ bias: 1, Cp: 50, Cn: 50 }] : [])];
+    for (const extra of costs) {
       test(`${name}: ${loss} matches the primal optimum (${JSON.stringify(extra)})`, () => {
         const X = randomCsr(11, 40, 8, 1, 5);
         const rows = Int32Array.from({ length: 30 }, (_, k) => 39 - k); // a subset, reversed
