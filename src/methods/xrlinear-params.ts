@@ -28,7 +28,7 @@ export const ENSEMBLE_SCHEMA = {
   combine: { type: "string", default: "mean", choices: COMBINERS, help: "how tree scores are combined: mean of post-processed scores, rank (mean 1/rank), softmax" },
   shapes: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree uses half the leaf size, for more diverse trees" },
   losses: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree is a probabilistic one (logistic loss with cost logistic-cost, sigmoid scores), for more diverse trees" },
-  logisticCost: { type: "number", default: 1, min: 0.001, help: "Cp = Cn of the logistic trees of a mixed ensemble at the root; a node trained on n of the N instances uses cost·N/n" },
+  logisticCost: { type: "number", default: 1.5, min: 0.001, help: "Cp = Cn of the logistic trees of a mixed ensemble at the root; a node trained on n of the N instances uses cost·N/n" },
 } as const satisfies Schema;
 export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA>;
 
