@@ -1,5 +1,6 @@
 import type { Csr } from "../core/csr.js";
 import { Rng } from "../core/rng.js";
+import { createWasmScorer, type WasmScorer } from "./kmeans-wasm.js";
 
 export interface KMeansOptions {
   /** Largest number of labels in a leaf cluster. */
@@ -7,6 +8,8 @@ export interface KMeansOptions {
   /** 2-means iterations per node. */
   maxIter: number;
   seed: number;
+  /** Scoring pass in WebAssembly (default) or plain TypeScript; both give identical trees. */
+  kernel?: "wasm" | "js";
 }
 
 /**
@@ -34,7 +37,7 @@ export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32
     empty.length = 0;
   }
   let layer: Int32Array[] = [Int32Array.from(live)];
-  const ws = new SplitWorkspace(Z.cols);
+  const ws = new SplitWorkspace(Z, opts.kernel === "js" ? null : createWasmScorer(Z));
   for (let lev = 0; lev < depth; lev++) {
     const next: Int32Array[] = [];
     for (const S of layer) {
@@ -52,14 +55,21 @@ export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32
   return { codes, nLeaves: layer.length };
 }
 
-/** Reusable dense buffers for one 2-means split (sized to the feature dimension). */
+/**
+ * Reusable dense buffers for one 2-means split (sized to the feature dimension). With a wasm
+ * scorer, the centroid difference c lives in wasm memory and the scoring pass runs there.
+ */
 class SplitWorkspace {
   private c: Float64Array;
   private c1: Float64Array;
   private c2: Float64Array;
   private mark: Uint8Array;
-  constructor(d: number) {
-    this.c = new Float64Array(d);
+  constructor(
+    Z: Csr,
+    private readonly scorer: WasmScorer | null,
+  ) {
+    const d = Z.cols;
+    this.c = scorer ? scorer.c : new Float64Array(d);
     this.c1 = new Float64Array(d);
     this.c2 = new Float64Array(d);
     this.mark = new Uint8Array(d);
@@ -95,14 +105,21 @@ class SplitWorkspace {
     const inLeft = new Uint8Array(n);
     const moved: number[] = [];
     let first = true;
+    const scorer = this.scorer;
+    if (scorer) scorer.rows.set(S);
     for (let it = 0; it < Math.max(1, maxIter); it++) {
-      for (let k = 0; k < n; k++) {
-        const row = S[k];
-        let sc = 0;
-        for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
-        score[k] = sc;
-        order[k] = k;
+      if (scorer) {
+        scorer.score(n);
+        score.set(scorer.out.subarray(0, n));
+      } else {
+        for (let k = 0; k < n; k++) {
+          const row = S[k];
+          let sc = 0;
+          for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
+          score[k] = sc;
+        }
       }
+      for (let k = 0; k < n; k++) order[k] = k;
       selectSmallest(order, score, half);
       moved.length = 0;
       for (let k = 0; k < n; k++) {

@@ -4,6 +4,7 @@ import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
 import { chainFromCodes, parentsOf, validateChain } from "../../src/tree/chain.js";
 import { balancedKMeansCodes, selectSmallest } from "../../src/tree/kmeans.js";
+import { createWasmScorer } from "../../src/tree/kmeans-wasm.js";
 import { pifa } from "../../src/tree/pifa.js";
 
 function randomSparse(rows: number, cols: number, perRow: number, seed: number) {
@@ -110,4 +111,27 @@ test("labels without an embedding are spread over the leaves, not piled into a f
   }
   assert.deepEqual(emptyPerLeaf, new Array(8).fill(4));
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+});
+
+test("2-means: the wasm scoring kernel gives the same tree as plain TypeScript", () => {
+  const rng = new Rng(5);
+  const L = 700;
+  const d = 300;
+  const idx: number[][] = [];
+  const val: number[][] = [];
+  for (let l = 0; l < L; l++) {
+    const f = new Set<number>();
+    const nnz = l % 50 === 0 ? 0 : 1 + rng.int(12); // some labels without an embedding
+    while (f.size < nnz) f.add(rng.int(d));
+    idx.push([...f].sort((a, b) => a - b));
+    val.push(idx[l].map(() => rng.next() - 0.3));
+  }
+  const Z = csrFromRows(d, idx, val);
+  assert.ok(createWasmScorer(Z), "the wasm kernel is built by npm run build");
+  for (const seed of [0, 3]) {
+    const a = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed, kernel: "js" });
+    const b = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed, kernel: "wasm" });
+    assert.equal(a.nLeaves, b.nLeaves);
+    assert.deepEqual(Array.from(a.codes), Array.from(b.codes));
+  }
 });
