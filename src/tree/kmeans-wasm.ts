@@ -51,11 +51,18 @@ export function createWasmScorer(Z: Csr): WasmScorer | null {
   const sizes = [(L + 1) * 4, nnz * 4, nnz * 4, Z.cols * 8, L * 4, L * 8].map(align);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total > MAX_BYTES) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(total / PAGE) + 1 });
-  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KMeansExports;
-  const base = align(k.heapBase());
-  const need = Math.ceil((base + total) / PAGE) - memory.buffer.byteLength / PAGE;
-  if (need > 0) memory.grow(need); // before any view is made
+  let memory: WebAssembly.Memory;
+  let k: KMeansExports;
+  let base: number;
+  try {
+    memory = new WebAssembly.Memory({ initial: Math.ceil(total / PAGE) + 1 });
+    k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KMeansExports;
+    base = align(k.heapBase());
+    const need = Math.ceil((base + total) / PAGE) - memory.buffer.byteLength / PAGE;
+    if (need > 0) memory.grow(need); // before any view is made
+  } catch {
+    return null; // the allocation failed: score in TypeScript
+  }
   const offsets: number[] = [];
   let p = base;
   for (const s of sizes) {
