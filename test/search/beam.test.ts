@@ -4,7 +4,7 @@ import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
 import { chunkLevel, type EdgeWeights } from "../../src/linear/level-weights.js";
 import { BeamSearcher, topKIndices } from "../../src/search/beam.js";
-import { postProcessor } from "../../src/search/postprocess.js";
+import { postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
 import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
 
 /** Edge weights from per-edge lists of [feature, value]. */
@@ -99,4 +99,21 @@ test("a label under two parents is returned once, with its best path score", () 
   const r = s.search(Int32Array.of(0), Float32Array.of(1), 0, 1, { beamSize: 2, topK: 4, post: postProcessor("noop") });
   assert.deepEqual(Array.from(r.labels), [1, 0, 2]);
   assert.deepEqual(Array.from(r.scores).map((v) => Math.round(v * 1e6) / 1e6), [2, 0.2, 0.1]);
+});
+
+test("post-processors: lp-hinge transforms are exp(-max(0, 1 - v)^p), exactly 1 (0 in log space) past the margin", () => {
+  for (const p of [1, 2, 3, 4]) {
+    const lin = postProcessor(`l${p}-hinge` as PostProcessorName);
+    const log = postProcessor(`log-l${p}-hinge` as PostProcessorName);
+    for (let v = -3; v <= 3; v += 0.125) {
+      const want = Math.pow(Math.max(0, 1 - v), p);
+      assert.ok(Math.abs(lin.transform(v) - Math.exp(-want)) <= 1e-12 * Math.exp(-want), `l${p}-hinge(${v})`);
+      assert.ok(Math.abs(log.transform(v) + want) <= 1e-12 * Math.max(1, want), `log-l${p}-hinge(${v})`);
+    }
+    assert.equal(lin.transform(1), 1);
+    assert.equal(lin.transform(7.5), 1);
+    assert.equal(log.transform(2), 0);
+    assert.equal(lin.combine(0.5, 0.5), 0.25);
+    assert.equal(log.combine(-1, -2), -3);
+  }
 });
