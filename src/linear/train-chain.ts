@@ -15,11 +15,28 @@ import type { WeightBlock } from "./types.js";
 export const NEGATIVE_SCHEMES = ["tfn", "man", "tfn+man"] as const;
 export type NegativeScheme = (typeof NEGATIVE_SCHEMES)[number];
 
+/** A pool of solver workers over one feature matrix, reusable across trainChain calls on it. */
+export type TrainPool = WorkerPool<TrainTask, WeightBlock>;
+
+/**
+ * Start `threads` solver workers over X (null for one thread). Callers that train several chains
+ * on the same X (ensembles, disentanglement rounds) share one pool and close it when done.
+ */
+export function createTrainPool(X: Csr, threads: number, solverKind: "wasm" | "js" = "wasm"): TrainPool | null {
+  if (threads <= 1) return null;
+  return new WorkerPool<TrainTask, WeightBlock>(new URL("../worker/train-worker.js", import.meta.url), threads, {
+    X: toShared(X),
+    kind: solverKind,
+  });
+}
+
 export interface ChainTrainOptions {
   solver: SolverParams;
   negatives: NegativeScheme;
   /** Worker threads; 1 trains in this thread. */
   threads: number;
+  /** Workers started by the caller over the same X (kept open); otherwise trainChain starts and closes its own. */
+  pool?: TrainPool | null;
   seed: number;
   /** Beam and post-processor used to find matcher-aware negatives. */
   beamSize: number;
@@ -47,14 +64,8 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
   const progress = opts.progress ?? silentProgress;
   const targets = levelTargets(Y, chain);
   const threads = Math.max(1, opts.threads);
-  const Xs = threads > 1 ? toShared(X) : X;
-  const pool =
-    threads > 1
-      ? new WorkerPool<TrainTask, WeightBlock>(new URL("../worker/train-worker.js", import.meta.url), threads, {
-          X: Xs,
-          kind: opts.solverKind ?? "wasm",
-        })
-      : null;
+  const own = opts.pool === undefined ? createTrainPool(X, threads, opts.solverKind) : null;
+  const pool = opts.pool ?? own;
   const local = pool ? null : createSolver(X, opts.solverKind ?? "wasm");
   const levels: LevelWeights[] = [];
   try {
@@ -85,7 +96,7 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
       levels.push(chunkLevel(lv, assembleEdges(lv.children.length, jobs, blocks)));
     }
   } finally {
-    await pool?.close();
+    await own?.close();
     local?.dispose?.();
   }
   return levels;

@@ -1,7 +1,7 @@
 import type { Csr } from "../core/csr.js";
 import type { Progress } from "../core/progress.js";
 import type { LevelWeights } from "../linear/level-weights.js";
-import { trainChain, type NegativeScheme } from "../linear/train-chain.js";
+import { trainChain, type NegativeScheme, type TrainPool } from "../linear/train-chain.js";
 import { BeamSearcher } from "../search/beam.js";
 import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
 import { buildLabelTree } from "../tree/build.js";
@@ -19,6 +19,8 @@ export interface TreeTrainOptions {
   threads: number;
   progress: Progress;
   solverKind?: "wasm" | "js";
+  /** Solver workers over X shared by every tree and round (from createTrainPool). */
+  pool?: TrainPool | null;
 }
 
 /** The tree parameters of ensemble member i (seed + i; "mixed" shapes halve the leaf size of odd trees). */
@@ -54,6 +56,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
       solver: memberSolverParams(p, i),
       negatives: p.train.negatives as NegativeScheme,
       threads: o.threads,
+      pool: o.pool,
       seed: treeParams.seed,
       beamSize: p.predict.beamSize,
       post,

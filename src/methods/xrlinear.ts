@@ -13,6 +13,7 @@ import { StackedVectorizer } from "../text/stack.js";
 import { validateChain } from "../tree/chain.js";
 import { splitDataset } from "../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
+import { createTrainPool } from "../linear/train-chain.js";
 import { memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
 import { parseParams } from "../core/params.js";
 import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
@@ -109,7 +110,13 @@ export class XRLinearModel implements XmcModel {
     }
     const Y = data.Y;
     const trees: TreeModel[] = [];
-    for (let i = 0; i < params.ensemble.trees; i++) trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind }));
+    // one set of solver workers for every tree and disentanglement round
+    const pool = createTrainPool(X, threads, opts.solverKind);
+    try {
+      for (let i = 0; i < params.ensemble.trees; i++) trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool }));
+    } finally {
+      await pool?.close();
+    }
     return new XRLinearModel(params, data.labelNames.slice(0, Y.cols), X.cols, trees, vectorizer, labelCounts(Y), Y.rows);
   }
 
