@@ -21,6 +21,8 @@ export interface TreeTrainOptions {
   solverKind?: "wasm" | "js";
   /** Solver workers over X shared by every tree and round (from createTrainPool). */
   pool?: TrainPool | null;
+  /** PIFA label embeddings of (X, Y), computed once for all trees. */
+  embedding?: Csr;
 }
 
 /** The tree parameters of ensemble member i (seed + i; "mixed" shapes halve the leaf size of odd trees). */
@@ -49,7 +51,7 @@ export function memberPost(p: XRLinearParams, i: number): PostProcessorName {
 export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o: TreeTrainOptions): Promise<TreeModel> {
   const treeParams = memberTreeParams(p, i);
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustering ${Y.cols} labels`);
-  let chain = buildLabelTree(X, Y, treeParams);
+  let chain = buildLabelTree(X, Y, treeParams, o.embedding);
   const post = postProcessor(memberPost(p, i));
   const train = (c: ClusterChain) =>
     trainChain(X, Y, c, {

@@ -11,6 +11,7 @@ import type { PredictOverrides, XmcModel } from "./model.js";
 import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
 import { StackedVectorizer } from "../text/stack.js";
 import { validateChain } from "../tree/chain.js";
+import { pifa } from "../tree/pifa.js";
 import { splitDataset } from "../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../linear/train-chain.js";
@@ -112,8 +113,11 @@ export class XRLinearModel implements XmcModel {
     const trees: TreeModel[] = [];
     // one set of solver workers for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
+    const embedding = params.ensemble.trees > 1 ? pifa(X, Y) : undefined;
     try {
-      for (let i = 0; i < params.ensemble.trees; i++) trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool }));
+      for (let i = 0; i < params.ensemble.trees; i++) {
+        trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool, embedding }));
+      }
     } finally {
       await pool?.close();
     }

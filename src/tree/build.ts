@@ -12,9 +12,11 @@ export const TREE_SCHEMA = {
 } as const satisfies Schema;
 export type TreeParams = ParamsOf<typeof TREE_SCHEMA>;
 
-/** PIFA embeddings → balanced hierarchical spherical 2-means → B-ary cluster chain. */
-export function buildLabelTree(X: Csr, Y: Csr, p: TreeParams): ClusterChain {
-  const Z = pifa(X, Y);
+/**
+ * PIFA embeddings → balanced hierarchical spherical 2-means → B-ary cluster chain.
+ * Z, the PIFA embeddings of (X, Y), may be passed in when several trees share them.
+ */
+export function buildLabelTree(X: Csr, Y: Csr, p: TreeParams, Z: Csr = pifa(X, Y)): ClusterChain {
   const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: p.maxLeafSize, maxIter: p.kmeansMaxIter, seed: p.seed });
   return chainFromCodes(codes, nLeaves, p.nrSplits);
 }
