@@ -111,9 +111,9 @@ export class XRLinearModel implements XmcModel {
     }
     const Y = data.Y;
     const trees: TreeModel[] = [];
-    // one set of solver workers for every tree and disentanglement round
+    // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
-    const embedding = params.ensemble.trees > 1 ? pifa(X, Y) : undefined;
+    const embedding = pifa(X, Y);
     try {
       for (let i = 0; i < params.ensemble.trees; i++) {
         trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool, embedding }));

@@ -100,17 +100,17 @@ class SplitWorkspace {
     addRow(Z, S[r], 1, c);
     addRow(Z, S[l], -1, c);
 
-    const score = new Float64Array(n);
+    const scorer = this.scorer;
+    // with the wasm scorer the kernel writes the scores straight into its (never-grown) memory
+    const score = scorer ? scorer.out.subarray(0, n) : new Float64Array(n);
     const order = new Int32Array(n);
     const inLeft = new Uint8Array(n);
     const moved: number[] = [];
     let first = true;
-    const scorer = this.scorer;
     if (scorer) scorer.rows.set(S);
     for (let it = 0; it < Math.max(1, maxIter); it++) {
       if (scorer) {
         scorer.score(n);
-        score.set(scorer.out.subarray(0, n));
       } else {
         for (let k = 0; k < n; k++) {
           const row = S[k];
