@@ -129,3 +129,55 @@ function block(
     } else C.set(out.subarray(i * n8, i * n8 + n), d);
   }
 }
+
+/**
+ * Batched C_i (+)= op(A_i)·op(B_i) for i < count on the wasm kernel, each item a whole product
+ * (M×N, inner K) stored contiguously at i·(M·K), i·(K·N), i·(M·N) of A, B and C. One copy in
+ * and one copy out per group of items instead of per item: the per-call overhead that dominates
+ * small products (the attention's 16 × 16 × 128 matrices) is paid once. Groups are sized so
+ * that wasm memory stays bounded as in {@link gemmWasm}.
+ */
+export function gemmWasmBatched(
+  transA: boolean, transB: boolean, count: number, M: number, N: number, K: number,
+  A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean,
+): void {
+  const kn = load();
+  if (!kn) throw new Error(`gemm: wasm kernel unavailable (${failure})`);
+  if (M === 0 || N === 0 || count === 0) return;
+  const m4 = (M + 3) & ~3, n8 = (N + 7) & ~7;
+  const sa = M * K, sb = K * N, sc = M * N;
+  const per = Math.max(sa, sb, m4 * n8, m4 * K, n8 * K);
+  const group = Math.max(1, Math.min(count, Math.floor(MAX_BLOCK / Math.max(1, per))));
+  const al = (x: number) => (x + 63) & ~63;
+  for (let i0 = 0; i0 < count; i0 += group) {
+    const g = Math.min(group, count - i0);
+    const ra = kn.base;
+    const rb = al(ra + g * sa * 4);
+    const ap = al(rb + g * sb * 4);
+    const bp = al(ap + g * m4 * K * 4);
+    const cp = al(bp + g * n8 * K * 4);
+    ensure(kn, cp + g * m4 * n8 * 4);
+    const f = new Float32Array(kn.memory.buffer);
+    f.set(A.subarray(i0 * sa, (i0 + g) * sa), ra >> 2);
+    f.set(B.subarray(i0 * sb, (i0 + g) * sb), rb >> 2);
+    const ex = kn.k;
+    for (let i = 0; i < g; i++) {
+      const a = ap + i * m4 * K * 4, b = bp + i * n8 * K * 4;
+      ex.packA(ra + i * sa * 4, a, M, K, transA ? 1 : 0);
+      ex.packB(rb + i * sb * 4, b, K, N, transB ? 1 : 0);
+      ex.gemmPacked(a, b, cp + i * m4 * n8 * 4, m4, n8, K);
+    }
+    const out = new Float32Array(kn.memory.buffer, cp, g * m4 * n8);
+    const c0 = i0 * sc;
+    if (m4 === M && n8 === N && !accumulate) C.set(out, c0);
+    else {
+      for (let i = 0; i < g; i++) {
+        for (let r = 0; r < M; r++) {
+          const o = (i * m4 + r) * n8, d = c0 + i * sc + r * N;
+          if (accumulate) for (let j = 0; j < N; j++) C[d + j] += out[o + j];
+          else C.set(out.subarray(o, o + N), d);
+        }
+      }
+    }
+  }
+}

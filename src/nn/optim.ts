@@ -241,6 +241,15 @@ export class SparseAdam extends Base {
       }
     });
   }
+  /** Forget the moments and step counts of rows `rows` of parameter `k` (after the rows were overwritten). */
+  resetRows(k: number, rows: Iterable<number>): void {
+    const D = this.params[k].shape[1], m = this.m[k], v = this.v[k], st = this.steps[k];
+    for (const r of rows) {
+      m.fill(0, r * D, (r + 1) * D);
+      v.fill(0, r * D, (r + 1) * D);
+      st[r] = 0;
+    }
+  }
   /** Per-row step counts of parameter `k` (for tests and diagnostics). */
   rowSteps(k: number): Int32Array {
     return this.steps[k];

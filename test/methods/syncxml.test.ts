@@ -23,6 +23,11 @@ import { defaults } from "../../src/core/params.js";
 import { clusterScores } from "../../src/methods/syncxml/heads.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
+import { initLabelCentroids } from "../../src/methods/syncxml/centroids.js";
+import { Network } from "../../src/methods/syncxml/network.js";
+import { prepare } from "../../src/methods/syncxml/train.js";
+import { silentProgress } from "../../src/core/progress.js";
+import { SparseAdam, splitParams } from "../../src/nn/optim.js";
 import { checkBoth, rand } from "../nn/util.js";
 
 const L = 24;
@@ -185,6 +190,47 @@ test("InceptionXML (one-vs-all head) memorises it too", async () => {
   const data = toy(72, 2);
   const model = await SyncXMLModel.train(data, tinyParams({ model: { architecture: "inceptionxml" }, wordvec: { source: "random" } }));
   assert.equal(model.method, "inceptionxml");
+  assert.equal(p1(model, data), 100);
+});
+
+test("centroid initialisation of the label table: known rows, cleared moments, validation", () => {
+  const data = toy(40, 4);
+  const p = parseSyncXMLParams(tinyParams({ model: { extInit: "centroids" } }));
+  const prep = prepare(data, p, silentProgress);
+  const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(5));
+  const { sparse } = splitParams(net.parameters());
+  const opt = new SparseAdam(sparse);
+  const table = net.ext!.table, D = table.shape[1], S = p.encoder.seqLen, N = prep.positives.length;
+  const before = Float32Array.from(table.data);
+  // a first step so that the table's moments are not all zero
+  net.ext!.table.addGradRow(0, new Float32Array(D).fill(1), 0);
+  opt.step();
+  const h = net.extFeatures(prep.ids, N, new Rng(0));
+  const set = initLabelCentroids(net, prep.ids, prep.positives, S, opt, silentProgress);
+  assert.equal(set, new Set(prep.positives.flatMap((x) => Array.from(x))).size);
+  const mean = new Float64Array(D);
+  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) mean[d] += h[i * D + d] / N;
+  const rows = prep.clusters!.labels;
+  let norm2 = 0;
+  for (let r = 0; r < L; r++) for (let d = 0; d < D; d++) norm2 += before[r * D + d] ** 2;
+  for (let r = 0; r < L; r++) {
+    const l = rows[r];
+    const own = prep.positives.map((x, i) => (x.includes(l) ? i : -1)).filter((i) => i >= 0);
+    const dir = Array.from({ length: D }, (_, d) => own.reduce((s, i) => s + h[i * D + d], 0) / own.length - mean[d]);
+    const n = Math.hypot(...dir);
+    const w = table.data.subarray(r * D, (r + 1) * D);
+    const scale = Math.sqrt(norm2 / L);
+    // row 0 took one Adam step before: its norm differs slightly from the others'
+    dir.forEach((v, d) => assert.ok(Math.abs(w[d] - (v / n) * scale) < 2e-3 * scale, `label ${l} dim ${d}: ${w[d]} vs ${(v / n) * scale}`));
+  }
+  assert.equal(opt.rowSteps(sparse.indexOf(table))[0], 0);
+  assert.throws(() => parseSyncXMLParams({ model: { extInit: "centroids" }, train: { warmupEpochs: 0 } }), /needs architecture "syncxml" and 1 ≤ train.warmupEpochs/);
+  assert.throws(() => parseSyncXMLParams({ model: { extInit: "centroid" } }), XmcError);
+});
+
+test("SyncXML with centroid initialisation memorises the toy set", async () => {
+  const data = toy(72, 1);
+  const model = await SyncXMLModel.train(data, tinyParams({ model: { extInit: "centroids" } }));
   assert.equal(p1(model, data), 100);
 });
 

@@ -5,6 +5,7 @@ import { Rng } from "../../src/core/rng.js";
 import * as nn from "../../src/nn/ops/index.js";
 import { Tensor } from "../../src/nn/tensor.js";
 import { rand } from "./util.js";
+import { tanhF32 } from "../../src/nn/ops/activations.js";
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5, what = ""): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
@@ -166,4 +167,16 @@ test("spectralNorm: the normalised weight has largest singular value ≈ 1", () 
     v = nv.map((x) => x / n);
     if (t === 199) assert.ok(Math.abs(Math.sqrt(n) - 1) < 1e-4, `σ_max = ${Math.sqrt(n)}`);
   }
+});
+
+test("tanhF32 (GELU's float32 tanh) stays within 3e-7 of Math.tanh, odd, saturating", () => {
+  let worst = 0;
+  for (let i = -30000; i <= 30000; i++) {
+    const u = i / 1000;
+    worst = Math.max(worst, Math.abs(tanhF32(u) - Math.tanh(u)));
+    assert.equal(tanhF32(-u), -tanhF32(u));
+  }
+  assert.ok(worst < 3e-7, `max error ${worst}`);
+  assert.equal(tanhF32(0), 0);
+  assert.ok(tanhF32(1e30) <= 1 && tanhF32(1e30) > 0.9999997);
 });

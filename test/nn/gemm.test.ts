@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/core/rng.js";
-import { gemm, setWasmGemm } from "../../src/nn/gemm.js";
+import { gemm, gemmBatched, setWasmGemm } from "../../src/nn/gemm.js";
 import { gemmF32Twin, gemmJs } from "../../src/nn/gemm-js.js";
 import { gemmWasm, setWasmBlockLimit, wasmGemmAvailable, wasmGemmFailure } from "../../src/nn/gemm-wasm.js";
 
@@ -60,4 +60,26 @@ test("gemm dispatch (wasm or JS) agrees with the JS kernel to float32 accuracy",
   const old = setWasmGemm(false);
   setWasmGemm(old);
   assert.equal(old, true);
+});
+
+test("batched gemm equals per-item gemm exactly (all transposes, ragged edges, accumulate, groups)", () => {
+  const rng = new Rng(77);
+  const old = setWasmBlockLimit(3000); // several groups per call
+  try {
+    for (const [M, N, K, count] of [[16, 16, 128, 9], [5, 13, 70, 4], [3, 8, 8, 3], [32, 9, 17, 2]]) {
+      for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
+        const A = Float32Array.from({ length: count * M * K }, () => rng.next() * 2 - 1);
+        const B = Float32Array.from({ length: count * K * N }, () => rng.next() * 2 - 1);
+        const C0 = Float32Array.from({ length: count * M * N }, () => rng.next());
+        const want = C0.slice(), got = C0.slice();
+        for (let i = 0; i < count; i++) {
+          gemm(tA, tB, M, N, K, A.subarray(i * M * K, (i + 1) * M * K), B.subarray(i * K * N, (i + 1) * K * N), want.subarray(i * M * N, (i + 1) * M * N), acc);
+        }
+        gemmBatched(tA, tB, count, M, N, K, A, B, got, acc);
+        assert.deepEqual(got, want, `${M}×${N}×${K} ×${count} tA=${tA} tB=${tB} acc=${acc}`);
+      }
+    }
+  } finally {
+    setWasmBlockLimit(old);
+  }
 });

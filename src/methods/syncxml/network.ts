@@ -118,6 +118,12 @@ export class Network {
     return { total, meta: lossMeta.item(), ext: lossExt.item(), candidates: rows.length / B };
   }
 
+  /** The extreme head's query features h_c (B × hd) in evaluation mode (SyncXML only). */
+  extFeatures(ids: Int32Array, B: number, rng: Rng): Float32Array {
+    if (!this.ext) throw new Error("network: extFeatures needs the SyncXML heads");
+    return noGrad(() => this.ext!.features(this.encoder.forward(ids, B, false, rng), 0, 0, false, rng).data);
+  }
+
   /** Rank labels for B queries (evaluation mode, no gradients). */
   predict(ids: Int32Array, B: number, o: NetPredictOptions, rng: Rng): Ranked[] {
     return noGrad(() => {

@@ -16,6 +16,7 @@ import { backward } from "../../nn/tape.js";
 import { Adam, clipGradNorm, SparseAdam, splitParams } from "../../nn/optim.js";
 import { applySchedule, oneCycle } from "../../nn/schedule.js";
 import { loadWordVectors, trainSkipGram } from "../../text/wordvec.js";
+import { initLabelCentroids } from "./centroids.js";
 import { buildLabelClusters, type LabelClusters } from "./clusters.js";
 import { hasCheckpoint, readCheckpoint, removeCheckpoint, type TrainingState, writeCheckpoint } from "./checkpoint.js";
 import type { Network } from "./network.js";
@@ -183,6 +184,7 @@ export async function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, 
       for (let i = 0; i < N; i++) order[i] = i;
       rng.shuffle(order);
       const detach = e < t.warmupEpochs;
+      if (e === t.warmupEpochs && e > 0 && p.model.extInit === "centroids" && net.ext) initLabelCentroids(net, prep.ids, prep.positives, S, sparseOpt, progress);
       /** Forward + backward of some rows on this thread, gradients left in the parameters. */
       const local = (rows: Int32Array): StepLoss => {
         const B = rows.length;

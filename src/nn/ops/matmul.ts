@@ -3,7 +3,7 @@
  * (x·Wᵀ + b with W stored out × in, as PyTorch). All run on {@link gemm}.
  */
 import { alloc } from "../dtype.js";
-import { gemm } from "../gemm.js";
+import { gemm, gemmBatched } from "../gemm.js";
 import { needsGrad, record } from "../tape.js";
 import { Tensor } from "../tensor.js";
 
@@ -63,19 +63,20 @@ export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tenso
   const N = transB ? br : bc;
   if (K !== K2) throw new RangeError(`bmm: inner sizes differ ([${a.shape}] · [${b.shape}])`);
   const out = Tensor.zeros([Bn, M, N]);
-  const sa = ar * ac, sb = br * bc, sc = M * N;
-  for (let i = 0; i < Bn; i++) {
-    gemm(transA, transB, M, N, K, a.data.subarray(i * sa, (i + 1) * sa), b.data.subarray(i * sb, (i + 1) * sb), out.data.subarray(i * sc, (i + 1) * sc));
-  }
+  gemmBatched(transA, transB, Bn, M, N, K, a.data, b.data, out.data);
   if (needsGrad(a, b)) {
     record(out, () => {
       const gA = a.requiresGrad ? a.gradBuffer() : null;
       const gB = b.requiresGrad ? b.gradBuffer() : null;
-      const g = out.grad!;
-      for (let i = 0; i < Bn; i++) {
-        productBackward(transA, transB, M, N, K,
-          a.data.subarray(i * sa, (i + 1) * sa), b.data.subarray(i * sb, (i + 1) * sb), g.subarray(i * sc, (i + 1) * sc),
-          gA ? gA.subarray(i * sa, (i + 1) * sa) : null, gB ? gB.subarray(i * sb, (i + 1) * sb) : null);
+      const A = a.data, B = b.data, gC = out.grad!;
+      // productBackward for every item at once
+      if (gA) {
+        if (!transA) gemmBatched(false, !transB, Bn, M, K, N, gC, B, gA, true);
+        else gemmBatched(transB, true, Bn, K, M, N, B, gC, gA, true);
+      }
+      if (gB) {
+        if (!transB) gemmBatched(!transA, false, Bn, K, N, M, A, gC, gB, true);
+        else gemmBatched(true, transA, Bn, N, K, M, gC, A, gB, true);
       }
     });
   }
