@@ -6,10 +6,10 @@
  * bench/results/syncxml.json (the latest run plus a history of runs).
  *
  * Usage: node dist/bench/syncxml.js [PARAMS] [--train PREFIX] [--test PREFIX] [--name NAME]
- *          [--threads T] [--eval-every N] [--eval-sample N] [--train-rows N] [--out FILE]
+ *          [--threads T] [--eval-every N] [--eval-sample N] [--train-rows N] [--out FILE] [--keep DIR]
  * PARAMS is a JSON string or a file holding one (default: the CPU configuration below). --eval-every N evaluates P@1 on a test sample
  * every N epochs, to watch the curve (reported, never used to pick a model). --train-rows N trains
- * on an evenly spread subset (quick experiments only).
+ * on an evenly spread subset (quick experiments only). --keep DIR also saves the trained model there.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +33,7 @@ const evalEvery = Number(flag("--eval-every", "0"));
 const evalSample = Number(flag("--eval-sample", "3000"));
 const threads = Number(flag("--threads", "1"));
 const trainRows = Number(flag("--train-rows", "0"));
+const keepDir = flag("--keep", "");
 const outPath = flag("--out", new URL("../../bench/results/syncxml.json", import.meta.url).pathname);
 /**
  * The CPU configuration used for wordnet-hyper3 when no PARAMS are given: E = 128, 16 tokens,
@@ -88,6 +89,7 @@ const dir = join(tmp, "model");
 model.save(dir);
 const modelMB = dirSize(dir) / 1e6;
 const loaded = SyncXMLModel.load(dir);
+if (keepDir) model.save(keepDir);
 rmSync(tmp, { recursive: true, force: true });
 
 const tp = performance.now();

@@ -180,3 +180,17 @@ test("tanhF32 (GELU's float32 tanh) stays within 3e-7 of Math.tanh, odd, saturat
   assert.equal(tanhF32(0), 0);
   assert.ok(tanhF32(1e30) <= 1 && tanhF32(1e30) > 0.9999997);
 });
+
+test("SpectralWeight caches the evaluation weight and drops it on every training call", () => {
+  const rng = new Rng(4);
+  const w = rand(rng, [6, 5], -1, 1, true);
+  const sw = new nn.SpectralWeight(w, new Rng(2));
+  const e1 = sw.get(false);
+  assert.equal(sw.get(false), e1); // cached: the same tensor
+  close(e1.data, nn.spectralNorm(w, { ...sw.state, u: sw.state.u.slice(), v: sw.state.v.slice() }, 0).data, 1e-6, "eval weight");
+  w.data[0] += 1; // an optimizer step, after a training call
+  const t = sw.get(true);
+  const e2 = sw.get(false);
+  assert.notEqual(e2, e1);
+  close(e2.data, t.data, 1e-6, "eval after training");
+});

@@ -33,7 +33,7 @@ import { BatchNorm1d, Conv1d, Embedding, Linear, type LayerBuffer } from "../../
 import { add, batchNorm, bmm, concat, dropout, gelu, linear, reshape } from "../../nn/ops/index.js";
 import { needsGrad, record } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
-import { spectralNorm, spectralNormState, type SpectralNormState } from "../../nn/ops/spectral.js";
+import { type SpectralNormState, SpectralWeight } from "../../nn/ops/spectral.js";
 
 /** Encoder hyper-parameters (validated with the project's params schema). */
 export const ENCODER_SCHEMA = {
@@ -133,14 +133,16 @@ class SelfAttention {
   readonly weight: Tensor;
   readonly gamma: Tensor;
   readonly sn: SpectralNormState;
+  private readonly normed: SpectralWeight;
   constructor(readonly channels: number, rng: Rng, readonly name: string) {
     this.weight = xavierNormal([channels, channels], rng, `${name}.conv.weight`);
     this.gamma = constParam([1], 0, `${name}.gamma`);
-    this.sn = spectralNormState(this.weight, rng);
+    this.normed = new SpectralWeight(this.weight, rng);
+    this.sn = this.normed.state;
   }
   /** SN-normalised conv weight (one power step in training). */
   w(training: boolean): Tensor {
-    return spectralNorm(this.weight, this.sn, training ? 1 : 0);
+    return this.normed.get(training);
   }
   parameters(): Tensor[] {
     return [this.weight, this.gamma];

@@ -13,7 +13,7 @@ import { alloc } from "../../nn/dtype.js";
 import { normalData, xavierUniform, zerosParam } from "../../nn/init.js";
 import { Linear, type LayerBuffer } from "../../nn/layers.js";
 import { add, dropout, gelu, linear, topk } from "../../nn/ops/index.js";
-import { spectralNorm, spectralNormState, type SpectralNormState } from "../../nn/ops/spectral.js";
+import { type SpectralNormState, SpectralWeight } from "../../nn/ops/spectral.js";
 import { needsGrad, record } from "../../nn/tape.js";
 import { param, Tensor } from "../../nn/tensor.js";
 
@@ -22,13 +22,15 @@ export class ResidualSN {
   readonly weight: Tensor;
   readonly bias: Tensor;
   readonly sn: SpectralNormState;
+  private readonly normed: SpectralWeight;
   constructor(readonly dim: number, rng: Rng, readonly name: string) {
     this.weight = xavierUniform([dim, dim], rng, `${name}.weight`);
     this.bias = zerosParam([dim], `${name}.bias`);
-    this.sn = spectralNormState(this.weight, rng);
+    this.normed = new SpectralWeight(this.weight, rng);
+    this.sn = this.normed.state;
   }
   forward(x: Tensor, pIn: number, training: boolean, rng: Rng): Tensor {
-    const w = spectralNorm(this.weight, this.sn, training ? 1 : 0);
+    const w = this.normed.get(training);
     return add(gelu(linear(dropout(x, pIn, rng, training), w, this.bias)), x);
   }
   parameters(): Tensor[] {

@@ -13,4 +13,4 @@ export { conv1d, conv1dOutLength, type Conv1dOptions } from "./conv.js";
 export { bceWithLogits, squaredHinge } from "./loss.js";
 export { topk, type TopK } from "./topk.js";
 export { l2NormalizeRows } from "./normalize.js";
-export { spectralNorm, spectralNormState, type SpectralNormState } from "./spectral.js";
+export { spectralNorm, spectralNormState, type SpectralNormState, SpectralWeight } from "./spectral.js";

@@ -101,17 +101,29 @@ export function batchNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
   const mean = new Float64Array(C), inv = new Float64Array(C);
   if (training) {
     if (n < 2) throw new RangeError("batchNorm: training needs more than one value per channel");
-    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
-      const o = (b * C + c) * L;
-      for (let l = 0; l < L; l++) mean[c] += v[o + l];
+    if (L === 1) {
+      // (B, C): flat loops (the same sums in the same order, without a one-step inner loop)
+      for (let b = 0; b < B; b++) for (let c = 0, o = b * C; c < C; c++) mean[c] += v[o + c];
+    } else {
+      for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
+        const o = (b * C + c) * L;
+        for (let l = 0; l < L; l++) mean[c] += v[o + l];
+      }
     }
     for (let c = 0; c < C; c++) mean[c] /= n;
     const vr = new Float64Array(C);
-    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
-      const o = (b * C + c) * L;
-      for (let l = 0; l < L; l++) {
-        const d = v[o + l] - mean[c];
+    if (L === 1) {
+      for (let b = 0; b < B; b++) for (let c = 0, o = b * C; c < C; c++) {
+        const d = v[o + c] - mean[c];
         vr[c] += d * d;
+      }
+    } else {
+      for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
+        const o = (b * C + c) * L;
+        for (let l = 0; l < L; l++) {
+          const d = v[o + l] - mean[c];
+          vr[c] += d * d;
+        }
       }
     }
     const m = state.momentum;
@@ -131,30 +143,56 @@ export function batchNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
   const y = out.data;
   const xhat = alloc(x.size);
   const gm = gamma?.data, bt = beta?.data;
-  for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
-    const o = (b * C + c) * L;
-    const s = gm ? gm[c] : 1, t = bt ? bt[c] : 0;
-    for (let l = 0; l < L; l++) {
-      const h = (v[o + l] - mean[c]) * inv[c];
-      xhat[o + l] = h;
-      y[o + l] = h * s + t;
+  if (L === 1) {
+    const sc = new Float64Array(C), sh = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      sc[c] = gm ? gm[c] : 1;
+      sh[c] = bt ? bt[c] : 0;
+    }
+    for (let b = 0; b < B; b++) for (let c = 0, o = b * C; c < C; c++) {
+      const h = (v[o + c] - mean[c]) * inv[c];
+      xhat[o + c] = h;
+      y[o + c] = h * sc[c] + sh[c];
+    }
+  } else {
+    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
+      const o = (b * C + c) * L;
+      const s = gm ? gm[c] : 1, t = bt ? bt[c] : 0;
+      for (let l = 0; l < L; l++) {
+        const h = (v[o + l] - mean[c]) * inv[c];
+        xhat[o + l] = h;
+        y[o + l] = h * s + t;
+      }
     }
   }
   if (needsGrad(x, gamma, beta)) {
     record(out, () => {
       const g = out.grad!;
       const sg = new Float64Array(C), sgh = new Float64Array(C);
-      for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
-        const o = (b * C + c) * L;
-        for (let l = 0; l < L; l++) {
-          sg[c] += g[o + l];
-          sgh[c] += g[o + l] * xhat[o + l];
+      if (L === 1) {
+        for (let b = 0; b < B; b++) for (let c = 0, o = b * C; c < C; c++) {
+          sg[c] += g[o + c];
+          sgh[c] += g[o + c] * xhat[o + c];
+        }
+      } else {
+        for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
+          const o = (b * C + c) * L;
+          for (let l = 0; l < L; l++) {
+            sg[c] += g[o + l];
+            sgh[c] += g[o + l] * xhat[o + l];
+          }
         }
       }
       if (gamma && gamma.requiresGrad) gamma.addGrad(sgh);
       if (beta && beta.requiresGrad) beta.addGrad(sg);
       if (x.requiresGrad) {
         const gx = x.gradBuffer();
+        if (L === 1 && training) {
+          const k = new Float64Array(C);
+          for (let c = 0; c < C; c++) k[c] = ((gm ? gm[c] : 1) * inv[c]) / n;
+          for (let b = 0; b < B; b++) for (let c = 0, o = b * C; c < C; c++) gx[o + c] += k[c] * (n * g[o + c] - sg[c] - xhat[o + c] * sgh[c]);
+          return;
+        }
         for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
           const o = (b * C + c) * L;
           const s = gm ? gm[c] : 1;

@@ -87,3 +87,30 @@ export function spectralNorm(w: Tensor, st: SpectralNormState, iterations = 1): 
   }
   return out;
 }
+
+/**
+ * A spectrally normalised weight: the raw parameter, its power-iteration state, and the
+ * normalised weight of evaluation mode cached between calls. Evaluation neither changes W nor
+ * the vectors, so W/σ is computed once and reused (single-query latency); every training call
+ * drops the cache, since the optimizer changes W after it.
+ */
+export class SpectralWeight {
+  readonly state: SpectralNormState;
+  private cached: Tensor | null = null;
+  constructor(readonly weight: Tensor, rng: Rng) {
+    this.state = spectralNormState(weight, rng);
+  }
+  /** W/σ: one power step in training, the cached evaluation weight otherwise. */
+  get(training: boolean): Tensor {
+    if (training) {
+      this.cached = null;
+      return spectralNorm(this.weight, this.state, 1);
+    }
+    if (!this.cached) this.cached = spectralNorm(this.weight.detach(), this.state, 0);
+    return this.cached;
+  }
+  /** Forget the cached evaluation weight (after W or the vectors were overwritten). */
+  invalidate(): void {
+    this.cached = null;
+  }
+}
