@@ -6,6 +6,7 @@ import * as nn from "../../src/nn/ops/index.js";
 import { Tensor } from "../../src/nn/tensor.js";
 import { rand } from "./util.js";
 import { tanhF32 } from "../../src/nn/ops/activations.js";
+import { backward } from "../../src/nn/tape.js";
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5, what = ""): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
@@ -178,7 +179,17 @@ test("tanhF32 (GELU's float32 tanh) stays within 3e-7 of Math.tanh, odd, saturat
   }
   assert.ok(worst < 3e-7, `max error ${worst}`);
   assert.equal(tanhF32(0), 0);
-  assert.ok(tanhF32(1e30) <= 1 && tanhF32(1e30) > 0.9999997);
+  assert.equal(tanhF32(9), 1);
+  assert.equal(tanhF32(-1e30), -1);
+});
+
+test("GELU's float32 gradient stays 1 for large inputs (tanh saturates to exactly ±1)", () => {
+  // Regression: a tanh one ulp short of 1 made d GELU / dx ≈ 25,000 at x = 10⁴ and blew up training.
+  const x = new Tensor(new Float32Array([10, 100, 1e3, 1e4, -1e4]), [5], { requiresGrad: true });
+  const y = nn.gelu(x);
+  backward(nn.sum(y));
+  const want = [1, 1, 1, 1, 0];
+  for (let i = 0; i < 5; i++) assert.ok(Math.abs(x.grad![i] - want[i]) < 1e-3, `x = ${x.data[i]}: ${x.grad![i]}`);
 });
 
 test("SpectralWeight caches the evaluation weight and drops it on every training call", () => {

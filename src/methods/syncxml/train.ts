@@ -13,7 +13,7 @@ import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { backward } from "../../nn/tape.js";
-import { Adam, clipGradNorm, SparseAdam, splitParams } from "../../nn/optim.js";
+import { Adam, clipGradNorm, gradNorm, SparseAdam, splitParams } from "../../nn/optim.js";
 import { applySchedule, oneCycle } from "../../nn/schedule.js";
 import { loadWordVectors, trainSkipGram } from "../../text/wordvec.js";
 import { initLabelCentroids } from "./centroids.js";
@@ -38,6 +38,9 @@ export interface EpochStats {
   seconds: number;
   /** Training queries per second. */
   qps: number;
+  /** Mean and largest global gradient norm of the epoch's steps (before clipping). */
+  gradNorm: number;
+  gradNormMax: number;
 }
 
 /** Options of a training run (not part of the model's params). */
@@ -200,7 +203,7 @@ export async function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, 
         return { loss, meta: l.meta, ext: l.ext, candidates: l.candidates };
       };
       const t0 = performance.now();
-      let sumLoss = 0, sumMeta = 0, sumExt = 0, sumCand = 0, seen = 0;
+      let sumLoss = 0, sumMeta = 0, sumExt = 0, sumCand = 0, seen = 0, sumNorm = 0, maxNorm = 0;
       progress.start(`epoch ${e + 1}/${t.epochs}${detach ? " (warm-up)" : ""}`, batches * t.batch);
       for (let b = 0; b < batches; b++) {
         const rows = order.subarray(b * t.batch, Math.min(N, (b + 1) * t.batch));
@@ -208,7 +211,9 @@ export async function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, 
         denseOpt.zeroGrad();
         sparseOpt.zeroGrad();
         const l = par ? await par.step(net, rows, detach, t.seed, e, b, local) : local(rows);
-        if (t.clipNorm > 0) clipGradNorm(all, t.clipNorm);
+        const norm = t.clipNorm > 0 ? clipGradNorm(all, t.clipNorm) : gradNorm(all);
+        sumNorm += norm;
+        if (norm > maxNorm) maxNorm = norm;
         denseOpt.step();
         sparseOpt.step();
         sumLoss += l.loss;
@@ -223,9 +228,9 @@ export async function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, 
       if (o.checkpointDir) writeCheckpoint(o.checkpointDir, state, e + 1, fp);
       const stats: EpochStats = {
         epoch: e + 1, epochs: t.epochs, loss: sumLoss / batches, metaLoss: sumMeta / batches, extLoss: sumExt / batches,
-        candidates: sumCand / batches, seconds, qps: seen / seconds,
+        candidates: sumCand / batches, seconds, qps: seen / seconds, gradNorm: sumNorm / batches, gradNormMax: maxNorm,
       };
-      progress.log(`epoch ${e + 1}/${t.epochs}: loss ${stats.loss.toFixed(5)} (meta ${stats.metaLoss.toFixed(5)}, ext ${stats.extLoss.toFixed(5)}), ${stats.candidates.toFixed(0)} candidates/query, ${seconds.toFixed(1)} s, ${stats.qps.toFixed(0)} queries/s${threads > 1 ? ` on ${threads} threads` : ""}`);
+      progress.log(`epoch ${e + 1}/${t.epochs}: loss ${stats.loss.toFixed(5)} (meta ${stats.metaLoss.toFixed(5)}, ext ${stats.extLoss.toFixed(5)}), ${stats.candidates.toFixed(0)} candidates/query, grad norm ${stats.gradNorm.toPrecision(3)} (max ${stats.gradNormMax.toPrecision(3)}), ${seconds.toFixed(1)} s, ${stats.qps.toFixed(0)} queries/s${threads > 1 ? ` on ${threads} threads` : ""}`);
       o.onEpoch?.(stats);
     }
   } finally {
