@@ -38,12 +38,14 @@ const outPath = flag("--out", new URL("../../bench/results/syncxml.json", import
 /**
  * The CPU configuration used for wordnet-hyper3 when no PARAMS are given: E = 128, 16 tokens,
  * aggregation kernel 8 (hidden 224), 1,024 clusters, 16 shortlisted, light dropout, one-cycle
- * to lr 0.02 (the reference's 5e-3 is tuned for 45 GPU epochs), 8 epochs with 1 detached.
+ * to lr 0.02 (the reference's 5e-3 is tuned for 45 GPU epochs), 8 epochs with 1 detached,
+ * gradients clipped to norm 0.5 (without it training broke down at the one-cycle peak; see
+ * bench/results/syncxml-trials.md).
  */
 const CPU_DEFAULTS = {
   encoder: { embDim: 128, seqLen: 16, aggKernel: 8, embDropout: 0.1, dropout: 0.1 },
   model: { clusterSize: 16, shortlist: 16, headDropout: 0.1, metaDropout: 0.2, extDropout: 0.2 },
-  train: { epochs: 8, warmupEpochs: 1, maxLr: 0.02 },
+  train: { epochs: 8, warmupEpochs: 1, maxLr: 0.02, clipNorm: 0.5 },
   wordvec: { epochs: 2, window: 4, negative: 4, subsample: 1e-4 },
   predict: { shortlist: 64 },
 };
