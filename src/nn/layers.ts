@@ -8,6 +8,7 @@ import type { Rng } from "../core/rng.js";
 import { embeddingTable, xavierUniform, zerosParam, constParam } from "./init.js";
 import { batchNorm, batchNormState, type BatchNormState } from "./ops/norm.js";
 import { conv1d, type Conv1dOptions } from "./ops/conv.js";
+import { conv1dNlc } from "./ops/conv-nlc.js";
 import { embedding, embeddingBag, type BagMode } from "./ops/embedding.js";
 import { layerNorm } from "./ops/norm.js";
 import { linear } from "./ops/matmul.js";
@@ -60,6 +61,10 @@ export class Conv1d implements Layer {
   }
   forward(x: Tensor, weight: Tensor = this.weight): Tensor {
     return conv1d(x, weight, this.bias, this.opts);
+  }
+  /** The same convolution on channels-last input (B, L, Cin) → (B, Lout, Cout). */
+  forwardNlc(x: Tensor, weight: Tensor = this.weight): Tensor {
+    return conv1dNlc(x, weight, this.bias, this.opts);
   }
   parameters(): Tensor[] {
     return this.bias ? [this.weight, this.bias] : [this.weight];

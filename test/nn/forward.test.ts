@@ -28,6 +28,34 @@ test("matmul matches the triple loop (all transposes, odd sizes)", () => {
   }
 });
 
+test("conv1dNlc equals conv1d on the transposed input, values and gradients", () => {
+  const rng = new Rng(8);
+  const cases = [
+    { L: 64, K: 16, stride: 4, padding: 6, paddingMode: "circular" as const },
+    { L: 64, K: 4, stride: 4, padding: 0, paddingMode: "circular" as const },
+    { L: 16, K: 8, stride: 4, padding: 0, paddingMode: "zeros" as const },
+    { L: 20, K: 3, stride: 2, padding: 1, paddingMode: "zeros" as const, dilation: 2 },
+  ];
+  for (const { L, K, ...opts } of cases) {
+    const B = 3, Cin = 5, Cout = 4;
+    const x = rand(rng, [B, L, Cin]), w = rand(rng, [Cout, Cin, K]), b = rand(rng, [Cout]);
+    x.requiresGrad = w.requiresGrad = b.requiresGrad = true;
+    const yl = nn.conv1dNlc(x, w, b, opts); // (B, Lout, Cout)
+    const seed = Float32Array.from({ length: yl.size }, (_, i) => Math.sin(i));
+    backward(yl, seed);
+    const gx = Float64Array.from(x.grad!), gw = Float64Array.from(w.grad!), gb = Float64Array.from(b.grad!);
+    x.zeroGrad(); w.zeroGrad(); b.zeroGrad();
+    const xc = nn.permute(x, [0, 2, 1]);
+    const yc = nn.permute(nn.conv1d(xc, w, b, opts), [0, 2, 1]);
+    assert.deepEqual(yl.shape, yc.shape);
+    close(yl.data, Float64Array.from(yc.data), 1e-5, `conv1dNlc ${JSON.stringify(opts)}`);
+    backward(yc, seed);
+    close(x.grad!, gx, 1e-5, "dx");
+    close(w.grad!, gw, 1e-5, "dw");
+    close(b.grad!, gb, 1e-5, "db");
+  }
+});
+
 test("conv1d matches a direct loop, including circular padding (InceptionXML shapes)", () => {
   const rng = new Rng(4);
   const cases = [

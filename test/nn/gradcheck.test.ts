@@ -250,6 +250,12 @@ test("conv1d: stride, padding, dilation, circular padding, bias", () => {
       return { inputs: [x, w, b], fn: () => nn.conv1d(x, w, b, opts) };
     });
   }
+  for (const { K, opts } of configs) {
+    checkBoth(`conv1dNlc K=${K} ${JSON.stringify(opts)}`, (rng) => {
+      const x = rand(rng, [2, 12, 3]), w = rand(rng, [4, 3, K]), b = rand(rng, [4]);
+      return { inputs: [x, w, b], fn: () => nn.conv1dNlc(x, w, b, opts) };
+    });
+  }
   checkBoth("conv1d no bias", (rng) => {
     const x = rand(rng, [3, 2, 7]), w = rand(rng, [2, 2, 1]);
     return { inputs: [x, w], fn: () => nn.conv1d(x, w) };
@@ -297,6 +303,10 @@ test("large products take the wasm GEMM path (f32) and still check", () => {
   checkBoth("conv1d 2x16x40, k 8", (rng) => {
     const x = rand(rng, [2, 16, 40]), w = rand(rng, [16, 16, 8]);
     return { inputs: [x, w], fn: () => nn.conv1d(x, w, null, { stride: 4, padding: 2, paddingMode: "circular" }) };
+  }, { f32: { maxChecks: 40 }, f64: { maxChecks: 40 } });
+  checkBoth("conv1dNlc 2x40x16, k 8", (rng) => {
+    const x = rand(rng, [2, 40, 16]), w = rand(rng, [16, 16, 8]);
+    return { inputs: [x, w], fn: () => nn.conv1dNlc(x, w, null, { stride: 4, padding: 2, paddingMode: "circular" }) };
   }, { f32: { maxChecks: 40 }, f64: { maxChecks: 40 } });
 });
 

@@ -225,14 +225,16 @@ export class InceptionEncoder {
     // 4. projection over token positions: rows (B·E, S) → (B·E, F), batch-normalised per filter
     let pr = batchNorm(gelu(this.proj.forward(rows)), this.bnProj.gamma, this.bnProj.beta, this.bnProj.state, training);
     pr = dropout(pr, this.p.projDropout, rng, training);
-    const z = transposeLast2(reshape(pr, [B, E, F])); // (B, F, E)
-    // 5-6. inception block along the embedding axis
-    const branches = this.convs.map((c) => c.forward(z)); // each (B, F, L1)
-    let c = this.bnCat.forward(gelu(concat(branches, 1)), training);
+    // 5-6. inception block along the embedding axis, channels-last: z is (B, E, F) as it
+    // stands, each branch (B, L1, F); batch norm per channel on the (B·L1, channels) rows
+    const z = reshape(pr, [B, E, F]);
+    const branches = this.convs.map((c) => c.forwardNlc(z));
+    const L1 = this.shapes.l1, L2 = this.shapes.l2, C3 = F * branches.length;
+    let c = reshape(this.bnCat.forward(gelu(reshape(concat(branches, 2), [B * L1, C3])), training), [B, L1, C3]);
     c = dropout(c, this.p.dropout, rng, training);
-    // 7-8. aggregation, flatten
-    const a = this.bnAgg.forward(gelu(this.agg.forward(c)), training); // (B, F, L2)
-    const h2 = reshape(a, [B, this.shapes.hidden]);
+    // 7-8. aggregation, flatten in (F, L2) order (the channels-first layout's feature order)
+    const a = this.bnAgg.forward(gelu(reshape(this.agg.forwardNlc(c), [B * L2, F])), training);
+    const h2 = reshape(transposeLast2(reshape(a, [B, L2, F])), [B, this.shapes.hidden]);
     if (!this.hidden || !this.bnHidden) return h2;
     // 9. residual hidden layer
     const ho = this.bnHidden.forward(gelu(this.hidden.forward(dropout(h2, this.p.dropout, rng, training))), training);

@@ -29,7 +29,7 @@ export function conv1dOutLength(L: number, K: number, stride = 1, padding = 0, d
  * Source position table: src[k·Lout + o] = the input index read by tap k at output o, or −1
  * for a zero pad.
  */
-function sourceIndex(L: number, K: number, Lout: number, stride: number, pad: number, dil: number, circular: boolean): Int32Array {
+export function sourceIndex(L: number, K: number, Lout: number, stride: number, pad: number, dil: number, circular: boolean): Int32Array {
   const src = new Int32Array(K * Lout);
   for (let k = 0; k < K; k++) {
     for (let o = 0; o < Lout; o++) {

@@ -10,6 +10,7 @@ export { embedding, embeddingBag, type BagMode } from "./embedding.js";
 export { gatherRows, scatterAddRows } from "./gather.js";
 export { reshape, concat, permute, transpose } from "./shape.js";
 export { conv1d, conv1dOutLength, type Conv1dOptions } from "./conv.js";
+export { conv1dNlc } from "./conv-nlc.js";
 export { bceWithLogits, squaredHinge } from "./loss.js";
 export { topk, type TopK } from "./topk.js";
 export { l2NormalizeRows } from "./normalize.js";
