@@ -11,7 +11,7 @@ import { scratch } from "../dtype.js";
 import { gemm } from "../gemm.js";
 import { needsGrad, record } from "../tape.js";
 import { Tensor } from "../tensor.js";
-import { type Conv1dOptions, conv1dOutLength, sourceIndex } from "./conv.js";
+import { type Conv1dOptions, convGeometry } from "./conv.js";
 
 /**
  * Per output position o: the input position of its first tap when all K taps read consecutive
@@ -52,18 +52,7 @@ function im2colNlc(v: Float32Array, B: number, L: number, Cin: number, K: number
 
 /** y = conv1d over channels-last x (B, L, Cin) with w (Cout, Cin, K), bias (Cout) → (B, Lout, Cout). */
 export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
-  const stride = opts.stride ?? 1, pad = opts.padding ?? 0, dil = opts.dilation ?? 1;
-  const circular = (opts.paddingMode ?? "zeros") === "circular";
-  if (x.rank !== 3 || w.rank !== 3) throw new RangeError(`conv1dNlc: expected x (B, L, Cin) and w (Cout, Cin, K), got [${x.shape}] and [${w.shape}]`);
-  const [B, L, Cin] = x.shape;
-  const [Cout, Cin2, K] = w.shape;
-  if (Cin !== Cin2) throw new RangeError(`conv1dNlc: input has ${Cin} channels, weight expects ${Cin2}`);
-  if (bias && bias.size !== Cout) throw new RangeError(`conv1dNlc: bias has ${bias.size} values, expected ${Cout}`);
-  if (!(stride >= 1 && dil >= 1 && pad >= 0)) throw new RangeError("conv1dNlc: stride and dilation must be ≥ 1, padding ≥ 0");
-  if (circular && pad > L) throw new RangeError(`conv1dNlc: circular padding ${pad} exceeds the length ${L}`);
-  const Lout = conv1dOutLength(L, K, stride, pad, dil);
-  if (Lout < 1) throw new RangeError(`conv1dNlc: input length ${L} too short for kernel ${K}`);
-  const src = sourceIndex(L, K, Lout, stride, pad, dil, circular);
+  const { B, Cin, L, Cout, K, Lout, src } = convGeometry("conv1dNlc", x, w, bias, opts, true);
   const start = contiguousStarts(src, K, Lout);
   const KC = K * Cin, BL = B * Lout;
   // weights as (Cout, K, Cin), the column order of the windows

@@ -29,7 +29,7 @@ export function conv1dOutLength(L: number, K: number, stride = 1, padding = 0, d
  * Source position table: src[k·Lout + o] = the input index read by tap k at output o, or −1
  * for a zero pad.
  */
-export function sourceIndex(L: number, K: number, Lout: number, stride: number, pad: number, dil: number, circular: boolean): Int32Array {
+function sourceIndex(L: number, K: number, Lout: number, stride: number, pad: number, dil: number, circular: boolean): Int32Array {
   const src = new Int32Array(K * Lout);
   for (let k = 0; k < K; k++) {
     for (let o = 0; o < Lout; o++) {
@@ -57,20 +57,42 @@ function im2col(v: Float32Array, B: number, Cin: number, L: number, K: number, L
   return col;
 }
 
-/** y = conv1d(x, w) + bias; x (B, Cin, L), w (Cout, Cin, K), bias (Cout) → (B, Cout, Lout). */
-export function conv1d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
+/** The checked geometry of a 1-D convolution (shared by the channels-first and channels-last ops). */
+export interface ConvGeometry {
+  B: number;
+  Cin: number;
+  L: number;
+  Cout: number;
+  K: number;
+  Lout: number;
+  /** Source position table (see `sourceIndex`). */
+  src: Int32Array;
+}
+
+/**
+ * Check x, w, bias and the options of `what` and compute its geometry; `channelsLast` reads x as
+ * (B, L, Cin) instead of (B, Cin, L).
+ */
+export function convGeometry(what: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv1dOptions, channelsLast: boolean): ConvGeometry {
   const stride = opts.stride ?? 1, pad = opts.padding ?? 0, dil = opts.dilation ?? 1;
   const circular = (opts.paddingMode ?? "zeros") === "circular";
-  if (x.rank !== 3 || w.rank !== 3) throw new RangeError(`conv1d: expected x (B, Cin, L) and w (Cout, Cin, K), got [${x.shape}] and [${w.shape}]`);
-  const [B, Cin, L] = x.shape;
+  const layout = channelsLast ? "(B, L, Cin)" : "(B, Cin, L)";
+  if (x.rank !== 3 || w.rank !== 3) throw new RangeError(`${what}: expected x ${layout} and w (Cout, Cin, K), got [${x.shape}] and [${w.shape}]`);
+  const [B, d1, d2] = x.shape;
+  const [Cin, L] = channelsLast ? [d2, d1] : [d1, d2];
   const [Cout, Cin2, K] = w.shape;
-  if (Cin !== Cin2) throw new RangeError(`conv1d: input has ${Cin} channels, weight expects ${Cin2}`);
-  if (bias && bias.size !== Cout) throw new RangeError(`conv1d: bias has ${bias.size} values, expected ${Cout}`);
-  if (!(stride >= 1 && dil >= 1 && pad >= 0)) throw new RangeError("conv1d: stride and dilation must be ≥ 1, padding ≥ 0");
-  if (circular && pad > L) throw new RangeError(`conv1d: circular padding ${pad} exceeds the length ${L}`);
+  if (Cin !== Cin2) throw new RangeError(`${what}: input has ${Cin} channels, weight expects ${Cin2}`);
+  if (bias && bias.size !== Cout) throw new RangeError(`${what}: bias has ${bias.size} values, expected ${Cout}`);
+  if (!(stride >= 1 && dil >= 1 && pad >= 0)) throw new RangeError(`${what}: stride and dilation must be ≥ 1, padding ≥ 0`);
+  if (circular && pad > L) throw new RangeError(`${what}: circular padding ${pad} exceeds the length ${L}`);
   const Lout = conv1dOutLength(L, K, stride, pad, dil);
-  if (Lout < 1) throw new RangeError(`conv1d: input length ${L} too short for kernel ${K}`);
-  const src = sourceIndex(L, K, Lout, stride, pad, dil, circular);
+  if (Lout < 1) throw new RangeError(`${what}: input length ${L} too short for kernel ${K}`);
+  return { B, Cin, L, Cout, K, Lout, src: sourceIndex(L, K, Lout, stride, pad, dil, circular) };
+}
+
+/** y = conv1d(x, w) + bias; x (B, Cin, L), w (Cout, Cin, K), bias (Cout) → (B, Cout, Lout). */
+export function conv1d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
+  const { B, Cin, L, Cout, K, Lout, src } = convGeometry("conv1d", x, w, bias, opts, false);
   const CK = Cin * K, BL = B * Lout;
   const col = im2col(x.data, B, Cin, L, K, Lout, src, scratch(0, CK * BL));
   const tmp = scratch(1, Cout * BL);
