@@ -50,60 +50,83 @@ function im2colNlc(v: Float32Array, B: number, L: number, Cin: number, K: number
   return col;
 }
 
+/** The adjoint of {@link im2colNlc}: gx[b, src[k, o], c] += dcol[(b·Lout + o), k·Cin + c]. */
+function col2imNlc(dcol: Float32Array, B: number, L: number, Cin: number, K: number, Lout: number, src: Int32Array, start: Int32Array, gx: Float32Array): void {
+  const KC = K * Cin;
+  for (let b = 0; b < B; b++) {
+    const xb = b * L * Cin;
+    for (let o = 0; o < Lout; o++) {
+      const row = (b * Lout + o) * KC, p0 = start[o];
+      if (p0 >= 0) {
+        const d = xb + p0 * Cin;
+        for (let j = 0; j < KC; j++) gx[d + j] += dcol[row + j];
+        continue;
+      }
+      for (let k = 0; k < K; k++) {
+        const p = src[k * Lout + o];
+        if (p < 0) continue;
+        const d = xb + p * Cin, s = row + k * Cin;
+        for (let c = 0; c < Cin; c++) gx[d + c] += dcol[s + c];
+      }
+    }
+  }
+}
+
+/** out[j] += Σ_r m[r, j] for a row-major rows × cols matrix. */
+function columnSums(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) out[j] += m[o + j];
+  }
+}
+
+/** m[r, j] += v[j] for a row-major rows × cols matrix. */
+function addRowVector(m: Float32Array, rows: number, cols: number, v: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) m[o + j] += v[j];
+  }
+}
+
+/** Weights (Cout, Cin, K) into `wp` as (Cout, K, Cin), or with `back`, add wp's (Cout, K, Cin) into w's layout. */
+function permuteKernel(w: Float32Array, wp: Float32Array, Cout: number, Cin: number, K: number, back: boolean): void {
+  const KC = K * Cin;
+  for (let co = 0; co < Cout; co++) for (let c = 0; c < Cin; c++) for (let k = 0; k < K; k++) {
+    if (back) w[(co * Cin + c) * K + k] += wp[co * KC + k * Cin + c];
+    else wp[co * KC + k * Cin + c] = w[(co * Cin + c) * K + k];
+  }
+}
+
 /** y = conv1d over channels-last x (B, L, Cin) with w (Cout, Cin, K), bias (Cout) → (B, Lout, Cout). */
 export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
   const { B, Cin, L, Cout, K, Lout, src } = convGeometry("conv1dNlc", x, w, bias, opts, true);
   const start = contiguousStarts(src, K, Lout);
   const KC = K * Cin, BL = B * Lout;
   // weights as (Cout, K, Cin), the column order of the windows
-  const wp = scratch(3, Cout * KC), wd = w.data;
-  for (let co = 0; co < Cout; co++) for (let c = 0; c < Cin; c++) for (let k = 0; k < K; k++) wp[co * KC + k * Cin + c] = wd[(co * Cin + c) * K + k];
+  const wp = scratch(3, Cout * KC);
+  permuteKernel(w.data, wp, Cout, Cin, K, false);
   const col = im2colNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC));
   const out = Tensor.zeros([B, Lout, Cout]);
   const y = out.data;
   gemm(false, true, BL, Cout, KC, col, wp, y);
-  if (bias) {
-    const bd = bias.data;
-    for (let r = 0; r < BL; r++) for (let co = 0; co < Cout; co++) y[r * Cout + co] += bd[co];
-  }
+  if (bias) addRowVector(y, BL, Cout, bias.data);
   if (needsGrad(x, w, bias)) {
     record(out, () => {
       const g = out.grad!; // (B·Lout, Cout), the GEMM's layout already
-      if (bias && bias.requiresGrad) {
-        const gb = bias.gradBuffer();
-        for (let r = 0; r < BL; r++) for (let co = 0; co < Cout; co++) gb[co] += g[r * Cout + co];
-      }
+      if (bias && bias.requiresGrad) columnSums(g, BL, Cout, bias.gradBuffer());
       // the weights in (Cout, K, Cin) order again: scratch 3 may have been reused since the forward
       const wq = scratch(3, Cout * KC);
-      for (let co = 0; co < Cout; co++) for (let c = 0; c < Cin; c++) for (let k = 0; k < K; k++) wq[co * KC + k * Cin + c] = wd[(co * Cin + c) * K + k];
+      permuteKernel(w.data, wq, Cout, Cin, K, false);
       if (w.requiresGrad) {
         const colAgain = im2colNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC)); // recomputed, not kept
         const dwp = scratch(1, Cout * KC);
         gemm(true, false, Cout, KC, BL, g, colAgain, dwp);
-        const gw = w.gradBuffer();
-        for (let co = 0; co < Cout; co++) for (let c = 0; c < Cin; c++) for (let k = 0; k < K; k++) gw[(co * Cin + c) * K + k] += dwp[co * KC + k * Cin + c];
+        permuteKernel(w.gradBuffer(), dwp, Cout, Cin, K, true);
       }
       if (x.requiresGrad) {
         const dcol = scratch(2, BL * KC);
         gemm(false, false, BL, KC, Cout, g, wq, dcol);
-        const gx = x.gradBuffer();
-        for (let b = 0; b < B; b++) {
-          const xb = b * L * Cin;
-          for (let o = 0; o < Lout; o++) {
-            const row = (b * Lout + o) * KC, p0 = start[o];
-            if (p0 >= 0) {
-              const d = xb + p0 * Cin;
-              for (let j = 0; j < KC; j++) gx[d + j] += dcol[row + j];
-              continue;
-            }
-            for (let k = 0; k < K; k++) {
-              const p = src[k * Lout + o];
-              if (p < 0) continue;
-              const d = xb + p * Cin, s = row + k * Cin;
-              for (let c = 0; c < Cin; c++) gx[d + c] += dcol[s + c];
-            }
-          }
-        }
+        col2imNlc(dcol, B, L, Cin, K, Lout, src, start, x.gradBuffer());
       }
     });
   }
