@@ -28,48 +28,34 @@ function contiguousStarts(src: Int32Array, K: number, Lout: number): Int32Array 
   return out;
 }
 
-/** col[(b·Lout + o), k·Cin + c] = x[b, src[k, o], c] (0 for a zero pad). */
-function im2colNlc(v: Float32Array, B: number, L: number, Cin: number, K: number, Lout: number, src: Int32Array, start: Int32Array, col: Float32Array): Float32Array {
-  const KC = K * Cin;
-  for (let b = 0; b < B; b++) {
-    const xb = b * L * Cin;
-    for (let o = 0; o < Lout; o++) {
-      const row = (b * Lout + o) * KC;
-      const p0 = start[o];
-      if (p0 >= 0) {
-        col.set(v.subarray(xb + p0 * Cin, xb + p0 * Cin + KC), row);
-        continue;
-      }
-      for (let k = 0; k < K; k++) {
-        const p = src[k * Lout + o], d = row + k * Cin;
-        if (p < 0) col.fill(0, d, d + Cin);
-        else col.set(v.subarray(xb + p * Cin, xb + (p + 1) * Cin), d);
-      }
-    }
-  }
-  return col;
+/** One window segment: copy x[xo ..) into col[co ..) (im2col), or with `scatter`, add it back (col2im). */
+function segment(x: Float32Array, xo: number, col: Float32Array, co: number, n: number, scatter: boolean): void {
+  if (scatter) for (let j = 0; j < n; j++) x[xo + j] += col[co + j];
+  else col.set(x.subarray(xo, xo + n), co);
 }
 
-/** The adjoint of {@link im2colNlc}: gx[b, src[k, o], c] += dcol[(b·Lout + o), k·Cin + c]. */
-function col2imNlc(dcol: Float32Array, B: number, L: number, Cin: number, K: number, Lout: number, src: Int32Array, start: Int32Array, gx: Float32Array): void {
+/**
+ * im2col: col[(b·Lout + o), k·Cin + c] = x[b, src[k, o], c] (0 for a zero pad); with `scatter`,
+ * its adjoint col2im: x[b, src[k, o], c] += col[(b·Lout + o), k·Cin + c].
+ */
+function windowsNlc(x: Float32Array, B: number, L: number, Cin: number, K: number, Lout: number, src: Int32Array, start: Int32Array, col: Float32Array, scatter: boolean): Float32Array {
   const KC = K * Cin;
   for (let b = 0; b < B; b++) {
     const xb = b * L * Cin;
     for (let o = 0; o < Lout; o++) {
       const row = (b * Lout + o) * KC, p0 = start[o];
       if (p0 >= 0) {
-        const d = xb + p0 * Cin;
-        for (let j = 0; j < KC; j++) gx[d + j] += dcol[row + j];
+        segment(x, xb + p0 * Cin, col, row, KC, scatter);
         continue;
       }
       for (let k = 0; k < K; k++) {
-        const p = src[k * Lout + o];
-        if (p < 0) continue;
-        const d = xb + p * Cin, s = row + k * Cin;
-        for (let c = 0; c < Cin; c++) gx[d + c] += dcol[s + c];
+        const p = src[k * Lout + o], d = row + k * Cin;
+        if (p >= 0) segment(x, xb + p * Cin, col, d, Cin, scatter);
+        else if (!scatter) col.fill(0, d, d + Cin);
       }
     }
   }
+  return col;
 }
 
 /** out[j] += Σ_r m[r, j] for a row-major rows × cols matrix. */
@@ -105,7 +91,7 @@ export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts
   // weights as (Cout, K, Cin), the column order of the windows
   const wp = scratch(3, Cout * KC);
   permuteKernel(w.data, wp, Cout, Cin, K, false);
-  const col = im2colNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC));
+  const col = windowsNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC), false);
   const out = Tensor.zeros([B, Lout, Cout]);
   const y = out.data;
   gemm(false, true, BL, Cout, KC, col, wp, y);
@@ -118,7 +104,7 @@ export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts
       const wq = scratch(3, Cout * KC);
       permuteKernel(w.data, wq, Cout, Cin, K, false);
       if (w.requiresGrad) {
-        const colAgain = im2colNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC)); // recomputed, not kept
+        const colAgain = windowsNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC), false); // recomputed, not kept
         const dwp = scratch(1, Cout * KC);
         gemm(true, false, Cout, KC, BL, g, colAgain, dwp);
         permuteKernel(w.gradBuffer(), dwp, Cout, Cin, K, true);
@@ -126,7 +112,7 @@ export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts
       if (x.requiresGrad) {
         const dcol = scratch(2, BL * KC);
         gemm(false, false, BL, KC, Cout, g, wq, dcol);
-        col2imNlc(dcol, B, L, Cin, K, Lout, src, start, x.gradBuffer());
+        windowsNlc(x.gradBuffer(), B, L, Cin, K, Lout, src, start, dcol, true);
       }
     });
   }
