@@ -39,7 +39,6 @@ test("conv1dNlc equals conv1d on the transposed input, values and gradients", ()
   for (const { L, K, ...opts } of cases) {
     const B = 3, Cin = 5, Cout = 4;
     const x = rand(rng, [B, L, Cin]), w = rand(rng, [Cout, Cin, K]), b = rand(rng, [Cout]);
-    x.requiresGrad = w.requiresGrad = b.requiresGrad = true;
     const yl = nn.conv1dNlc(x, w, b, opts); // (B, Lout, Cout)
     const seed = Float32Array.from({ length: yl.size }, (_, i) => Math.sin(i));
     backward(yl, seed);

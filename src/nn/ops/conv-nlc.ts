@@ -100,9 +100,6 @@ export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts
     record(out, () => {
       const g = out.grad!; // (B·Lout, Cout), the GEMM's layout already
       if (bias && bias.requiresGrad) columnSums(g, BL, Cout, bias.gradBuffer());
-      // the weights in (Cout, K, Cin) order again: scratch 3 may have been reused since the forward
-      const wq = scratch(3, Cout * KC);
-      permuteKernel(w.data, wq, Cout, Cin, K, false);
       if (w.requiresGrad) {
         const colAgain = windowsNlc(x.data, B, L, Cin, K, Lout, src, start, scratch(0, BL * KC), false); // recomputed, not kept
         const dwp = scratch(1, Cout * KC);
@@ -110,6 +107,9 @@ export function conv1dNlc(x: Tensor, w: Tensor, bias: Tensor | null = null, opts
         permuteKernel(w.gradBuffer(), dwp, Cout, Cin, K, true);
       }
       if (x.requiresGrad) {
+        // the weights in (Cout, K, Cin) order again: scratch 3 may have been reused since the forward
+        const wq = scratch(3, Cout * KC);
+        permuteKernel(w.data, wq, Cout, Cin, K, false);
         const dcol = scratch(2, BL * KC);
         gemm(false, false, BL, KC, Cout, g, wq, dcol);
         windowsNlc(x.gradBuffer(), B, L, Cin, K, Lout, src, start, dcol, true);
