@@ -79,7 +79,7 @@ const model = await SyncXMLModel.train(train, params, {
     if (evalEvery > 0 && (s.epoch % evalEvery === 0 || s.epoch === s.epochs)) {
       const te = performance.now();
       const ip = inversePropensity(m.trainLabelCounts, m.nTrain, 0.55, 1.5, testSample.Y.cols);
-      const r = evaluate(m.predictDataset(testSample, { topK: 5 }), testSample.Y, { ks: [1], invProp: ip });
+      const r = evaluate(m.predictDataset(testSample, { topK: 5, neighbours: 0 }), testSample.Y, { ks: [1], invProp: ip });
       curve.push({ epoch: s.epoch, p1: r["P@1"], psp1: r["PSP@1"], loss: s.loss, seconds: s.seconds, qps: s.qps });
       log(`  test sample (${sample.length}): P@1 ${r["P@1"].toFixed(2)}, PSP@1 ${r["PSP@1"].toFixed(2)}`);
       evalSeconds += (performance.now() - te) / 1000;
@@ -102,6 +102,9 @@ const preds = loaded.predictDataset(test, { topK: 5 });
 const predictSeconds = (performance.now() - tp) / 1000;
 const invProp = inversePropensity(loaded.trainLabelCounts, loaded.nTrain, 0.55, 1.5, test.Y.cols);
 const metrics = evaluate(preds, test.Y, { ks: [1, 3, 5], invProp });
+const pick = (m: Record<string, number>): Record<string, number> => Object.fromEntries(["P@1", "P@3", "P@5", "PSP@1", "PSP@3", "PSP@5", "nDCG@3", "nDCG@5"].map((k) => [k, Number(m[k].toFixed(2))]));
+// with the neighbour vote on, also the classifier alone (same model)
+const classifierOnly = loaded.neighbours && loaded.params.predict.neighbours > 0 ? pick(evaluate(loaded.predictDataset(test, { topK: 5, neighbours: 0 }), test.Y, { ks: [1, 3, 5], invProp })) : null;
 
 // single-query latency from raw text, one query at a time (after a warm-up pass)
 const n = Math.min(1000, test.texts!.length);
@@ -122,7 +125,8 @@ const result = {
   threads,
   date: new Date().toISOString(),
   params: loaded.params,
-  metrics: Object.fromEntries(["P@1", "P@3", "P@5", "PSP@1", "PSP@3", "PSP@5", "nDCG@3", "nDCG@5"].map((k) => [k, Number(metrics[k].toFixed(2))])),
+  metrics: pick(metrics),
+  ...(classifierOnly ? { classifierOnly } : {}),
   trainWallSeconds: Number(trainWall.toFixed(1)),
   trainCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
   trainEpochSeconds: Number(trainEpochSeconds.toFixed(1)),
@@ -143,6 +147,7 @@ const result = {
 };
 
 log(`${name} ${result.method}: P@1 ${result.metrics["P@1"]} P@3 ${result.metrics["P@3"]} P@5 ${result.metrics["P@5"]} | PSP@1 ${result.metrics["PSP@1"]} PSP@3 ${result.metrics["PSP@3"]} PSP@5 ${result.metrics["PSP@5"]}`);
+if (classifierOnly) log(`  classifier alone (neighbours 0): P@1 ${classifierOnly["P@1"]} P@3 ${classifierOnly["P@3"]} P@5 ${classifierOnly["P@5"]} | PSP@1 ${classifierOnly["PSP@1"]} PSP@5 ${classifierOnly["PSP@5"]}`);
 log(`train ${result.trainWallSeconds} s wall (${result.trainQueriesPerSecond} queries/s in epochs), predict ${result.predictQueriesPerSecond} queries/s, latency ${result.latencyMs} ms (p99 ${result.latencyP99Ms}), model ${result.modelMB} MB, peak RSS ${result.peakRssMB} MB`);
 
 appendRuns(outPath, result, [result]);

@@ -34,10 +34,13 @@ export function registerPredict(program: Command): void {
   });
 }
 
-/** The PRIME-only prediction flags given on the command line (an error for other methods). */
+/** Flags of PRIME_PREDICT_FLAGS that SyncXML models take too (their training-query neighbour vote). */
+const SYNCXML_FLAGS = new Set(["neighbours", "neighbourWeight"]);
+
+/** The PRIME (and SyncXML neighbour) prediction flags given on the command line (an error for other methods). */
 export function primeOverrides(o: Record<string, unknown>, method: string): Record<string, unknown> {
   const given = collectSchemaOptions(o, PRIME_PREDICT_FLAGS);
-  const keys = Object.keys(given);
-  if (keys.length > 0 && method !== "prime") throw new XmcError(`${keys.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}: only for PRIME models (this model is ${method})`);
+  const bad = Object.keys(given).filter((k) => method !== "prime" && !(method === "syncxml" && SYNCXML_FLAGS.has(k)));
+  if (bad.length > 0) throw new XmcError(`${bad.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}: only for PRIME${bad.every((k) => SYNCXML_FLAGS.has(k)) ? " and SyncXML" : ""} models (this model is ${method})`);
   return given;
 }

@@ -18,6 +18,7 @@ import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLPar
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
 import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
 import { TokenVocab } from "./vocab.js";
+import { buildNeighbourIndex, fuseNeighbours, type NeighbourIndex } from "./neighbours.js";
 
 /** Options of {@link SyncXMLModel.train}. */
 export interface SyncXMLTrainOptions extends CheckpointOptions {
@@ -36,6 +37,8 @@ export class SyncXMLModel implements XmcModel {
   readonly calibrated = false;
   /** False when training stopped early (`maxEpochsThisRun`). */
   complete = true;
+  /** Training-query features and labels (kept when trained with predict.neighbours > 0), or null. */
+  neighbours: NeighbourIndex | null = null;
 
   constructor(
     readonly params: SyncXMLParams,
@@ -71,6 +74,7 @@ export class SyncXMLModel implements XmcModel {
       progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
+    if (model.complete && p.predict.neighbours > 0) model.neighbours = buildNeighbourIndex(net, prep.vocab, data.texts!, data.Y, p.encoder.seqLen, progress);
     return model;
   }
 
@@ -89,7 +93,12 @@ export class SyncXMLModel implements XmcModel {
     for (let a = 0; a < texts.length; a += PREDICT_BATCH) {
       const chunk = texts.slice(a, a + PREDICT_BATCH);
       const ids = this.vocab.encode(chunk, S);
-      out.push(...this.net.predict(ids, chunk.length, { topK: o.topK, shortlist: o.shortlist, score: o.score as "comb" | "probs", threshold: o.threshold }, rng));
+      const score = o.score as "comb" | "probs";
+      if (o.neighbours > 0 && o.neighbourWeight > 0) {
+        if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries (trained with predict.neighbours 0, or stopped before the end); predict with neighbours 0`);
+        const c = this.net.candidates(ids, chunk.length, { shortlist: o.shortlist, score }, rng);
+        out.push(...fuseNeighbours(c.lists, c.features, this.neighbours, { k: o.neighbours, weight: o.neighbourWeight, tau: o.neighbourTau }, o.topK, o.threshold));
+      } else out.push(...this.net.predict(ids, chunk.length, { topK: o.topK, shortlist: o.shortlist, score, threshold: o.threshold }, rng));
       progress.tick(chunk.length);
     }
     progress.stop();
@@ -111,6 +120,11 @@ export class SyncXMLModel implements XmcModel {
     for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
     for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
     if (this.clusters) arrays.clusterOf = this.clusters.clusterOf;
+    if (this.neighbours) {
+      arrays["neighbours.keys"] = this.neighbours.keys;
+      arrays["neighbours.indptr"] = this.neighbours.Y.indptr;
+      arrays["neighbours.indices"] = this.neighbours.Y.indices;
+    }
     writeModelDir(dir, {
       meta: {
         method: this.method,
@@ -155,6 +169,20 @@ export class SyncXMLModel implements XmcModel {
     if (!(counts instanceof Int32Array)) throw new XmcError(`${dir}: model array "trainLabelCounts" is missing`);
     const model = new SyncXMLModel(p, labelNames, vocab, clusters, net, counts.slice(), meta.nTrain as number);
     model.complete = meta.complete !== false;
+    if (arrays["neighbours.keys"] !== undefined) model.neighbours = loadNeighbours(dir, arrays, net.encoder.outDim, meta.nTrain as number, L);
+    // a model without training queries (trained with neighbours 0, or before they existed) predicts from its classifier
+    else p.predict.neighbours = 0;
     return model;
   }
+}
+
+/** The neighbour index arrays of a model directory, checked. */
+function loadNeighbours(dir: string, arrays: Record<string, TypedArray>, d: number, n: number, L: number): NeighbourIndex {
+  const keys = arrays["neighbours.keys"], indptr = arrays["neighbours.indptr"], indices = arrays["neighbours.indices"];
+  if (!(keys instanceof Float32Array) || keys.length !== n * d) throw new XmcError(`${dir}: model array "neighbours.keys" is missing or has the wrong size`);
+  if (!(indptr instanceof Int32Array) || indptr.length !== n + 1 || !(indices instanceof Int32Array) || indices.length !== indptr[n]) {
+    throw new XmcError(`${dir}: model arrays "neighbours.indptr" / "neighbours.indices" are missing or inconsistent`);
+  }
+  for (let i = 0; i < indices.length; i++) if (indices[i] < 0 || indices[i] >= L) throw new XmcError(`${dir}: model array "neighbours.indices" holds label ${indices[i]} outside [0, ${L})`);
+  return { keys, n, d, Y: { rows: n, cols: L, indptr, indices, data: new Float32Array(0) } };
 }

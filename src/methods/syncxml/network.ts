@@ -128,37 +128,53 @@ export class Network {
   predict(ids: Int32Array, B: number, o: NetPredictOptions, rng: Rng): Ranked[] {
     return noGrad(() => {
       const hf = this.encoder.forward(ids, B, false, rng);
-      const out: Ranked[] = [];
       if (this.ova) {
         const logits = this.ova.forward(hf, 0, false, rng);
         const top = topk(logits, o.topK);
+        const out: Ranked[] = [];
         for (let i = 0; i < B; i++) out.push(finish(top.indices.subarray(i * top.k, (i + 1) * top.k), Float32Array.from(top.values.subarray(i * top.k, (i + 1) * top.k), sigmoid), o.threshold));
         return out;
       }
-      const meta = this.meta!, ext = this.ext!, cl = this.clusters!;
-      const metaLogits = meta.forward(hf, 0, 0, false, rng);
-      const sl = shortlist(metaLogits.data, B, cl.K, o.shortlist, null);
-      const hc = ext.features(hf, 0, 0, false, rng);
-      const { scores, rowPtr, rows } = clusterScores(ext.table, hc, sl.clusters, sl.k, cl.ptr);
-      const sc = scores.data;
-      for (let i = 0; i < B; i++) {
-        const a = rowPtr[i], b = rowPtr[i + 1];
-        const s = new Float32Array(b - a);
-        let j = a;
-        for (let t = 0; t < sl.k; t++) {
-          const c = sl.clusters[i * sl.k + t], pc = sl.probs[i * sl.k + t];
-          for (let r = cl.ptr[c]; r < cl.ptr[c + 1]; r++, j++) {
-            const p = sigmoid(sc[j]);
-            s[j - a] = o.score === "comb" ? p * pc : p;
-          }
-        }
-        const top = topk(new Tensor(s, [b - a]), o.topK);
-        const labels = new Int32Array(top.k);
-        for (let t = 0; t < top.k; t++) labels[t] = cl.labels[rows[a + top.indices[t]]];
-        out.push(finish(labels, top.values, o.threshold));
-      }
-      return out;
+      return this.scoreShortlist(hf, B, o, rng).lists.map((c) => {
+        const top = topk(new Tensor(c.scores, [c.scores.length]), o.topK);
+        return finish(Int32Array.from(top.indices, (t) => c.labels[t]), top.values, o.threshold);
+      });
     });
+  }
+
+  /**
+   * Every label of each query's shortlisted clusters with its score (SyncXML, evaluation mode),
+   * and the queries' extreme-head features h_c (B × hd), for re-ranking.
+   */
+  candidates(ids: Int32Array, B: number, o: Pick<NetPredictOptions, "shortlist" | "score">, rng: Rng): { lists: { labels: Int32Array; scores: Float32Array }[]; features: Float32Array } {
+    if (!this.ext) throw new Error("network: candidates need the SyncXML heads");
+    return noGrad(() => this.scoreShortlist(this.encoder.forward(ids, B, false, rng), B, o, rng));
+  }
+
+  private scoreShortlist(hf: Tensor, B: number, o: Pick<NetPredictOptions, "shortlist" | "score">, rng: Rng): { lists: { labels: Int32Array; scores: Float32Array }[]; features: Float32Array } {
+    const meta = this.meta!, ext = this.ext!, cl = this.clusters!;
+    const metaLogits = meta.forward(hf, 0, 0, false, rng);
+    const sl = shortlist(metaLogits.data, B, cl.K, o.shortlist, null);
+    const hc = ext.features(hf, 0, 0, false, rng);
+    const { scores, rowPtr, rows } = clusterScores(ext.table, hc, sl.clusters, sl.k, cl.ptr);
+    const sc = scores.data;
+    const lists: { labels: Int32Array; scores: Float32Array }[] = [];
+    for (let i = 0; i < B; i++) {
+      const a = rowPtr[i], b = rowPtr[i + 1];
+      const s = new Float32Array(b - a);
+      const labels = new Int32Array(b - a);
+      let j = a;
+      for (let t = 0; t < sl.k; t++) {
+        const c = sl.clusters[i * sl.k + t], pc = sl.probs[i * sl.k + t];
+        for (let r = cl.ptr[c]; r < cl.ptr[c + 1]; r++, j++) {
+          const p = sigmoid(sc[j]);
+          s[j - a] = o.score === "comb" ? p * pc : p;
+          labels[j - a] = cl.labels[rows[j]];
+        }
+      }
+      lists.push({ labels, scores: s });
+    }
+    return { lists, features: hc.data };
   }
 }
 

@@ -64,6 +64,9 @@ export const PREDICT_SCHEMA = {
   shortlist: { type: "number", default: 100, min: 1, integer: true, help: "clusters whose labels are scored per query" },
   score: { type: "string", default: "comb", choices: ["comb", "probs"] as const, help: "comb: σ(label)·σ(its cluster); probs: σ(label) only" },
   threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off)" },
+  neighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query whose labels vote beside the classifier (SyncXML; an xmc addition, not in the paper). > 0 at training: the model keeps its training queries' features and labels (N × hidden floats); 0 there: it keeps none and predicts from the classifier only" },
+  neighbourWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "w: score = (1 − w) · classifier score + w · neighbour vote" },
+  neighbourTau: { type: "number", default: 0.02, min: 1e-4, help: "softmax temperature of the neighbour vote over the neighbours' cosines" },
 } as const satisfies Schema;
 
 /** Validate the word-vector section (a file is needed when the source is "file"). */
@@ -93,7 +96,8 @@ const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
 
 /**
  * Validate a (partial) params object. The encoder's `projDropout` defaults to 0 for SyncXML
- * (its encoder has no dropout after the projection) and 0.25 for InceptionXML.
+ * (its encoder has no dropout after the projection) and 0.25 for InceptionXML; `predict.neighbours`
+ * to 20 for SyncXML and 0 for InceptionXML (the vote searches the extreme head's features).
  */
 export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
   const o = sectionsOf(input, SECTIONS, where);
@@ -106,12 +110,15 @@ export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLPar
   if (model.extInit === "centroids" && (model.architecture !== "syncxml" || train.warmupEpochs < 1 || train.warmupEpochs >= train.epochs)) {
     throw new XmcError(`${where}.model.extInit: "centroids" sets the SyncXML label table when the warm-up ends, so it needs architecture "syncxml" and 1 ≤ train.warmupEpochs < train.epochs (got ${model.architecture}, ${train.warmupEpochs} of ${train.epochs})`);
   }
+  const predSchema = { ...PREDICT_SCHEMA, neighbours: { ...PREDICT_SCHEMA.neighbours, default: model.architecture === "syncxml" ? PREDICT_SCHEMA.neighbours.default : 0 } };
+  const predict = parseParams(predSchema, o.predict, `${where}.predict`) as PredictParams;
+  if (predict.neighbours > 0 && model.architecture !== "syncxml") throw new XmcError(`${where}.predict.neighbours: the neighbour vote needs architecture "syncxml" (it searches the extreme head's features); set it to 0`);
   return {
     text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),
     wordvec,
     encoder,
     model,
     train,
-    predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
+    predict,
   };
 }

@@ -1,0 +1,95 @@
+/**
+ * SyncXML's training-query neighbour vote: the fusion on a hand-checked example, and a model with
+ * a neighbour index (built after training, saved, loaded) predicting identically after the round trip.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { csrFromRows } from "../../src/core/csr.js";
+import { XmcError } from "../../src/core/errors.js";
+import { Rng } from "../../src/core/rng.js";
+import type { Dataset } from "../../src/data/dataset.js";
+import { evaluate } from "../../src/eval/metrics.js";
+import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
+import { fuseNeighbours, type NeighbourIndex } from "../../src/methods/syncxml/neighbours.js";
+import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
+
+test("fuseNeighbours: softmax vote of the nearest training queries mixed with the classifier scores", () => {
+  // three training queries in 2-d: along x (labels 0, 1), along y (label 2), at 45° (label 1)
+  const s = Math.SQRT1_2;
+  const index: NeighbourIndex = { keys: new Float32Array([1, 0, 0, 1, s, s]), n: 3, d: 2, Y: csrFromRows(4, [[0, 1], [2], [1]]) };
+  // query along x (not normalised: the fusion normalises); classifier scored labels 3 and 0
+  const lists = [{ labels: new Int32Array([3, 0]), scores: new Float32Array([0.9, 0.2]) }];
+  const [r] = fuseNeighbours(lists, new Float32Array([2, 0]), index, { k: 2, weight: 0.5, tau: 0.1 }, 10, 0);
+  // the two nearest are query 0 (cos 1) and query 2 (cos √½): weights e^0, e^((√½ − 1)/0.1)
+  const e = Math.exp((s - 1) / 0.1), v0 = 1 / (1 + e), v2 = e / (1 + e);
+  const want = new Map([[3, 0.45], [0, 0.1 + 0.5 * v0], [1, 0.5 * (v0 + v2)]]);
+  assert.deepEqual(Array.from(r.labels), [1, 3, 0].sort((a, b) => want.get(b)! - want.get(a)!));
+  for (let j = 0; j < r.labels.length; j++) assert.ok(Math.abs(r.scores[j] - want.get(r.labels[j])!) < 1e-6, `label ${r.labels[j]}`);
+  for (let j = 1; j < r.scores.length; j++) assert.ok(r.scores[j] <= r.scores[j - 1]);
+  // weight 0 keeps the classifier's order; weight 1 is the vote alone; top-k and threshold cut
+  assert.deepEqual(Array.from(fuseNeighbours(lists, new Float32Array([2, 0]), index, { k: 2, weight: 0, tau: 0.1 }, 10, 0)[0].labels).slice(0, 2), [3, 0]);
+  const only = fuseNeighbours(lists, new Float32Array([2, 0]), index, { k: 2, weight: 1, tau: 0.1 }, 2, 0)[0];
+  assert.deepEqual(Array.from(only.labels), [1, 0]);
+  const cut = fuseNeighbours(lists, new Float32Array([2, 0]), index, { k: 2, weight: 0.5, tau: 0.1 }, 10, 0.3)[0];
+  assert.ok(cut.scores.length >= 1 && cut.scores.every((x) => x >= 0.3));
+});
+
+const L = 12;
+
+function toy(n: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const texts: string[] = [], rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const ls = new Set<number>([i % L]);
+    if (rng.next() < 0.4) ls.add(rng.int(L));
+    const words = [...ls].map((l) => `w${l}a`);
+    for (let k = 0; k < 2; k++) words.push(`noise${rng.int(20)}`);
+    texts.push(words.join(" "));
+    rows.push([...ls]);
+  }
+  return { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(L, rows), labelNames: Array.from({ length: L }, (_, l) => `lab${l}`), labelTexts: null, knownLabels: L };
+}
+
+const params = {
+  wordvec: { source: "random" },
+  encoder: { seqLen: 6, embDim: 32, filters: 8, kernels: "2,4,6", stride: 2, aggKernel: 4, embDropout: 0, projDropout: 0, dropout: 0 },
+  model: { clusterSize: 3, shortlist: 3, headDropout: 0, metaDropout: 0, extDropout: 0 },
+  train: { epochs: 12, warmupEpochs: 2, batch: 16, maxLr: 0.02, seed: 3 },
+  predict: { topK: 5, shortlist: 4, neighbours: 5 },
+};
+
+test("a SyncXML model with a neighbour index: memorises, round-trips, and can switch the vote off", async () => {
+  const data = toy(48, 1);
+  const model = await SyncXMLModel.train(data, params);
+  assert.ok(model.neighbours && model.neighbours.n === 48);
+  const p1 = (o: Record<string, unknown>): number => evaluate(model.predictDataset(data, { topK: 5, ...o }), data.Y, { ks: [1] })["P@1"];
+  // each training text's nearest neighbour is itself: the vote alone recalls its labels
+  assert.equal(p1({ neighbourWeight: 1 }), 100);
+  // neighbours 0: exactly the classifier's ranking, as for a model without an index
+  const off = model.predictDataset(data, { topK: 5, neighbours: 0 });
+  const index = model.neighbours;
+  model.neighbours = null;
+  assert.throws(() => model.predictDataset(data, { topK: 5 }), (e: unknown) => e instanceof XmcError && /keeps no training queries/.test(e.message));
+  assert.deepEqual(model.predictDataset(data, { topK: 5, neighbours: 0 }), off);
+  model.neighbours = index;
+  const dir = mkdtempSync(join(tmpdir(), "xmc-sync-nb-"));
+  try {
+    model.save(join(dir, "m"));
+    const back = SyncXMLModel.load(join(dir, "m"));
+    assert.deepEqual(back.predictDataset(data, { topK: 5 }), model.predictDataset(data, { topK: 5 }));
+    assert.deepEqual(back.predictTexts(["w1a noise3"], { neighbourWeight: 0.8 }), model.predictTexts(["w1a noise3"], { neighbourWeight: 0.8 }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => parseSyncXMLParams({ model: { architecture: "inceptionxml" }, predict: { neighbours: 10 } }), (e: unknown) => e instanceof XmcError && /neighbours: the neighbour vote needs architecture "syncxml"/.test(e.message));
+  // a model trained without neighbours keeps none and predicts from its classifier
+  const plain = await SyncXMLModel.train(data, { ...params, train: { ...params.train, epochs: 2, warmupEpochs: 1 }, predict: { topK: 5, shortlist: 4, neighbours: 0 } });
+  assert.equal(plain.neighbours, null);
+  assert.throws(() => plain.predictDataset(data, { neighbours: 5 }), /keeps no training queries/);
+  // the vote is on by default for SyncXML, off for InceptionXML
+  assert.equal(parseSyncXMLParams({}).predict.neighbours, 20);
+  assert.equal(parseSyncXMLParams({ model: { architecture: "inceptionxml" } }).predict.neighbours, 0);
+});
