@@ -75,7 +75,7 @@ test("train, predict (JSON Lines with names) and evaluate --json on a tiny data 
   assert.equal(last.n, 12);
   r = xmc("predict", good, "-m", model, "--search", "hnsw", "-q");
   assert.equal(r.code, 2);
-  assert.match(r.err, /--search: only for PRIME models/);
+  assert.match(r.err, /--search: only for PRIME and SyncXML models/);
   assert.equal(last["P@1"], 100);
 });
 

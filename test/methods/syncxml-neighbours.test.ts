@@ -85,6 +85,22 @@ test("a SyncXML model with a neighbour index: memorises, round-trips, and can sw
     rmSync(dir, { recursive: true, force: true });
   }
   assert.throws(() => parseSyncXMLParams({ model: { architecture: "inceptionxml" }, predict: { neighbours: 10 } }), (e: unknown) => e instanceof XmcError && /neighbours: the neighbour vote needs architecture "syncxml"/.test(e.message));
+  // HNSW search: built into the model at training, saved and loaded; on 48 queries it finds the exact neighbours
+  const graph = await SyncXMLModel.train(data, { ...params, predict: { ...params.predict, search: "hnsw" } });
+  const viaGraph = graph.predictDataset(data, { topK: 5 }), exact = graph.predictDataset(data, { topK: 5, search: "exact" });
+  viaGraph.forEach((r, i) => {
+    // the same neighbours; cosines differ in the last float bits (another summation order)
+    assert.deepEqual(Array.from(r.labels).slice(0, 1), Array.from(exact[i].labels).slice(0, 1));
+    r.scores.forEach((v, j) => assert.ok(Math.abs(v - exact[i].scores[j]) < 1e-5));
+  });
+  const dir2 = mkdtempSync(join(tmpdir(), "xmc-sync-nb-"));
+  try {
+    graph.save(join(dir2, "m"));
+    const back = SyncXMLModel.load(join(dir2, "m"));
+    assert.deepEqual(back.predictDataset(data, { topK: 5 }), graph.predictDataset(data, { topK: 5 }));
+  } finally {
+    rmSync(dir2, { recursive: true, force: true });
+  }
   // a model trained without neighbours keeps none and predicts from its classifier
   const plain = await SyncXMLModel.train(data, { ...params, train: { ...params.train, epochs: 2, warmupEpochs: 1 }, predict: { topK: 5, shortlist: 4, neighbours: 0 } });
   assert.equal(plain.neighbours, null);

@@ -105,8 +105,8 @@ export const ANN_SCHEMA = { M: HNSW_SCHEMA.M, efConstruction: HNSW_SCHEMA.efCons
 
 /** The prediction options `xmc predict` / `evaluate` offer for PRIME models (beside top-k and threshold). */
 export const PRIME_PREDICT_FLAGS = {
-  search: { ...PREDICT_SCHEMA.search, help: `PRIME models: ${PREDICT_SCHEMA.search.help}` },
-  efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME models: ${PREDICT_SCHEMA.efSearch.help}` },
+  search: { ...PREDICT_SCHEMA.search, help: `PRIME models: ${PREDICT_SCHEMA.search.help}; SyncXML models: the same for the training-query neighbours` },
+  efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME and SyncXML models: ${PREDICT_SCHEMA.efSearch.help}` },
   excludeSelf: { ...PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PREDICT_SCHEMA.excludeSelf.help}` },
   mix: { ...PREDICT_SCHEMA.mix, help: `PRIME models: ${PREDICT_SCHEMA.mix.help}` },
   neighbours: { ...PREDICT_SCHEMA.neighbours, help: "PRIME models, and SyncXML models trained with predict.neighbours > 0: training queries retrieved per query (0: off)" },

@@ -19,6 +19,7 @@ import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkp
 import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
 import { TokenVocab } from "./vocab.js";
 import { buildNeighbourIndex, fuseNeighbours, type NeighbourIndex } from "./neighbours.js";
+import { HnswIndex, type HnswMeta } from "../../search/ann/hnsw.js";
 
 /** Options of {@link SyncXMLModel.train}. */
 export interface SyncXMLTrainOptions extends CheckpointOptions {
@@ -39,6 +40,8 @@ export class SyncXMLModel implements XmcModel {
   complete = true;
   /** Training-query features and labels (kept when trained with predict.neighbours > 0), or null. */
   neighbours: NeighbourIndex | null = null;
+  /** HNSW graph over the neighbour keys (built by train when predict.search is "hnsw", else on first use). */
+  private hnsw: HnswIndex | null = null;
 
   constructor(
     readonly params: SyncXMLParams,
@@ -74,8 +77,22 @@ export class SyncXMLModel implements XmcModel {
       progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
-    if (model.complete && p.predict.neighbours > 0) model.neighbours = buildNeighbourIndex(net, prep.vocab, data.texts!, data.Y, p.encoder.seqLen, progress);
+    if (model.complete && p.predict.neighbours > 0) {
+      model.neighbours = buildNeighbourIndex(net, prep.vocab, data.texts!, data.Y, p.encoder.seqLen, progress);
+      if (p.predict.search === "hnsw") model.neighbourGraph(progress);
+    }
     return model;
+  }
+
+  /** The HNSW graph over the training queries' features (built now when missing). */
+  neighbourGraph(progress: Progress = silentProgress): HnswIndex {
+    if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries`);
+    if (!this.hnsw) {
+      const t0 = performance.now(), nb = this.neighbours;
+      this.hnsw = HnswIndex.build(nb.keys, nb.n, nb.d, { efSearch: this.params.predict.efSearch }, progress);
+      progress.log(`HNSW over ${nb.n} training queries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return this.hnsw;
   }
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
@@ -97,7 +114,7 @@ export class SyncXMLModel implements XmcModel {
       if (o.neighbours > 0 && o.neighbourWeight > 0) {
         if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries (trained with predict.neighbours 0, or stopped before the end); predict with neighbours 0`);
         const c = this.net.candidates(ids, chunk.length, { shortlist: o.shortlist, score }, rng);
-        out.push(...fuseNeighbours(c.lists, c.features, this.neighbours, { k: o.neighbours, weight: o.neighbourWeight, tau: o.neighbourTau }, o.topK, o.threshold));
+        out.push(...fuseNeighbours(c.lists, c.features, this.neighbours, { k: o.neighbours, weight: o.neighbourWeight, tau: o.neighbourTau, hnsw: o.search === "hnsw" ? this.neighbourGraph() : null, efSearch: o.efSearch }, o.topK, o.threshold));
       } else out.push(...this.net.predict(ids, chunk.length, { topK: o.topK, shortlist: o.shortlist, score, threshold: o.threshold }, rng));
       progress.tick(chunk.length);
     }
@@ -125,6 +142,11 @@ export class SyncXMLModel implements XmcModel {
       arrays["neighbours.indptr"] = this.neighbours.Y.indptr;
       arrays["neighbours.indices"] = this.neighbours.Y.indices;
     }
+    let hnsw: HnswMeta | null = null;
+    if (this.hnsw) {
+      hnsw = this.hnsw.meta();
+      for (const [k, a] of Object.entries(this.hnsw.toArrays())) arrays[`neighbours.hnsw.${k}`] = a;
+    }
     writeModelDir(dir, {
       meta: {
         method: this.method,
@@ -135,6 +157,7 @@ export class SyncXMLModel implements XmcModel {
         clusters: this.clusters?.K ?? 0,
         hidden: this.net.encoder.outDim,
         complete: this.complete,
+        hnsw,
       },
       arrays,
       files: { "labels.json": JSON.stringify(this.labelNames), "vocab.json": JSON.stringify(this.vocab.words) },
@@ -169,7 +192,14 @@ export class SyncXMLModel implements XmcModel {
     if (!(counts instanceof Int32Array)) throw new XmcError(`${dir}: model array "trainLabelCounts" is missing`);
     const model = new SyncXMLModel(p, labelNames, vocab, clusters, net, counts.slice(), meta.nTrain as number);
     model.complete = meta.complete !== false;
-    if (arrays["neighbours.keys"] !== undefined) model.neighbours = loadNeighbours(dir, arrays, net.encoder.outDim, meta.nTrain as number, L);
+    if (arrays["neighbours.keys"] !== undefined) {
+      model.neighbours = loadNeighbours(dir, arrays, net.encoder.outDim, meta.nTrain as number, L);
+      if (meta.hnsw) {
+        const sub: Record<string, Int32Array | Float32Array> = {};
+        for (const [k, a] of Object.entries(arrays)) if (k.startsWith("neighbours.hnsw.") && (a instanceof Int32Array || a instanceof Float32Array)) sub[k.slice("neighbours.hnsw.".length)] = a;
+        model.hnsw = HnswIndex.fromArrays(model.neighbours.keys, meta.hnsw as HnswMeta, sub);
+      }
+    }
     // a model without training queries (trained with neighbours 0, or before they existed) predicts from its classifier
     else p.predict.neighbours = 0;
     return model;

@@ -10,7 +10,8 @@
 import type { Csr } from "../../core/csr.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
-import { exactTopK, normalizeRows } from "../../search/ann/exact.js";
+import { exactTopK, normalizeRows, type TopK } from "../../search/ann/exact.js";
+import type { HnswIndex } from "../../search/ann/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
 import type { Network } from "./network.js";
 import type { TokenVocab } from "./vocab.js";
@@ -33,6 +34,10 @@ export interface NeighbourOptions {
   weight: number;
   /** Softmax temperature τ over the neighbours' cosines. */
   tau: number;
+  /** Approximate search over `keys` (null: exact). */
+  hnsw?: HnswIndex | null;
+  /** HNSW candidate list size. */
+  efSearch?: number;
 }
 
 /** Queries per feature pass when indexing. */
@@ -66,7 +71,7 @@ export function fuseNeighbours(
   const m = lists.length, { d, Y } = index;
   const q = normalizeRows(features.slice(0, m * d), m, d);
   const k = Math.min(o.k, index.n);
-  const near = exactTopK(index.keys, index.n, d, q, m, k);
+  const near: TopK = o.hnsw ? o.hnsw.searchBatch(q, m, k, Math.max(o.efSearch ?? 64, k)) : exactTopK(index.keys, index.n, d, q, m, k);
   const acc = new Float64Array(Y.cols);
   const seen = new Uint8Array(Y.cols);
   const touched: number[] = [];

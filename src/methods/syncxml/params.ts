@@ -66,6 +66,8 @@ export const PREDICT_SCHEMA = {
   threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off)" },
   neighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query whose labels vote beside the classifier (SyncXML; an xmc addition, not in the paper). > 0 at training: the model keeps its training queries' features and labels (N × hidden floats); 0 there: it keeps none and predicts from the classifier only" },
   neighbourWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "w: score = (1 − w) · classifier score + w · neighbour vote" },
+  search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "neighbour search: exact (all training queries; about 40 ms for a single query on wordnet-hyper3) or hnsw (approximate graph, under 1 ms; \"hnsw\" at training builds the graph into the model, otherwise it is built on first use)" },
+  efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
   neighbourTau: { type: "number", default: 0.02, min: 1e-4, help: "softmax temperature of the neighbour vote over the neighbours' cosines" },
 } as const satisfies Schema;
 
