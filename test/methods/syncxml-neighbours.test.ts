@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { XmcError } from "../../src/core/errors.js";
-import { Rng } from "../../src/core/rng.js";
-import type { Dataset } from "../../src/data/dataset.js";
 import { evaluate } from "../../src/eval/metrics.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
+import { toy } from "./syncxml-toy.js";
 import { fuseNeighbours, type NeighbourIndex } from "../../src/methods/syncxml/neighbours.js";
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
 
@@ -36,22 +35,6 @@ test("fuseNeighbours: softmax vote of the nearest training queries mixed with th
   const cut = fuseNeighbours(lists, new Float32Array([2, 0]), index, { k: 2, weight: 0.5, tau: 0.1 }, 10, 0.3)[0];
   assert.ok(cut.scores.length >= 1 && cut.scores.every((x) => x >= 0.3));
 });
-
-const L = 12;
-
-function toy(n: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const texts: string[] = [], rows: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const ls = new Set<number>([i % L]);
-    if (rng.next() < 0.4) ls.add(rng.int(L));
-    const words = [...ls].map((l) => `w${l}a`);
-    for (let k = 0; k < 2; k++) words.push(`noise${rng.int(20)}`);
-    texts.push(words.join(" "));
-    rows.push([...ls]);
-  }
-  return { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(L, rows), labelNames: Array.from({ length: L }, (_, l) => `lab${l}`), labelTexts: null, knownLabels: L };
-}
 
 const params = {
   wordvec: { source: "random" },

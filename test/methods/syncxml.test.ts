@@ -29,33 +29,9 @@ import { prepare } from "../../src/methods/syncxml/train.js";
 import { silentProgress } from "../../src/core/progress.js";
 import { SparseAdam, splitParams } from "../../src/nn/optim.js";
 import { checkBoth, rand } from "../nn/util.js";
+import { toy } from "./syncxml-toy.js";
 
 const L = 24;
-
-/** Label l owns words w{l}a, w{l}b; a text holds its labels' words (one may be missing) and noise. */
-function toy(n: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const texts: string[] = [], rows: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const ls = new Set<number>([i % L]);
-    if (rng.next() < 0.4) ls.add(rng.int(L));
-    const words: string[] = [];
-    for (const l of ls) {
-      words.push(`w${l}a`);
-      if (rng.next() < 0.7) words.push(`w${l}b`);
-    }
-    for (let k = 0; k < 3; k++) words.push(`noise${rng.int(30)}`);
-    rng.shuffle(words as never);
-    texts.push(`the ${words.join(" ")} of it`);
-    rows.push([...ls]);
-  }
-  return {
-    source: "toy", kind: "text", X: null, texts, Y: csrFromRows(L, rows),
-    labelNames: Array.from({ length: L }, (_, l) => `lab${l}`),
-    labelTexts: Array.from({ length: L }, (_, l) => `label ${l} : w${l}a w${l}b`),
-    knownLabels: L,
-  };
-}
 
 /** A tiny, dropout-free configuration that trains in about a second. */
 function tinyParams(extra: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
