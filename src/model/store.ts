@@ -102,3 +102,10 @@ export function readModelText(dir: string, name: string): string {
   if (!existsSync(p)) throw new XmcError(`${dir}: model file ${name} is missing`);
   return readFileSync(p, "utf8");
 }
+
+/** The Int32 / Float32 arrays of a model file stored under `prefix` (e.g. an HNSW graph), with the prefix removed. */
+export function arraysWithPrefix(arrays: Record<string, unknown>, prefix: string): Record<string, Int32Array | Float32Array> {
+  const out: Record<string, Int32Array | Float32Array> = {};
+  for (const [k, a] of Object.entries(arrays)) if (k.startsWith(prefix) && (a instanceof Int32Array || a instanceof Float32Array)) out[k.slice(prefix.length)] = a;
+  return out;
+}

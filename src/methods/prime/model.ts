@@ -25,7 +25,7 @@ import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { dropSelf, labelsByText, normText } from "../../eval/self-filter.js";
 import { type Csr, csrFromRows } from "../../core/csr.js";
-import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { arraysWithPrefix, readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
 import { exactTopK, type TopK } from "../../search/ann/exact.js";
@@ -435,11 +435,4 @@ export class PrimeModel implements XmcModel {
     if (hm) model.hnsw = HnswIndex.fromArrays(protos, hm, arraysWithPrefix(arrays, "hnsw."));
     return model;
   }
-}
-
-/** The typed arrays of a model file stored under `prefix` (an HNSW graph), with the prefix removed. */
-function arraysWithPrefix(arrays: Record<string, unknown>, prefix: string): Record<string, Int32Array | Float32Array> {
-  const out: Record<string, Int32Array | Float32Array> = {};
-  for (const [k, a] of Object.entries(arrays)) if (k.startsWith(prefix) && (a instanceof Int32Array || a instanceof Float32Array)) out[k.slice(prefix.length)] = a;
-  return out;
 }

@@ -9,7 +9,7 @@ import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { labelCounts } from "../../eval/propensity.js";
-import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { arraysWithPrefix, readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
 import type { Ranked } from "../../search/beam.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
@@ -194,11 +194,7 @@ export class SyncXMLModel implements XmcModel {
     model.complete = meta.complete !== false;
     if (arrays["neighbours.keys"] !== undefined) {
       model.neighbours = loadNeighbours(dir, arrays, net.encoder.outDim, meta.nTrain as number, L);
-      if (meta.hnsw) {
-        const sub: Record<string, Int32Array | Float32Array> = {};
-        for (const [k, a] of Object.entries(arrays)) if (k.startsWith("neighbours.hnsw.") && (a instanceof Int32Array || a instanceof Float32Array)) sub[k.slice("neighbours.hnsw.".length)] = a;
-        model.hnsw = HnswIndex.fromArrays(model.neighbours.keys, meta.hnsw as HnswMeta, sub);
-      }
+      if (meta.hnsw) model.hnsw = HnswIndex.fromArrays(model.neighbours.keys, meta.hnsw as HnswMeta, arraysWithPrefix(arrays, "neighbours.hnsw."));
     }
     // a model without training queries (trained with neighbours 0, or before they existed) predicts from its classifier
     else p.predict.neighbours = 0;
