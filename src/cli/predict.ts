@@ -35,7 +35,7 @@ export function registerPredict(program: Command): void {
 }
 
 /** Flags of PRIME_PREDICT_FLAGS that SyncXML models take too (their training-query neighbour vote). */
-const SYNCXML_FLAGS = new Set(["neighbours", "neighbourWeight", "search", "efSearch"]);
+const SYNCXML_FLAGS = new Set(["neighbours", "neighbourWeight", "lexicalWeight", "search", "efSearch"]);
 
 /** The PRIME (and SyncXML neighbour) prediction flags given on the command line (an error for other methods). */
 export function primeOverrides(o: Record<string, unknown>, method: string): Record<string, unknown> {

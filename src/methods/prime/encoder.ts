@@ -10,6 +10,7 @@ import { embeddingTable } from "../../nn/init.js";
 import { add, dropout, embeddingBag, gelu } from "../../nn/ops/index.js";
 import type { Tensor } from "../../nn/tensor.js";
 import { UNK } from "../syncxml/vocab.js";
+import { smoothIdf } from "../../search/lexical.js";
 import type { EncoderParams } from "./params.js";
 
 /** Texts as a bag layout: ids and their offsets (CSR), with per-id weights. */
@@ -36,17 +37,7 @@ export class BagEncoder {
 
   /** Set idf_w = ln((1 + N) / (1 + df_w)) + 1 from token-id documents. */
   fitIdf(docs: readonly Int32Array[]): void {
-    if (!this.p.idfWeights) return;
-    const df = new Float64Array(this.vocabSize);
-    const mark = new Int32Array(this.vocabSize).fill(-1);
-    docs.forEach((d, i) => {
-      for (const w of d) if (w >= 0 && mark[w] !== i) {
-        mark[w] = i;
-        df[w]++;
-      }
-    });
-    const N = docs.length;
-    for (let w = 0; w < this.vocabSize; w++) this.idf[w] = Math.log((1 + N) / (1 + df[w])) + 1;
+    if (this.p.idfWeights) this.idf.set(smoothIdf(docs, this.vocabSize));
   }
 
   /** Bag layout of some token-id documents (ids < 0 or UNK dropped; `PrimeTokens.doc` truncates). */

@@ -39,7 +39,7 @@ import { PrimeTokens } from "./tokens.js";
 import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
-import { LexicalIndex } from "./lexical.js";
+import { LexicalIndex } from "../../search/lexical.js";
 import { freeVectorCount, initPrime, type PrimeEpochStats, preparePrime, runPrimeEpochs } from "./train.js";
 
 /** Options of {@link PrimeModel.train}. */

@@ -109,9 +109,9 @@ export const PRIME_PREDICT_FLAGS = {
   efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME and SyncXML models: ${PREDICT_SCHEMA.efSearch.help}` },
   excludeSelf: { ...PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PREDICT_SCHEMA.excludeSelf.help}` },
   mix: { ...PREDICT_SCHEMA.mix, help: `PRIME models: ${PREDICT_SCHEMA.mix.help}` },
-  neighbours: { ...PREDICT_SCHEMA.neighbours, help: "PRIME models, and SyncXML models trained with predict.neighbours > 0: training queries retrieved per query (0: off)" },
+  neighbours: { ...PREDICT_SCHEMA.neighbours, help: "PRIME models, and SyncXML models trained with predict.neighbours > 0: training queries retrieved per query by embedding cosine (0: off)" },
   neighbourWeight: { ...PREDICT_SCHEMA.neighbourWeight, help: `PRIME models: ${PREDICT_SCHEMA.neighbourWeight.help}; SyncXML models: weight w of the neighbour vote` },
-  lexicalWeight: { ...PREDICT_SCHEMA.lexicalWeight, help: `PRIME models: ${PREDICT_SCHEMA.lexicalWeight.help}` },
+  lexicalWeight: { ...PREDICT_SCHEMA.lexicalWeight, help: `PRIME models: ${PREDICT_SCHEMA.lexicalWeight.help}; SyncXML models: weight v of the lexical neighbour vote (0: off)` },
 } as const satisfies Schema;
 
 export type EncoderParams = ParamsOf<typeof ENCODER_SCHEMA>;

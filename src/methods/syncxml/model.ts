@@ -18,7 +18,8 @@ import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLPar
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
 import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
 import { TokenVocab } from "./vocab.js";
-import { buildNeighbourIndex, fuseNeighbours, type NeighbourIndex } from "./neighbours.js";
+import { buildNeighbourIndex, fuseNeighbours, lexicalDoc, type NeighbourIndex } from "./neighbours.js";
+import { LexicalIndex } from "../../search/lexical.js";
 import { HnswIndex, type HnswMeta } from "../../search/ann/hnsw.js";
 
 /** Options of {@link SyncXMLModel.train}. */
@@ -77,19 +78,19 @@ export class SyncXMLModel implements XmcModel {
       progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
-    if (model.complete && p.predict.neighbours > 0) {
-      model.neighbours = buildNeighbourIndex(net, prep.vocab, data.texts!, data.Y, p.encoder.seqLen, progress);
-      if (p.predict.search === "hnsw") model.neighbourGraph(progress);
+    if (model.complete && (p.predict.neighbours > 0 || p.predict.lexicalNeighbours > 0)) {
+      model.neighbours = buildNeighbourIndex(net, prep.vocab, data.texts!, data.Y, p.encoder.seqLen, { dense: p.predict.neighbours > 0, lexical: p.predict.lexicalNeighbours > 0 }, progress);
+      if (p.predict.neighbours > 0 && p.predict.search === "hnsw") model.neighbourGraph(progress);
     }
     return model;
   }
 
   /** The HNSW graph over the training queries' features (built now when missing). */
   neighbourGraph(progress: Progress = silentProgress): HnswIndex {
-    if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries`);
+    if (!this.neighbours?.keys) throw new XmcError(`${this.method}: this model keeps no dense index of its training queries`);
     if (!this.hnsw) {
       const t0 = performance.now(), nb = this.neighbours;
-      this.hnsw = HnswIndex.build(nb.keys, nb.n, nb.d, { efSearch: this.params.predict.efSearch }, progress);
+      this.hnsw = HnswIndex.build(nb.keys!, nb.n, nb.d, { efSearch: this.params.predict.efSearch }, progress);
       progress.log(`HNSW over ${nb.n} training queries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     return this.hnsw;
@@ -111,10 +112,13 @@ export class SyncXMLModel implements XmcModel {
       const chunk = texts.slice(a, a + PREDICT_BATCH);
       const ids = this.vocab.encode(chunk, S);
       const score = o.score as "comb" | "probs";
-      if (o.neighbours > 0 && o.neighbourWeight > 0) {
-        if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries (trained with predict.neighbours 0, or stopped before the end); predict with neighbours 0`);
+      const dense = o.neighbours > 0 && o.neighbourWeight > 0, lexical = o.lexicalNeighbours > 0 && o.lexicalWeight > 0;
+      if (dense || lexical) {
+        if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries (trained with predict.neighbours and lexicalNeighbours 0, or stopped before the end); predict with neighbours 0 and lexical-weight 0`);
         const c = this.net.candidates(ids, chunk.length, { shortlist: o.shortlist, score }, rng);
-        out.push(...fuseNeighbours(c.lists, c.features, this.neighbours, { k: o.neighbours, weight: o.neighbourWeight, tau: o.neighbourTau, hnsw: o.search === "hnsw" ? this.neighbourGraph() : null, efSearch: o.efSearch }, o.topK, o.threshold));
+        const docs = lexical ? chunk.map((t) => lexicalDoc(this.vocab, t)) : null;
+        const nb = { k: dense ? o.neighbours : 0, weight: o.neighbourWeight, tau: o.neighbourTau, hnsw: dense && o.search === "hnsw" ? this.neighbourGraph() : null, efSearch: o.efSearch, lexicalK: lexical ? o.lexicalNeighbours : 0, lexicalWeight: o.lexicalWeight, lexicalTau: o.lexicalTau };
+        out.push(...fuseNeighbours(c.lists, c.features, docs, this.neighbours, nb, o.topK, o.threshold));
       } else out.push(...this.net.predict(ids, chunk.length, { topK: o.topK, shortlist: o.shortlist, score, threshold: o.threshold }, rng));
       progress.tick(chunk.length);
     }
@@ -137,10 +141,17 @@ export class SyncXMLModel implements XmcModel {
     for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
     for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
     if (this.clusters) arrays.clusterOf = this.clusters.clusterOf;
-    if (this.neighbours) {
-      arrays["neighbours.keys"] = this.neighbours.keys;
-      arrays["neighbours.indptr"] = this.neighbours.Y.indptr;
-      arrays["neighbours.indices"] = this.neighbours.Y.indices;
+    const nb = this.neighbours;
+    if (nb) {
+      if (nb.keys) arrays["neighbours.keys"] = nb.keys;
+      arrays["neighbours.indptr"] = nb.Y.indptr;
+      arrays["neighbours.indices"] = nb.Y.indices;
+      if (nb.lexical) {
+        arrays["neighbours.lexical.idf"] = nb.lexical.idf;
+        arrays["neighbours.lexical.indptr"] = nb.lexical.index.indptr;
+        arrays["neighbours.lexical.queries"] = nb.lexical.index.queries;
+        arrays["neighbours.lexical.weights"] = nb.lexical.index.weights;
+      }
     }
     let hnsw: HnswMeta | null = null;
     if (this.hnsw) {
@@ -157,6 +168,7 @@ export class SyncXMLModel implements XmcModel {
         clusters: this.clusters?.K ?? 0,
         hidden: this.net.encoder.outDim,
         complete: this.complete,
+        neighbours: nb ? { dense: nb.keys !== null, lexical: nb.lexical !== null } : null,
         hnsw,
       },
       arrays,
@@ -192,23 +204,33 @@ export class SyncXMLModel implements XmcModel {
     if (!(counts instanceof Int32Array)) throw new XmcError(`${dir}: model array "trainLabelCounts" is missing`);
     const model = new SyncXMLModel(p, labelNames, vocab, clusters, net, counts.slice(), meta.nTrain as number);
     model.complete = meta.complete !== false;
-    if (arrays["neighbours.keys"] !== undefined) {
-      model.neighbours = loadNeighbours(dir, arrays, net.encoder.outDim, meta.nTrain as number, L);
-      if (meta.hnsw) model.hnsw = HnswIndex.fromArrays(model.neighbours.keys, meta.hnsw as HnswMeta, arraysWithPrefix(arrays, "neighbours.hnsw."));
+    if (arrays["neighbours.indptr"] !== undefined) {
+      model.neighbours = loadNeighbours(dir, arrays, net.encoder.outDim, meta.nTrain as number, L, vocab.size);
+      if (meta.hnsw && model.neighbours.keys) model.hnsw = HnswIndex.fromArrays(model.neighbours.keys, meta.hnsw as HnswMeta, arraysWithPrefix(arrays, "neighbours.hnsw."));
     }
-    // a model without training queries (trained with neighbours 0, or before they existed) predicts from its classifier
-    else p.predict.neighbours = 0;
+    // a channel without its index (trained with it off, or before it existed) is off: such a model predicts as it did
+    if (!model.neighbours?.keys) p.predict.neighbours = 0;
+    if (!model.neighbours?.lexical) p.predict.lexicalNeighbours = 0;
     return model;
   }
 }
 
-/** The neighbour index arrays of a model directory, checked. */
-function loadNeighbours(dir: string, arrays: Record<string, TypedArray>, d: number, n: number, L: number): NeighbourIndex {
+/** The neighbour index arrays of a model directory, checked (dense keys and lexical postings when present). */
+function loadNeighbours(dir: string, arrays: Record<string, TypedArray>, d: number, n: number, L: number, V: number): NeighbourIndex {
   const keys = arrays["neighbours.keys"], indptr = arrays["neighbours.indptr"], indices = arrays["neighbours.indices"];
-  if (!(keys instanceof Float32Array) || keys.length !== n * d) throw new XmcError(`${dir}: model array "neighbours.keys" is missing or has the wrong size`);
+  if (keys !== undefined && (!(keys instanceof Float32Array) || keys.length !== n * d)) throw new XmcError(`${dir}: model array "neighbours.keys" has the wrong size`);
   if (!(indptr instanceof Int32Array) || indptr.length !== n + 1 || !(indices instanceof Int32Array) || indices.length !== indptr[n]) {
     throw new XmcError(`${dir}: model arrays "neighbours.indptr" / "neighbours.indices" are missing or inconsistent`);
   }
   for (let i = 0; i < indices.length; i++) if (indices[i] < 0 || indices[i] >= L) throw new XmcError(`${dir}: model array "neighbours.indices" holds label ${indices[i]} outside [0, ${L})`);
-  return { keys, n, d, Y: { rows: n, cols: L, indptr, indices, data: new Float32Array(0) } };
+  let lexical: NeighbourIndex["lexical"] = null;
+  const idf = arrays["neighbours.lexical.idf"];
+  if (idf !== undefined) {
+    const li = arrays["neighbours.lexical.indptr"], lq = arrays["neighbours.lexical.queries"], lw = arrays["neighbours.lexical.weights"];
+    if (!(idf instanceof Float32Array) || idf.length !== V || !(li instanceof Int32Array) || li.length !== V + 1 || !(lq instanceof Int32Array) || !(lw instanceof Float32Array)) {
+      throw new XmcError(`${dir}: model arrays "neighbours.lexical.*" are missing or inconsistent`);
+    }
+    lexical = { index: new LexicalIndex(n, li, lq, lw), idf };
+  }
+  return { n, d, keys: keys ?? null, Y: { rows: n, cols: L, indptr, indices, data: new Float32Array(0) }, lexical };
 }

@@ -1,39 +1,54 @@
 /**
  * Training-query neighbours for SyncXML (an xmc addition, not in the paper; the same idea as
- * PRIME's retrieval-augmented ranking): after training, the extreme head's query features h_c of
- * every training text (evaluation mode, L2-normalised) are kept with the text's labels. At
- * prediction the k training queries nearest to the query (cosine) vote for their labels with
- * softmax weights e^(cos/τ) / Σ e^(cos/τ), and a label's score becomes
- * (1 − w) · (classifier score) + w · (its vote), w = neighbourWeight. Both parts lie in [0, 1].
- * The index is built when a model is trained with predict.neighbours > 0.
+ * PRIME's retrieval-augmented ranking): after training, the training texts are kept with their
+ * labels, in two indexes:
+ * - dense: the extreme head's query features h_c (evaluation mode, L2-normalised), searched by cosine;
+ * - lexical: TF-IDF vectors over the model's vocabulary (`search/lexical.ts`), searched by cosine
+ *   through posting lists; it finds the exact word overlap that the encoder blurs.
+ * At prediction each channel's k nearest training queries vote for their labels with softmax weights
+ * e^(cos/τ) / Σ e^(cos/τ), and a label's score becomes
+ * (1 − v) · ((1 − w) · (classifier score) + w · (dense vote)) + v · (lexical vote),
+ * w = neighbourWeight, v = lexicalWeight (a channel that is off has weight 0). All parts lie in [0, 1].
+ * The indexes are built when a model is trained with predict.neighbours > 0 (dense) or
+ * predict.lexicalNeighbours > 0 (lexical).
  */
 import type { Csr } from "../../core/csr.js";
+import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import { exactTopK, normalizeRows, type TopK } from "../../search/ann/exact.js";
+import { LexicalIndex, smoothIdf } from "../../search/lexical.js";
 import type { HnswIndex } from "../../search/ann/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
 import type { Network } from "./network.js";
-import type { TokenVocab } from "./vocab.js";
+import { UNK, type TokenVocab } from "./vocab.js";
 
-/** The training queries' features and labels. */
+/** The training queries' labels, dense features and lexical vectors. */
 export interface NeighbourIndex {
-  /** n × d L2-normalised features, row-major. */
-  keys: Float32Array;
   n: number;
   d: number;
+  /** n × d L2-normalised features, row-major (null: no dense channel). */
+  keys: Float32Array | null;
   /** n × L labels of the training queries (positives only). */
   Y: Csr;
+  /** TF-IDF posting lists of the training texts and the idf of every vocabulary word (null: no lexical channel). */
+  lexical: { index: LexicalIndex; idf: Float32Array } | null;
 }
 
 /** Options of {@link fuseNeighbours}. */
 export interface NeighbourOptions {
-  /** Neighbours retrieved per query. */
+  /** Dense neighbours retrieved per query (0: dense channel off). */
   k: number;
-  /** Weight w of the neighbour vote. */
+  /** Weight w of the dense vote. */
   weight: number;
-  /** Softmax temperature τ over the neighbours' cosines. */
+  /** Softmax temperature τ over the dense neighbours' cosines. */
   tau: number;
+  /** Lexical neighbours retrieved per query (0 or absent: lexical channel off). */
+  lexicalK?: number;
+  /** Weight v of the lexical vote. */
+  lexicalWeight?: number;
+  /** Softmax temperature τ_L over the lexical neighbours' cosines. */
+  lexicalTau?: number;
   /** Approximate search over `keys` (null: exact). */
   hnsw?: HnswIndex | null;
   /** HNSW candidate list size. */
@@ -43,8 +58,8 @@ export interface NeighbourOptions {
 /** Queries per feature pass when indexing. */
 const BATCH = 256;
 
-/** Index the training texts: their h_c features in evaluation mode and their labels. */
-export function buildNeighbourIndex(net: Network, vocab: TokenVocab, texts: readonly string[], Y: Csr, seqLen: number, progress: Progress = silentProgress): NeighbourIndex {
+/** Index the training texts' h_c features (evaluation mode), L2-normalised: n × d, row-major. */
+export function denseKeys(net: Network, vocab: TokenVocab, texts: readonly string[], seqLen: number, progress: Progress = silentProgress): Float32Array {
   const d = net.encoder.outDim, n = texts.length;
   const keys = new Float32Array(n * d);
   const rng = new Rng(0); // unused: no dropout in evaluation
@@ -55,45 +70,63 @@ export function buildNeighbourIndex(net: Network, vocab: TokenVocab, texts: read
     progress.tick(chunk.length);
   }
   progress.stop();
-  normalizeRows(keys, n, d);
-  return { keys, n, d, Y: { rows: Y.rows, cols: Y.cols, indptr: Y.indptr.slice(), indices: Y.indices.slice(), data: new Float32Array(0) } };
+  return normalizeRows(keys, n, d);
+}
+
+/** A text's known token ids (all of them, no truncation) for the lexical channel. */
+export function lexicalDoc(vocab: TokenVocab, text: string): Int32Array {
+  return vocab.ids(text).filter((t) => t > UNK);
+}
+
+/** Index the training texts for the channels asked for: their labels, and dense features and/or TF-IDF postings. */
+export function buildNeighbourIndex(
+  net: Network, vocab: TokenVocab, texts: readonly string[], Y: Csr, seqLen: number, channels: { dense: boolean; lexical: boolean }, progress: Progress = silentProgress,
+): NeighbourIndex {
+  const keys = channels.dense ? denseKeys(net, vocab, texts, seqLen, progress) : null;
+  let lexical: NeighbourIndex["lexical"] = null;
+  if (channels.lexical) {
+    const docs = texts.map((t) => lexicalDoc(vocab, t));
+    const idf = smoothIdf(docs, vocab.size);
+    lexical = { index: LexicalIndex.build(docs, idf, vocab.size), idf };
+  }
+  return { n: texts.length, d: net.encoder.outDim, keys, Y: { rows: Y.rows, cols: Y.cols, indptr: Y.indptr.slice(), indices: Y.indices.slice(), data: new Float32Array(0) }, lexical };
 }
 
 /**
- * Re-rank each query's candidate list (all its classifier-scored labels) with the neighbour vote;
- * labels reached only through neighbours join with classifier score 0. Keeps the best `topK`
- * (ties by smaller label id), then cuts at `threshold` (> 0).
+ * Re-rank each query's candidate list (all its classifier-scored labels) with the neighbour votes;
+ * labels reached only through neighbours join with classifier score 0. `features` are the queries'
+ * h_c rows (dense channel), `docs` their token ids (lexical channel; see {@link lexicalDoc}). Keeps
+ * the best `topK` (ties by smaller label id), then cuts at `threshold` (> 0).
  */
 export function fuseNeighbours(
-  lists: readonly { labels: Int32Array; scores: Float32Array }[], features: Float32Array, index: NeighbourIndex,
+  lists: readonly { labels: Int32Array; scores: Float32Array }[], features: Float32Array, docs: readonly Int32Array[] | null, index: NeighbourIndex,
   o: NeighbourOptions, topK: number, threshold: number,
 ): Ranked[] {
   const m = lists.length, { d, Y } = index;
-  const q = normalizeRows(features.slice(0, m * d), m, d);
-  const k = Math.min(o.k, index.n);
-  const near: TopK = o.hnsw ? o.hnsw.searchBatch(q, m, k, Math.max(o.efSearch ?? 64, k)) : exactTopK(index.keys, index.n, d, q, m, k);
+  const kd = o.weight > 0 ? Math.min(o.k, index.n) : 0, kl = (o.lexicalWeight ?? 0) > 0 ? Math.min(o.lexicalK ?? 0, index.n) : 0;
+  if (kd > 0 && !index.keys) throw new XmcError("syncxml: this model keeps no dense index of its training queries (trained with predict.neighbours 0); predict with neighbours 0");
+  if (kl > 0 && (!index.lexical || !docs)) throw new XmcError("syncxml: this model keeps no lexical index of its training queries (trained with predict.lexicalNeighbours 0); predict with lexical-weight 0");
+  let near: TopK | null = null, lex: TopK | null = null;
+  if (kd > 0) {
+    const q = normalizeRows(features.slice(0, m * d), m, d);
+    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch ?? 64, kd)) : exactTopK(index.keys!, index.n, d, q, m, kd);
+  }
+  if (kl > 0) lex = index.lexical!.index.search(docs!, index.lexical!.idf, kl);
+  const w = kd > 0 ? o.weight : 0, v = kl > 0 ? o.lexicalWeight! : 0;
   const acc = new Float64Array(Y.cols);
   const seen = new Uint8Array(Y.cols);
   const touched: number[] = [];
   const out: Ranked[] = [];
-  const w = o.weight;
-  for (let i = 0; i < m; i++) {
-    touched.length = 0;
-    const { labels, scores } = lists[i];
-    for (let j = 0; j < labels.length; j++) {
-      const l = labels[j];
-      acc[l] = (1 - w) * scores[j];
-      seen[l] = 1;
-      touched.push(l);
-    }
-    // softmax over the retrieved cosines, relative to the best one (no overflow)
-    const top = near.scores[i * k];
+  // one channel's softmax vote over its retrieved cosines (relative to the best one: no overflow), scaled by `scale`
+  const vote = (list: TopK, k: number, tau: number, i: number, scale: number): void => {
+    if (list.ids[i * k] < 0) return; // nothing retrieved (a query sharing no word with any training text)
+    const top = list.scores[i * k];
     let z = 0;
-    for (let j = 0; j < k; j++) if (near.ids[i * k + j] >= 0) z += Math.exp((near.scores[i * k + j] - top) / o.tau);
+    for (let j = 0; j < k; j++) if (list.ids[i * k + j] >= 0) z += Math.exp((list.scores[i * k + j] - top) / tau);
     for (let j = 0; j < k; j++) {
-      const nb = near.ids[i * k + j];
+      const nb = list.ids[i * k + j];
       if (nb < 0) continue;
-      const v = (w * Math.exp((near.scores[i * k + j] - top) / o.tau)) / z;
+      const e = (scale * Math.exp((list.scores[i * k + j] - top) / tau)) / z;
       for (let p = Y.indptr[nb]; p < Y.indptr[nb + 1]; p++) {
         const l = Y.indices[p];
         if (!seen[l]) {
@@ -101,9 +134,21 @@ export function fuseNeighbours(
           acc[l] = 0;
           touched.push(l);
         }
-        acc[l] += v;
+        acc[l] += e;
       }
     }
+  };
+  for (let i = 0; i < m; i++) {
+    touched.length = 0;
+    const { labels, scores } = lists[i];
+    for (let j = 0; j < labels.length; j++) {
+      const l = labels[j];
+      acc[l] = (1 - v) * (1 - w) * scores[j];
+      seen[l] = 1;
+      touched.push(l);
+    }
+    if (near) vote(near, kd, o.tau, i, (1 - v) * w);
+    if (lex) vote(lex, kl, o.lexicalTau ?? 0.1, i, v);
     touched.sort((a, b) => acc[b] - acc[a] || a - b);
     let n = Math.min(topK, touched.length);
     if (threshold > 0) while (n > 0 && acc[touched[n - 1]] < threshold) n--;

@@ -69,6 +69,9 @@ export const PREDICT_SCHEMA = {
   search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "neighbour search: exact (all training queries; about 40 ms for a single query on wordnet-hyper3) or hnsw (approximate graph, under 1 ms; \"hnsw\" at training builds the graph into the model, otherwise it is built on first use)" },
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
   neighbourTau: { type: "number", default: 0.02, min: 1e-4, help: "softmax temperature of the neighbour vote over the neighbours' cosines" },
+  lexicalNeighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query by TF-IDF cosine over the model's words, voting like the dense neighbours (SyncXML; an xmc addition). > 0 at training: the model keeps the TF-IDF posting lists of its training texts; 0 there: none" },
+  lexicalWeight: { type: "number", default: 0.4, min: 0, max: 1, help: "v: score = (1 − v) · (classifier and dense vote) + v · lexical vote (0: off)" },
+  lexicalTau: { type: "number", default: 0.1, min: 1e-4, help: "softmax temperature of the lexical vote over the neighbours' TF-IDF cosines" },
 } as const satisfies Schema;
 
 /** Validate the word-vector section (a file is needed when the source is "file"). */
@@ -99,7 +102,8 @@ const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
 /**
  * Validate a (partial) params object. The encoder's `projDropout` defaults to 0 for SyncXML
  * (its encoder has no dropout after the projection) and 0.25 for InceptionXML; `predict.neighbours`
- * to 20 for SyncXML and 0 for InceptionXML (the vote searches the extreme head's features).
+ * and `predict.lexicalNeighbours` to 20 for SyncXML and 0 for InceptionXML (the votes re-rank the
+ * extreme head's shortlist).
  */
 export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
   const o = sectionsOf(input, SECTIONS, where);
@@ -112,9 +116,16 @@ export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLPar
   if (model.extInit === "centroids" && (model.architecture !== "syncxml" || train.warmupEpochs < 1 || train.warmupEpochs >= train.epochs)) {
     throw new XmcError(`${where}.model.extInit: "centroids" sets the SyncXML label table when the warm-up ends, so it needs architecture "syncxml" and 1 ≤ train.warmupEpochs < train.epochs (got ${model.architecture}, ${train.warmupEpochs} of ${train.epochs})`);
   }
-  const predSchema = { ...PREDICT_SCHEMA, neighbours: { ...PREDICT_SCHEMA.neighbours, default: model.architecture === "syncxml" ? PREDICT_SCHEMA.neighbours.default : 0 } };
+  const sync = model.architecture === "syncxml";
+  const predSchema = {
+    ...PREDICT_SCHEMA,
+    neighbours: { ...PREDICT_SCHEMA.neighbours, default: sync ? PREDICT_SCHEMA.neighbours.default : 0 },
+    lexicalNeighbours: { ...PREDICT_SCHEMA.lexicalNeighbours, default: sync ? PREDICT_SCHEMA.lexicalNeighbours.default : 0 },
+  };
   const predict = parseParams(predSchema, o.predict, `${where}.predict`) as PredictParams;
-  if (predict.neighbours > 0 && model.architecture !== "syncxml") throw new XmcError(`${where}.predict.neighbours: the neighbour vote needs architecture "syncxml" (it searches the extreme head's features); set it to 0`);
+  for (const k of ["neighbours", "lexicalNeighbours"] as const) {
+    if (predict[k] > 0 && !sync) throw new XmcError(`${where}.predict.${k}: the neighbour vote needs architecture "syncxml" (it re-ranks the shortlisted labels of the extreme head); set it to 0`);
+  }
   return {
     text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),
     wordvec,

@@ -1,10 +1,10 @@
 /**
- * PRIME's lexical neighbours on hand-checked documents: the TF-IDF weights of a text and the
+ * Lexical neighbours (PRIME, SyncXML) on hand-checked documents: the TF-IDF weights of a text and the
  * posting-list search (order, cosines, padding, tokens outside the index).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LexicalIndex, lexicalVector } from "../../src/methods/prime/lexical.js";
+import { LexicalIndex, lexicalVector } from "../../src/search/lexical.js";
 
 const idf = Float32Array.of(1, 1, 2, 1);
 

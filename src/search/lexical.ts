@@ -1,17 +1,31 @@
 /**
- * PRIME's lexical neighbours: the training queries nearest to a query by TF-IDF cosine over the
- * model's own token ids (words after stop-word removal, and word pairs when the model has them).
- * A text's vector has weight (1 + ln tf) · idf per token (idf from the encoder), L2-normalised.
- * The training queries are kept as posting lists (token → queries and weights), so a query costs
- * the lengths of its tokens' lists; the top k come from a bounded heap.
+ * Lexical neighbours: the training queries nearest to a query by TF-IDF cosine over a model's own
+ * token ids (PRIME's and SyncXML's words after stop-word removal, and PRIME's word pairs). A
+ * text's vector has weight (1 + ln tf) · idf per token, L2-normalised. The training queries are
+ * kept as posting lists (token → queries and weights), so a query costs the lengths of its tokens'
+ * lists; the top k come from a bounded heap.
  *
- * The dense neighbours (cosine of encoder embeddings) miss exact word overlap that the bag of
- * word vectors blurs; measured on wordnet-hyper3 the two channels together gave +0.85 P@1 over the
- * dense ones alone (bench/results/prime.md).
+ * Dense neighbours (cosine of encoder features) miss exact word overlap that the encoders blur;
+ * measured on wordnet-hyper3 the lexical channel added +0.85 P@1 to PRIME's dense neighbours
+ * (bench/results/prime.md) and +1.8 to SyncXML's (bench/results/syncxml-trials.md).
  */
-import { csrFromRows, transpose } from "../../core/csr.js";
-import { XmcError } from "../../core/errors.js";
-import { type TopK, TopKHeap } from "../../search/ann/exact.js";
+import { csrFromRows, transpose } from "../core/csr.js";
+import { XmcError } from "../core/errors.js";
+import { type TopK, TopKHeap } from "./ann/exact.js";
+
+/** Smoothed idf of token-id documents: idf_t = ln((1 + N) / (1 + df_t)) + 1 (ids < 0 or ≥ nTokens ignored). */
+export function smoothIdf(docs: readonly Int32Array[], nTokens: number): Float32Array {
+  const df = new Float64Array(nTokens);
+  const mark = new Int32Array(nTokens).fill(-1);
+  docs.forEach((d, i) => {
+    for (const t of d) if (t >= 0 && t < nTokens && mark[t] !== i) {
+      mark[t] = i;
+      df[t]++;
+    }
+  });
+  const N = docs.length;
+  return Float32Array.from(df, (c) => Math.log((1 + N) / (1 + c)) + 1);
+}
 
 /** Sparse TF-IDF row of a token-id document: sorted ids and L2-normalised weights. */
 export function lexicalVector(doc: Int32Array, idf: Float32Array): { ids: Int32Array; weights: Float32Array } {
