@@ -49,6 +49,8 @@ const CPU_DEFAULTS = {
   wordvec: { epochs: 2, window: 4, negative: 4, subsample: 1e-4 },
   predict: { shortlist: 64 },
 };
+/** Prediction overrides that leave the classifier alone (both neighbour votes off). */
+const CLASSIFIER_ALONE = { neighbours: 0, lexicalWeight: 0 };
 const paramsArg = args[0];
 /** PARAMS overrides the CPU configuration section by section (`{"train":{"epochs":4}}` changes only that field). */
 const overrides = paramsArg === undefined ? {} : (JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg) as Record<string, Record<string, unknown>>);
@@ -79,7 +81,7 @@ const model = await SyncXMLModel.train(train, params, {
     if (evalEvery > 0 && (s.epoch % evalEvery === 0 || s.epoch === s.epochs)) {
       const te = performance.now();
       const ip = inversePropensity(m.trainLabelCounts, m.nTrain, 0.55, 1.5, testSample.Y.cols);
-      const r = evaluate(m.predictDataset(testSample, { topK: 5, neighbours: 0 }), testSample.Y, { ks: [1], invProp: ip });
+      const r = evaluate(m.predictDataset(testSample, { topK: 5, ...CLASSIFIER_ALONE }), testSample.Y, { ks: [1], invProp: ip });
       curve.push({ epoch: s.epoch, p1: r["P@1"], psp1: r["PSP@1"], loss: s.loss, seconds: s.seconds, qps: s.qps });
       log(`  test sample (${sample.length}): P@1 ${r["P@1"].toFixed(2)}, PSP@1 ${r["PSP@1"].toFixed(2)}`);
       evalSeconds += (performance.now() - te) / 1000;
@@ -103,8 +105,13 @@ const predictSeconds = (performance.now() - tp) / 1000;
 const invProp = inversePropensity(loaded.trainLabelCounts, loaded.nTrain, 0.55, 1.5, test.Y.cols);
 const metrics = evaluate(preds, test.Y, { ks: [1, 3, 5], invProp });
 const pick = (m: Record<string, number>): Record<string, number> => Object.fromEntries(["P@1", "P@3", "P@5", "PSP@1", "PSP@3", "PSP@5", "nDCG@3", "nDCG@5"].map((k) => [k, Number(m[k].toFixed(2))]));
-// with the neighbour vote on, also the classifier alone (same model)
-const classifierOnly = loaded.neighbours && loaded.params.predict.neighbours > 0 ? pick(evaluate(loaded.predictDataset(test, { topK: 5, neighbours: 0 }), test.Y, { ks: [1, 3, 5], invProp })) : null;
+// with the neighbour votes on, also the classifier alone and each vote alone (same model)
+const ablate = (o: Record<string, unknown>): Record<string, number> => pick(evaluate(loaded.predictDataset(test, { topK: 5, ...o }), test.Y, { ks: [1, 3, 5], invProp }));
+const pp = loaded.params.predict;
+const voting = loaded.neighbours !== null && (pp.neighbours > 0 || pp.lexicalNeighbours > 0);
+const classifierOnly = voting ? ablate(CLASSIFIER_ALONE) : null;
+const denseVoteOnly = voting && pp.neighbours > 0 && pp.lexicalNeighbours > 0 ? ablate({ lexicalWeight: 0 }) : null;
+const lexicalVoteOnly = voting && pp.neighbours > 0 && pp.lexicalNeighbours > 0 ? ablate({ neighbours: 0 }) : null;
 
 // single-query latency from raw text, one query at a time (after a warm-up pass)
 const n = Math.min(1000, test.texts!.length);
@@ -117,6 +124,24 @@ for (let rep = 0; rep < 2; rep++) {
   }
 }
 times.sort((a, b) => a - b);
+// the same with HNSW over the training queries' features (graph built first, not timed here)
+let hnsw: { buildSeconds: number; metrics: Record<string, number>; latencyMs: number } | null = null;
+if (voting && pp.neighbours > 0 && pp.search !== "hnsw") {
+  const tb = performance.now();
+  loaded.neighbourGraph();
+  const buildSeconds = (performance.now() - tb) / 1000;
+  const metrics = ablate({ search: "hnsw" });
+  const ht: number[] = [];
+  for (let rep = 0; rep < 2; rep++) {
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      loaded.predictTexts([test.texts![i]], { topK: 5, search: "hnsw" });
+      if (rep === 1) ht.push(performance.now() - s);
+    }
+  }
+  ht.sort((a, b) => a - b);
+  hnsw = { buildSeconds: Number(buildSeconds.toFixed(1)), metrics, latencyMs: Number(ht[ht.length >> 1].toFixed(3)) };
+}
 
 const trainEpochSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
 const result = {
@@ -127,6 +152,9 @@ const result = {
   params: loaded.params,
   metrics: pick(metrics),
   ...(classifierOnly ? { classifierOnly } : {}),
+  ...(denseVoteOnly ? { denseVoteOnly } : {}),
+  ...(lexicalVoteOnly ? { lexicalVoteOnly } : {}),
+  ...(hnsw ? { hnsw } : {}),
   trainWallSeconds: Number(trainWall.toFixed(1)),
   trainCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
   trainEpochSeconds: Number(trainEpochSeconds.toFixed(1)),
@@ -147,7 +175,11 @@ const result = {
 };
 
 log(`${name} ${result.method}: P@1 ${result.metrics["P@1"]} P@3 ${result.metrics["P@3"]} P@5 ${result.metrics["P@5"]} | PSP@1 ${result.metrics["PSP@1"]} PSP@3 ${result.metrics["PSP@3"]} PSP@5 ${result.metrics["PSP@5"]}`);
-if (classifierOnly) log(`  classifier alone (neighbours 0): P@1 ${classifierOnly["P@1"]} P@3 ${classifierOnly["P@3"]} P@5 ${classifierOnly["P@5"]} | PSP@1 ${classifierOnly["PSP@1"]} PSP@5 ${classifierOnly["PSP@5"]}`);
+const line = (what: string, m: Record<string, number>): void => log(`  ${what}: P@1 ${m["P@1"]} P@3 ${m["P@3"]} P@5 ${m["P@5"]} | PSP@1 ${m["PSP@1"]} PSP@5 ${m["PSP@5"]}`);
+if (classifierOnly) line("classifier alone (neighbours 0, lexical-weight 0)", classifierOnly);
+if (denseVoteOnly) line("classifier + dense vote (lexical-weight 0)", denseVoteOnly);
+if (lexicalVoteOnly) line("classifier + lexical vote (neighbours 0)", lexicalVoteOnly);
+if (hnsw) line(`search hnsw (graph ${hnsw.buildSeconds} s, latency ${hnsw.latencyMs} ms)`, hnsw.metrics);
 log(`train ${result.trainWallSeconds} s wall (${result.trainQueriesPerSecond} queries/s in epochs), predict ${result.predictQueriesPerSecond} queries/s, latency ${result.latencyMs} ms (p99 ${result.latencyP99Ms}), model ${result.modelMB} MB, peak RSS ${result.peakRssMB} MB`);
 
 appendRuns(outPath, result, [result]);

@@ -120,3 +120,11 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   assert.equal(bad.code, 2);
   assert.match(bad.err, /heads/);
 });
+
+test("PRIME's prediction flags: SyncXML models take the neighbour ones, other methods none", async () => {
+  const { primeOverrides } = await import("../../src/cli/predict.js");
+  assert.deepEqual(primeOverrides({ lexicalWeight: 0.2, neighbours: 5, neighbourWeight: 0.3 }, "syncxml"), { neighbours: 5, neighbourWeight: 0.3, lexicalWeight: 0.2 });
+  assert.throws(() => primeOverrides({ mix: 0.5 }, "syncxml"), /--mix: only for PRIME models/);
+  assert.throws(() => primeOverrides({ lexicalWeight: 0.2 }, "xrlinear"), /--lexical-weight: only for PRIME and SyncXML models/);
+  assert.deepEqual(primeOverrides({ mix: 0.5 }, "prime"), { mix: 0.5 });
+});
