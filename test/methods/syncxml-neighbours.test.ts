@@ -144,7 +144,7 @@ test("a SyncXML model with a neighbour index: memorises, round-trips, and can sw
   // the vote is on by default for SyncXML, off for InceptionXML
   assert.equal(parseSyncXMLParams({}).predict.neighbours, 20);
   assert.equal(parseSyncXMLParams({ model: { architecture: "inceptionxml" } }).predict.neighbours, 0);
-  assert.equal(parseSyncXMLParams({}).predict.lexicalNeighbours, 20);
+  assert.equal(parseSyncXMLParams({}).predict.lexicalNeighbours, 10);
   assert.equal(parseSyncXMLParams({ model: { architecture: "inceptionxml" } }).predict.lexicalNeighbours, 0);
   assert.throws(() => parseSyncXMLParams({ model: { architecture: "inceptionxml" }, predict: { lexicalNeighbours: 5 } }), /lexicalNeighbours: the neighbour vote needs architecture "syncxml"/);
 });

@@ -68,10 +68,10 @@ export const PREDICT_SCHEMA = {
   neighbourWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "w: score = (1 − w) · classifier score + w · neighbour vote" },
   search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "neighbour search: exact (all training queries; about 40 ms for a single query on wordnet-hyper3) or hnsw (approximate graph, under 1 ms; \"hnsw\" at training builds the graph into the model, otherwise it is built on first use)" },
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
-  neighbourTau: { type: "number", default: 0.02, min: 1e-4, help: "softmax temperature of the neighbour vote over the neighbours' cosines" },
-  lexicalNeighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query by TF-IDF cosine over the model's words, voting like the dense neighbours (SyncXML; an xmc addition). > 0 at training: the model keeps the TF-IDF posting lists of its training texts; 0 there: none" },
-  lexicalWeight: { type: "number", default: 0.4, min: 0, max: 1, help: "v: score = (1 − v) · (classifier and dense vote) + v · lexical vote (0: off)" },
-  lexicalTau: { type: "number", default: 0.1, min: 1e-4, help: "softmax temperature of the lexical vote over the neighbours' TF-IDF cosines" },
+  neighbourTau: { type: "number", default: 0.03, min: 1e-4, help: "softmax temperature of the neighbour vote over the neighbours' cosines" },
+  lexicalNeighbours: { type: "number", default: 10, min: 0, integer: true, help: "training queries retrieved per query by TF-IDF cosine over the model's words, voting like the dense neighbours (SyncXML; an xmc addition). > 0 at training: the model keeps the TF-IDF posting lists of its training texts; 0 there: none" },
+  lexicalWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "v: score = (1 − v) · (classifier and dense vote) + v · lexical vote (0: off)" },
+  lexicalTau: { type: "number", default: 0.3, min: 1e-4, help: "softmax temperature of the lexical vote over the neighbours' TF-IDF cosines" },
 } as const satisfies Schema;
 
 /** Validate the word-vector section (a file is needed when the source is "file"). */
@@ -102,7 +102,7 @@ const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
 /**
  * Validate a (partial) params object. The encoder's `projDropout` defaults to 0 for SyncXML
  * (its encoder has no dropout after the projection) and 0.25 for InceptionXML; `predict.neighbours`
- * and `predict.lexicalNeighbours` to 20 for SyncXML and 0 for InceptionXML (the votes re-rank the
+ * and `predict.lexicalNeighbours` to 20 and 10 for SyncXML and 0 for InceptionXML (the votes re-rank the
  * extreme head's shortlist).
  */
 export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
