@@ -5,9 +5,11 @@
  * queries (median latency from raw text, one at a time). Prints a summary and writes
  * bench/results/syncxml.json (the latest run plus a history of runs).
  *
- * Usage: node dist/bench/syncxml.js [PARAMS] [--train PREFIX] [--test PREFIX] [--name NAME]
+ * Usage: node dist/bench/syncxml.js [PARAMS] [--dataset NAME] [--train PREFIX] [--test PREFIX] [--name NAME]
  *          [--threads T] [--eval-every N] [--eval-sample N] [--train-rows N] [--out FILE] [--keep DIR]
- * PARAMS is a JSON string or a file holding one, applied over the CPU configuration below field by field. --eval-every N evaluates P@1 on a test sample
+ * --dataset NAME reads ../shared/data/NAME/{train,test} (default wordnet-hyper3; XMC_DATA moves the
+ * data folder). PARAMS is a JSON string or a file holding one, applied over the CPU configuration
+ * below field by field. --eval-every N evaluates P@1 on a test sample
  * every N epochs, to watch the curve (reported, never used to pick a model). --train-rows N trains
  * on an evenly spread subset (quick experiments only). --keep DIR also saves the trained model there.
  */
@@ -26,9 +28,10 @@ import type { EpochStats } from "../src/methods/syncxml/train.js";
 const args = process.argv.slice(2);
 const flag = (name: string, def: string): string => takeFlag(args, name, def);
 const DATA = process.env.XMC_DATA ?? new URL("../../../shared/data", import.meta.url).pathname;
-const trainPath = flag("--train", join(DATA, "wordnet-hyper3/train"));
-const testPath = flag("--test", join(DATA, "wordnet-hyper3/test"));
-const name = flag("--name", "wordnet-hyper3");
+const dataset = flag("--dataset", "wordnet-hyper3");
+const trainPath = flag("--train", join(DATA, dataset, "train"));
+const testPath = flag("--test", join(DATA, dataset, "test"));
+const name = flag("--name", dataset);
 const evalEvery = Number(flag("--eval-every", "0"));
 const evalSample = Number(flag("--eval-sample", "3000"));
 const threads = Number(flag("--threads", "1"));
@@ -36,19 +39,13 @@ const trainRows = Number(flag("--train-rows", "0"));
 const keepDir = flag("--keep", "");
 const outPath = flag("--out", new URL("../../bench/results/syncxml.json", import.meta.url).pathname);
 /**
- * The CPU configuration used for wordnet-hyper3 when no PARAMS are given: E = 128, 16 tokens,
- * aggregation kernel 8 (hidden 224), 1,024 clusters, 16 shortlisted, light dropout, one-cycle
- * to lr 0.02 (the reference's 5e-3 is tuned for 45 GPU epochs), 8 epochs with 1 detached,
- * gradients clipped to norm 0.5 (without it training broke down at the one-cycle peak; see
- * bench/results/syncxml-trials.md).
+ * The CPU configuration used when no PARAMS are given: `presets/syncxml-cpu.json` (E = 128, 16
+ * tokens, aggregation kernel 8 (hidden 224), 1,024 clusters on wordnet-hyper3, 16 shortlisted,
+ * light dropout, one-cycle to lr 0.02 (the reference's 5e-3 is tuned for 45 GPU epochs), 8
+ * epochs with 1 detached, gradients clipped to norm 0.5 (without it training broke down at the
+ * one-cycle peak; see bench/results/syncxml-trials.md)).
  */
-const CPU_DEFAULTS = {
-  encoder: { embDim: 128, seqLen: 16, aggKernel: 8, embDropout: 0.1, dropout: 0.1 },
-  model: { clusterSize: 16, shortlist: 16, headDropout: 0.1, metaDropout: 0.2, extDropout: 0.2 },
-  train: { epochs: 8, warmupEpochs: 1, maxLr: 0.02, clipNorm: 0.5 },
-  wordvec: { epochs: 2, window: 4, negative: 4, subsample: 1e-4 },
-  predict: { shortlist: 64 },
-};
+const CPU_DEFAULTS = JSON.parse(readFileSync(new URL("../../presets/syncxml-cpu.json", import.meta.url), "utf8")) as Record<string, Record<string, unknown>>;
 /** Prediction overrides that leave the classifier alone (both neighbour votes off). */
 const CLASSIFIER_ALONE = { neighbours: 0, lexicalWeight: 0 };
 const paramsArg = args[0];
