@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { appendRuns, takeFlag } from "./util.js";
+import { appendRuns, syncxmlBenchParams, takeFlag } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import { Rng } from "../src/core/rng.js";
 import { loadDataset } from "../src/data/load.js";
@@ -53,12 +53,7 @@ const DEFAULT_GRID: Record<string, number>[] = [
   { lexicalWeight: 0.6 },
 ];
 const grid = gridArg === "" ? DEFAULT_GRID : (JSON.parse(existsSync(gridArg) ? readFileSync(gridArg, "utf8") : gridArg) as Record<string, number>[]);
-const paramsArg = args[0];
-const params: Record<string, Record<string, unknown>> = JSON.parse(readFileSync(new URL("../../presets/syncxml-cpu.json", import.meta.url), "utf8"));
-if (paramsArg !== undefined) {
-  const over = JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg) as Record<string, Record<string, unknown>>;
-  for (const [section, fields] of Object.entries(over)) params[section] = { ...(params[section] ?? {}), ...fields };
-}
+const params = syncxmlBenchParams(args[0]);
 
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const progress: Progress = { start() {}, tick() {}, stop() {}, log };
@@ -97,8 +92,7 @@ for (let a = 0; a < val.texts!.length; a += 256) {
 }
 const rows: { setting: Record<string, number>; metrics: Record<string, number> }[] = [];
 for (const g of grid) {
-  const s = { ...defaults, ...g };
-  const o = { k: s.neighbours, weight: s.neighbourWeight, tau: s.neighbourTau, lexicalK: s.lexicalNeighbours, lexicalWeight: s.lexicalWeight, lexicalTau: s.lexicalTau };
+  const o = { ...defaults, ...g, hnsw: null };
   const preds = blocks.flatMap((b) => fuseNeighbours(b.c.lists, b.c.features, b.docs, index, o, 5, 0));
   const metrics = pick(evaluate(preds, val.Y, { ks: [1, 3, 5], invProp: ip }));
   rows.push({ setting: g, metrics });

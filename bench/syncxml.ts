@@ -8,15 +8,15 @@
  * Usage: node dist/bench/syncxml.js [PARAMS] [--dataset NAME] [--train PREFIX] [--test PREFIX] [--name NAME]
  *          [--threads T] [--eval-every N] [--eval-sample N] [--train-rows N] [--out FILE] [--keep DIR]
  * --dataset NAME reads ../shared/data/NAME/{train,test} (default wordnet-hyper3; XMC_DATA moves the
- * data folder). PARAMS is a JSON string or a file holding one, applied over the CPU configuration
- * below field by field. --eval-every N evaluates P@1 on a test sample
+ * data folder). PARAMS is a JSON string or a file holding one, applied section by section over the
+ * CPU configuration of presets/syncxml-cpu.json (see `syncxmlBenchParams`). --eval-every N evaluates P@1 on a test sample
  * every N epochs, to watch the curve (reported, never used to pick a model). --train-rows N trains
  * on an evenly spread subset (quick experiments only). --keep DIR also saves the trained model there.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appendRuns, dirSize, takeFlag } from "./util.js";
+import { appendRuns, dirSize, syncxmlBenchParams, takeFlag } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import { selectRows } from "../src/core/csr.js";
 import { loadDataset } from "../src/data/load.js";
@@ -38,21 +38,9 @@ const threads = Number(flag("--threads", "1"));
 const trainRows = Number(flag("--train-rows", "0"));
 const keepDir = flag("--keep", "");
 const outPath = flag("--out", new URL("../../bench/results/syncxml.json", import.meta.url).pathname);
-/**
- * The CPU configuration used when no PARAMS are given: `presets/syncxml-cpu.json` (E = 128, 16
- * tokens, aggregation kernel 8 (hidden 224), 1,024 clusters on wordnet-hyper3, 16 shortlisted,
- * light dropout, one-cycle to lr 0.02 (the reference's 5e-3 is tuned for 45 GPU epochs), 8
- * epochs with 1 detached, gradients clipped to norm 0.5 (without it training broke down at the
- * one-cycle peak; see bench/results/syncxml-trials.md)).
- */
-const CPU_DEFAULTS = JSON.parse(readFileSync(new URL("../../presets/syncxml-cpu.json", import.meta.url), "utf8")) as Record<string, Record<string, unknown>>;
 /** Prediction overrides that leave the classifier alone (both neighbour votes off). */
 const CLASSIFIER_ALONE = { neighbours: 0, lexicalWeight: 0 };
-const paramsArg = args[0];
-/** PARAMS overrides the CPU configuration section by section (`{"train":{"epochs":4}}` changes only that field). */
-const overrides = paramsArg === undefined ? {} : (JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg) as Record<string, Record<string, unknown>>);
-const params: Record<string, Record<string, unknown>> = { ...CPU_DEFAULTS };
-for (const [section, fields] of Object.entries(overrides)) params[section] = { ...(params[section] ?? {}), ...fields };
+const params = syncxmlBenchParams(args[0]);
 
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const progress: Progress = { start() {}, tick() {}, stop() {}, log };

@@ -38,3 +38,20 @@ export function appendRuns(outPath: string, latest: unknown, added: unknown[]): 
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${JSON.stringify({ latest, runs: [...history, ...added] }, null, 1)}\n`);
 }
+
+/**
+ * SyncXML bench params: the CPU configuration of `presets/syncxml-cpu.json` (E = 128, 16 tokens,
+ * hidden 224, clusters of 16 labels, 16 shortlisted, light dropout, 8 epochs with 1 detached,
+ * one-cycle to lr 0.02 where the reference's 5e-3 is tuned for 45 GPU epochs, gradients clipped
+ * to norm 0.5: without it training broke down at the one-cycle peak, see
+ * bench/results/syncxml-trials.md), with `arg` (a JSON
+ * string or a file holding one) applied over it section by section (`{"train":{"epochs":4}}`
+ * changes only that field).
+ */
+export function syncxmlBenchParams(arg: string | undefined): Record<string, Record<string, unknown>> {
+  const params = JSON.parse(readFileSync(new URL("../../presets/syncxml-cpu.json", import.meta.url), "utf8")) as Record<string, Record<string, unknown>>;
+  if (arg === undefined) return params;
+  const over = JSON.parse(existsSync(arg) ? readFileSync(arg, "utf8") : arg) as Record<string, Record<string, unknown>>;
+  for (const [section, fields] of Object.entries(over)) params[section] = { ...(params[section] ?? {}), ...fields };
+  return params;
+}

@@ -17,13 +17,16 @@ import { fuseNeighbours, type NeighbourIndex } from "../../src/methods/syncxml/n
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
 import { LexicalIndex, smoothIdf } from "../../src/search/lexical.js";
 
+/** Fusion options with two dense neighbours at τ 0.1 and the lexical channel off. */
+const denseOnly = { neighbours: 2, neighbourWeight: 0.5, neighbourTau: 0.1, lexicalNeighbours: 0, lexicalWeight: 0, lexicalTau: 0.1, efSearch: 64, hnsw: null };
+
 test("fuseNeighbours: softmax vote of the nearest training queries mixed with the classifier scores", () => {
   // three training queries in 2-d: along x (labels 0, 1), along y (label 2), at 45° (label 1)
   const s = Math.SQRT1_2;
   const index: NeighbourIndex = { keys: new Float32Array([1, 0, 0, 1, s, s]), n: 3, d: 2, Y: csrFromRows(4, [[0, 1], [2], [1]]), lexical: null };
   // query along x (not normalised: the fusion normalises); classifier scored labels 3 and 0
   const lists = [{ labels: new Int32Array([3, 0]), scores: new Float32Array([0.9, 0.2]) }];
-  const [r] = fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { k: 2, weight: 0.5, tau: 0.1 }, 10, 0);
+  const [r] = fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { ...denseOnly, neighbourWeight: 0.5 }, 10, 0);
   // the two nearest are query 0 (cos 1) and query 2 (cos √½): weights e^0, e^((√½ − 1)/0.1)
   const e = Math.exp((s - 1) / 0.1), v0 = 1 / (1 + e), v2 = e / (1 + e);
   const want = new Map([[3, 0.45], [0, 0.1 + 0.5 * v0], [1, 0.5 * (v0 + v2)]]);
@@ -31,10 +34,10 @@ test("fuseNeighbours: softmax vote of the nearest training queries mixed with th
   for (let j = 0; j < r.labels.length; j++) assert.ok(Math.abs(r.scores[j] - want.get(r.labels[j])!) < 1e-6, `label ${r.labels[j]}`);
   for (let j = 1; j < r.scores.length; j++) assert.ok(r.scores[j] <= r.scores[j - 1]);
   // weight 0 keeps the classifier's order; weight 1 is the vote alone; top-k and threshold cut
-  assert.deepEqual(Array.from(fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { k: 2, weight: 0, tau: 0.1 }, 10, 0)[0].labels).slice(0, 2), [3, 0]);
-  const only = fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { k: 2, weight: 1, tau: 0.1 }, 2, 0)[0];
+  assert.deepEqual(Array.from(fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { ...denseOnly, neighbourWeight: 0 }, 10, 0)[0].labels).slice(0, 2), [3, 0]);
+  const only = fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { ...denseOnly, neighbourWeight: 1 }, 2, 0)[0];
   assert.deepEqual(Array.from(only.labels), [1, 0]);
-  const cut = fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { k: 2, weight: 0.5, tau: 0.1 }, 10, 0.3)[0];
+  const cut = fuseNeighbours(lists, new Float32Array([2, 0]), null, index, { ...denseOnly, neighbourWeight: 0.5 }, 10, 0.3)[0];
   assert.ok(cut.scores.length >= 1 && cut.scores.every((x) => x >= 0.3));
 });
 
@@ -46,7 +49,7 @@ test("fuseNeighbours: the lexical vote joins with weight v; each channel can sta
   const index: NeighbourIndex = { keys: new Float32Array([1, 0, 0, 1, s, s]), n: 3, d: 2, Y: csrFromRows(4, [[0, 1], [2], [1]]), lexical: { index: LexicalIndex.build(docs, idf, 5), idf } };
   const lists = [{ labels: new Int32Array([3, 0]), scores: new Float32Array([0.9, 0.2]) }];
   // the query {4} shares a word with q1 only: its lexical vote is all on label 2
-  const o = { k: 2, weight: 0.5, tau: 0.1, lexicalK: 2, lexicalWeight: 0.4, lexicalTau: 0.1 };
+  const o = { ...denseOnly, neighbourWeight: 0.5, lexicalNeighbours: 2, lexicalWeight: 0.4, lexicalTau: 0.1 };
   const [r] = fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(4)], index, o, 10, 0);
   const e = Math.exp((s - 1) / 0.1), v0 = 1 / (1 + e), v2 = e / (1 + e);
   const want = new Map([[3, 0.6 * 0.45], [0, 0.6 * (0.1 + 0.5 * v0)], [1, 0.6 * 0.5 * (v0 + v2)], [2, 0.4]]);
@@ -54,12 +57,12 @@ test("fuseNeighbours: the lexical vote joins with weight v; each channel can sta
   for (let j = 0; j < r.labels.length; j++) assert.ok(Math.abs(r.scores[j] - want.get(r.labels[j])!) < 1e-6, `label ${r.labels[j]}`);
   assert.deepEqual(Array.from(r.labels), [2, 3, 0, 1].sort((a, b) => want.get(b)! - want.get(a)!));
   // lexical only (dense weight 0): (1 − v) · classifier + v · vote; a query {2, 3} is nearest to q0, then q2
-  const [lo] = fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(2, 3)], index, { ...o, weight: 0 }, 10, 0);
+  const [lo] = fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(2, 3)], index, { ...o, neighbourWeight: 0 }, 10, 0);
   const c0 = 1, c2 = idf[2] / Math.hypot(idf[2], idf[3]), e2 = Math.exp((c2 - c0) / 0.1);
   const wantLo = new Map([[3, 0.6 * 0.9], [0, 0.6 * 0.2 + 0.4 / (1 + e2)], [1, 0.4]]);
   for (let j = 0; j < lo.labels.length; j++) assert.ok(Math.abs(lo.scores[j] - wantLo.get(lo.labels[j])!) < 1e-6, `label ${lo.labels[j]}`);
   // a query sharing no word: the lexical vote is empty, the ranking is the other channels'
-  const [none] = fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(1)], index, { ...o, weight: 0 }, 10, 0);
+  const [none] = fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(1)], index, { ...o, neighbourWeight: 0 }, 10, 0);
   assert.deepEqual(Array.from(none.labels), [3, 0]);
   // a channel asked for without its index is an error, never a silent fallback
   assert.throws(() => fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(4)], { ...index, lexical: null }, o, 10, 0), /no lexical index/);

@@ -117,8 +117,8 @@ export class SyncXMLModel implements XmcModel {
         if (!this.neighbours) throw new XmcError(`${this.method}: this model keeps no training queries (trained with predict.neighbours and lexicalNeighbours 0, or stopped before the end); predict with neighbours 0 and lexical-weight 0`);
         const c = this.net.candidates(ids, chunk.length, { shortlist: o.shortlist, score }, rng);
         const docs = lexical ? chunk.map((t) => lexicalDoc(this.vocab, t)) : null;
-        const nb = { k: dense ? o.neighbours : 0, weight: o.neighbourWeight, tau: o.neighbourTau, hnsw: dense && o.search === "hnsw" ? this.neighbourGraph() : null, efSearch: o.efSearch, lexicalK: lexical ? o.lexicalNeighbours : 0, lexicalWeight: o.lexicalWeight, lexicalTau: o.lexicalTau };
-        out.push(...fuseNeighbours(c.lists, c.features, docs, this.neighbours, nb, o.topK, o.threshold));
+        const hnsw = dense && o.search === "hnsw" ? this.neighbourGraph() : null;
+        out.push(...fuseNeighbours(c.lists, c.features, docs, this.neighbours, { ...o, hnsw }, o.topK, o.threshold));
       } else out.push(...this.net.predict(ids, chunk.length, { topK: o.topK, shortlist: o.shortlist, score, threshold: o.threshold }, rng));
       progress.tick(chunk.length);
     }

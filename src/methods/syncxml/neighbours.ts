@@ -21,6 +21,7 @@ import { LexicalIndex, smoothIdf } from "../../search/lexical.js";
 import type { HnswIndex } from "../../search/ann/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
 import type { Network } from "./network.js";
+import type { PredictParams } from "./params.js";
 import { UNK, type TokenVocab } from "./vocab.js";
 
 /** The training queries' labels, dense features and lexical vectors. */
@@ -35,25 +36,11 @@ export interface NeighbourIndex {
   lexical: { index: LexicalIndex; idf: Float32Array } | null;
 }
 
-/** Options of {@link fuseNeighbours}. */
-export interface NeighbourOptions {
-  /** Dense neighbours retrieved per query (0: dense channel off). */
-  k: number;
-  /** Weight w of the dense vote. */
-  weight: number;
-  /** Softmax temperature τ over the dense neighbours' cosines. */
-  tau: number;
-  /** Lexical neighbours retrieved per query (0 or absent: lexical channel off). */
-  lexicalK?: number;
-  /** Weight v of the lexical vote. */
-  lexicalWeight?: number;
-  /** Softmax temperature τ_L over the lexical neighbours' cosines. */
-  lexicalTau?: number;
-  /** Approximate search over `keys` (null: exact). */
-  hnsw?: HnswIndex | null;
-  /** HNSW candidate list size. */
-  efSearch?: number;
-}
+/**
+ * Options of {@link fuseNeighbours}: the model's prediction params (a channel is off when its
+ * neighbour count or weight is 0), and an HNSW graph over `keys` (null: exact dense search).
+ */
+export type NeighbourOptions = Pick<PredictParams, "neighbours" | "neighbourWeight" | "neighbourTau" | "lexicalNeighbours" | "lexicalWeight" | "lexicalTau" | "efSearch"> & { hnsw: HnswIndex | null };
 
 /** Queries per feature pass when indexing. */
 const BATCH = 256;
@@ -103,16 +90,16 @@ export function fuseNeighbours(
   o: NeighbourOptions, topK: number, threshold: number,
 ): Ranked[] {
   const m = lists.length, { d, Y } = index;
-  const kd = o.weight > 0 ? Math.min(o.k, index.n) : 0, kl = (o.lexicalWeight ?? 0) > 0 ? Math.min(o.lexicalK ?? 0, index.n) : 0;
+  const kd = o.neighbourWeight > 0 ? Math.min(o.neighbours, index.n) : 0, kl = o.lexicalWeight > 0 ? Math.min(o.lexicalNeighbours, index.n) : 0;
   if (kd > 0 && !index.keys) throw new XmcError("syncxml: this model keeps no dense index of its training queries (trained with predict.neighbours 0); predict with neighbours 0");
   if (kl > 0 && (!index.lexical || !docs)) throw new XmcError("syncxml: this model keeps no lexical index of its training queries (trained with predict.lexicalNeighbours 0); predict with lexical-weight 0");
   let near: TopK | null = null, lex: TopK | null = null;
   if (kd > 0) {
     const q = normalizeRows(features.slice(0, m * d), m, d);
-    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch ?? 64, kd)) : exactTopK(index.keys!, index.n, d, q, m, kd);
+    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch, kd)) : exactTopK(index.keys!, index.n, d, q, m, kd);
   }
   if (kl > 0) lex = index.lexical!.index.search(docs!, index.lexical!.idf, kl);
-  const w = kd > 0 ? o.weight : 0, v = kl > 0 ? o.lexicalWeight! : 0;
+  const w = kd > 0 ? o.neighbourWeight : 0, v = kl > 0 ? o.lexicalWeight : 0;
   const acc = new Float64Array(Y.cols);
   const seen = new Uint8Array(Y.cols);
   const touched: number[] = [];
@@ -147,8 +134,8 @@ export function fuseNeighbours(
       seen[l] = 1;
       touched.push(l);
     }
-    if (near) vote(near, kd, o.tau, i, (1 - v) * w);
-    if (lex) vote(lex, kl, o.lexicalTau ?? 0.1, i, v);
+    if (near) vote(near, kd, o.neighbourTau, i, (1 - v) * w);
+    if (lex) vote(lex, kl, o.lexicalTau, i, v);
     touched.sort((a, b) => acc[b] - acc[a] || a - b);
     let n = Math.min(topK, touched.length);
     if (threshold > 0) while (n > 0 && acc[touched[n - 1]] < threshold) n--;
