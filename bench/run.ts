@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --only NAME[,NAME]] [--threads N] [--params JSON] [--out NAME]`
+ * `npm run bench [-- --only NAME[,NAME]] [--threads N] [--params JSON|FILE] [--out NAME]`
  * Trains and evaluates XR-Linear with defaults on the shared data sets (raw text with xmc's
  * TF-IDF, and the XC/ARFF features the peers used), and writes bench/results/NAME.{md,json}
  * with accuracy, train time (wall and CPU), peak RSS, model size and single-query latency,
  * each next to PECOS's figure from ../shared/reference/peers.md.
  */
 import { execSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,7 +40,9 @@ function arg(name: string): string | undefined {
 
 const only = arg("only")?.split(",");
 const threads = arg("threads") ?? "2";
-const params = arg("params") ?? "{}";
+const paramsArg = arg("params") ?? "{}";
+// a params file (e.g. presets/mixed.json) or an inline JSON object
+const params = existsSync(paramsArg) ? JSON.stringify(JSON.parse(readFileSync(paramsArg, "utf8"))) : paramsArg;
 const outName = arg("out") ?? "xr-linear";
 const configs = CONFIGS.filter((c) => !only || only.includes(c.name) || only.includes(c.dataset));
 
