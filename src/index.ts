@@ -24,5 +24,5 @@ export { SyncXMLModel } from "./methods/syncxml/model.js";
 export { parseSyncXMLParams, type SyncXMLParams } from "./methods/syncxml/params.js";
 export { PrimeModel } from "./methods/prime/model.js";
 export { parsePrimeParams, type PrimeParams } from "./methods/prime/params.js";
-export { exactTopK } from "./search/ann/exact.js";
+export { ExactIndex, exactTopK } from "./search/ann/exact.js";
 export { HnswIndex } from "./search/ann/hnsw.js";

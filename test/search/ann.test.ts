@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { XmcError } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
-import { exactTopK, exactTopK1, exactTopKNaive, normalizeRows } from "../../src/search/ann/exact.js";
+import { ExactIndex, exactTopK, exactTopK1, exactTopKNaive, normalizeRows } from "../../src/search/ann/exact.js";
+import { createResidentScan } from "../../src/search/ann/scan-wasm.js";
 import { HnswIndex, parseHnswParams } from "../../src/search/ann/hnsw.js";
 
 function gauss(rng: Rng): number {
@@ -43,6 +44,36 @@ test("exactTopK equals the naive oracle on integer data with ties (GEMM and sing
     assert.deepEqual(got.ids, want.ids, `ids n=${n} m=${m} k=${k}`);
     assert.deepEqual(got.scores, want.scores, `scores n=${n} m=${m} k=${k}`);
     assertSorted(got.ids, got.scores, m, k);
+  }
+});
+
+test("ExactIndex equals the naive oracle on integer data with ties, one query at a time and in batches, query after query", () => {
+  const rng = new Rng(13);
+  for (const [n, d, k] of [[300, 7, 10], [1500, 16, 5], [50, 3, 8], [40, 5, 40], [9, 4, 20], [2000, 33, 1], [700, 224, 20]]) {
+    const items = integers(rng, n * d);
+    const index = new ExactIndex(items, n, d);
+    for (const m of [1, 2, 3, 1, 6]) {
+      const queries = integers(rng, m * d);
+      const got = index.search(queries, m, k);
+      const want = exactTopKNaive(items, n, d, queries, m, k);
+      assert.deepEqual(got.ids, want.ids, `ids n=${n} d=${d} m=${m} k=${k}`);
+      assert.deepEqual(got.scores, want.scores, `scores n=${n} d=${d} m=${m} k=${k}`);
+    }
+  }
+});
+
+test("the wasm scan kernel scores every item against the query (odd dimensions, query offsets)", () => {
+  const rng = new Rng(14);
+  for (const d of [1, 3, 4, 8, 13, 40]) {
+    const n = 37, items = integers(rng, n * d), q = integers(rng, 3 * d);
+    const scan = createResidentScan(items, n, d);
+    assert.ok(scan, "kernel available after npm run build");
+    const s = scan.score(q, d);
+    for (let i = 0; i < n; i++) {
+      let want = 0;
+      for (let j = 0; j < d; j++) want += items[i * d + j] * q[d + j];
+      assert.equal(s[i], want, `d=${d} item ${i}`);
+    }
   }
 });
 

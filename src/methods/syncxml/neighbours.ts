@@ -16,7 +16,7 @@ import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
-import { exactTopK, normalizeRows, type TopK } from "../../search/ann/exact.js";
+import { ExactIndex, normalizeRows, type TopK } from "../../search/ann/exact.js";
 import { LexicalIndex, smoothIdf } from "../../search/lexical.js";
 import type { HnswIndex } from "../../search/ann/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
@@ -34,6 +34,8 @@ export interface NeighbourIndex {
   Y: Csr;
   /** TF-IDF posting lists of the training texts and the idf of every vocabulary word (null: no lexical channel). */
   lexical: { index: LexicalIndex; idf: Float32Array } | null;
+  /** Exact search over `keys`, made on the first exact dense query (keeps them resident in wasm memory). */
+  exact?: ExactIndex;
 }
 
 /**
@@ -96,7 +98,7 @@ export function fuseNeighbours(
   let near: TopK | null = null, lex: TopK | null = null;
   if (kd > 0) {
     const q = normalizeRows(features.slice(0, m * d), m, d);
-    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch, kd)) : exactTopK(index.keys!, index.n, d, q, m, kd);
+    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch, kd)) : (index.exact ??= new ExactIndex(index.keys!, index.n, d)).search(q, m, kd);
   }
   if (kl > 0) lex = index.lexical!.index.search(docs!, index.lexical!.idf, kl);
   const w = kd > 0 ? o.neighbourWeight : 0, v = kl > 0 ? o.lexicalWeight : 0;

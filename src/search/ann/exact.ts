@@ -12,6 +12,7 @@
  */
 import { XmcError } from "../../core/errors.js";
 import { gemm } from "../../nn/gemm.js";
+import { createResidentScan, type ResidentScan } from "./scan-wasm.js";
 
 /** m×k neighbour ids (-1 = padding) and their scores (-Infinity = padding), rows sorted best first. */
 export interface TopK {
@@ -177,6 +178,45 @@ function singleInto(items: Float32Array, n: number, d: number, query: Float32Arr
     const s = Math.fround(dotAt(query, qOff, items, off, d));
     if (heap.size === k && s < heap.scores[0]) continue;
     heap.push(i, s);
+  }
+}
+
+/**
+ * Exact search over a fixed set of items, for repeated queries (a model's training queries or
+ * prototypes). Batches go to {@link exactTopK}; one to three queries scan the items with the
+ * WebAssembly SIMD kernel, the items copied into wasm memory once, on the first such query
+ * (plain TypeScript when the kernel is unavailable). The items must not change afterwards.
+ * Scores are float32 sums in another order than the batch path's, so near-ties may rank differently.
+ */
+export class ExactIndex {
+  private resident: ResidentScan | null | undefined;
+  private heap: TopKHeap | null = null;
+
+  constructor(readonly items: Float32Array, readonly n: number, readonly d: number) {
+    check(items, n, d, new Float32Array(0), 0, 0);
+  }
+
+  /** Top-k of each of the m query rows (m×d, row-major); layout as {@link exactTopK}. */
+  search(queries: Float32Array, m: number, k: number): TopK {
+    if (m >= 4 || m === 0 || k === 0) return exactTopK(this.items, this.n, this.d, queries, m, k);
+    check(this.items, this.n, this.d, queries, m, k);
+    if (this.resident === undefined) this.resident = createResidentScan(this.items, this.n, this.d);
+    if (this.resident === null) return exactTopK(this.items, this.n, this.d, queries, m, k);
+    if (this.heap === null || this.heap.k !== k) this.heap = new TopKHeap(k);
+    const heap = this.heap;
+    const ids = new Int32Array(m * k);
+    const scores = new Float32Array(m * k);
+    for (let q = 0; q < m; q++) {
+      const s = this.resident.score(queries, q * this.d);
+      heap.clear();
+      for (let i = 0; i < this.n; i++) {
+        const v = s[i];
+        if (heap.size === k && v < heap.scores[0]) continue;
+        heap.push(i, v);
+      }
+      heap.drainSorted(ids, scores, q * k, k);
+    }
+    return { ids, scores };
   }
 }
 
