@@ -43,6 +43,8 @@ export interface ChainTrainOptions {
   post: PostProcessor;
   solverKind?: "wasm" | "js";
   progress?: Progress;
+  /** Train only the first `levels` levels (default: all), e.g. the matcher levels that label disentanglement needs. */
+  levels?: number;
 }
 
 interface Job {
@@ -58,7 +60,7 @@ interface Job {
  * Train every level of the chain: per level t and parent p, one binary problem per child
  * over the instances routed to p (TFN: instances positive for p; MAN: instances the
  * already-trained levels send to p), positives being the child's instances.
- * X rows must be L2-normalised. Returns the chunked weights of every level.
+ * X rows must be L2-normalised. Returns the chunked weights of every level trained.
  */
 export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: ChainTrainOptions): Promise<LevelWeights[]> {
   const progress = opts.progress ?? silentProgress;
@@ -69,7 +71,8 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
   const local = pool ? null : createSolver(X, opts.solverKind ?? "wasm");
   const levels: LevelWeights[] = [];
   try {
-    for (let t = 0; t < chain.length; t++) {
+    const upTo = Math.min(chain.length, opts.levels ?? chain.length);
+    for (let t = 0; t < upTo; t++) {
       const lv = chain[t];
       const matching = t === 0 ? null : matchingSets(X, chain, levels, targets, t, opts);
       const jobs = makeJobs(t, chain, targets[t], matching, X.rows, threads);

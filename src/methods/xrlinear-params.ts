@@ -36,6 +36,18 @@ export const DISENTANGLE_SCHEMA = {
   labelCopies: { type: "number", default: 1, min: 1, max: 8, integer: true, help: "λ: leaf clusters a label may live in, learned from where the matcher sends its instances (1 = off)" },
   disentangleRounds: { type: "number", default: 1, min: 1, max: 5, integer: true, help: "reassign-and-retrain alternations when label-copies > 1" },
   matchBeam: { type: "number", default: 10, min: 1, integer: true, help: "beam used to match training instances to leaf clusters" },
+  clusterCap: {
+    type: "number",
+    default: 1.5,
+    min: 0,
+    help: "after reassignment a leaf cluster takes at most cluster-cap × L/K labels (L labels, K leaf clusters; labels it cannot take go to their next cluster); 0 = unlimited, as in the reference code, where a few clusters gather thousands of labels and retraining costs about twice as much",
+  },
+  disentangleTrees: {
+    type: "string",
+    default: "all",
+    choices: ["all", "hinge"] as const,
+    help: "which trees of an ensemble get label copies: all, or only the squared-hinge trees of a mixed-loss ensemble (its logistic trees then train once, without copies)",
+  },
 } as const satisfies Schema;
 export type DisentangleParams = ParamsOf<typeof DISENTANGLE_SCHEMA>;
 

@@ -53,8 +53,9 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustering ${Y.cols} labels`);
   let chain = buildLabelTree(X, Y, treeParams, o.embedding);
   const post = postProcessor(memberPost(p, i));
-  const train = (c: ClusterChain) =>
+  const train = (c: ClusterChain, levels = c.length) =>
     trainChain(X, Y, c, {
+      levels,
       solver: memberSolverParams(p, i),
       negatives: p.train.negatives as NegativeScheme,
       threads: o.threads,
@@ -65,18 +66,21 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
       solverKind: o.solverKind,
       progress: o.progress,
     });
-  let weights = await train(chain);
-  const lambda = p.disentangle.labelCopies;
-  if (lambda > 1 && chain.length >= 2) {
-    for (let r = 0; r < p.disentangle.disentangleRounds; r++) {
-      const D = chain.length;
-      const matched = matchInstances(X, chain, weights, D - 1, p.disentangle.matchBeam, post, p.solver.bias, o.progress);
-      const counts = matchCounts(Y, matched, chain[D - 1].nParents);
-      const bottom = assignLabelCopies(counts, chain[D - 1], lambda);
-      o.progress.log(`disentangle round ${r + 1}: ${bottom.children.length - Y.cols} label copies added`);
-      chain = [...chain.slice(0, D - 1), bottom];
-      weights = await train(chain);
-    }
+  const lambda = p.disentangle.disentangleTrees === "hinge" && isLogisticMember(p, i) ? 1 : p.disentangle.labelCopies;
+  if (lambda <= 1 || chain.length < 2) return { chain, weights: await train(chain) };
+  // disentanglement matches the training set through the matcher levels only, so every model
+  // before the last one is trained without its leaf level
+  const rounds = p.disentangle.disentangleRounds;
+  let weights = await train(chain, chain.length - 1);
+  for (let r = 0; r < rounds; r++) {
+    const D = chain.length;
+    const matched = matchInstances(X, chain, weights, D - 1, p.disentangle.matchBeam, post, p.solver.bias, o.progress);
+    const counts = matchCounts(Y, matched, chain[D - 1].nParents);
+    const cap = p.disentangle.clusterCap > 0 ? Math.ceil((p.disentangle.clusterCap * Y.cols) / chain[D - 1].nParents) : 0;
+    const bottom = assignLabelCopies(counts, chain[D - 1], lambda, cap);
+    o.progress.log(`disentangle round ${r + 1}: ${bottom.children.length - Y.cols} label copies added`);
+    chain = [...chain.slice(0, D - 1), bottom];
+    weights = await train(chain, r === rounds - 1 ? D : D - 1);
   }
   return { chain, weights };
 }

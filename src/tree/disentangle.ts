@@ -9,13 +9,17 @@ import type { ChainLevel } from "./chain.js";
  * label l the matcher's beam routes to leaf cluster k. All non-zero entries are walked by
  * count descending (ties: label, then cluster ascending); a label takes a cluster while
  * it has fewer than λ. A label's first cluster may differ from its k-means cluster. Labels
- * never reached keep their original cluster. Returns the new bottom level (clusters →
- * labels, a label possibly under several clusters).
+ * never reached keep their original cluster. With `maxClusterSize` > 0 an entry whose cluster
+ * already holds that many labels is skipped (the label may take its next cluster): the reference
+ * leaves sizes unconstrained, and a few clusters then gather thousands of labels, whose training
+ * sets dominate the retraining cost. Returns the new bottom level (clusters → labels, a label
+ * possibly under several clusters).
  */
 export function assignLabelCopies(
   counts: { ptr: Int32Array; cluster: Int32Array; count: Int32Array },
   original: ChainLevel,
   lambda: number,
+  maxClusterSize = 0,
 ): ChainLevel {
   const L = original.nNodes;
   const K = original.nParents;
@@ -25,12 +29,15 @@ export function assignLabelCopies(
   for (let l = 0; l < L; l++) for (let q = counts.ptr[l]; q < counts.ptr[l + 1]; q++) labelOf[q] = l;
   order.sort((a, b) => counts.count[b] - counts.count[a] || labelOf[a] - labelOf[b] || counts.cluster[a] - counts.cluster[b]);
   const taken = new Int32Array(L);
+  const size = new Int32Array(K);
+  const cap = maxClusterSize > 0 ? maxClusterSize : Infinity;
   const pairs: [number, number][] = []; // (cluster, label)
   for (const q of order) {
-    const l = labelOf[q];
-    if (taken[l] >= lambda) continue;
+    const l = labelOf[q], k = counts.cluster[q];
+    if (taken[l] >= lambda || size[k] >= cap) continue;
     taken[l]++;
-    pairs.push([counts.cluster[q], l]);
+    size[k]++;
+    pairs.push([k, l]);
   }
   for (let k = 0; k < K; k++) {
     for (let e = original.ptr[k]; e < original.ptr[k + 1]; e++) {

@@ -39,6 +39,24 @@ test("assignLabelCopies: greedy by count, ties by (label, cluster), cap λ, unre
   assert.deepEqual(members(assignLabelCopies(counts, original, 3)), [[0, 1, 2], [0], [0, 3]]);
 });
 
+test("assignLabelCopies with a cluster cap: a full cluster is skipped, the label takes its next one; unreached labels keep theirs", () => {
+  const original = chainFromCodes(Int32Array.of(0, 0, 1, 2), 3, 16).at(-1)!;
+  const counts = {
+    ptr: Int32Array.of(0, 3, 4, 5, 5),
+    cluster: Int32Array.of(0, 1, 2, 0, 0),
+    count: Int32Array.of(3, 5, 3, 4, 3),
+  };
+  const members = (lv: typeof original) => Array.from({ length: lv.nParents }, (_, k) => Array.from(lv.children.subarray(lv.ptr[k], lv.ptr[k + 1])));
+  // cap 2, λ = 2. Walk: (l0,c1,5) c1 = {0}; (l1,c0,4) c0 = {1}; (l0,c0,3) c0 = {1,0}, l0 has 2;
+  // (l0,c2,3) l0 full; (l2,c0,3) c0 full: skipped, and l2 has no other entry, so it keeps c1;
+  // l3 unreached keeps c2
+  assert.deepEqual(members(assignLabelCopies(counts, original, 2, 2)), [[0, 1], [0, 2], [3]]);
+  // cap 1, λ = 2: (l0,c1) ; (l1,c0) ; (l0,c0) c0 full ; (l0,c2) -> l0's copy goes to c2 ; (l2,c0) full -> keeps c1
+  assert.deepEqual(members(assignLabelCopies(counts, original, 2, 1)), [[1], [0, 2], [0, 3]]);
+  // cap 0 = unlimited: the same as without a cap
+  assert.deepEqual(members(assignLabelCopies(counts, original, 2, 0)), members(assignLabelCopies(counts, original, 2)));
+});
+
 test("copies merge by max in beam search; ensembles average scores with absent = 0", () => {
   const a = { labels: Int32Array.of(3, 1), scores: Float32Array.of(0.9, 0.5) };
   const b = { labels: Int32Array.of(1, 2), scores: Float32Array.of(0.8, 0.7) };
