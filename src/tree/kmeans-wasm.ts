@@ -5,12 +5,10 @@
  * valid. The kernel's sums are bit-identical to the plain-TS loop, which remains the fallback when
  * the binary is missing or Z does not fit in wasm32 memory.
  */
-import { readFileSync } from "node:fs";
 import type { Csr } from "../core/csr.js";
+import { instantiateArena, kernelModule } from "../core/wasm-arena.js";
 
 const WASM_URL = new URL("../../wasm/kmeans.wasm", import.meta.url);
-const PAGE = 65536;
-const MAX_BYTES = 2 ** 31; // stay well inside wasm32
 
 interface KMeansExports {
   scoreRows(indptr: number, indices: number, data: number, c: number, S: number, n: number, out: number): void;
@@ -28,49 +26,15 @@ export interface WasmScorer {
   score(n: number): void;
 }
 
-let cachedModule: WebAssembly.Module | null | undefined;
-
-function loadModule(): WebAssembly.Module | null {
-  if (cachedModule === undefined) {
-    try {
-      cachedModule = new WebAssembly.Module(readFileSync(WASM_URL));
-    } catch {
-      cachedModule = null;
-    }
-  }
-  return cachedModule;
-}
-
 /** A wasm scorer over Z, or null when the kernel is unavailable or Z is too large for it. */
 export function createWasmScorer(Z: Csr): WasmScorer | null {
-  const module = loadModule();
-  if (!module) return null;
   const L = Z.rows;
   const nnz = Z.indptr[L];
-  const align = (x: number): number => (x + 7) & ~7;
-  const sizes = [(L + 1) * 4, nnz * 4, nnz * 4, Z.cols * 8, L * 4, L * 8].map(align);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (total > MAX_BYTES) return null;
-  let memory: WebAssembly.Memory;
-  let k: KMeansExports;
-  let base: number;
-  try {
-    memory = new WebAssembly.Memory({ initial: Math.ceil(total / PAGE) + 1 });
-    k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KMeansExports;
-    base = align(k.heapBase());
-    const need = Math.ceil((base + total) / PAGE) - memory.buffer.byteLength / PAGE;
-    if (need > 0) memory.grow(need); // before any view is made
-  } catch {
-    return null; // the allocation failed: score in TypeScript
-  }
-  const offsets: number[] = [];
-  let p = base;
-  for (const s of sizes) {
-    offsets.push(p);
-    p += s;
-  }
-  const [pIndptr, pIndices, pData, pC, pRows, pOut] = offsets;
-  const buf = memory.buffer;
+  const arena = instantiateArena<KMeansExports>(kernelModule(WASM_URL), [(L + 1) * 4, nnz * 4, nnz * 4, Z.cols * 8, L * 4, L * 8], 8);
+  if (!arena) return null; // score in TypeScript
+  const [pIndptr, pIndices, pData, pC, pRows, pOut] = arena.offsets;
+  const k = arena.exports;
+  const buf = arena.memory.buffer;
   new Int32Array(buf, pIndptr, L + 1).set(Z.indptr.subarray(0, L + 1));
   new Int32Array(buf, pIndices, nnz).set(Z.indices.subarray(0, nnz));
   new Float32Array(buf, pData, nnz).set(Z.data.subarray(0, nnz));

@@ -4,11 +4,9 @@
  * once and never grown, so the views stay valid. When the binary is missing or the items do not
  * fit in wasm32 memory, {@link createResidentScan} returns null and callers scan in TypeScript.
  */
-import { readFileSync } from "node:fs";
+import { instantiateArena, kernelModule } from "../../core/wasm-arena.js";
 
 const WASM_URL = new URL("../../../wasm/scan.wasm", import.meta.url);
-const PAGE = 65536;
-const MAX_BYTES = 2 ** 31; // stay well inside wasm32
 
 interface ScanExports {
   scoreAll(items: number, n: number, d: number, q: number, out: number): void;
@@ -21,41 +19,13 @@ export interface ResidentScan {
   score(query: Float32Array, qOff: number): Float32Array;
 }
 
-let cachedModule: WebAssembly.Module | null | undefined;
-
-function loadModule(): WebAssembly.Module | null {
-  if (cachedModule === undefined) {
-    try {
-      cachedModule = new WebAssembly.Module(readFileSync(WASM_URL));
-    } catch {
-      cachedModule = null;
-    }
-  }
-  return cachedModule;
-}
-
 /** Copy the items into a fresh wasm instance's memory, or null when the kernel cannot be used. */
 export function createResidentScan(items: Float32Array, n: number, d: number): ResidentScan | null {
-  const module = loadModule();
-  if (!module || n === 0 || d === 0) return null;
-  const align = (x: number): number => (x + 15) & ~15;
-  const sizes = [n * d * 4, d * 4, n * 4].map(align);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (total > MAX_BYTES) return null;
-  let memory: WebAssembly.Memory;
-  let k: ScanExports;
-  let base: number;
-  try {
-    memory = new WebAssembly.Memory({ initial: 1 });
-    k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ScanExports;
-    base = align(k.heapBase());
-    const need = Math.ceil((base + total) / PAGE) - memory.buffer.byteLength / PAGE;
-    if (need > 0) memory.grow(need); // before any view is made
-  } catch {
-    return null; // the allocation failed: scan in TypeScript
-  }
-  const pItems = base, pQuery = pItems + sizes[0], pOut = pQuery + sizes[1];
-  const buf = memory.buffer;
+  if (n === 0 || d === 0) return null;
+  const arena = instantiateArena<ScanExports>(kernelModule(WASM_URL), [n * d * 4, d * 4, n * 4], 16);
+  if (!arena) return null;
+  const [pItems, pQuery, pOut] = arena.offsets;
+  const buf = arena.memory.buffer, k = arena.exports;
   new Float32Array(buf, pItems, n * d).set(items.subarray(0, n * d));
   const query = new Float32Array(buf, pQuery, d);
   const out = new Float32Array(buf, pOut, n);
