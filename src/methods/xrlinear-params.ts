@@ -33,7 +33,7 @@ export const ENSEMBLE_SCHEMA = {
 export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA>;
 
 export const DISENTANGLE_SCHEMA = {
-  labelCopies: { type: "number", default: 1, min: 1, max: 8, integer: true, help: "λ: leaf clusters a label may live in, learned from where the matcher sends its instances (1 = off)" },
+  labelCopies: { type: "number", default: 1, min: 1, max: 8, integer: true, help: "λ: leaf clusters a label may live in, learned from where the matcher sends its instances (1 = off; a tree with no more leaf clusters than match-beam gets no copies, since every instance reaches every cluster)" },
   disentangleRounds: { type: "number", default: 1, min: 1, max: 5, integer: true, help: "reassign-and-retrain alternations when label-copies > 1" },
   matchBeam: { type: "number", default: 10, min: 1, integer: true, help: "beam used to match training instances to leaf clusters" },
   clusterCap: {

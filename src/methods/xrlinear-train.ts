@@ -68,6 +68,12 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
     });
   const lambda = p.disentangle.disentangleTrees === "hinge" && isLogisticMember(p, i) ? 1 : p.disentangle.labelCopies;
   if (lambda <= 1 || chain.length < 2) return { chain, weights: await train(chain) };
+  const K = chain[chain.length - 1].nParents;
+  if (p.disentangle.matchBeam >= K) {
+    // the beam reaches every leaf cluster from every instance: the counts carry no information
+    o.progress.log(`tree ${i + 1}: no label copies (the matching beam of ${p.disentangle.matchBeam} reaches all ${K} leaf clusters)`);
+    return { chain, weights: await train(chain) };
+  }
   // disentanglement matches the training set through the matcher levels only, so every model
   // before the last one is trained without its leaf level
   const rounds = p.disentangle.disentangleRounds;

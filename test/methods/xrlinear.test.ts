@@ -141,8 +141,14 @@ test("ensemble: fixed seed gives identical models; label copies train and merge"
   const X = a.featurize(synthetic(100, 9));
   assert.equal(a.trees.length, 3);
   assert.deepEqual(a.predict(X), b.predict(X));
-  const d = await XRLinearModel.train(data, { ...small, disentangle: { labelCopies: 2 } }, { threads: 1 });
+  const d = await XRLinearModel.train(data, { ...small, disentangle: { labelCopies: 2, matchBeam: 2 } }, { threads: 1 });
   const bottom = d.trees[0].chain.at(-1)!;
+  assert.ok(bottom.nParents > 2);
   assert.ok(bottom.children.length > bottom.nNodes, "some labels have copies");
   for (const r of d.predict(X)) assert.equal(new Set(r.labels).size, r.labels.length, "copies merged");
+  // a beam that reaches every leaf cluster carries no information: no copies, the plain tree
+  const wide = await XRLinearModel.train(data, { ...small, disentangle: { labelCopies: 2, matchBeam: bottom.nParents } }, { threads: 1 });
+  const plain = await XRLinearModel.train(data, small, { threads: 1 });
+  assert.equal(wide.trees[0].chain.at(-1)!.children.length, bottom.nNodes);
+  assert.deepEqual(wide.trees, plain.trees);
 });
