@@ -12,11 +12,11 @@
  *          [--keep DIR]      (also save the trained model in DIR, for later prediction experiments)
  * PARAMS is a JSON string or a file holding one (default: the library defaults).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { selectRows } from "../src/core/csr.js";
-import { appendRuns, dirSize, takeFlag, takeSwitch } from "./util.js";
+import { appendRuns, dirSize, jsonArg, takeFlag, takeSwitch } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { loadDataset } from "../src/data/load.js";
@@ -43,7 +43,7 @@ const noAnn = has("--no-ann"); // skip the exact-vs-HNSW and latency measurement
 const keepDir = flag("--keep", ""); // also save the trained model there (DIR-VARIANT with several variants)
 const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fixed-margin" : "main").split(",").filter((v) => v !== "");
 const paramsArg = args[0];
-const base = (paramsArg === undefined ? {} : JSON.parse(existsSync(paramsArg) ? readFileSync(paramsArg, "utf8") : paramsArg)) as Record<string, Record<string, unknown>>;
+const base = (paramsArg === undefined ? {} : jsonArg(paramsArg)) as Record<string, Record<string, unknown>>;
 
 /** The ablations of the issue, as params overlays. */
 const VARIANTS: Record<string, Record<string, Record<string, unknown>>> = {

@@ -6,11 +6,12 @@
  * each next to PECOS's figure from ../shared/reference/peers.md.
  */
 import { execSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PECOS } from "./reference.js";
+import { jsonArg } from "./util.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -42,7 +43,7 @@ const only = arg("only")?.split(",");
 const threads = arg("threads") ?? "2";
 const paramsArg = arg("params") ?? "{}";
 // a params file (e.g. presets/mixed.json) or an inline JSON object
-const params = existsSync(paramsArg) ? JSON.stringify(JSON.parse(readFileSync(paramsArg, "utf8"))) : paramsArg;
+const params = JSON.stringify(jsonArg(paramsArg));
 const outName = arg("out") ?? "xr-linear";
 const configs = CONFIGS.filter((c) => !only || only.includes(c.name) || only.includes(c.dataset));
 

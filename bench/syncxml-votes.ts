@@ -11,9 +11,8 @@
  * of objects with any of neighbours, neighbourWeight, neighbourTau, lexicalNeighbours,
  * lexicalWeight, lexicalTau (missing keys: the model's defaults).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { appendRuns, syncxmlBenchParams, takeFlag } from "./util.js";
+import { appendRuns, jsonArg, syncxmlBenchParams, takeFlag } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import { Rng } from "../src/core/rng.js";
 import { loadDataset } from "../src/data/load.js";
@@ -52,7 +51,7 @@ const DEFAULT_GRID: Record<string, number>[] = [
   { lexicalWeight: 0.4 },
   { lexicalWeight: 0.6 },
 ];
-const grid = gridArg === "" ? DEFAULT_GRID : (JSON.parse(existsSync(gridArg) ? readFileSync(gridArg, "utf8") : gridArg) as Record<string, number>[]);
+const grid = gridArg === "" ? DEFAULT_GRID : (jsonArg(gridArg) as Record<string, number>[]);
 const params = syncxmlBenchParams(args[0]);
 
 const log = (m: string): void => void process.stderr.write(`${m}\n`);

@@ -39,6 +39,11 @@ export function appendRuns(outPath: string, latest: unknown, added: unknown[]): 
   writeFileSync(outPath, `${JSON.stringify({ latest, runs: [...history, ...added] }, null, 1)}\n`);
 }
 
+/** A JSON value given on the command line inline or as the path of a file holding it. */
+export function jsonArg(arg: string): unknown {
+  return JSON.parse(existsSync(arg) ? readFileSync(arg, "utf8") : arg);
+}
+
 /**
  * SyncXML bench params: the CPU configuration of `presets/syncxml-cpu.json` (E = 128, 16 tokens,
  * hidden 224, clusters of 16 labels, 16 shortlisted, light dropout, 8 epochs with 1 detached,
@@ -51,7 +56,7 @@ export function appendRuns(outPath: string, latest: unknown, added: unknown[]): 
 export function syncxmlBenchParams(arg: string | undefined): Record<string, Record<string, unknown>> {
   const params = JSON.parse(readFileSync(new URL("../../presets/syncxml-cpu.json", import.meta.url), "utf8")) as Record<string, Record<string, unknown>>;
   if (arg === undefined) return params;
-  const over = JSON.parse(existsSync(arg) ? readFileSync(arg, "utf8") : arg) as Record<string, Record<string, unknown>>;
+  const over = jsonArg(arg) as Record<string, Record<string, unknown>>;
   for (const [section, fields] of Object.entries(over)) params[section] = { ...(params[section] ?? {}), ...fields };
   return params;
 }
