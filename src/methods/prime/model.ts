@@ -69,8 +69,6 @@ export class PrimeModel implements XmcModel {
   /** Labels whose prototype came from the zero-shot path, and how many borrowed a trained label's. */
   zeroShot = { labels: 0, borrowed: 0 };
   private hnsw: HnswIndex | null = null;
-  /** Exact search structures by item array (prototypes, query vectors), made on first use. */
-  private exactIndexes = new WeakMap<Float32Array, ExactIndex>();
   /** Labels by text, and the most labels sharing one text (built on the first excludeSelf call). */
   private selfFilter: { byText: Map<string, number[]>; extra: number } | null = null;
 
@@ -281,26 +279,16 @@ export class PrimeModel implements XmcModel {
     if (kl > 0 && !this.lexical) throw new XmcError("prime: this model keeps no lexical index of its training queries (trained with predict.lexicalNeighbours 0, or before it existed); predict with lexical-weight 0");
     const c = W || kq > 0 || kl > 0 ? Math.min(this.nLabels, Math.max(k, o.candidates)) : k;
     const hnsw = o.search === "hnsw";
-    const first = hnsw ? this.buildIndex().searchBatch(q, m, c, Math.max(o.efSearch, c)) : this.exact(this.prototypes, this.nLabels).search(q, m, c);
+    const first = hnsw ? this.buildIndex().searchBatch(q, m, c, Math.max(o.efSearch, c)) : ExactIndex.of(this.prototypes, this.nLabels, this.dim).search(q, m, c);
     if (!W && kq === 0 && kl === 0) return first;
     let near: TopK | null = null;
     if (kq > 0) {
       const { vectors, labels } = this.queries!, n = labels.rows, kk = Math.min(kq, n);
-      near = hnsw ? this.queryHnsw!.searchBatch(q, m, kk, Math.max(o.efSearch, kk)) : this.exact(vectors, n).search(q, m, kk);
+      near = hnsw ? this.queryHnsw!.searchBatch(q, m, kk, Math.max(o.efSearch, kk)) : ExactIndex.of(vectors, n, this.dim).search(q, m, kk);
     }
     const lex = kl > 0 ? this.lexical!.search(docs, this.net.encoder.idf, kl) : null;
     const lab = { prototypes: this.prototypes, classifier: W, mix: o.mix, counts: this.trainLabelCounts };
     return fuse(first, c, k, lab, { near, lex, QY: this.queries?.labels ?? null }, o, this.dim, q);
-  }
-
-  /** The exact search over n × dim `items` (one per array: reassigning the prototypes makes a new one). */
-  private exact(items: Float32Array, n: number): ExactIndex {
-    let e = this.exactIndexes.get(items);
-    if (!e) {
-      e = new ExactIndex(items, n, this.dim);
-      this.exactIndexes.set(items, e);
-    }
-    return e;
   }
 
   /** Rank labels for texts. */

@@ -34,8 +34,6 @@ export interface NeighbourIndex {
   Y: Csr;
   /** TF-IDF posting lists of the training texts and the idf of every vocabulary word (null: no lexical channel). */
   lexical: { index: LexicalIndex; idf: Float32Array } | null;
-  /** Exact search over `keys`, made on the first exact dense query (keeps them resident in wasm memory). */
-  exact?: ExactIndex;
 }
 
 /**
@@ -98,7 +96,7 @@ export function fuseNeighbours(
   let near: TopK | null = null, lex: TopK | null = null;
   if (kd > 0) {
     const q = normalizeRows(features.slice(0, m * d), m, d);
-    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch, kd)) : (index.exact ??= new ExactIndex(index.keys!, index.n, d)).search(q, m, kd);
+    near = o.hnsw ? o.hnsw.searchBatch(q, m, kd, Math.max(o.efSearch, kd)) : ExactIndex.of(index.keys!, index.n, d).search(q, m, kd);
   }
   if (kl > 0) lex = index.lexical!.index.search(docs!, index.lexical!.idf, kl);
   const w = kd > 0 ? o.neighbourWeight : 0, v = kl > 0 ? o.lexicalWeight : 0;

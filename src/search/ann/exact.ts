@@ -191,9 +191,20 @@ function singleInto(items: Float32Array, n: number, d: number, query: Float32Arr
 export class ExactIndex {
   private resident: ResidentScan | null | undefined;
   private heap: TopKHeap | null = null;
+  private static made = new WeakMap<Float32Array, ExactIndex>();
 
   constructor(readonly items: Float32Array, readonly n: number, readonly d: number) {
     check(items, n, d, new Float32Array(0), 0, 0);
+  }
+
+  /** The index over `items`, one per array (made on first use, dropped with the array). */
+  static of(items: Float32Array, n: number, d: number): ExactIndex {
+    let e = ExactIndex.made.get(items);
+    if (!e || e.n !== n || e.d !== d) {
+      e = new ExactIndex(items, n, d);
+      ExactIndex.made.set(items, e);
+    }
+    return e;
   }
 
   /** Top-k of each of the m query rows (m×d, row-major); layout as {@link exactTopK}. */
