@@ -29,6 +29,12 @@ export const ENSEMBLE_SCHEMA = {
   shapes: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree uses half the leaf size, for more diverse trees" },
   losses: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree is a probabilistic one (logistic loss with cost logistic-cost, sigmoid scores), for more diverse trees" },
   logisticCost: { type: "number", default: 1.5, min: 0.001, help: "Cp = Cn of the logistic trees of a mixed ensemble at the root; a node trained on n of the N instances uses cost·N/n" },
+  logisticEps: {
+    type: "number",
+    default: 1,
+    min: 0,
+    help: "stopping tolerance of the logistic trees' solver (largest |g'| of a pass). 1 (default) trained the logistic tree of presets/mixed-disentangled.json on wordnet-xc in 10 s of CPU instead of 17 s at 0.1, with the same P@k",
+  },
 } as const satisfies Schema;
 export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA>;
 

@@ -36,10 +36,10 @@ function isLogisticMember(p: XRLinearParams, i: number): boolean {
   return p.ensemble.losses === "mixed" && i % 2 === 1;
 }
 
-/** The solver parameters of ensemble member i (logistic members scale their cost with node size). */
+/** The solver parameters of ensemble member i (logistic members: their own cost, scaled with node size, and stopping tolerance). */
 export function memberSolverParams(p: XRLinearParams, i: number): XRLinearParams["solver"] {
   if (!isLogisticMember(p, i)) return p.solver;
-  return { ...p.solver, loss: "logistic", Cp: p.ensemble.logisticCost, Cn: p.ensemble.logisticCost, costScaling: "node-size" };
+  return { ...p.solver, loss: "logistic", Cp: p.ensemble.logisticCost, Cn: p.ensemble.logisticCost, costScaling: "node-size", eps: p.ensemble.logisticEps };
 }
 
 /** The post-processor of ensemble member i (an explicit prediction override wins). */
