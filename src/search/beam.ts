@@ -31,6 +31,12 @@ export class BeamSearcher {
   private candScore: Float64Array;
   private candTie: Float64Array;
   private order: Int32Array;
+  /**
+   * Per level, when small enough: feature → chunk row, dense per parent (rowAt[p·(dim+1) + f], −1 = none),
+   * which replaces the per-feature search of a parent's sorted chunk rows. Built for the levels with
+   * few parents (the top of the tree, which every query and the disentanglement matching visit).
+   */
+  private rowAt: (Int32Array | null)[];
 
   constructor(
     private chain: ClusterChain,
@@ -38,6 +44,8 @@ export class BeamSearcher {
     /** Feature dimension d; the bias weight is stored under feature id d. */
     private dim: number,
     private bias: number,
+    /** Largest dense feature → row map built for a level (entries); 0 searches every chunk. */
+    denseRowsMax = DENSE_ROWS_MAX,
   ) {
     let maxChildren = 1;
     for (const lv of chain) {
@@ -48,6 +56,7 @@ export class BeamSearcher {
     this.candScore = new Float64Array(0);
     this.candTie = new Float64Array(0);
     this.order = new Int32Array(0);
+    this.rowAt = weights.map((W, t) => denseRows(W, chain[t].nParents, dim, denseRowsMax));
   }
 
   private ensure(n: number): void {
@@ -70,6 +79,17 @@ export class BeamSearcher {
     let lo = W.chunkPtr[p];
     const r1 = W.chunkPtr[p + 1];
     if (lo >= r1) return m;
+    const dense = this.rowAt[t];
+    if (dense !== null) {
+      const base = p * (this.dim + 1);
+      for (let k = q0; k < q1; k++) {
+        const r = dense[base + qIdx[k]];
+        if (r < 0) continue;
+        const v = qVal[k];
+        for (let e = W.rowPtr[r]; e < W.rowPtr[r + 1]; e++) acc[W.entChild[e]] += v * W.entVal[e];
+      }
+      lo = r1;
+    }
     for (let k = q0; k < q1 && lo < r1; k++) {
       const f = qIdx[k];
       // galloping binary search for f in rf[lo, r1)
@@ -103,13 +123,12 @@ export class BeamSearcher {
 
   /** Search for row `row` of X (features ≥ dim are ignored). */
   searchRow(X: Csr, row: number, opts: BeamOptions): Ranked {
-    let q1 = X.indptr[row + 1];
-    const q0 = X.indptr[row];
-    while (q1 > q0 && X.indices[q1 - 1] >= this.dim) q1--;
-    return this.search(X.indices, X.data, q0, q1, opts);
+    return this.search(X.indices, X.data, X.indptr[row], X.indptr[row + 1], opts);
   }
 
+  /** Search for the sorted sparse query qIdx/qVal[q0, q1) (features ≥ dim are ignored). */
   search(qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, opts: BeamOptions): Ranked {
+    while (q1 > q0 && qIdx[q1 - 1] >= this.dim) q1--;
     const depth = opts.levels ?? this.chain.length;
     const post = opts.post;
     let nodes: Int32Array = Int32Array.of(0);
@@ -162,6 +181,23 @@ export class BeamSearcher {
     while (keep > 0 && out[keep - 1] < thr) keep--;
     return { labels: labels.slice(0, keep), scores: Float32Array.from(out.subarray(0, keep)) };
   }
+}
+
+/** Entries of the dense feature → row maps a searcher may build per level (4 bytes each). */
+const DENSE_ROWS_MAX = 1 << 21;
+
+/** The dense feature → chunk-row map of one level, or null when it would exceed `max` entries. */
+function denseRows(W: LevelWeights, nParents: number, dim: number, max: number): Int32Array | null {
+  const width = dim + 1;
+  if (nParents * width > max) return null;
+  const out = new Int32Array(nParents * width).fill(-1);
+  for (let p = 0; p < nParents; p++) {
+    for (let r = W.chunkPtr[p]; r < W.chunkPtr[p + 1]; r++) {
+      const f = W.rowFeat[r];
+      if (f < dim) out[p * width + f] = r; // the bias row (f = dim) is added separately
+    }
+  }
+  return out;
 }
 
 /**

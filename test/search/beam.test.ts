@@ -81,6 +81,26 @@ test("beam search with a full beam equals exhaustive path scoring; scores are so
   }
 });
 
+test("dense feature maps give the same results as searching the chunks (features past dim ignored)", () => {
+  const rng = new Rng(5);
+  const codes = Int32Array.from({ length: 40 }, (_, l) => l % 8);
+  const ch = chainFromCodes(codes, 8, 4);
+  const d = 25;
+  const ws = ch.map((lv) => chunkLevel(lv, edges(Array.from({ length: lv.children.length }, () => Array.from({ length: 6 }, () => [rng.int(d + 1), rng.next() * 2 - 0.5] as [number, number]).filter((v, i, a) => a.findIndex((u) => u[0] === v[0]) === i)))));
+  const dense = new BeamSearcher(ch, ws, d, 1);
+  const plain = new BeamSearcher(ch, ws, d, 1, 0);
+  const post = postProcessor("l3-hinge");
+  for (let q = 0; q < 30; q++) {
+    // sorted distinct features, some past the model's dimension
+    const idx = Int32Array.from(new Set(Array.from({ length: 5 }, () => rng.int(d + 4)))).sort();
+    const val = Float32Array.from(idx, () => rng.next());
+    const a = dense.search(idx, val, 0, idx.length, { beamSize: 3, topK: 10, post });
+    const b = plain.search(idx, val, 0, idx.length, { beamSize: 3, topK: 10, post });
+    assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
+    assert.deepEqual(Array.from(a.scores), Array.from(b.scores));
+  }
+});
+
 test("topKIndices returns the k best, ties by lower index", () => {
   const s = Float64Array.of(0.5, 2, 2, -1, 3, 0.5);
   assert.deepEqual(Array.from(topKIndices(s, 6, 4)), [4, 1, 2, 0]);
