@@ -26,3 +26,11 @@ test("cost scaling: logistic members of a mixed ensemble scale with node size, h
   assert.equal(logistic.costScaling, "node-size");
   assert.equal(nodeSolverParams(logistic, 100, 400).Cp, 8);
 });
+
+test("mixed ensembles: logistic members stop at ensemble.logisticEps, hinge members at solver.eps", () => {
+  const p = parseXRLinearParams({ solver: { eps: 0.05 }, ensemble: { trees: 2, losses: "mixed", logisticEps: 0.5 } });
+  assert.equal(memberSolverParams(p, 0).eps, 0.05);
+  assert.equal(memberSolverParams(p, 1).eps, 0.5);
+  assert.equal(parseXRLinearParams({}).ensemble.logisticEps, 1);
+  assert.throws(() => parseXRLinearParams({ ensemble: { logisticEps: -1 } }), /logisticEps/);
+});
