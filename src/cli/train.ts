@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
@@ -42,7 +42,7 @@ export function registerTrain(program: Command): void {
     .requiredOption("-m, --model <DIR>", "model directory to write")
     .option("--method <name>", "xr-linear (default), syncxml, inceptionxml or prime (neural, text data only; prime needs label texts)", "xr-linear")
     .option("--resume", "syncxml/inceptionxml/prime: continue from the checkpoint of an interrupted run")
-    .option("--params <FILE>", "JSON file with the method's params sections (xr-linear: {tree, solver, train, predict, ensemble, disentangle, calibration, text}); flags override it")
+    .option("--params <FILE>", `JSON file with the method's params sections (xr-linear: {tree, solver, train, predict, ensemble, disentangle, calibration, text}), or the name of a bundled preset (${presetNames().join(", ")}); flags override it`)
     .option("--threads <n>", "worker threads (default: all cores)")
     .option("--kernel <kind>", "solver implementation: wasm (default) or js", "wasm")
     .option("-q, --quiet", "no progress output");
@@ -92,15 +92,31 @@ export function registerTrain(program: Command): void {
   });
 }
 
-/** Params file (if any) overlaid with the flags given on the command line. */
-export function mergeParams(file: string | undefined, flags: Record<string, Record<string, unknown>>): Record<string, unknown> {
+/** The presets shipped with the package (presets/*.json beside dist/). */
+const PRESETS_DIR = new URL("../../../presets/", import.meta.url).pathname;
+
+export function presetNames(): string[] {
+  return existsSync(PRESETS_DIR) ? readdirSync(PRESETS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort() : [];
+}
+
+/** A --params argument: an existing file, else a bundled preset's name (with or without .json). */
+export function resolveParamsFile(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const name = arg.endsWith(".json") ? arg.slice(0, -5) : arg;
+  if (!name.includes("/") && presetNames().includes(name)) return `${PRESETS_DIR}${name}.json`;
+  throw new XmcError(`${arg}: no such file or bundled preset (--params; presets: ${presetNames().join(", ")})`);
+}
+
+/** Params file or preset (if any) overlaid with the flags given on the command line. */
+export function mergeParams(arg: string | undefined, flags: Record<string, Record<string, unknown>>): Record<string, unknown> {
   let base: Record<string, unknown> = {};
-  if (file) {
+  if (arg) {
+    const file = resolveParamsFile(arg);
     let text: string;
     try {
       text = readFileSync(file, "utf8");
     } catch {
-      throw new XmcError(`${file}: no such file (--params)`);
+      throw new XmcError(`${file}: cannot be read (--params)`);
     }
     try {
       base = JSON.parse(text);

@@ -121,6 +121,15 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   assert.match(bad.err, /heads/);
 });
 
+test("--params takes a bundled preset by name; an unknown name lists the presets", () => {
+  let r = xmc("train", good, "-m", join(dir, "m-preset"), "-q", "--threads", "1", "--params", "single-tree");
+  assert.equal(r.code, 0, r.err);
+  r = xmc("train", good, "-m", join(dir, "m-nope"), "-q", "--params", "no-such-preset");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /no-such-preset: no such file or bundled preset .*mixed-disentangled/);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+});
+
 test("PRIME's prediction flags: SyncXML models take the neighbour ones, other methods none", async () => {
   const { primeOverrides } = await import("../../src/cli/predict.js");
   assert.deepEqual(primeOverrides({ lexicalWeight: 0.2, neighbours: 5, neighbourWeight: 0.3 }, "syncxml"), { neighbours: 5, neighbourWeight: 0.3, lexicalWeight: 0.2 });
