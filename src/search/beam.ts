@@ -68,7 +68,7 @@ export class BeamSearcher {
     }
   }
 
-  /** Raw scores w·x + bias·b of the children of parent p at level t, written to this.acc[0..m). */
+  /** Raw scores w·x + bias·b of the children of parent p at level t, written to this.acc[0..m); qIdx[q0, q1) sorted and < dim. */
   scoreChildren(t: number, p: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): number {
     const lv = this.chain[t];
     const W = this.weights[t];
