@@ -76,7 +76,7 @@ export class BeamSearcher {
     const acc = this.acc;
     acc.fill(0, 0, m);
     const rf = W.rowFeat;
-    let lo = W.chunkPtr[p];
+    const lo = W.chunkPtr[p];
     const r1 = W.chunkPtr[p + 1];
     if (lo >= r1) return m;
     const dense = this.rowAt[t];
@@ -88,8 +88,19 @@ export class BeamSearcher {
         const v = qVal[k];
         for (let e = W.rowPtr[r]; e < W.rowPtr[r + 1]; e++) acc[W.entChild[e]] += v * W.entVal[e];
       }
-      lo = r1;
+    } else {
+      this.scoreBySearch(W, lo, r1, qIdx, qVal, q0, q1);
     }
+    if (this.bias > 0 && rf[r1 - 1] === this.dim) {
+      for (let e = W.rowPtr[r1 - 1]; e < W.rowPtr[r1]; e++) acc[W.entChild[e]] += this.bias * W.entVal[e];
+    }
+    return m;
+  }
+
+  /** Accumulate the chunk rows [lo, r1) that match query features, found by galloping search. */
+  private scoreBySearch(W: LevelWeights, lo: number, r1: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): void {
+    const rf = W.rowFeat;
+    const acc = this.acc;
     for (let k = q0; k < q1 && lo < r1; k++) {
       const f = qIdx[k];
       // galloping binary search for f in rf[lo, r1)
@@ -115,10 +126,6 @@ export class BeamSearcher {
         lo++;
       }
     }
-    if (this.bias > 0 && rf[r1 - 1] === this.dim) {
-      for (let e = W.rowPtr[r1 - 1]; e < W.rowPtr[r1]; e++) acc[W.entChild[e]] += this.bias * W.entVal[e];
-    }
-    return m;
   }
 
   /** Search for row `row` of X (features ≥ dim are ignored). */
