@@ -1,6 +1,6 @@
 /**
- * Nearest-neighbour search over normalised prototypes: HNSW (`src/search/ann/hnsw.ts`) against
- * exact search (`src/search/ann/exact.ts`) on synthetic clustered data.
+ * Nearest-neighbour search over normalised prototypes: HNSW (`src/retrieval/hnsw.ts`) against
+ * exact search (`src/retrieval/exact.ts`) on synthetic clustered data.
  *
  *   node dist/bench/ann.js [--n 17157] [--d 128] [--queries 1000] [--clusters 512] [--M 16] [--efc 200] [--seed 1]
  *
@@ -15,8 +15,8 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng } from "../src/core/rng.js";
-import { exactTopK, exactTopK1, normalizeRows } from "../src/search/ann/exact.js";
-import { HnswIndex } from "../src/search/ann/hnsw.js";
+import { exactTopK, exactTopK1, normalizeRows } from "../src/retrieval/exact.js";
+import { HnswIndex } from "../src/retrieval/hnsw.js";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

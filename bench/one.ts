@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadDataset } from "../src/data/load.js";
 import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity } from "../src/eval/propensity.js";
-import { XRLinearModel } from "../src/methods/xrlinear.js";
+import { XRLinearModel } from "../src/methods/xr-linear/model.js";
 
 const [trainPath, testPath, paramsJson, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 2);

@@ -23,10 +23,10 @@ import { loadDataset } from "../src/data/load.js";
 import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity } from "../src/eval/propensity.js";
 import { PrimeModel } from "../src/methods/prime/model.js";
-import { XRLinearModel } from "../src/methods/xrlinear.js";
+import { XRLinearModel } from "../src/methods/xr-linear/model.js";
 import type { PrimeEpochStats } from "../src/methods/prime/train.js";
 import type { Ranked } from "../src/search/beam.js";
-import { dropSelf, labelsByText } from "../src/eval/self-filter.js";
+import { dropSelf, labelsByText } from "../src/retrieval/self-filter.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: string): string => takeFlag(args, name, def);

@@ -21,7 +21,7 @@ import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity, labelCounts } from "../src/eval/propensity.js";
 import { SyncXMLModel } from "../src/methods/syncxml/model.js";
 import { buildNeighbourIndex, fuseNeighbours, lexicalDoc } from "../src/methods/syncxml/neighbours.js";
-import { XRLinearModel } from "../src/methods/xrlinear.js";
+import { XRLinearModel } from "../src/methods/xr-linear/model.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: string): string => takeFlag(args, name, def);

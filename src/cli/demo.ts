@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { METHODS } from "../api/methods.js";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
 import { formatTable } from "../eval/report.js";
-import { XRLinearModel } from "../methods/xrlinear.js";
 import { evaluateModel } from "./evaluate.js";
 import { stderrProgress } from "./progress-bar.js";
 import { parseThreads } from "./train.js";
@@ -19,7 +19,7 @@ export function demoDataDir(): string {
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("train and evaluate XR-Linear on the bundled Bibtex data set and print the metrics table")
+    .description(`train and evaluate the default method (${METHODS[0].name}) on the bundled Bibtex data set and print the metrics table`)
     .option("--threads <n>", "worker threads (default: all cores)")
     .option("-q, --quiet", "no progress output")
     .action(async (o: Record<string, unknown>) => {
@@ -30,16 +30,17 @@ export function registerDemo(program: Command): void {
       const progress = stderrProgress(Boolean(o.quiet));
       const t0 = performance.now();
       const ds = await loadDataset(train);
-      const model = await XRLinearModel.train(ds, {}, { threads: parseThreads(o.threads), progress });
+      const method = METHODS[0];
+      const model = await method.train(ds, {}, { threads: parseThreads(o.threads), progress });
       const trainSec = (performance.now() - t0) / 1000;
       const tmp = mkdtempSync(join(tmpdir(), "xmc-demo-"));
       try {
         const modelDir = join(tmp, "model");
         model.save(modelDir);
-        const loaded = XRLinearModel.load(modelDir);
+        const loaded = method.load(modelDir);
         const testDs = await loadDataset(test, { labels: loaded.labelNames });
         const report = evaluateModel(loaded, testDs, { progress });
-        process.stdout.write(`Bibtex (${ds.Y.rows} train / ${testDs.Y.rows} test, ${model.nLabels} labels), XR-Linear defaults, trained in ${trainSec.toFixed(2)} s\n`);
+        process.stdout.write(`Bibtex (${ds.Y.rows} train / ${testDs.Y.rows} test, ${model.nLabels} labels), ${method.name} defaults, trained in ${trainSec.toFixed(2)} s\n`);
         process.stdout.write(`${formatTable(report, [1, 3, 5])}\n`);
       } finally {
         rmSync(tmp, { recursive: true, force: true });

@@ -7,18 +7,17 @@ import { evaluate, type MetricsReport, type Prediction, setMetrics } from "../ev
 import { reliabilitySvg } from "../eval/reliability.js";
 import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
-import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
-import { PRIME_PREDICT_FLAGS } from "../methods/prime/params.js";
-import { primeOverrides } from "./predict.js";
 import type { XmcModel } from "../methods/model.js";
-import { loadModel } from "../model/registry.js";
 import { stderrProgress } from "./progress-bar.js";
-import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
-import { PREDICT_FLAGS } from "./train.js";
+import { loadModel } from "../api/load.js";
+import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 
-export function registerEvaluate(program: Command): void {
+/** Long names of the options of `xmc evaluate` itself. */
+const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "json", "reliability", "quiet", "help"];
+
+export function registerEvaluate(program: Command, argv: readonly string[] = process.argv): void {
   const cmd = program
     .command("evaluate")
     .description("evaluate a model on labelled DATA: P@k, nDCG@k, PSP@k, PSnDCG@k, R@k (percent, over all test points)")
@@ -30,14 +29,13 @@ export function registerEvaluate(program: Command): void {
     .option("--json", "print the metrics as one JSON object on the last line")
     .option("--reliability <FILE>", "write a reliability diagram (SVG) of the top-5 scores")
     .option("-q, --quiet", "no progress output");
-  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
-  addSchemaOptions(cmd, PRIME_PREDICT_FLAGS);
+  addPredictOptions(cmd, argv, "evaluate", EVALUATE_OPTIONS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
     const ks = parseKs(String(o.ks));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: { ...collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) }, progress, reliability: o.reliability as string | undefined });
+    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS), progress, reliability: o.reliability as string | undefined });
     process.stdout.write(`${formatTable(report, ks)}\n`);
     const extra: string[] = [];
     if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);

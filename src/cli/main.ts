@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { METHODS } from "../api/methods.js";
 import { XmcError } from "../core/errors.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
@@ -10,7 +11,7 @@ import { registerTrain } from "./train.js";
 const program = new Command();
 program
   .name("xmc")
-  .description("Extreme multi-label classification: train, predict, evaluate and serve XR-Linear label-tree models")
+  .description(`Extreme multi-label classification: train, predict, evaluate and serve models (methods: ${METHODS.map((m) => m.name).join(", ")})`)
   .version("0.1.0")
   .showHelpAfterError();
 registerTrain(program);

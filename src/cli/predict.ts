@@ -1,15 +1,14 @@
 import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
+import { loadModel } from "../api/load.js";
 import { loadDataset } from "../data/load.js";
-import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
-import { PRIME_PREDICT_FLAGS } from "../methods/prime/params.js";
-import { XmcError } from "../core/errors.js";
-import { loadModel } from "../model/registry.js";
+import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import { stderrProgress } from "./progress-bar.js";
-import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
-import { PREDICT_FLAGS } from "./train.js";
 
-export function registerPredict(program: Command): void {
+/** Long names of the options of `xmc predict` itself. */
+const PREDICT_OPTIONS = ["model", "output", "quiet", "help"];
+
+export function registerPredict(program: Command, argv: readonly string[] = process.argv): void {
   const cmd = program
     .command("predict")
     .description("predict labels for DATA; writes JSON Lines {\"labels\": [names], \"scores\": [...]} (one line per instance)")
@@ -17,13 +16,12 @@ export function registerPredict(program: Command): void {
     .requiredOption("-m, --model <DIR>", "model directory")
     .option("-o, --output <FILE>", "write predictions here instead of stdout")
     .option("-q, --quiet", "no progress output");
-  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
-  addSchemaOptions(cmd, PRIME_PREDICT_FLAGS);
+  addPredictOptions(cmd, argv, "predict", PREDICT_OPTIONS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames, labelsOptional: true });
-    const overrides = { ...collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) };
+    const overrides = predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS);
     const preds = model.predictDataset(ds, overrides, progress);
     const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
     for (const r of preds) {
@@ -32,15 +30,4 @@ export function registerPredict(program: Command): void {
     }
     if (o.output) await new Promise<void>((res) => out.end(() => res()));
   });
-}
-
-/** Flags of PRIME_PREDICT_FLAGS that SyncXML models take too (their training-query neighbour vote). */
-const SYNCXML_FLAGS = new Set(["neighbours", "neighbourWeight", "lexicalWeight", "search", "efSearch"]);
-
-/** The PRIME (and SyncXML neighbour) prediction flags given on the command line (an error for other methods). */
-export function primeOverrides(o: Record<string, unknown>, method: string): Record<string, unknown> {
-  const given = collectSchemaOptions(o, PRIME_PREDICT_FLAGS);
-  const bad = Object.keys(given).filter((k) => method !== "prime" && !(method === "syncxml" && SYNCXML_FLAGS.has(k)));
-  if (bad.length > 0) throw new XmcError(`${bad.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}: only for PRIME${bad.every((k) => SYNCXML_FLAGS.has(k)) ? " and SyncXML" : ""} models (this model is ${method})`);
-  return given;
 }

@@ -12,29 +12,47 @@ export function kebab(key: string): string {
  * a short alias ("k, top-k" gives `-k, --top-k`).
  * Values stay strings here; the schema parser converts and validates them.
  */
-export function addSchemaOptions(cmd: Command, schema: Schema, rename: Record<string, string> = {}): void {
+export function addSchemaOptions(cmd: Command, schema: Schema, rename: Readonly<Record<string, string>> = {}, o: AddOptions = {}): void {
   for (const [key, f] of Object.entries(schema)) {
     const [short, flag] = flagNames(rename[key] ?? kebab(key));
-    const help = `${f.help} (default: ${String(f.default)})`;
+    if (o.skip?.(flag)) continue;
+    const help = `${f.help} (default: ${String(f.default)})${o.note ? o.note(flag) : ""}`;
     const opt = new Option(`${short ? `-${short}, ` : ""}--${flag} <${f.type === "number" ? "n" : f.type === "boolean" ? "bool" : "value"}>`, help);
-    if (f.type === "string" && f.choices) opt.choices(f.choices as string[]);
+    if (f.type === "string" && f.choices && !o.anyValue) opt.choices(f.choices as string[]);
+    if (o.hidden) opt.hideHelp();
     cmd.addOption(opt);
   }
 }
 
+/** How {@link addSchemaOptions} adds flags. */
+export interface AddOptions {
+  /** Leave out the flags (long names) for which this returns true. */
+  skip?: (flag: string) => boolean;
+  /** Text appended to a flag's help. */
+  note?: (flag: string) => string;
+  /** Keep them out of --help (they are parsed, to be rejected with a clear error). */
+  hidden?: boolean;
+  /** Accept any value (no choices check). */
+  anyValue?: boolean;
+}
+
 /** Collect the flags of a schema from commander's parsed options into a params section. */
-export function collectSchemaOptions(opts: Record<string, unknown>, schema: Schema, rename: Record<string, string> = {}): Record<string, unknown> {
+export function collectSchemaOptions(opts: Record<string, unknown>, schema: Schema, rename: Readonly<Record<string, string>> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema)) {
     const [, flag] = flagNames(rename[key] ?? kebab(key));
-    const prop = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (opts[prop] !== undefined) out[key] = opts[prop];
+    if (opts[flagProperty(flag)] !== undefined) out[key] = opts[flagProperty(flag)];
   }
   return out;
 }
 
+/** The property commander stores a long flag's value under ("top-k" → "topK"). */
+export function flagProperty(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** "k, top-k" → ["k", "top-k"]; "top-k" → [null, "top-k"]. */
-function flagNames(spec: string): [string | null, string] {
+export function flagNames(spec: string): [string | null, string] {
   const parts = spec.split(",").map((x) => x.trim());
   return parts.length === 2 ? [parts[0], parts[1]] : [null, parts[0]];
 }

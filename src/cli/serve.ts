@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import { loadModel } from "../api/load.js";
 import { XmcError } from "../core/errors.js";
-import { loadModel } from "../model/registry.js";
 import { createXmcServer } from "../serve/server.js";
 
 export function registerServe(program: Command): void {

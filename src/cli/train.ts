@@ -1,31 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
+import { METHODS, methodByName } from "../api/methods.js";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
-import { SOLVER_SCHEMA } from "../linear/params.js";
-import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
-import { PrimeModel } from "../methods/prime/model.js";
-import { SyncXMLModel } from "../methods/syncxml/index.js";
-import { XRLinearModel } from "../methods/xrlinear.js";
-import { TREE_SCHEMA } from "../tree/build.js";
+import { addSectionOptions, collectSections, flagSections, trainMethodFromArgv } from "./method-options.js";
 import { stderrProgress } from "./progress-bar.js";
-import { addSchemaOptions, collectSchemaOptions } from "./schema-options.js";
 
-/** Flag names that would otherwise clash across sections. */
-export const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
-export const PREDICT_FLAGS = { topK: "k, top-k" };
-
-/** Params sections settable by flags: section name, schema, flag renames. */
-const SECTIONS = [
-  ["tree", TREE_SCHEMA, {}],
-  ["solver", SOLVER_SCHEMA, SOLVER_FLAGS],
-  ["train", TRAIN_SCHEMA, {}],
-  ["predict", PREDICT_SCHEMA, PREDICT_FLAGS],
-  ["ensemble", ENSEMBLE_SCHEMA, {}],
-  ["disentangle", DISENTANGLE_SCHEMA, {}],
-  ["calibration", CALIBRATION_SCHEMA, { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" }],
-] as const;
+/** Long names of the options of `xmc train` itself (a params field of the same name gets its section's prefix). */
+const TRAIN_OPTIONS = ["model", "method", "resume", "params", "threads", "kernel", "quiet", "help"];
 
 export function parseThreads(v: unknown): number {
   if (v === undefined) return availableParallelism();
@@ -34,59 +17,41 @@ export function parseThreads(v: unknown): number {
   return n;
 }
 
-export function registerTrain(program: Command): void {
+/**
+ * `xmc train`: the flags of the method named by `--method` in `argv` (the default method
+ * without it) are registered, so `xmc train --method NAME --help` lists that method's flags.
+ */
+export function registerTrain(program: Command, argv: readonly string[] = process.argv): void {
+  const chosen = trainMethodFromArgv(argv);
+  const sections = flagSections(chosen.sections, TRAIN_OPTIONS);
   const cmd = program
     .command("train")
     .description("train a model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
     .argument("<DATA>", "training data")
     .requiredOption("-m, --model <DIR>", "model directory to write")
-    .option("--method <name>", "xr-linear (default), syncxml, inceptionxml or prime (neural, text data only; prime needs label texts)", "xr-linear")
-    .option("--resume", "syncxml/inceptionxml/prime: continue from the checkpoint of an interrupted run")
-    .option("--params <FILE>", `JSON file with the method's params sections (xr-linear: {tree, solver, train, predict, ensemble, disentangle, calibration, text}), or the name of a bundled preset (${presetNames().join(", ")}); flags override it`)
-    .option("--threads <n>", "worker threads (default: all cores)")
-    .option("--kernel <kind>", "solver implementation: wasm (default) or js", "wasm")
-    .option("-q, --quiet", "no progress output");
-  for (const [, schema, rename] of SECTIONS) addSchemaOptions(cmd, schema, rename);
+    .option("--method <name>", `${METHODS.map((m) => `${m.name}: ${m.description}`).join("; ")}. Default ${METHODS[0].name}; --help after --method lists that method's flags`, METHODS[0].name)
+    .option("--params <FILE>", `JSON file with the method's params sections (${chosen.name}: {${chosen.paramsKeys.join(", ")}}), or the name of a bundled preset (${presetNames().join(", ")}); flags override it`)
+    .option("--threads <n>", "worker threads (default: all cores)");
+  if (chosen.resumable) cmd.option("--resume", "continue from the checkpoint of an interrupted run");
+  if (chosen.kernels) cmd.option("--kernel <kind>", `solver implementation: ${chosen.kernels.join(" or ")} (default: ${chosen.kernels[0]})`, chosen.kernels[0]);
+  cmd.option("-q, --quiet", "no progress output");
+  addSectionOptions(cmd, sections);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
+    const method = methodByName(String(o.method));
+    if (method !== chosen) throw new XmcError(`--method ${String(o.method)}: give it once, as "--method NAME" or "--method=NAME"`);
+    if (method.kernels && !method.kernels.includes(String(o.kernel))) throw new XmcError(`--kernel: expected ${method.kernels.join(" or ")}, got "${String(o.kernel)}"`);
     const progress = stderrProgress(Boolean(o.quiet));
-    const flags: Record<string, Record<string, unknown>> = {};
-    for (const [section, schema, rename] of SECTIONS) flags[section] = collectSchemaOptions(o, schema, rename);
-    const method = String(o.method);
-    if (method === "syncxml" || method === "inceptionxml") {
-      const given = Object.entries(flags).filter(([, v]) => Object.keys(v).length > 0);
-      if (given.length > 0) throw new XmcError(`the ${given.map(([k]) => k).join(", ")} flags are XR-Linear options; give ${method} params with --params FILE`);
-      const base = mergeParams(o.params as string | undefined, {});
-      const model = (base.model ?? {}) as Record<string, unknown>;
-      const params = { ...base, model: { ...model, architecture: method } };
-      const t0 = performance.now();
-      progress.log(`reading ${data}`);
-      const ds = await loadDataset(data);
-      const m = await SyncXMLModel.train(ds, params, { progress, threads: parseThreads(o.threads), modelDir: o.model as string, resume: Boolean(o.resume) });
-      m.save(o.model as string);
-      progress.log(`trained ${m.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
-      return;
-    }
-    if (method === "prime") {
-      const given = Object.entries(flags).filter(([, v]) => Object.keys(v).length > 0);
-      if (given.length > 0) throw new XmcError(`the ${given.map(([k]) => k).join(", ")} flags are XR-Linear options; give prime params with --params FILE`);
-      const params = mergeParams(o.params as string | undefined, {});
-      const t0 = performance.now();
-      progress.log(`reading ${data}`);
-      const ds = await loadDataset(data);
-      const m = await PrimeModel.train(ds, params, { progress, modelDir: o.model as string, resume: Boolean(o.resume) });
-      m.save(o.model as string);
-      progress.log(`trained ${m.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
-      return;
-    }
-    if (method !== "xr-linear") throw new XmcError(`--method: expected xr-linear, syncxml, inceptionxml or prime, got "${method}"`);
-    if (o.resume) throw new XmcError("--resume applies to syncxml/inceptionxml/prime training only");
-    const params = mergeParams(o.params as string | undefined, flags);
-    const kernel = o.kernel === "js" ? "js" : o.kernel === "wasm" ? "wasm" : null;
-    if (!kernel) throw new XmcError(`--kernel: expected wasm or js, got "${String(o.kernel)}"`);
+    const params = mergeParams(o.params as string | undefined, collectSections(o, sections));
     const t0 = performance.now();
     progress.log(`reading ${data}`);
     const ds = await loadDataset(data);
-    const model = await XRLinearModel.train(ds, params, { threads: parseThreads(o.threads), progress, solverKind: kernel });
+    const model = await method.train(ds, params, {
+      threads: parseThreads(o.threads),
+      progress,
+      modelDir: o.model as string,
+      resume: Boolean(o.resume),
+      kernel: o.kernel as string | undefined,
+    });
     model.save(o.model as string);
     progress.log(`trained ${model.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
   });

@@ -5,7 +5,7 @@ import { BeamSearcher } from "../search/beam.js";
 import type { PostProcessor } from "../search/postprocess.js";
 import type { ClusterChain } from "../tree/chain.js";
 import { WorkerPool } from "../worker/pool.js";
-import type { TrainTask } from "../worker/train-worker.js";
+import type { TrainTask } from "./train-worker.js";
 import { chunkLevel, type EdgeWeights, type LevelWeights } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
@@ -24,7 +24,7 @@ export type TrainPool = WorkerPool<TrainTask, WeightBlock>;
  */
 export function createTrainPool(X: Csr, threads: number, solverKind: "wasm" | "js" = "wasm"): TrainPool | null {
   if (threads <= 1) return null;
-  return new WorkerPool<TrainTask, WeightBlock>(new URL("../worker/train-worker.js", import.meta.url), threads, {
+  return new WorkerPool<TrainTask, WeightBlock>(new URL("./train-worker.js", import.meta.url), threads, {
     X: toShared(X),
     kind: solverKind,
   });

@@ -23,8 +23,8 @@ export function overridesOf(schema: Schema, overrides: PredictOverrides): Record
 /**
  * What the CLI (predict, evaluate, serve) needs from a trained model, whatever its method:
  * label names, training label statistics (for propensity-scored metrics), batch prediction
- * on a dataset, and saving. Each method also has a static `load(dir)` registered in
- * model/registry.ts.
+ * on a dataset, and saving. Each method's `Method` entry (methods/method.ts) trains and
+ * loads its models.
  */
 export interface XmcModel {
   readonly method: string;

@@ -1,7 +1,26 @@
 import type { Csr } from "../core/csr.js";
-import type { LevelWeights } from "../linear/level-weights.js";
 import type { ClusterChain } from "../tree/chain.js";
 import type { PostProcessor } from "./postprocess.js";
+
+/**
+ * The weights of one tree level in the layout prediction wants: one chunk per parent
+ * (PECOS's chunked layout). A chunk lists the sorted feature ids that are non-zero for
+ * any of the parent's children and, per feature, (child position, weight) entries.
+ * Child positions index the parent's slice of `ChainLevel.children`, so weights belong
+ * to tree edges: a label copied under two parents (disentanglement) has two weight vectors.
+ * The bias weight is stored under feature id `dim` (the query's implicit constant feature).
+ */
+export interface LevelWeights {
+  /** nParents + 1 offsets into rowFeat. */
+  chunkPtr: Int32Array;
+  /** Feature id of each chunk row (sorted within a chunk); `dim` = bias. */
+  rowFeat: Int32Array;
+  /** rowFeat.length + 1 offsets into entChild / entVal. */
+  rowPtr: Int32Array;
+  /** Child position within its parent's children slice (16-bit when every parent has < 65,536 children). */
+  entChild: Int32Array | Uint16Array;
+  entVal: Float32Array;
+}
 
 /** A ranked list: node (or label) ids with scores, best first. */
 export interface Ranked {

@@ -2,7 +2,12 @@
  * Default text featurisation. Chosen for speed and size (see bench/tfidf-probe.ts);
  * to be revised by end-to-end accuracy once the classifiers exist.
  */
-import type { StackedParamsInput } from "./stack.js";
+import type { TfidfParamsInput } from "./tfidf.js";
+
+/** What callers may pass for a stacked vectorizer: each entry any subset of the TF-IDF params. */
+export interface StackedParamsInput {
+  vectorizers: readonly TfidfParamsInput[];
+}
 
 /**
  * Word unigrams + bigrams, sublinear tf, sklearn smooth idf, n-grams in at least 2

@@ -5,17 +5,14 @@
  */
 import { hstack, normalizeRowsL2, type Csr } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
-import { DEFAULT_TEXT_FEATURES } from "./defaults.js";
-import { parseTfidfParams, TfidfVectorizer, type SavedTfidf, type TfidfJson, type TfidfParams, type TfidfParamsInput } from "./tfidf.js";
+import { DEFAULT_TEXT_FEATURES, type StackedParamsInput } from "./defaults.js";
+import { parseTfidfParams, TfidfVectorizer, type SavedTfidf, type TfidfJson, type TfidfParams } from "./tfidf.js";
+
+export type { StackedParamsInput };
 
 /** Validated params of a {@link StackedVectorizer}. */
 export interface StackedParams {
   vectorizers: TfidfParams[];
-}
-
-/** What callers may pass: each entry any subset of the TF-IDF params. */
-export interface StackedParamsInput {
-  vectorizers: readonly TfidfParamsInput[];
 }
 
 /** Validate `{ vectorizers: [...] }` (non-empty; each entry validated as TF-IDF params); errors name the offending key. */

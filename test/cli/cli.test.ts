@@ -75,7 +75,7 @@ test("train, predict (JSON Lines with names) and evaluate --json on a tiny data 
   assert.equal(last.n, 12);
   r = xmc("predict", good, "-m", model, "--search", "hnsw", "-q");
   assert.equal(r.code, 2);
-  assert.match(r.err, /--search: only for PRIME and SyncXML models/);
+  assert.match(r.err, /--search: not a prediction option of xr-linear models \(only of syncxml, inceptionxml, prime models\)/);
   assert.equal(last["P@1"], 100);
 });
 
@@ -130,10 +130,27 @@ test("--params takes a bundled preset by name; an unknown name lists the presets
   assert.doesNotMatch(r.err, /\n\s+at /);
 });
 
-test("PRIME's prediction flags: SyncXML models take the neighbour ones, other methods none", async () => {
-  const { primeOverrides } = await import("../../src/cli/predict.js");
-  assert.deepEqual(primeOverrides({ lexicalWeight: 0.2, neighbours: 5, neighbourWeight: 0.3 }, "syncxml"), { neighbours: 5, neighbourWeight: 0.3, lexicalWeight: 0.2 });
-  assert.throws(() => primeOverrides({ mix: 0.5 }, "syncxml"), /--mix: only for PRIME models/);
-  assert.throws(() => primeOverrides({ lexicalWeight: 0.2 }, "xrlinear"), /--lexical-weight: only for PRIME and SyncXML models/);
-  assert.deepEqual(primeOverrides({ mix: 0.5 }, "prime"), { mix: 0.5 });
+test("prediction flags: each method takes its own; another method's flag is an error naming the methods that take it", async () => {
+  const { predictOverrides } = await import("../../src/cli/method-options.js");
+  const { methodByName } = await import("../../src/api/methods.js");
+  const reserved = ["model", "output", "quiet", "help"];
+  assert.deepEqual(predictOverrides({ lexicalWeight: 0.2, neighbours: 5, neighbourWeight: 0.3 }, methodByName("syncxml"), reserved), { neighbours: 5, neighbourWeight: 0.3, lexicalWeight: 0.2 });
+  assert.throws(() => predictOverrides({ mix: 0.5 }, methodByName("syncxml"), reserved), /--mix: not a prediction option of syncxml models \(only of prime models\)/);
+  assert.throws(() => predictOverrides({ lexicalWeight: 0.2 }, methodByName("xr-linear"), reserved), /--lexical-weight: not a prediction option of xr-linear models \(only of syncxml, inceptionxml, prime models\)/);
+  assert.deepEqual(predictOverrides({ mix: 0.5, topK: "3" }, methodByName("prime"), reserved), { topK: "3", mix: 0.5 });
+  assert.deepEqual(predictOverrides({ topK: "2", beamSize: "4" }, methodByName("xr-linear"), reserved), { beamSize: "4", topK: "2" });
+});
+
+test("train flags come from the chosen method's params sections", () => {
+  let r = xmc("train", "--help");
+  assert.equal(r.code, 0);
+  for (const f of ["--trees", "--beam-size", "-k, --top-k", "--prune-threshold", "--kernel", "--params"]) assert.ok(r.out.includes(f), f);
+  assert.ok(!r.out.includes("--resume"));
+  r = xmc("train", "--method", "prime", "--help");
+  assert.equal(r.code, 0);
+  for (const f of ["--resume", "--heads", "--mix", "--train-epochs", "--wordvec-epochs", "--ann-seed"]) assert.ok(r.out.includes(f), f);
+  assert.ok(!r.out.includes("--trees"));
+  r = xmc("train", good, "-m", join(dir, "m-x"), "--method", "nope", "-q");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--method: unknown method "nope" \(known: xr-linear, syncxml, inceptionxml, prime\)/);
 });

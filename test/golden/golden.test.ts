@@ -19,8 +19,8 @@ import { subsetDataset } from "../../src/data/subset.js";
 import type { XmcModel } from "../../src/methods/model.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
-import { XRLinearModel } from "../../src/methods/xrlinear.js";
-import { loadModel } from "../../src/model/registry.js";
+import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { loadModel } from "../../src/api/load.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const GOLDEN = join(ROOT, "test/golden");

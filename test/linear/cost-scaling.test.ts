@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { nodeSolverParams, parseSolverParams } from "../../src/linear/params.js";
-import { memberSolverParams } from "../../src/methods/xrlinear-train.js";
-import { parseXRLinearParams } from "../../src/methods/xrlinear-params.js";
+import { memberSolverParams } from "../../src/methods/xr-linear/train.js";
+import { parseXRLinearParams } from "../../src/methods/xr-linear/params.js";
 
 test("cost scaling: node-size multiplies Cp and Cn by N / n; none and the root keep them", () => {
   const p = parseSolverParams({ Cp: 2, Cn: 0.5, costScaling: "node-size" });

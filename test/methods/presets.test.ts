@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
-import { parseXRLinearParams } from "../../src/methods/xrlinear-params.js";
+import { parseXRLinearParams } from "../../src/methods/xr-linear/params.js";
 
 const PRESETS = new URL("../../../presets/", import.meta.url).pathname;
 

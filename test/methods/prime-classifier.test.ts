@@ -15,7 +15,7 @@ import { XmcError } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { evaluate } from "../../src/eval/metrics.js";
-import { exactTopK } from "../../src/search/ann/exact.js";
+import { exactTopK } from "../../src/retrieval/exact.js";
 import { candidateLossGrad, classifierCandidates, rowNorm, softmaxCandidatesLoss, trainClassifier } from "../../src/methods/prime/classifier.js";
 import { fuse, NEIGHBOUR_FLOOR } from "../../src/methods/prime/fuse.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";

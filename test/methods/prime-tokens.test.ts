@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PrimeTokens } from "../../src/methods/prime/tokens.js";
-import { TokenVocab } from "../../src/methods/syncxml/vocab.js";
+import { TokenVocab } from "../../src/text/vocab.js";
 
 const texts = ["red apple pie", "the red apple", "green apple pie", "red apple"];
 // word counts: apple 4, red 3, pie 2, green 1 → ids 2 apple, 3 red, 4 pie, 5 green ("the" is a stop word)

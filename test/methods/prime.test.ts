@@ -159,7 +159,7 @@ test("PRIME params: unknown keys and bad combinations are rejected; text data wi
 
 test("ignored pairs (mask 2) are neither positives nor negatives; the self filter drops a query's own label", async () => {
   const { dynamicTripletLoss, contrastiveLoss } = await import("../../src/methods/prime/loss.js");
-  const { dropSelf, labelsByText } = await import("../../src/eval/self-filter.js");
+  const { dropSelf, labelsByText } = await import("../../src/retrieval/self-filter.js");
   const { Tensor } = await import("../../src/nn/tensor.js");
   // row: positive at 0 (0.5), an ignored column at 1 with the highest similarity, a negative at 2 (0.1)
   const S = Tensor.from([0.5, 0.99, 0.1], [1, 3]);

@@ -15,7 +15,7 @@ import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
 import { toy } from "./syncxml-toy.js";
 import { fuseNeighbours, type NeighbourIndex } from "../../src/methods/syncxml/neighbours.js";
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
-import { LexicalIndex, smoothIdf } from "../../src/search/lexical.js";
+import { LexicalIndex, smoothIdf } from "../../src/retrieval/lexical.js";
 
 /** Fusion options with two dense neighbours at τ 0.1 and the lexical channel off. */
 const denseOnly = { neighbours: 2, neighbourWeight: 0.5, neighbourTau: 0.1, lexicalNeighbours: 0, lexicalWeight: 0, lexicalTau: 0.1, efSearch: 64, hnsw: null };

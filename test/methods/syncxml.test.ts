@@ -13,7 +13,7 @@ import { XmcError } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { evaluate } from "../../src/eval/metrics.js";
-import { ENCODER_SCHEMA, encoderShapes, InceptionEncoder } from "../../src/methods/inceptionxml/encoder.js";
+import { ENCODER_SCHEMA, encoderShapes, InceptionEncoder } from "../../src/methods/syncxml/encoder.js";
 import { withPrecision } from "../../src/nn/dtype.js";
 import { gradcheck } from "../../src/nn/gradcheck.js";
 import * as nn from "../../src/nn/ops/index.js";

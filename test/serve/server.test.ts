@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import type { Dataset } from "../../src/data/dataset.js";
 import { csrFromRows } from "../../src/core/csr.js";
-import { XRLinearModel } from "../../src/methods/xrlinear.js";
+import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { createXmcServer } from "../../src/serve/server.js";
 
 test("serve: /health and /predict on a tiny text model; bad requests get 400", async () => {

@@ -17,7 +17,7 @@
 import type { Csr } from "../../core/csr.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
-import { exactTopK } from "../../search/ann/exact.js";
+import { exactTopK } from "../../retrieval/exact.js";
 import type { ClassifierParams } from "./params.js";
 
 /** Candidate labels of every training query: its positives first, then its shortlist negatives. */

@@ -9,8 +9,8 @@ import { Linear, type LayerBuffer } from "../../nn/layers.js";
 import { embeddingTable } from "../../nn/init.js";
 import { add, dropout, embeddingBag, gelu } from "../../nn/ops/index.js";
 import type { Tensor } from "../../nn/tensor.js";
-import { UNK } from "../syncxml/vocab.js";
-import { smoothIdf } from "../../search/lexical.js";
+import { UNK } from "../../text/vocab.js";
+import { smoothIdf } from "../../retrieval/lexical.js";
 import type { EncoderParams } from "./params.js";
 
 /** Texts as a bag layout: ids and their offsets (CSR), with per-id weights. */

@@ -5,7 +5,7 @@
  * embedding cosine (dense) and by TF-IDF cosine over the model's tokens (lexical).
  */
 import type { Csr } from "../../core/csr.js";
-import type { TopK } from "../../search/ann/exact.js";
+import type { TopK } from "../../retrieval/exact.js";
 import type { PredictParams } from "./params.js";
 
 /** Cosine floor c₀ of the neighbour score: every label counts as having one neighbour this close. */

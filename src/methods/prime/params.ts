@@ -7,8 +7,9 @@
  */
 import { XmcError } from "../../core/errors.js";
 import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
-import { HNSW_SCHEMA } from "../../search/ann/hnsw.js";
-import { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
+import { HNSW_SCHEMA } from "../../retrieval/hnsw.js";
+import { TEXT_SCHEMA } from "../../text/vocab.js";
+import { parseWordvec, WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
 
 /** The text encoder shared by queries and label texts (CPU choice: no pretrained transformer). */
 export const ENCODER_SCHEMA = {

@@ -7,7 +7,7 @@
  * A text becomes its first `maxTokens` known words followed by the pairs among those words
  * (both words known and adjacent in the token stream).
  */
-import { textTokens, TokenVocab, UNK } from "../syncxml/vocab.js";
+import { textTokens, TokenVocab, UNK } from "../../text/vocab.js";
 
 /** Options of {@link PrimeTokens.build}. */
 export interface PairOptions {

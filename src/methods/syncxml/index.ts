@@ -1,5 +1,45 @@
-/** SyncXML / InceptionXML: the public surface of the method. */
+/** SyncXML / InceptionXML: the public surface of the method and its two registry entries. */
+import type { Method } from "../method.js";
+import { ENCODER_SCHEMA } from "./encoder.js";
+import { SyncXMLModel } from "./model.js";
+import { MODEL_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA, TEXT_SCHEMA, WORDVEC_SCHEMA } from "./params.js";
+
 export { SyncXMLModel, type SyncXMLTrainOptions } from "./model.js";
 export { parseSyncXMLParams, type SyncXMLParams } from "./params.js";
 export type { EpochStats } from "./train.js";
-export { TokenVocab } from "./vocab.js";
+
+/** The model section less `architecture`, which the method's name sets. */
+const { architecture: _architecture, ...MODEL_FLAGS_SCHEMA } = MODEL_SCHEMA;
+
+const PREDICT_FLAGS = { topK: "k, top-k" };
+
+/** The entry of one architecture: training sets `model.architecture` to the method's name. */
+function entry(name: "syncxml" | "inceptionxml", description: string): Method {
+  return {
+    name,
+    description,
+    paramsKeys: ["text", "wordvec", "encoder", "model", "train", "predict"],
+    sections: [
+      { name: "text", schema: TEXT_SCHEMA },
+      { name: "wordvec", schema: WORDVEC_SCHEMA },
+      { name: "encoder", schema: ENCODER_SCHEMA },
+      { name: "model", schema: MODEL_FLAGS_SCHEMA },
+      { name: "train", schema: TRAIN_SCHEMA },
+      { name: "predict", schema: PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+    ],
+    predictSchema: PREDICT_SCHEMA,
+    predictFlags: PREDICT_FLAGS,
+    takesText: true,
+    takesFeatures: false,
+    resumable: true,
+    train: (data, params, opts = {}) => {
+      const base = (params ?? {}) as Record<string, unknown>;
+      const model = (base.model ?? {}) as Record<string, unknown>;
+      return SyncXMLModel.train(data, { ...base, model: { ...model, architecture: name } }, { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });
+    },
+    load: (source) => SyncXMLModel.load(source as string),
+  };
+}
+
+export const syncxml = entry("syncxml", "neural text encoder with a meta head and a shortlisted extreme head (text data only)");
+export const inceptionxml = entry("inceptionxml", "the SyncXML encoder with one-vs-all scores over every label (text data only; small label spaces)");

@@ -15,12 +15,13 @@ import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
 import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
-import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
-import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
-import { TokenVocab } from "./vocab.js";
+import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "../../nn/checkpoint.js";
+import { type EpochStats, prepare, runEpochs } from "./train.js";
+import { initWordVectors } from "../../text/wordvec-init.js";
+import { TokenVocab } from "../../text/vocab.js";
 import { buildNeighbourIndex, fuseNeighbours, lexicalDoc, type NeighbourIndex } from "./neighbours.js";
-import { LexicalIndex } from "../../search/lexical.js";
-import { HnswIndex, type HnswMeta } from "../../search/ann/hnsw.js";
+import { LexicalIndex } from "../../retrieval/lexical.js";
+import { HnswIndex, type HnswMeta } from "../../retrieval/hnsw.js";
 
 /** Options of {@link SyncXMLModel.train}. */
 export interface SyncXMLTrainOptions extends CheckpointOptions {

@@ -3,7 +3,7 @@
  * PRIME's retrieval-augmented ranking): after training, the training texts are kept with their
  * labels, in two indexes:
  * - dense: the extreme head's query features h_c (evaluation mode, L2-normalised), searched by cosine;
- * - lexical: TF-IDF vectors over the model's vocabulary (`search/lexical.ts`), searched by cosine
+ * - lexical: TF-IDF vectors over the model's vocabulary (`retrieval/lexical.ts`), searched by cosine
  *   through posting lists; it finds the exact word overlap that the encoder blurs.
  * At prediction each channel's k nearest training queries vote for their labels with softmax weights
  * e^(cos/τ) / Σ e^(cos/τ), and a label's score becomes
@@ -16,13 +16,13 @@ import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
-import { ExactIndex, normalizeRows, type TopK } from "../../search/ann/exact.js";
-import { LexicalIndex, smoothIdf } from "../../search/lexical.js";
-import type { HnswIndex } from "../../search/ann/hnsw.js";
+import { ExactIndex, normalizeRows, type TopK } from "../../retrieval/exact.js";
+import { LexicalIndex, smoothIdf } from "../../retrieval/lexical.js";
+import type { HnswIndex } from "../../retrieval/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
 import type { Network } from "./network.js";
 import type { PredictParams } from "./params.js";
-import { UNK, type TokenVocab } from "./vocab.js";
+import { UNK, type TokenVocab } from "../../text/vocab.js";
 
 /** The training queries' labels, dense features and lexical vectors. */
 export interface NeighbourIndex {

@@ -10,7 +10,7 @@ import { add, bceWithLogits, scale, topk } from "../../nn/ops/index.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
 import type { Ranked } from "../../search/beam.js";
-import { InceptionEncoder } from "../inceptionxml/encoder.js";
+import { InceptionEncoder } from "./encoder.js";
 import type { LabelClusters } from "./clusters.js";
 import { clusterScores, ExtremeHead, MetaHead, OvaHead, shortlist } from "./heads.js";
 import type { SyncXMLParams } from "./params.js";

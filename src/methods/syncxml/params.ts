@@ -7,27 +7,9 @@
  */
 import { XmcError } from "../../core/errors.js";
 import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
-import { ENCODER_SCHEMA, encoderShapes, type EncoderParams } from "../inceptionxml/encoder.js";
-
-/** Tokenisation and vocabulary. */
-export const TEXT_SCHEMA = {
-  maxVocab: { type: "number", default: 100000, min: 2, integer: true, help: "largest vocabulary (most frequent training words), plus <PAD/> and <UNK/>" },
-  minCount: { type: "number", default: 1, min: 1, integer: true, help: "words seen fewer times in the training texts are <UNK/>" },
-  stopWords: { type: "boolean", default: true, help: "drop English stop words (NLTK's list), as the reference cleaning does" },
-  labelTexts: { type: "boolean", default: true, help: "also take vocabulary words from the label texts (labels.txt), and pretrain word vectors on them" },
-} as const satisfies Schema;
-
-/** Initial word vectors. */
-export const WORDVEC_SCHEMA = {
-  source: { type: "string", default: "skipgram", choices: ["skipgram", "file", "random"] as const, help: "skipgram (pretrained here on the training and label texts), file (GloVe / word2vec text file), random (U(±0.25))" },
-  file: { type: "string", default: "", help: "vectors file for source = file (its dimension must equal encoder.embDim)" },
-  window: { type: "number", default: 5, min: 1, integer: true, help: "skip-gram window" },
-  negative: { type: "number", default: 5, min: 1, integer: true, help: "skip-gram negative samples" },
-  epochs: { type: "number", default: 5, min: 0, integer: true, help: "skip-gram epochs" },
-  lr: { type: "number", default: 0.025, min: 0, help: "skip-gram initial learning rate" },
-  subsample: { type: "number", default: 1e-3, min: 0, help: "skip-gram subsampling threshold" },
-  rms: { type: "number", default: 0.15, min: 0, help: "pretrained vectors are rescaled to this per-coordinate RMS (0: as they are); U(±0.25) has 0.144" },
-} as const satisfies Schema;
+import { parseWordvec, WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
+import { TEXT_SCHEMA } from "../../text/vocab.js";
+import { ENCODER_SCHEMA, encoderShapes, type EncoderParams } from "./encoder.js";
 
 /** Heads and label clusters. */
 export const MODEL_SCHEMA = {
@@ -74,12 +56,7 @@ export const PREDICT_SCHEMA = {
   lexicalTau: { type: "number", default: 0.3, min: 1e-4, help: "softmax temperature of the lexical vote over the neighbours' TF-IDF cosines" },
 } as const satisfies Schema;
 
-/** Validate the word-vector section (a file is needed when the source is "file"). */
-export function parseWordvec(input: unknown, where: string): ParamsOf<typeof WORDVEC_SCHEMA> {
-  const w = parseParams(WORDVEC_SCHEMA, input, where);
-  if (w.source === "file" && w.file === "") throw new XmcError(`${where}.file: needed when source is "file"`);
-  return w;
-}
+export { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA };
 
 export type TextParams = ParamsOf<typeof TEXT_SCHEMA>;
 export type WordvecParams = ParamsOf<typeof WORDVEC_SCHEMA>;

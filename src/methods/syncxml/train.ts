@@ -15,14 +15,13 @@ import type { Dataset } from "../../data/dataset.js";
 import { backward } from "../../nn/tape.js";
 import { Adam, clipGradNorm, gradNorm, SparseAdam, splitParams } from "../../nn/optim.js";
 import { applySchedule, oneCycle } from "../../nn/schedule.js";
-import { loadWordVectors, trainSkipGram } from "../../text/wordvec.js";
 import { initLabelCentroids } from "./centroids.js";
 import { buildLabelClusters, type LabelClusters } from "./clusters.js";
-import { hasCheckpoint, readCheckpoint, removeCheckpoint, type TrainingState, writeCheckpoint } from "./checkpoint.js";
+import { hasCheckpoint, readCheckpoint, removeCheckpoint, type TrainingState, writeCheckpoint } from "../../nn/checkpoint.js";
 import type { Network } from "./network.js";
 import { ParallelSteps, shareParameters, type StepLoss } from "./parallel.js";
 import type { SyncXMLParams } from "./params.js";
-import { TokenVocab } from "./vocab.js";
+import { TokenVocab } from "../../text/vocab.js";
 
 /** What an epoch report carries. */
 export interface EpochStats {
@@ -90,43 +89,6 @@ export function prepare(data: Dataset, p: SyncXMLParams, progress: Progress): Pr
     progress.log(`${clusters.K} label clusters of ${Math.ceil(L / clusters.K)} labels or fewer`);
   }
   return { vocab, ids, positives, clusters, L };
-}
-
-/** What word-vector initialisation reads from a model's params. */
-export interface WordvecSettings {
-  text: SyncXMLParams["text"];
-  wordvec: SyncXMLParams["wordvec"];
-  seed: number;
-}
-
-/**
- * Fill an embedding table (V × E, rows in `vocab` order) from pretrained vectors: skip-gram on the
- * training texts (and label texts), or a GloVe / word2vec file. Rows 0 (PAD) and 1 (UNK) keep
- * their initialisation.
- */
-export async function initWordVectors(table: Float32Array, E: number, vocab: TokenVocab, data: Dataset, s: WordvecSettings, progress: Progress): Promise<void> {
-  const w = s.wordvec;
-  if (w.source === "random") return;
-  const V = vocab.size;
-  if (w.source === "file") {
-    const got = await loadWordVectors(w.file, vocab.words, { dim: E });
-    for (let r = 2; r < V; r++) if (got.found[r]) table.set(got.vectors.subarray(r * E, (r + 1) * E), r * E);
-    progress.log(`word vectors: ${got.nFound} of ${V - 2} vocabulary words found in ${w.file}`);
-    return;
-  }
-  const corpus = data.texts!.map((t) => vocab.ids(t, -1));
-  if (s.text.labelTexts && data.labelTexts) for (const t of data.labelTexts) corpus.push(vocab.ids(t, -1));
-  const t0 = performance.now();
-  const vecs = trainSkipGram(corpus, V, { dim: E, window: w.window, negative: w.negative, epochs: w.epochs, lr: w.lr, subsample: w.subsample, seed: s.seed }, progress);
-  let scale = 1;
-  if (w.rms > 0) {
-    let sum = 0;
-    for (let i = 2 * E; i < vecs.length; i++) sum += vecs[i] * vecs[i];
-    const rms = Math.sqrt(sum / Math.max(1, vecs.length - 2 * E));
-    if (rms > 0) scale = w.rms / rms;
-  }
-  for (let i = 2 * E; i < V * E; i++) table[i] = vecs[i] * scale;
-  progress.log(`word vectors: skip-gram on ${corpus.length} texts, ${V} words × ${E} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 /** Rng of epoch e (independent of how the run was split into calls). */

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Csr } from "../core/csr.js";
-import type { SolverParams } from "../linear/params.js";
-import { createSolver } from "../linear/solver.js";
+import type { SolverParams } from "./params.js";
+import { createSolver } from "./solver.js";
 
 /** One group of binary problems sharing an instance set (see GroupSolver.trainGroup). */
 export interface TrainTask {

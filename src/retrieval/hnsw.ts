@@ -15,10 +15,10 @@
  * overflowing list. Same vectors + same params ⇒ the same graph and the same search results.
  * The visited set is a generation-stamped Int32Array; searches allocate only their output.
  */
-import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
-import { silentProgress, type Progress } from "../../core/progress.js";
-import { Rng } from "../../core/rng.js";
+import { XmcError } from "../core/errors.js";
+import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
+import { silentProgress, type Progress } from "../core/progress.js";
+import { Rng } from "../core/rng.js";
 import { dotAt, TopKHeap, type TopK } from "./exact.js";
 
 /** Parameters of an {@link HnswIndex}. */

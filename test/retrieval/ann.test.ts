@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { XmcError } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
-import { ExactIndex, exactTopK, exactTopK1, exactTopKNaive, normalizeRows } from "../../src/search/ann/exact.js";
-import { createResidentScan } from "../../src/search/ann/scan-wasm.js";
-import { HnswIndex, parseHnswParams } from "../../src/search/ann/hnsw.js";
+import { ExactIndex, exactTopK, exactTopK1, exactTopKNaive, normalizeRows } from "../../src/retrieval/exact.js";
+import { createResidentScan } from "../../src/retrieval/scan-wasm.js";
+import { HnswIndex, parseHnswParams } from "../../src/retrieval/hnsw.js";
 
 function gauss(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());

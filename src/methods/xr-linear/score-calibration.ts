@@ -1,10 +1,10 @@
-import type { Csr } from "../core/csr.js";
-import { XmcError } from "../core/errors.js";
-import { type Calibrator, calibrate, fitCalibrator, parseCalibrator } from "../eval/calibrate.js";
-import type { Prediction } from "../eval/metrics.js";
-import { applyThreshold, tuneGlobalThreshold, tunePerLabelThresholds } from "../eval/thresholds.js";
-import type { Ranked } from "../search/beam.js";
-import type { CalibrationParams } from "./xrlinear-params.js";
+import type { Csr } from "../../core/csr.js";
+import { XmcError } from "../../core/errors.js";
+import { type Calibrator, calibrate, fitCalibrator, parseCalibrator } from "../../eval/calibrate.js";
+import type { Prediction } from "../../eval/metrics.js";
+import { applyThreshold, tuneGlobalThreshold, tunePerLabelThresholds } from "../../eval/thresholds.js";
+import type { Ranked } from "../../search/beam.js";
+import type { CalibrationParams } from "./params.js";
 
 /**
  * What a model learns from its held-out split: a score → probability calibrator, the

@@ -4,9 +4,9 @@
  * once and never grown, so the views stay valid. When the binary is missing or the items do not
  * fit in wasm32 memory, {@link createResidentScan} returns null and callers scan in TypeScript.
  */
-import { instantiateArena, kernelModule } from "../../core/wasm-arena.js";
+import { instantiateArena, kernelModule } from "../core/wasm-arena.js";
 
-const WASM_URL = new URL("../../../wasm/scan.wasm", import.meta.url);
+const WASM_URL = new URL("../../wasm/scan.wasm", import.meta.url);
 
 interface ScanExports {
   scoreAll(items: number, n: number, d: number, q: number, out: number): void;

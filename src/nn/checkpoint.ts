@@ -6,11 +6,11 @@
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { XmcError } from "../../core/errors.js";
-import type { LayerBuffer } from "../../nn/layers.js";
-import type { Optimizer, OptimizerState } from "../../nn/optim.js";
-import { loadInto, loadParams, saveParams, type SaveItem } from "../../nn/params-io.js";
-import type { Tensor } from "../../nn/tensor.js";
+import { XmcError } from "../core/errors.js";
+import type { LayerBuffer } from "./layers.js";
+import type { Optimizer, OptimizerState } from "./optim.js";
+import { loadInto, loadParams, saveParams, type SaveItem } from "./params-io.js";
+import type { Tensor } from "./tensor.js";
 
 /** What a checkpoint covers. */
 export interface TrainingState {

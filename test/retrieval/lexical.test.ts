@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LexicalIndex, lexicalVector } from "../../src/search/lexical.js";
+import { LexicalIndex, lexicalVector } from "../../src/retrieval/lexical.js";
 
 const idf = Float32Array.of(1, 1, 2, 1);
 

@@ -10,8 +10,8 @@
  * by smaller id. When there are fewer than k items the rows are padded with id -1 and score
  * -Infinity, so the shape is always m×k.
  */
-import { XmcError } from "../../core/errors.js";
-import { gemm } from "../../nn/gemm.js";
+import { XmcError } from "../core/errors.js";
+import { gemm } from "../nn/gemm.js";
 import { createResidentScan, type ResidentScan } from "./scan-wasm.js";
 
 /** m×k neighbour ids (-1 = padding) and their scores (-Infinity = padding), rows sorted best first. */

@@ -1,23 +1,23 @@
 import { availableParallelism } from "node:os";
-import { type Csr, normalizeRowsL2 } from "../core/csr.js";
-import { XmcError } from "../core/errors.js";
-import { type Progress, silentProgress } from "../core/progress.js";
-import type { Dataset } from "../data/dataset.js";
-import { labelCounts } from "../eval/propensity.js";
-import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../model/store.js";
-import { BeamSearcher, type Ranked } from "../search/beam.js";
-import { type Combiner, combineRankings } from "../search/combine.js";
-import type { PredictOverrides, XmcModel } from "./model.js";
-import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
-import { StackedVectorizer } from "../text/stack.js";
-import { validateChain } from "../tree/chain.js";
-import { pifa } from "../tree/pifa.js";
-import { splitDataset } from "../data/subset.js";
+import { type Csr, normalizeRowsL2 } from "../../core/csr.js";
+import { XmcError } from "../../core/errors.js";
+import { type Progress, silentProgress } from "../../core/progress.js";
+import type { Dataset } from "../../data/dataset.js";
+import { labelCounts } from "../../eval/propensity.js";
+import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { BeamSearcher, type Ranked } from "../../search/beam.js";
+import { type Combiner, combineRankings } from "../../search/combine.js";
+import type { PredictOverrides, XmcModel } from "../model.js";
+import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
+import { StackedVectorizer } from "../../text/stack.js";
+import { validateChain } from "../../tree/chain.js";
+import { pifa } from "../../tree/pifa.js";
+import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
-import { createTrainPool } from "../linear/train-chain.js";
-import { memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
-import { parseParams } from "../core/params.js";
-import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
+import { createTrainPool } from "../../linear/train-chain.js";
+import { memberPost, type TreeModel, trainTree } from "./train.js";
+import { parseParams } from "../../core/params.js";
+import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./params.js";
 
 export interface TrainOptions {
   /** Worker threads (default: all cores). */

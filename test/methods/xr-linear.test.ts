@@ -8,7 +8,7 @@ import { Rng } from "../../src/core/rng.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { loadDataset } from "../../src/data/load.js";
 import { evaluate } from "../../src/eval/metrics.js";
-import { XRLinearModel } from "../../src/methods/xrlinear.js";
+import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 
 const BIBTEX = new URL("../../../data/bibtex/", import.meta.url).pathname;
 

@@ -1,13 +1,13 @@
-import type { Csr } from "../core/csr.js";
-import type { Progress } from "../core/progress.js";
-import type { LevelWeights } from "../linear/level-weights.js";
-import { trainChain, type NegativeScheme, type TrainPool } from "../linear/train-chain.js";
-import { BeamSearcher } from "../search/beam.js";
-import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
-import { buildLabelTree } from "../tree/build.js";
-import type { ClusterChain } from "../tree/chain.js";
-import { assignLabelCopies, matchCounts } from "../tree/disentangle.js";
-import type { XRLinearParams } from "./xrlinear-params.js";
+import type { Csr } from "../../core/csr.js";
+import type { Progress } from "../../core/progress.js";
+import type { LevelWeights } from "../../linear/level-weights.js";
+import { trainChain, type NegativeScheme, type TrainPool } from "../../linear/train-chain.js";
+import { BeamSearcher } from "../../search/beam.js";
+import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
+import { buildLabelTree } from "../../tree/build.js";
+import type { ClusterChain } from "../../tree/chain.js";
+import { assignLabelCopies, matchCounts } from "../../tree/disentangle.js";
+import type { XRLinearParams } from "./params.js";
 
 /** One label tree with its per-level weights. */
 export interface TreeModel {

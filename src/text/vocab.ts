@@ -5,7 +5,8 @@
  * words by decreasing training frequency (ties by code-point order, so the vocabulary is
  * deterministic). Texts become fixed-length id rows (truncated or padded with 0).
  */
-import { tokenize } from "../../text/tokenizer.js";
+import { tokenize } from "./tokenizer.js";
+import type { Schema } from "../core/params.js";
 
 /** Id of the padding token. */
 export const PAD = 0;
@@ -102,3 +103,11 @@ export class TokenVocab {
     return out;
   }
 }
+
+/** Tokenisation and vocabulary. */
+export const TEXT_SCHEMA = {
+  maxVocab: { type: "number", default: 100000, min: 2, integer: true, help: "largest vocabulary (most frequent training words), plus <PAD/> and <UNK/>" },
+  minCount: { type: "number", default: 1, min: 1, integer: true, help: "words seen fewer times in the training texts are <UNK/>" },
+  stopWords: { type: "boolean", default: true, help: "drop English stop words (NLTK's list), as the reference cleaning does" },
+  labelTexts: { type: "boolean", default: true, help: "also take vocabulary words from the label texts (labels.txt), and pretrain word vectors on them" },
+} as const satisfies Schema;

@@ -1,11 +1,11 @@
-import { XmcError } from "../core/errors.js";
-import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
-import { parseSolverParams, type SolverParams } from "../linear/params.js";
-import { NEGATIVE_SCHEMES } from "../linear/train-chain.js";
-import { COMBINERS } from "../search/combine.js";
-import { POST_PROCESSORS } from "../search/postprocess.js";
-import { parseStackedParams, type StackedParams } from "../text/stack.js";
-import { TREE_SCHEMA, type TreeParams } from "../tree/build.js";
+import { XmcError } from "../../core/errors.js";
+import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
+import { parseSolverParams, type SolverParams } from "../../linear/params.js";
+import { NEGATIVE_SCHEMES } from "../../linear/train-chain.js";
+import { COMBINERS } from "../../search/combine.js";
+import { POST_PROCESSORS } from "../../search/postprocess.js";
+import { parseStackedParams, type StackedParams } from "../../text/stack.js";
+import { TREE_SCHEMA, type TreeParams } from "../../tree/build.js";
 
 export const TRAIN_SCHEMA = {
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each node is trained on: tfn (those of its true parent), man (those the trained levels route to the parent), tfn+man" },

@@ -1,0 +1,62 @@
+/**
+ * What a method contributes to xmc: its name, its params sections (the CLI derives its flags
+ * from them), the prediction options its models take, training and loading. Each method's
+ * folder exports one `Method`; src/api/methods.ts lists them.
+ */
+import type { Schema } from "../core/params.js";
+import type { Progress } from "../core/progress.js";
+import type { Dataset } from "../data/dataset.js";
+import type { XmcModel } from "./model.js";
+
+/**
+ * One section of a method's params object that flags can set: the section's key in the params
+ * object, its schema, and flag renames (field → "flag", or "s, flag" with a one-letter alias).
+ * Fields without a rename get their kebab-case name; a name that two sections share is
+ * prefixed with the section's (`--train-epochs`).
+ */
+export interface ParamsSection {
+  readonly name: string;
+  readonly schema: Schema;
+  readonly flags?: Readonly<Record<string, string>>;
+}
+
+/** Options of a training run that are not params (not stored in the model). */
+export interface MethodTrainOptions {
+  progress?: Progress;
+  /** Worker threads (each method documents its default). */
+  threads?: number;
+  /** Where the model will be written; methods with checkpoints keep them beside it. */
+  modelDir?: string;
+  /** Continue from the checkpoint an interrupted run left beside `modelDir` (methods with `resumable`). */
+  resume?: boolean;
+  /** Solver implementation, one of the method's `kernels`. */
+  kernel?: string;
+}
+
+/** A stored model: a path, or the model's bytes. */
+export type ModelSource = string | Uint8Array | ArrayBuffer;
+
+export interface Method {
+  /** The name `--method` takes and models record. */
+  readonly name: string;
+  /** Other names of the same method. */
+  readonly aliases?: readonly string[];
+  /** One line for help texts. */
+  readonly description: string;
+  /** Every top-level key of the params object (those in `sections` and any set only by a params file). */
+  readonly paramsKeys: readonly string[];
+  /** The sections flags can set. */
+  readonly sections: readonly ParamsSection[];
+  /** The prediction options its models take (`predict` / `evaluate` flags), with flag renames. */
+  readonly predictSchema: Schema;
+  readonly predictFlags?: Readonly<Record<string, string>>;
+  /** Whether it learns from raw texts, and whether from feature vectors. */
+  readonly takesText: boolean;
+  readonly takesFeatures: boolean;
+  /** Whether training can continue from a checkpoint (`MethodTrainOptions.resume`). */
+  readonly resumable: boolean;
+  /** Solver implementations it offers, the first the default; none: no choice. */
+  readonly kernels?: readonly string[];
+  train(data: Dataset, params: unknown, opts?: MethodTrainOptions): Promise<XmcModel>;
+  load(source: ModelSource): XmcModel;
+}

@@ -1,0 +1,37 @@
+/** XR-Linear: label tree, linear rankers per level, beam search (with ensembles and label disentanglement). */
+import { SOLVER_SCHEMA } from "../../linear/params.js";
+import { TREE_SCHEMA } from "../../tree/build.js";
+import type { Method } from "../method.js";
+import { XRLinearModel } from "./model.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "./params.js";
+
+/** Flags renamed where a field name would clash across sections or read ambiguously. */
+const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
+const PREDICT_FLAGS = { topK: "k, top-k" };
+
+export const xrLinear: Method = {
+  name: "xr-linear",
+  description: "label tree + linear rankers + beam search (text or feature data)",
+  paramsKeys: ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text"],
+  sections: [
+    { name: "tree", schema: TREE_SCHEMA },
+    { name: "solver", schema: SOLVER_SCHEMA, flags: SOLVER_FLAGS },
+    { name: "train", schema: TRAIN_SCHEMA },
+    { name: "predict", schema: PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+    { name: "ensemble", schema: ENSEMBLE_SCHEMA },
+    { name: "disentangle", schema: DISENTANGLE_SCHEMA },
+    { name: "calibration", schema: CALIBRATION_SCHEMA, flags: { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" } },
+  ],
+  predictSchema: PREDICT_SCHEMA,
+  predictFlags: PREDICT_FLAGS,
+  takesText: true,
+  takesFeatures: true,
+  resumable: false,
+  kernels: ["wasm", "js"],
+  train: (data, params, opts = {}) =>
+    XRLinearModel.train(data, params as Parameters<typeof XRLinearModel.train>[1], { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined }),
+  load: (source) => XRLinearModel.load(source as string),
+};
+
+export { XRLinearModel, type NamedScore, type TrainOptions } from "./model.js";
+export { parseXRLinearParams, type XRLinearParams } from "./params.js";
