@@ -63,8 +63,8 @@ export function trainMethodFromArgv(argv: readonly string[]): Method {
 }
 
 /** Add the flags of a method's params sections. */
-export function addSectionOptions(cmd: Command, sections: readonly FlagSection[]): void {
-  for (const s of sections) addSchemaOptions(cmd, s.schema, s.rename);
+export function addSectionOptions(cmd: Command, sections: readonly FlagSection[], method: string): void {
+  for (const s of sections) addSchemaOptions(cmd, s.schema, s.rename, { group: `${method} params, section "${s.name}":` });
 }
 
 /** The flags given, as params sections (only sections with a flag given). */
@@ -111,7 +111,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
   const seen = new Set<string>();
   if (own) {
     const f = predictFlags(own, reserved);
-    addSchemaOptions(cmd, f.schema, f.rename);
+    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:` });
     for (const l of longFlags(f)) seen.add(l);
   }
   const all = METHODS.length;
@@ -126,6 +126,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
       },
       hidden: own !== null,
       anyValue: true,
+      group: "Prediction options (each model's method takes its own; give -m DIR with --help to list those):",
     });
     for (const l of longFlags(f)) seen.add(l);
   }

@@ -20,6 +20,7 @@ export function addSchemaOptions(cmd: Command, schema: Schema, rename: Readonly<
     const opt = new Option(`${short ? `-${short}, ` : ""}--${flag} <${f.type === "number" ? "n" : f.type === "boolean" ? "bool" : "value"}>`, help);
     if (f.type === "string" && f.choices && !o.anyValue) opt.choices(f.choices as string[]);
     if (o.hidden) opt.hideHelp();
+    if (o.group) opt.helpGroup(o.group);
     cmd.addOption(opt);
   }
 }
@@ -34,6 +35,8 @@ export interface AddOptions {
   hidden?: boolean;
   /** Accept any value (no choices check). */
   anyValue?: boolean;
+  /** Heading the flags are listed under in --help. */
+  group?: string;
 }
 
 /** Collect the flags of a schema from commander's parsed options into a params section. */

@@ -29,13 +29,13 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
     .description("train a model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
     .argument("<DATA>", "training data")
     .requiredOption("-m, --model <DIR>", "model directory to write")
-    .option("--method <name>", `${METHODS.map((m) => `${m.name}: ${m.description}`).join("; ")}. Default ${METHODS[0].name}; --help after --method lists that method's flags`, METHODS[0].name)
+    .option("--method <name>", `${METHODS.map((m) => `${m.name}: ${m.description}`).join("; ")}. With --help: the flags of that method`, METHODS[0].name)
     .option("--params <FILE>", `JSON file with the method's params sections (${chosen.name}: {${chosen.paramsKeys.join(", ")}}), or the name of a bundled preset (${presetNames().join(", ")}); flags override it`)
     .option("--threads <n>", "worker threads (default: all cores)");
   if (chosen.resumable) cmd.option("--resume", "continue from the checkpoint of an interrupted run");
-  if (chosen.kernels) cmd.option("--kernel <kind>", `solver implementation: ${chosen.kernels.join(" or ")} (default: ${chosen.kernels[0]})`, chosen.kernels[0]);
+  if (chosen.kernels) cmd.option("--kernel <kind>", `solver implementation: ${chosen.kernels.join(" or ")}`, chosen.kernels[0]);
   cmd.option("-q, --quiet", "no progress output");
-  addSectionOptions(cmd, sections);
+  addSectionOptions(cmd, sections, chosen.name);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const method = methodByName(String(o.method));
     if (method !== chosen) throw new XmcError(`--method ${String(o.method)}: give it once, as "--method NAME" or "--method=NAME"`);

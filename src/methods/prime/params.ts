@@ -104,17 +104,6 @@ export const PREDICT_SCHEMA = {
 /** HNSW build parameters (the search width is predict.efSearch). */
 export const ANN_SCHEMA = { M: HNSW_SCHEMA.M, efConstruction: HNSW_SCHEMA.efConstruction, seed: HNSW_SCHEMA.seed } as const satisfies Schema;
 
-/** The prediction options `xmc predict` / `evaluate` offer for PRIME models (beside top-k and threshold). */
-export const PRIME_PREDICT_FLAGS = {
-  search: { ...PREDICT_SCHEMA.search, help: `PRIME models: ${PREDICT_SCHEMA.search.help}; SyncXML models: the same for the training-query neighbours` },
-  efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME and SyncXML models: ${PREDICT_SCHEMA.efSearch.help}` },
-  excludeSelf: { ...PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PREDICT_SCHEMA.excludeSelf.help}` },
-  mix: { ...PREDICT_SCHEMA.mix, help: `PRIME models: ${PREDICT_SCHEMA.mix.help}` },
-  neighbours: { ...PREDICT_SCHEMA.neighbours, help: "PRIME models, and SyncXML models trained with predict.neighbours > 0: training queries retrieved per query by embedding cosine (0: off)" },
-  neighbourWeight: { ...PREDICT_SCHEMA.neighbourWeight, help: `PRIME models: ${PREDICT_SCHEMA.neighbourWeight.help}; SyncXML models: weight w of the neighbour vote` },
-  lexicalWeight: { ...PREDICT_SCHEMA.lexicalWeight, help: `PRIME models: ${PREDICT_SCHEMA.lexicalWeight.help}; SyncXML models: weight v of the lexical neighbour vote (0: off)` },
-} as const satisfies Schema;
-
 export type EncoderParams = ParamsOf<typeof ENCODER_SCHEMA>;
 export type LpnParams = ParamsOf<typeof LPN_SCHEMA>;
 export type LossParams = ParamsOf<typeof LOSS_SCHEMA>;
