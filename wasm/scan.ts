@@ -1,4 +1,4 @@
-// AssemblyScript kernel for exact single-query search (src/search/ann/scan-wasm.ts): the scores
+// AssemblyScript kernel for exact single-query search (src/retrieval/scan-wasm.ts): the scores
 // out[i] = <items[i], q> of one query against n row-major float32 items of dimension d, with
 // f32x4 SIMD and two accumulators. The items stay resident in the module's memory between calls
 // (copied once per index), so a query costs one pass over them and no copy. JS owns the memory
