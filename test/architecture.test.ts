@@ -39,7 +39,22 @@ const FLOORS: Record<string, number> = {
 };
 
 /** Files that must stay usable in a browser: no `node:` import, directly or through their imports. */
-const BROWSER_SAFE = new Set(["src/core/csr.ts", "src/search/beam.ts", "src/text/tokenizer.ts", "src/text/tfidf.ts"]);
+const BROWSER_SAFE = new Set([
+  "src/core/csr.ts",
+  "src/core/errors.ts",
+  "src/core/params.ts",
+  "src/core/rng.ts",
+  "src/search/beam.ts",
+  "src/search/combine.ts",
+  "src/search/postprocess.ts",
+  "src/text/tokenizer.ts",
+  "src/text/tfidf.ts",
+  "src/text/stack.ts",
+  "src/text/vocab.ts",
+  "src/eval/metrics.ts",
+  "src/methods/method.ts",
+  "src/methods/model.ts",
+]);
 
 /** Folders that may not contain a registered method's name. */
 const METHOD_AGNOSTIC = ["src/cli", "src/serve"];
