@@ -12,7 +12,7 @@ export { inversePropensity, labelCounts } from "./eval/propensity.js";
 export { formatTable, toJsonLine } from "./eval/report.js";
 export { type NamedScore, type TrainOptions, XRLinearModel } from "./methods/xrlinear.js";
 export { parseXRLinearParams, type XRLinearParams } from "./methods/xrlinear-params.js";
-export { loadModel } from "./model/registry.js";
+export { loadModel, readModelHeader } from "./model/registry.js";
 export { type Ranked } from "./search/beam.js";
 export { StackedVectorizer } from "./text/stack.js";
 export { TfidfVectorizer } from "./text/tfidf.js";

@@ -34,9 +34,9 @@ export function registerDemo(program: Command): void {
       const trainSec = (performance.now() - t0) / 1000;
       const tmp = mkdtempSync(join(tmpdir(), "xmc-demo-"));
       try {
-        const modelDir = join(tmp, "model");
-        model.save(modelDir);
-        const loaded = XRLinearModel.load(modelDir);
+        const modelPath = join(tmp, "model.xmc");
+        model.save(modelPath);
+        const loaded = XRLinearModel.load(modelPath);
         const testDs = await loadDataset(test, { labels: loaded.labelNames });
         const report = evaluateModel(loaded, testDs, { progress });
         process.stdout.write(`Bibtex (${ds.Y.rows} train / ${testDs.Y.rows} test, ${model.nLabels} labels), XR-Linear defaults, trained in ${trainSec.toFixed(2)} s\n`);

@@ -39,7 +39,7 @@ export function registerTrain(program: Command): void {
     .command("train")
     .description("train a model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
     .argument("<DATA>", "training data")
-    .requiredOption("-m, --model <DIR>", "model directory to write")
+    .requiredOption("-m, --model <FILE>", "model file to write (exactly this path)")
     .option("--method <name>", "xr-linear (default), syncxml, inceptionxml or prime (neural, text data only; prime needs label texts)", "xr-linear")
     .option("--resume", "syncxml/inceptionxml/prime: continue from the checkpoint of an interrupted run")
     .option("--params <FILE>", `JSON file with the method's params sections (xr-linear: {tree, solver, train, predict, ensemble, disentangle, calibration, text}), or the name of a bundled preset (${presetNames().join(", ")}); flags override it`)

@@ -23,8 +23,8 @@ export function overridesOf(schema: Schema, overrides: PredictOverrides): Record
 /**
  * What the CLI (predict, evaluate, serve) needs from a trained model, whatever its method:
  * label names, training label statistics (for propensity-scored metrics), batch prediction
- * on a dataset, and saving. Each method also has a static `load(dir)` registered in
- * model/registry.ts.
+ * on a dataset, and saving. Each method also has a static `load(source)` (a model file's path or
+ * its bytes) registered in model/registry.ts.
  */
 export interface XmcModel {
   readonly method: string;
@@ -39,5 +39,6 @@ export interface XmcModel {
   predictDataset(data: Dataset, overrides?: PredictOverrides, progress?: Progress): Ranked[];
   /** Rank labels for raw texts; returns label names with scores. */
   predictTexts(texts: string[], overrides?: PredictOverrides): { label: string; score: number }[][];
-  save(dir: string): void;
+  /** Write the model file (exactly `path`), replacing an existing one atomically. */
+  save(path: string): void;
 }

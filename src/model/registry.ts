@@ -3,20 +3,22 @@ import type { XmcModel } from "../methods/model.js";
 import { PrimeModel } from "../methods/prime/model.js";
 import { SyncXMLModel } from "../methods/syncxml/index.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
-import { readModelMeta } from "./store.js";
+import { readModelHeader, sourceName } from "./file.js";
 
-/** Load any model directory, dispatching on the method recorded in model.json. */
-export function loadModel(dir: string): XmcModel {
-  const meta = readModelMeta(dir);
-  switch (meta.method) {
+export { readModelHeader } from "./file.js";
+
+/** Load any model file (a path or its bytes), dispatching on the method recorded in its header. */
+export function loadModel(source: string | Uint8Array | ArrayBuffer): XmcModel {
+  const header = readModelHeader(source);
+  switch (header.method) {
     case "xr-linear":
-      return XRLinearModel.load(dir);
+      return XRLinearModel.load(source);
     case "syncxml":
     case "inceptionxml":
-      return SyncXMLModel.load(dir);
+      return SyncXMLModel.load(source);
     case "prime":
-      return PrimeModel.load(dir);
+      return PrimeModel.load(source);
     default:
-      throw new XmcError(`${dir}: unknown model method "${String(meta.method)}"`);
+      throw new XmcError(`${sourceName(source)}: unknown model method "${String(header.method)}"`);
   }
 }

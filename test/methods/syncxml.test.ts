@@ -235,7 +235,7 @@ test("an interrupted run resumes from its checkpoint to the same weights", async
     const modelDir = join(dir, "m");
     const part = await SyncXMLModel.train(data, params, { modelDir, maxEpochsThisRun: 2 });
     assert.equal(part.complete, false);
-    assert.ok(existsSync(`${modelDir}.checkpoint/state.json`));
+    assert.ok(existsSync(`${modelDir}.checkpoint/state.xmc`));
     const resumed = await SyncXMLModel.train(data, params, { modelDir, resume: true });
     assert.equal(resumed.complete, true);
     assert.ok(!existsSync(`${modelDir}.checkpoint`), "the checkpoint is removed after a complete run");
