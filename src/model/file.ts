@@ -64,6 +64,7 @@ function checkReplaceable(path: string, target: string): void {
     const old = existsSync(join(target, "model.json")) ? " (a model directory of an older xmc format; remove it to write a model file here)" : "";
     throw new XmcError(`${path}: is a directory, not an xmc model file; refusing to overwrite it${old}`);
   }
+  if (st.isSymbolicLink()) throw new XmcError(`${path}: is a symbolic link; refusing to replace it (write to the file it points to)`);
   if (!st.isFile()) throw new XmcError(`${path}: exists and is not an xmc model file; refusing to overwrite it`);
   const head = new Uint8Array(MAGIC.length);
   const fd = openSync(target, "r");
