@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { XmcError } from "../core/errors.js";
+import { registerConvert } from "./convert.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerPredict } from "./predict.js";
@@ -18,6 +19,7 @@ registerPredict(program);
 registerEvaluate(program);
 registerServe(program);
 registerDemo(program);
+registerConvert(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof XmcError) {

@@ -162,7 +162,8 @@ function checkModelPath(path: string): void {
       } catch {
         // unreadable model.json: still an old directory
       }
-      throw new XmcError(`${path}: a model directory of an older xmc format (${String(format)}); retrain it with this version`);
+      const how = format === 2 ? `convert it with "xmc convert ${path} NEW" or retrain it` : "retrain it with this version";
+      throw new XmcError(`${path}: a model directory of an older xmc format (${String(format)}); ${how}`);
     }
     throw new XmcError(`${path}: is a directory, not an xmc model file`);
   }

@@ -107,8 +107,10 @@ test("files: write exactly the path, replace models, refuse other things, old mo
     const old = join(dir, "old");
     mkdirSync(old);
     writeFileSync(join(old, "model.json"), JSON.stringify({ format: 2, method: "xr-linear" }));
-    assert.throws(() => loadModel(old), (e: unknown) => e instanceof XmcError && e.message === `${old}: a model directory of an older xmc format (2); retrain it with this version`);
+    assert.throws(() => loadModel(old), (e: unknown) => e instanceof XmcError && e.message === `${old}: a model directory of an older xmc format (2); convert it with "xmc convert ${old} NEW" or retrain it`);
     assert.throws(() => writeModelFile(old, header, arrays), /older xmc format/);
+    writeFileSync(join(old, "model.json"), JSON.stringify({ format: 1 }));
+    assert.throws(() => loadModel(old), /older xmc format \(1\); retrain it with this version/);
     assert.throws(() => readModelFile(join(dir, "nope")), /nope: no such model file/);
     assert.throws(() => loadModel(path), /unknown model method "test"/);
     assert.throws(() => loadModel(other), /not an xmc model file/);
