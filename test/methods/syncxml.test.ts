@@ -4,7 +4,7 @@
  * per-epoch checkpoint.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -221,6 +221,8 @@ test("save / load round trip gives identical predictions", async () => {
     assert.deepEqual(back.labelNames, model.labelNames);
     assert.deepEqual(back.predictDataset(data, { topK: 5 }), model.predictDataset(data, { topK: 5 }));
     assert.deepEqual(back.predictTexts(["w1a noise3", "unknown words only"]), model.predictTexts(["w1a noise3", "unknown words only"]));
+    // from the file's bytes
+    assert.deepEqual(SyncXMLModel.load(readFileSync(join(dir, "m"))).predictDataset(data, { topK: 5 }), model.predictDataset(data, { topK: 5 }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
