@@ -15,6 +15,7 @@ export { parseXRLinearParams, type XRLinearParams } from "./methods/xr-linear/pa
 export { loadModel, methodOfModel } from "./api/load.js";
 export { METHODS, methodByName } from "./api/methods.js";
 export type { Method, MethodTrainOptions, ModelSource, ParamsSection } from "./methods/method.js";
+export { readModelHeader } from "./model/file.js";
 export { type Ranked } from "./search/beam.js";
 export { StackedVectorizer } from "./text/stack.js";
 export { TfidfVectorizer } from "./text/tfidf.js";

@@ -35,9 +35,9 @@ export function registerDemo(program: Command): void {
       const trainSec = (performance.now() - t0) / 1000;
       const tmp = mkdtempSync(join(tmpdir(), "xmc-demo-"));
       try {
-        const modelDir = join(tmp, "model");
-        model.save(modelDir);
-        const loaded = method.load(modelDir);
+        const modelPath = join(tmp, "model.xmc");
+        model.save(modelPath);
+        const loaded = method.load(modelPath);
         const testDs = await loadDataset(test, { labels: loaded.labelNames });
         const report = evaluateModel(loaded, testDs, { progress });
         process.stdout.write(`Bibtex (${ds.Y.rows} train / ${testDs.Y.rows} test, ${model.nLabels} labels), ${method.name} defaults, trained in ${trainSec.toFixed(2)} s\n`);

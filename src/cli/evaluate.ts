@@ -22,7 +22,7 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     .command("evaluate")
     .description("evaluate a model on labelled DATA: P@k, nDCG@k, PSP@k, PSnDCG@k, R@k (percent, over all test points)")
     .argument("<DATA>", "labelled test data (an XC .txt file, an .arff file, or a text PREFIX)")
-    .requiredOption("-m, --model <DIR>", "model directory")
+    .requiredOption("-m, --model <FILE>", "model file")
     .option("--ks <list>", "cut-offs, comma separated", "1,3,5")
     .option("--ps-a <A>", "propensity constant A", "0.55")
     .option("--ps-b <B>", "propensity constant B", "1.5")

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { METHODS } from "../api/methods.js";
 import { XmcError } from "../core/errors.js";
+import { registerConvert } from "./convert.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerPredict } from "./predict.js";
@@ -19,6 +20,7 @@ registerPredict(program);
 registerEvaluate(program);
 registerServe(program);
 registerDemo(program);
+registerConvert(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof XmcError) {

@@ -13,7 +13,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     .command("predict")
     .description("predict labels for DATA; writes JSON Lines {\"labels\": [names], \"scores\": [...]} (one line per instance)")
     .argument("<DATA>", "data to label (an XC .txt file, an .arff file, or a text PREFIX: PREFIX_texts.txt, PREFIX_labels.txt optional; labels are ignored)")
-    .requiredOption("-m, --model <DIR>", "model directory")
+    .requiredOption("-m, --model <FILE>", "model file")
     .option("-o, --output <FILE>", "write predictions here instead of stdout")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "predict", PREDICT_OPTIONS);

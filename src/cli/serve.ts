@@ -7,7 +7,7 @@ export function registerServe(program: Command): void {
   program
     .command("serve")
     .description('serve a text model over HTTP: POST /predict {"texts": [...], "k": 5}, GET /health')
-    .requiredOption("-m, --model <DIR>", "model directory (trained on text)")
+    .requiredOption("-m, --model <FILE>", "model file (trained on text)")
     .option("--port <n>", "port", "8080")
     .option("--host <addr>", "address to listen on", "127.0.0.1")
     .action(async (o: Record<string, string>) => {

@@ -28,7 +28,7 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
     .command("train")
     .description("train a model on DATA (an XC .txt file, an .arff file, or a text PREFIX)")
     .argument("<DATA>", "training data")
-    .requiredOption("-m, --model <DIR>", "model directory to write")
+    .requiredOption("-m, --model <FILE>", "model file to write (exactly this path)")
     .option("--method <name>", `${METHODS.map((m) => `${m.name}: ${m.description}`).join("; ")}. With --help: the flags of that method`, METHODS[0].name)
     .option("--params <FILE>", `JSON file with the method's params sections (${chosen.name}: {${chosen.paramsKeys.join(", ")}}), or the name of a bundled preset (${presetNames().join(", ")}); flags override it`)
     .option("--threads <n>", "worker threads (default: all cores)");

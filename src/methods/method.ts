@@ -33,8 +33,9 @@ export interface MethodTrainOptions {
   kernel?: string;
 }
 
-/** A stored model: a path, or the model's bytes. */
-export type ModelSource = string | Uint8Array | ArrayBuffer;
+import type { ModelSource } from "../model/format.js";
+
+export type { ModelSource };
 
 export interface Method {
   /** The name `--method` takes and models record. */

@@ -39,5 +39,6 @@ export interface XmcModel {
   predictDataset(data: Dataset, overrides?: PredictOverrides, progress?: Progress): Ranked[];
   /** Rank labels for raw texts; returns label names with scores. */
   predictTexts(texts: string[], overrides?: PredictOverrides): { label: string; score: number }[][];
-  save(dir: string): void;
+  /** Write the model file (exactly `path`), replacing an existing one atomically. */
+  save(path: string): void;
 }

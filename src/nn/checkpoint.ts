@@ -1,7 +1,7 @@
 /**
  * Per-epoch training checkpoints of SyncXML / InceptionXML: parameters, persistent buffers and
- * both optimizers' states (`stateDict`), written with `params-io` to `DIR/state.{json,bin}` after
- * every epoch, with the number of finished epochs and a fingerprint of what the run trains (params,
+ * both optimizers' states (`stateDict`), written with `params-io` to the model file `DIR/state.xmc`
+ * after every epoch (replaced atomically), with the number of finished epochs and a fingerprint of what the run trains (params,
  * data shape) so a checkpoint is never resumed into a different run.
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
@@ -21,7 +21,7 @@ export interface TrainingState {
 
 /** Checkpoint settings of a training run (SyncXML, InceptionXML, PRIME). */
 export interface CheckpointOptions {
-  /** The model directory the caller will save to: checkpoints go to `${modelDir}.checkpoint/`. */
+  /** The model file the caller will save to: checkpoints go to the directory `${modelDir}.checkpoint/`. */
   modelDir?: string;
   /** Checkpoint directory (overrides the one derived from `modelDir`). */
   checkpointDir?: string;
@@ -36,8 +36,8 @@ export function checkpointDirOf(o: CheckpointOptions): string | undefined {
   return o.checkpointDir ?? (o.modelDir ? `${o.modelDir.replace(/\/+$/, "")}.checkpoint` : undefined);
 }
 
-function base(dir: string): string {
-  return join(dir, "state");
+function stateFile(dir: string): string {
+  return join(dir, "state.xmc");
 }
 
 /** Write the state after `epochsDone` epochs. */
@@ -51,12 +51,12 @@ export function writeCheckpoint(dir: string, st: TrainingState, epochsDone: numb
     for (const [k, a] of Object.entries(s.arrays)) items.push({ name: `opt.${name}.${k}`, data: a });
     scalars[name] = s.scalars;
   }
-  saveParams(base(dir), items, { epochsDone, fingerprint, scalars });
+  saveParams(stateFile(dir), items, { epochsDone, fingerprint, scalars });
 }
 
 /** Whether `dir` holds a checkpoint. */
 export function hasCheckpoint(dir: string): boolean {
-  return existsSync(`${base(dir)}.json`) && existsSync(`${base(dir)}.bin`);
+  return existsSync(stateFile(dir));
 }
 
 /**
@@ -64,7 +64,7 @@ export function hasCheckpoint(dir: string): boolean {
  * of another run (different fingerprint) is an error telling the user to remove it.
  */
 export function readCheckpoint(dir: string, st: TrainingState, fingerprint: string): number {
-  const loaded = loadParams(base(dir));
+  const loaded = loadParams(stateFile(dir));
   const meta = loaded.meta as { epochsDone?: number; fingerprint?: string; scalars?: Record<string, Record<string, number>> };
   if (meta.fingerprint !== fingerprint) throw new XmcError(`${dir}: the checkpoint belongs to a run with other parameters or data; remove it to start afresh`);
   loadInto(loaded, st.params);

@@ -51,7 +51,7 @@ test("missing data and missing model are clear errors", () => {
   assert.match(r.err, /nope\.txt: no such file/);
   r = xmc("predict", good, "-m", join(dir, "no-model"), "-q");
   assert.equal(r.code, 2);
-  assert.match(r.err, /not an xmc model directory/);
+  assert.match(r.err, /no-model: no such model file/);
   r = xmc("train", good, "-m", join(dir, "m"), "--nr-splits", "1", "-q");
   assert.equal(r.code, 2);
   assert.match(r.err, /nrSplits: must be at least 2/);

@@ -6,7 +6,7 @@
  * classifier, neighbours 0 at training keeps no queries, label spaces must match).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -19,6 +19,7 @@ import { exactTopK } from "../../src/retrieval/exact.js";
 import { candidateLossGrad, classifierCandidates, rowNorm, softmaxCandidatesLoss, trainClassifier } from "../../src/methods/prime/classifier.js";
 import { fuse, NEIGHBOUR_FLOOR } from "../../src/methods/prime/fuse.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
+import { readModelFile, writeModelFile } from "../../src/model/file.js";
 import { CLASSIFIER_SCHEMA, PREDICT_SCHEMA } from "../../src/methods/prime/params.js";
 import { defaults } from "../../src/core/params.js";
 
@@ -210,19 +211,19 @@ test("PRIME with a classifier: mix 1 ranks by prototypes, epochs 0 removes it, a
   assert.equal(plain.lexical, null);
   assert.throws(() => plain.predictDataset(data, { lexicalNeighbours: 5 }), (e: unknown) => e instanceof XmcError && /lexical-weight 0/.test(e.message));
   assert.throws(() => plain.predictDataset(data, { neighbours: 5 }), (e: unknown) => e instanceof XmcError && /neighbours 0/.test(e.message));
-  // a model directory from before the later stages (no classifier, no queries, params without their keys) still predicts
+  // a model from before the later stages (no classifier, no queries, params without their keys) still predicts
   const tmp = mkdtempSync(join(tmpdir(), "xmc-prime-old-"));
   try {
     plain.save(join(tmp, "m"));
-    const mj = join(tmp, "m", "model.json");
-    const meta = JSON.parse(readFileSync(mj, "utf8"));
+    const stored = readModelFile(join(tmp, "m"));
+    const meta = stored.header as Record<string, any>;
     delete meta.params.classifier;
     for (const k of ["mix", "candidates", "neighbours", "neighbourWeight", "neighbourTau", "lexicalNeighbours", "lexicalWeight", "lexicalTau"]) delete meta.params.predict[k];
     delete meta.lexical;
     delete meta.classifier;
     delete meta.queries;
     delete meta.queryHnsw;
-    writeFileSync(mj, JSON.stringify(meta));
+    writeModelFile(join(tmp, "m"), meta, stored.arrays);
     const old = PrimeModel.load(join(tmp, "m"));
     const a = plain.predictDataset(data, { topK: 3 }), b = old.predictDataset(data, { topK: 3 });
     a.forEach((x, i) => assert.deepEqual(Array.from(b[i].labels), Array.from(x.labels)));

@@ -4,7 +4,7 @@
  * learning a toy set, save/load round trip (exact and HNSW), resume, and params validation.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -122,6 +122,9 @@ test("a tiny PRIME model learns the toy set; zero-shot labels get borrowed or te
       });
     }
     assert.deepEqual(loaded.predictTexts(["about w4a and w4b"], { topK: 1 })[0][0].label, "lab4");
+    // from the file's bytes
+    const fromBytes = PrimeModel.load(readFileSync(join(tmp, "m"))).predictDataset(data, { topK: 5, search: "hnsw" });
+    model.predictDataset(data, { topK: 5, search: "hnsw" }).forEach((x, i) => assert.deepEqual(Array.from(fromBytes[i].scores), Array.from(x.scores)));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
  * per-epoch checkpoint.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -221,6 +221,8 @@ test("save / load round trip gives identical predictions", async () => {
     assert.deepEqual(back.labelNames, model.labelNames);
     assert.deepEqual(back.predictDataset(data, { topK: 5 }), model.predictDataset(data, { topK: 5 }));
     assert.deepEqual(back.predictTexts(["w1a noise3", "unknown words only"]), model.predictTexts(["w1a noise3", "unknown words only"]));
+    // from the file's bytes
+    assert.deepEqual(SyncXMLModel.load(readFileSync(join(dir, "m"))).predictDataset(data, { topK: 5 }), model.predictDataset(data, { topK: 5 }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -235,7 +237,7 @@ test("an interrupted run resumes from its checkpoint to the same weights", async
     const modelDir = join(dir, "m");
     const part = await SyncXMLModel.train(data, params, { modelDir, maxEpochsThisRun: 2 });
     assert.equal(part.complete, false);
-    assert.ok(existsSync(`${modelDir}.checkpoint/state.json`));
+    assert.ok(existsSync(`${modelDir}.checkpoint/state.xmc`));
     const resumed = await SyncXMLModel.train(data, params, { modelDir, resume: true });
     assert.equal(resumed.complete, true);
     assert.ok(!existsSync(`${modelDir}.checkpoint`), "the checkpoint is removed after a complete run");

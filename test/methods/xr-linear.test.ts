@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -9,6 +9,9 @@ import type { Dataset } from "../../src/data/dataset.js";
 import { loadDataset } from "../../src/data/load.js";
 import { evaluate } from "../../src/eval/metrics.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { decodeHeader } from "../../src/model/format.js";
+import { loadModel } from "../../src/api/load.js";
+import { readModelHeader } from "../../src/model/file.js";
 
 const BIBTEX = new URL("../../../data/bibtex/", import.meta.url).pathname;
 
@@ -63,7 +66,7 @@ test("synthetic: learns the obvious labels, deterministic across thread counts a
   assert.ok(r["P@1"] > 95, `P@1 ${r["P@1"]}`);
 });
 
-test("save/load round trip gives identical predictions; bad model dirs are clear errors", async () => {
+test("save/load round trip gives identical predictions; a missing model file is a clear error", async () => {
   const data = synthetic(300, 3);
   const m = await XRLinearModel.train(data, small, { threads: 1 });
   const dir = mkdtempSync(join(tmpdir(), "xmc-test-"));
@@ -75,7 +78,21 @@ test("save/load round trip gives identical predictions; bad model dirs are clear
     assert.deepEqual(l.predict(X), m.predict(X));
     assert.deepEqual(l.labelNames, m.labelNames);
     assert.deepEqual(l.params, m.params);
-    assert.throws(() => XRLinearModel.load(join(dir, "nope")), /not an xmc model directory/);
+    assert.throws(() => XRLinearModel.load(join(dir, "nope")), /no such model file/);
+    // from bytes (a download, a browser): the same model
+    const bytes = readFileSync(join(dir, "m"));
+    assert.deepEqual(XRLinearModel.load(bytes).predict(X), m.predict(X));
+    assert.deepEqual(loadModel(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)).predictDataset(data), m.predict(X));
+    assert.equal(readModelHeader(join(dir, "m")).method, "xr-linear");
+    // a flipped byte inside any non-empty array is an error naming that array
+    const { index, dataStart } = decodeHeader(bytes, "m");
+    for (const [name, e] of Object.entries(index)) {
+      if (e.length === 0) continue;
+      const bad = Uint8Array.from(bytes);
+      bad[dataStart + e.offset] ^= 1;
+      writeFileSync(join(dir, "bad"), bad);
+      assert.throws(() => loadModel(join(dir, "bad")), (err: unknown) => err instanceof Error && err.message === `${join(dir, "bad")}: array "${name}" fails its checksum (the file is corrupt)`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
-/** Parameter files: round trip, shape checks, torn files. */
+/** Parameter files: round trip, shape checks, corrupt files. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XmcError } from "../../src/core/errors.js";
@@ -17,7 +17,7 @@ test("save/load round trip: tensors, extra arrays and meta come back identical",
     const w = xavierUniform([5, 7], rng, "enc.w");
     const e = embeddingTable(11, 3, rng, 0.25, "emb", 0);
     const steps = Int32Array.from([1, 2, 3]);
-    const base = join(dir, "ckpt");
+    const base = join(dir, "ckpt.xmc");
     saveParams(base, [w, e, { name: "opt.steps", data: steps }], { epoch: 4, note: "x" });
     const loaded = loadParams(base);
     assert.deepEqual(loaded.meta, { epoch: 4, note: "x" });
@@ -29,8 +29,10 @@ test("save/load round trip: tensors, extra arrays and meta come back identical",
     assert.deepEqual(e2.data, e.data);
     assert.throws(() => loadInto(loaded, [Tensor.zeros([7, 5], { name: "enc.w" })]), /stored as \[5, 7\]/);
     assert.throws(() => loadInto(loaded, [Tensor.zeros([1], { name: "nope" })]), XmcError);
-    writeFileSync(`${base}.bin`, new Uint8Array(10));
-    assert.throws(() => loadParams(base), /checksum/);
+    const bytes = readFileSync(base);
+    bytes[bytes.length - 5] ^= 0xff; // inside the last array
+    writeFileSync(base, bytes);
+    assert.throws(() => loadParams(base), /array "opt.steps" fails its checksum/);
     assert.throws(() => loadParams(join(dir, "missing")), XmcError);
     assert.throws(() => saveParams(base, [w, w]), /two arrays/);
   } finally {

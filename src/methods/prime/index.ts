@@ -32,5 +32,5 @@ export const prime: Method = {
   takesFeatures: false,
   resumable: true,
   train: (data, params, opts = {}) => PrimeModel.train(data, params, { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume }),
-  load: (source) => PrimeModel.load(source as string),
+  load: (source) => PrimeModel.load(source),
 };

@@ -1,9 +1,9 @@
 /**
  * PRIME as an xmc model: train on a text dataset with label texts, compute every label's
  * normalised prototype once (spec §8), rank labels for queries by cosine with exact search
- * (blocked GEMM + top-k) or HNSW, save / load a model directory (model.json with
- * `method: "prime"`, parameters, prototypes and the optional HNSW graph in arrays.bin,
- * labels.json, vocab.json).
+ * (blocked GEMM + top-k) or HNSW, save / load a model file (header with `method: "prime"`,
+ * the label names and texts and the vocabulary; parameters, prototypes and the optional HNSW
+ * graph as arrays).
  *
  * The optional second stage (§7, classifier.epochs > 0, on by default): a cosine classifier per
  * label trained on the frozen query embeddings (`classifier.ts`); prediction then takes the
@@ -25,7 +25,8 @@ import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { dropSelf, labelsByText, normText } from "../../retrieval/self-filter.js";
 import { type Csr, csrFromRows } from "../../core/csr.js";
-import { arraysWithPrefix, readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { type ModelSource, readModelFile, writeModelFile } from "../../model/file.js";
+import { arraysWithPrefix, headerStrings, type TypedArray } from "../../model/format.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
 import { ExactIndex, exactTopK, type TopK } from "../../retrieval/exact.js";
@@ -329,8 +330,8 @@ export class PrimeModel implements XmcModel {
     return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
   }
 
-  /** Write the model directory atomically. */
-  save(dir: string): void {
+  /** Write the model file (exactly `path`), replacing an existing one atomically. */
+  save(path: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, prototypes: this.prototypes, freeOf: this.net.freeOf };
     if (this.tokens.nPairs > 0) arrays.wordPairs = this.tokens.pairs;
     if (this.classifier) arrays.classifier = this.classifier;
@@ -356,28 +357,26 @@ export class PrimeModel implements XmcModel {
       hnsw = this.hnsw.meta();
       for (const [k, a] of Object.entries(this.hnsw.toArrays())) arrays[`hnsw.${k}`] = a;
     }
-    writeModelDir(dir, {
-      meta: {
-        method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.tokens.vocab.size, pairs: this.tokens.nPairs,
-        nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw, classifier: this.classifier !== null,
-        queries: this.queries ? this.queries.labels.rows : 0, queryHnsw, lexical: this.lexical !== null,
-      },
-      arrays,
-      files: { "labels.json": JSON.stringify(this.labelNames), "label-texts.json": JSON.stringify(this.labelTexts), "vocab.json": JSON.stringify(this.tokens.vocab.words) },
-    });
+    const header = {
+      method: this.method, params: this.params, nLabels: this.nLabels, nTrain: this.nTrain, vocabSize: this.tokens.vocab.size, pairs: this.tokens.nPairs,
+      nFree: this.net.nFree, complete: this.complete, zeroShot: this.zeroShot, hnsw, classifier: this.classifier !== null,
+      queries: this.queries ? this.queries.labels.rows : 0, queryHnsw, lexical: this.lexical !== null,
+      labelNames: this.labelNames, labelTexts: this.labelTexts, vocab: this.tokens.vocab.words,
+    };
+    writeModelFile(path, header, arrays);
   }
 
-  /** Read a model directory written by {@link save}. */
-  static load(dir: string): PrimeModel {
-    const { meta, arrays } = readModelDir(dir);
+  /** Read a model file written by {@link save}, from its path or its bytes. */
+  static load(source: ModelSource): PrimeModel {
+    const { header: meta, arrays, source: dir } = readModelFile(source);
     if (meta.method !== "prime") throw new XmcError(`${dir}: model method is "${String(meta.method)}", expected "prime"`);
-    const p = parsePrimeParams(meta.params, `${dir}/model.json params`);
-    const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
-    const labelTexts = JSON.parse(readModelText(dir, "label-texts.json")) as string[];
-    const words = JSON.parse(readModelText(dir, "vocab.json")) as string[];
-    if (!Array.isArray(words) || words.length !== meta.vocabSize) throw new XmcError(`${dir}/vocab.json: expected ${String(meta.vocabSize)} words`);
+    const p = parsePrimeParams(meta.params, `${dir} params`);
+    const labelNames = headerStrings(meta.labelNames, dir, "labelNames");
+    const labelTexts = headerStrings(meta.labelTexts, dir, "labelTexts");
+    const words = headerStrings(meta.vocab, dir, "vocab");
+    if (words.length !== meta.vocabSize) throw new XmcError(`${dir}: the header's vocabulary has ${words.length} words, expected ${String(meta.vocabSize)}`);
     const L = labelNames.length;
-    if (!Array.isArray(labelTexts) || labelTexts.length !== L) throw new XmcError(`${dir}/label-texts.json: expected ${L} label texts`);
+    if (labelTexts.length !== L) throw new XmcError(`${dir}: the header has ${labelTexts.length} label texts, expected ${L}`);
     const nFree = freeVectorCount(L, p.lpn.labelsPerFreeVector);
     // models from before word pairs have none
     if (meta.pairs === undefined) p.encoder.pairs = 0;

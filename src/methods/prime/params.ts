@@ -1,7 +1,7 @@
 /**
  * Parameters of PRIME models: one validated object with sections `text`, `wordvec`, `encoder`,
  * `lpn`, `loss`, `train`, `batches`, `classifier`, `predict`, `ann` (unknown sections or keys are errors), the same
- * object the library API takes and `model.json` stores. Loss and LPN defaults follow the
+ * object the library API takes and a model file's header stores. Loss and LPN defaults follow the
  * reference (`specs/prime.md` §2, §5, §7); the encoder, batch size, epochs and learning rates are
  * CPU choices (a small encoder trained from scratch) and are marked so in the help texts.
  */

@@ -37,7 +37,7 @@ function entry(name: "syncxml" | "inceptionxml", description: string): Method {
       const model = (base.model ?? {}) as Record<string, unknown>;
       return SyncXMLModel.train(data, { ...base, model: { ...model, architecture: name } }, { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });
     },
-    load: (source) => SyncXMLModel.load(source as string),
+    load: (source) => SyncXMLModel.load(source),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * SyncXML (and plain InceptionXML) as an xmc model: train from a text dataset, save / load a
- * model directory (model.json with `method: "syncxml"` or `"inceptionxml"`, the parameters and
- * buffers in arrays.bin, labels.json, vocab.json), predict datasets and raw texts.
+ * model file (header with `method: "syncxml"` or `"inceptionxml"`, the label names and the
+ * vocabulary; the parameters and buffers as arrays), predict datasets and raw texts.
  */
 import { XmcError } from "../../core/errors.js";
 import { parseParams } from "../../core/params.js";
@@ -9,7 +9,8 @@ import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import type { Dataset } from "../../data/dataset.js";
 import { labelCounts } from "../../eval/propensity.js";
-import { arraysWithPrefix, readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { type ModelSource, readModelFile, writeModelFile } from "../../model/file.js";
+import { arraysWithPrefix, headerStrings, type TypedArray } from "../../model/format.js";
 import type { Ranked } from "../../search/beam.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
@@ -136,8 +137,8 @@ export class SyncXMLModel implements XmcModel {
     return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
   }
 
-  /** Write the model directory atomically. */
-  save(dir: string): void {
+  /** Write the model file (exactly `path`), replacing an existing one atomically. */
+  save(path: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
     for (const t of this.net.parameters()) arrays[`param.${t.name}`] = t.data;
     for (const b of this.net.buffers()) arrays[`buffer.${b.name}`] = b.data;
@@ -159,32 +160,31 @@ export class SyncXMLModel implements XmcModel {
       hnsw = this.hnsw.meta();
       for (const [k, a] of Object.entries(this.hnsw.toArrays())) arrays[`neighbours.hnsw.${k}`] = a;
     }
-    writeModelDir(dir, {
-      meta: {
-        method: this.method,
-        params: this.params,
-        nLabels: this.nLabels,
-        nTrain: this.nTrain,
-        vocabSize: this.vocab.size,
-        clusters: this.clusters?.K ?? 0,
-        hidden: this.net.encoder.outDim,
-        complete: this.complete,
-        neighbours: nb ? { dense: nb.keys !== null, lexical: nb.lexical !== null } : null,
-        hnsw,
-      },
-      arrays,
-      files: { "labels.json": JSON.stringify(this.labelNames), "vocab.json": JSON.stringify(this.vocab.words) },
-    });
+    const header = {
+      method: this.method,
+      params: this.params,
+      nLabels: this.nLabels,
+      nTrain: this.nTrain,
+      vocabSize: this.vocab.size,
+      clusters: this.clusters?.K ?? 0,
+      hidden: this.net.encoder.outDim,
+      complete: this.complete,
+      neighbours: nb ? { dense: nb.keys !== null, lexical: nb.lexical !== null } : null,
+      hnsw,
+      labelNames: this.labelNames,
+      vocab: this.vocab.words,
+    };
+    writeModelFile(path, header, arrays);
   }
 
-  /** Read a model directory written by {@link save}. */
-  static load(dir: string): SyncXMLModel {
-    const { meta, arrays } = readModelDir(dir);
+  /** Read a model file written by {@link save}, from its path or its bytes. */
+  static load(source: ModelSource): SyncXMLModel {
+    const { header: meta, arrays, source: dir } = readModelFile(source);
     if (meta.method !== "syncxml" && meta.method !== "inceptionxml") throw new XmcError(`${dir}: model method is "${String(meta.method)}", expected "syncxml" or "inceptionxml"`);
-    const p = parseSyncXMLParams(meta.params, `${dir}/model.json params`);
-    const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
-    const words = JSON.parse(readModelText(dir, "vocab.json")) as string[];
-    if (!Array.isArray(words) || words.length !== meta.vocabSize) throw new XmcError(`${dir}/vocab.json: expected ${String(meta.vocabSize)} words`);
+    const p = parseSyncXMLParams(meta.params, `${dir} params`);
+    const labelNames = headerStrings(meta.labelNames, dir, "labelNames");
+    const words = headerStrings(meta.vocab, dir, "vocab");
+    if (words.length !== meta.vocabSize) throw new XmcError(`${dir}: the header's vocabulary has ${words.length} words, expected ${String(meta.vocabSize)}`);
     const vocab = new TokenVocab(words, p.text.stopWords);
     const L = labelNames.length;
     let clusters: LabelClusters | null = null;
@@ -216,7 +216,7 @@ export class SyncXMLModel implements XmcModel {
   }
 }
 
-/** The neighbour index arrays of a model directory, checked (dense keys and lexical postings when present). */
+/** The neighbour index arrays of a model file, checked (dense keys and lexical postings when present). */
 function loadNeighbours(dir: string, arrays: Record<string, TypedArray>, d: number, n: number, L: number, V: number): NeighbourIndex {
   const keys = arrays["neighbours.keys"], indptr = arrays["neighbours.indptr"], indices = arrays["neighbours.indices"];
   if (keys !== undefined && (!(keys instanceof Float32Array) || keys.length !== n * d)) throw new XmcError(`${dir}: model array "neighbours.keys" has the wrong size`);

@@ -30,7 +30,7 @@ export const xrLinear: Method = {
   kernels: ["wasm", "js"],
   train: (data, params, opts = {}) =>
     XRLinearModel.train(data, params as Parameters<typeof XRLinearModel.train>[1], { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined }),
-  load: (source) => XRLinearModel.load(source as string),
+  load: (source) => XRLinearModel.load(source),
 };
 
 export { XRLinearModel, type NamedScore, type TrainOptions } from "./model.js";

@@ -4,7 +4,8 @@ import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import type { Dataset } from "../../data/dataset.js";
 import { labelCounts } from "../../eval/propensity.js";
-import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../../model/store.js";
+import { type ModelSource, readModelFile, writeModelFile } from "../../model/file.js";
+import { headerStrings, type TypedArray } from "../../model/format.js";
 import { BeamSearcher, type Ranked } from "../../search/beam.js";
 import { type Combiner, combineRankings } from "../../search/combine.js";
 import type { PredictOverrides, XmcModel } from "../model.js";
@@ -196,8 +197,8 @@ export class XRLinearModel implements XmcModel {
     return Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] }));
   }
 
-  /** Write the model directory atomically. */
-  save(dir: string): void {
+  /** Write the model file (exactly `path`), replacing an existing one atomically. */
+  save(path: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
     this.trees.forEach((tree, i) =>
       tree.chain.forEach((lv, t) => {
@@ -212,13 +213,13 @@ export class XRLinearModel implements XmcModel {
         arrays[`${pre}.entVal`] = w.entVal;
       }),
     );
-    const files: Record<string, string> = { "labels.json": JSON.stringify(this.labelNames) };
     let vectorizerMeta: unknown = null;
+    let vocab: string[] | null = null;
     if (this.vectorizer) {
       const s = this.vectorizer.save();
       vectorizerMeta = s.meta;
       for (const [k, a] of Object.entries(s.arrays)) arrays[`text.${k}`] = a;
-      files["vocab.json"] = JSON.stringify(s.vocab);
+      vocab = s.vocab;
     }
     let calibrationMeta: unknown = null;
     if (this.calibration) {
@@ -226,33 +227,33 @@ export class XRLinearModel implements XmcModel {
       calibrationMeta = c.meta;
       arrays.labelThresholds = c.labelThresholds;
     }
-    writeModelDir(dir, {
-      meta: {
-        method: this.method,
-        params: this.params,
-        dim: this.dim,
-        nLabels: this.nLabels,
-        nTrain: this.nTrain,
-        trees: this.trees.map((tree) => tree.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents }))),
-        vectorizer: vectorizerMeta,
-        calibration: calibrationMeta,
-      },
-      arrays,
-      files,
-    });
+    const header = {
+      method: this.method,
+      params: this.params,
+      dim: this.dim,
+      nLabels: this.nLabels,
+      nTrain: this.nTrain,
+      trees: this.trees.map((tree) => tree.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents }))),
+      vectorizer: vectorizerMeta,
+      calibration: calibrationMeta,
+      labelNames: this.labelNames,
+      vocab,
+    };
+    writeModelFile(path, header, arrays);
   }
 
-  static load(dir: string): XRLinearModel {
-    const { meta, arrays } = readModelDir(dir);
-    if (meta.method !== "xr-linear") throw new XmcError(`${dir}: model method is "${String(meta.method)}", expected "xr-linear"`);
+  /** Read a model file written by {@link save}, from its path or its bytes. */
+  static load(source: ModelSource): XRLinearModel {
+    const { header: meta, arrays, source: src } = readModelFile(source);
+    if (meta.method !== "xr-linear") throw new XmcError(`${src}: model method is "${String(meta.method)}", expected "xr-linear"`);
     const need = <T extends TypedArray>(name: string): T => {
       const a = arrays[name];
-      if (!a) throw new XmcError(`${dir}: model array "${name}" is missing`);
+      if (!a) throw new XmcError(`${src}: model array "${name}" is missing`);
       return a as T;
     };
-    const params = parseXRLinearParams(meta.params, `${dir}/model.json params`);
+    const params = parseXRLinearParams(meta.params, `${src} params`);
     const shapes = meta.trees as { nNodes: number; nParents: number }[][];
-    if (!Array.isArray(shapes)) throw new XmcError(`${dir}/model.json: "trees" is missing`);
+    if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
     const trees: TreeModel[] = shapes.map((levels, i) => ({
       chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`tree.${i}.${t}.ptr`), children: need(`tree.${i}.${t}.children`) })),
       weights: levels.map((_, t) => ({
@@ -263,15 +264,15 @@ export class XRLinearModel implements XmcModel {
         entVal: need(`tree.${i}.${t}.entVal`),
       })),
     }));
-    const labelNames = JSON.parse(readModelText(dir, "labels.json")) as string[];
+    const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     let vectorizer: StackedVectorizer | null = null;
     if (meta.vectorizer) {
-      const vocab = JSON.parse(readModelText(dir, "vocab.json")) as string[];
+      const vocab = headerStrings(meta.vocab, src, "vocab");
       const textArrays: Record<string, Float32Array> = {};
       for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
-      vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab }, `${dir} vectorizer`);
+      vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab }, `${src} vectorizer`);
     }
-    const calibration = meta.calibration ? calibrationFromFiles(meta.calibration, arrays.labelThresholds as Float32Array | undefined, `${dir}/model.json`) : null;
+    const calibration = meta.calibration ? calibrationFromFiles(meta.calibration, arrays.labelThresholds as Float32Array | undefined, src) : null;
     return new XRLinearModel(params, labelNames, meta.dim as number, trees, vectorizer, need("trainLabelCounts"), meta.nTrain as number, calibration);
   }
 }
