@@ -1,5 +1,5 @@
 import type { Csr } from "../core/csr.js";
-import { toShared } from "../core/csr.js";
+import { toShared, transposePattern } from "../core/csr.js";
 import { type Progress, silentProgress } from "../core/progress.js";
 import { BeamSearcher } from "../search/beam.js";
 import type { PostProcessor } from "../search/postprocess.js";
@@ -9,7 +9,7 @@ import type { TrainTask } from "../worker/train-worker.js";
 import { chunkLevel, type EdgeWeights, type LevelWeights } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
-import { csrToCsc, levelTargets, type NodeInstances } from "./targets.js";
+import { levelTargets, type NodeInstances } from "./targets.js";
 import type { WeightBlock } from "./types.js";
 
 export const NEGATIVE_SCHEMES = ["tfn", "man", "tfn+man"] as const;
@@ -126,7 +126,8 @@ function matchingSets(
     for (const n of nodes) idx.push(n);
     ptr[i + 1] = idx.length;
   }
-  const man = csrToCsc(ptr, Int32Array.from(idx), X.rows, chain[t].nParents);
+  const { ptr: mp, idx: mi } = transposePattern(ptr, Int32Array.from(idx), X.rows, chain[t].nParents);
+  const man = { ptr: mp, idx: mi };
   if (opts.negatives === "man") return man;
   return unionSets(tfn, man, chain[t].nParents);
 }
