@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
 import { chunkLevel, type EdgeWeights } from "../../src/linear/level-weights.js";
-import { BeamSearcher, topKIndices } from "../../src/search/beam.js";
+import { BeamSearcher } from "../../src/search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
 import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
 
@@ -99,13 +99,6 @@ test("dense feature maps give the same results as searching the chunks (features
     assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
     assert.deepEqual(Array.from(a.scores), Array.from(b.scores));
   }
-});
-
-test("topKIndices returns the k best, ties by lower index", () => {
-  const s = Float64Array.of(0.5, 2, 2, -1, 3, 0.5);
-  assert.deepEqual(Array.from(topKIndices(s, 6, 4)), [4, 1, 2, 0]);
-  assert.deepEqual(Array.from(topKIndices(s, 6, 10)), [4, 1, 2, 0, 5, 3]);
-  assert.deepEqual(Array.from(topKIndices(s, 6, 0)), []);
 });
 
 test("a label under two parents is returned once, with its best path score", () => {
