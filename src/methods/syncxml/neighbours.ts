@@ -16,6 +16,7 @@ import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
+import { neighbourVote, type VoteKernel } from "../../retrieval/vote.js";
 import { ExactIndex, normalizeRows, type TopK } from "../../search/ann/exact.js";
 import { LexicalIndex, smoothIdf } from "../../search/lexical.js";
 import type { HnswIndex } from "../../search/ann/hnsw.js";
@@ -104,27 +105,17 @@ export function fuseNeighbours(
   const seen = new Uint8Array(Y.cols);
   const touched: number[] = [];
   const out: Ranked[] = [];
-  // one channel's softmax vote over its retrieved cosines (relative to the best one: no overflow), scaled by `scale`
-  const vote = (list: TopK, k: number, tau: number, i: number, scale: number): void => {
-    if (list.ids[i * k] < 0) return; // nothing retrieved (a query sharing no word with any training text)
-    const top = list.scores[i * k];
-    let z = 0;
-    for (let j = 0; j < k; j++) if (list.ids[i * k + j] >= 0) z += Math.exp((list.scores[i * k + j] - top) / tau);
-    for (let j = 0; j < k; j++) {
-      const nb = list.ids[i * k + j];
-      if (nb < 0) continue;
-      const e = (scale * Math.exp((list.scores[i * k + j] - top) / tau)) / z;
-      for (let p = Y.indptr[nb]; p < Y.indptr[nb + 1]; p++) {
-        const l = Y.indices[p];
-        if (!seen[l]) {
-          seen[l] = 1;
-          acc[l] = 0;
-          touched.push(l);
-        }
-        acc[l] += e;
-      }
+  // one channel's softmax vote over its retrieved cosines, scaled by `scale`
+  const softmax: VoteKernel = { kind: "softmax" };
+  const addVote = (l: number, e: number): void => {
+    if (!seen[l]) {
+      seen[l] = 1;
+      acc[l] = 0;
+      touched.push(l);
     }
+    acc[l] += e;
   };
+  const vote = (list: TopK, k: number, tau: number, i: number, scale: number): void => neighbourVote(list, k, i, Y, softmax, tau, scale, addVote);
   for (let i = 0; i < m; i++) {
     touched.length = 0;
     const { labels, scores } = lists[i];
