@@ -1,4 +1,5 @@
 import type { Csr } from "../core/csr.js";
+import { type Progress, silentProgress } from "../core/progress.js";
 import { TopKHeap, topKIndices } from "../core/topk.js";
 import type { LevelWeights } from "../linear/level-weights.js";
 import type { ClusterChain } from "../tree/chain.js";
@@ -187,6 +188,26 @@ export class BeamSearcher {
     while (keep > 0 && out[keep - 1] < thr) keep--;
     return { labels: labels.slice(0, keep), scores: Float32Array.from(out.subarray(0, keep)) };
   }
+}
+
+/**
+ * Beam-search every row of X through the first `levels` levels of the tree, keeping `beam` nodes
+ * per level: the nodes of level `levels` − 1 each row reaches, ascending. Used for the
+ * matcher-aware negatives of linear training and for the matching of label disentanglement.
+ */
+export function searchEveryRow(
+  X: Csr, chain: ClusterChain, weights: LevelWeights[], bias: number, o: { levels: number; beam: number; post: PostProcessor }, progress: Progress = silentProgress,
+): Int32Array[] {
+  const s = new BeamSearcher(chain, weights, X.cols, bias);
+  const opts: BeamOptions = { beamSize: o.beam, topK: o.beam, post: o.post, levels: o.levels };
+  const out: Int32Array[] = new Array(X.rows);
+  progress.start("match training set", X.rows);
+  for (let i = 0; i < X.rows; i++) {
+    out[i] = s.searchRow(X, i, opts).labels.sort();
+    if ((i & 1023) === 1023) progress.tick(1024);
+  }
+  progress.stop();
+  return out;
 }
 
 /** Entries of the dense feature → row maps a searcher may build per level (4 bytes each). */

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
 import { chunkLevel, type EdgeWeights } from "../../src/linear/level-weights.js";
-import { BeamSearcher } from "../../src/search/beam.js";
+import { BeamSearcher, searchEveryRow } from "../../src/search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
 import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
 
@@ -48,6 +48,17 @@ test("beam search, l3-hinge: product of exp(-max(0, 1-s)^3) along the path (hand
   // threshold drops low scores
   const t = s.search(x.idx, x.val, 0, 1, { beamSize: 2, topK: 4, post: postProcessor("l3-hinge"), threshold: 0.5 });
   assert.deepEqual(Array.from(t.labels), [0, 1]);
+});
+
+test("searchEveryRow: the nodes each row reaches at the last searched level, ascending", () => {
+  const X = csrFromRows(2, [[0], [1], [], [0, 1]], [[1], [1], [], [1, 2]]);
+  const post = postProcessor("noop");
+  // one level, beam 1: the better cluster; an empty row ties at 0 and goes to the lower id
+  assert.deepEqual(searchEveryRow(X, chain, weights, 1, { levels: 1, beam: 1, post }).map((r) => Array.from(r)), [[0], [1], [0], [1]]);
+  // two levels, beam 4: every label, ascending (not in score order)
+  assert.deepEqual(searchEveryRow(X, chain, weights, 1, { levels: 2, beam: 4, post }).map((r) => Array.from(r)), [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
+  // two levels, beam 1: row 1 goes to cluster 1, where label 2 (3) beats label 3 (bias, −1)
+  assert.deepEqual(Array.from(searchEveryRow(X, chain, weights, 1, { levels: 2, beam: 1, post })[1]), [2]);
 });
 
 test("beam search with a full beam equals exhaustive path scoring; scores are sorted", () => {
