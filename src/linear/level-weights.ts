@@ -1,4 +1,5 @@
 import type { ChainLevel } from "../tree/chain.js";
+import type { WeightBlock } from "./types.js";
 
 /**
  * The weights of one tree level in the layout prediction wants: one chunk per parent
@@ -20,15 +21,8 @@ export interface LevelWeights {
   entVal: Float32Array;
 }
 
-/** Edge-major weights: column e = edge e (position e of level.children), rows = feature ids. */
-export interface EdgeWeights {
-  colptr: Int32Array;
-  rows: Int32Array;
-  values: Float32Array;
-}
-
-/** Convert per-edge weight columns into the chunked per-parent layout (linear time, typed arrays). */
-export function chunkLevel(level: ChainLevel, W: EdgeWeights): LevelWeights {
+/** Convert per-edge weight columns (column e = edge e of the level) into the chunked per-parent layout (linear time, typed arrays). */
+export function chunkLevel(level: ChainLevel, W: WeightBlock): LevelWeights {
   const nParents = level.nParents;
   const nnz = W.colptr[W.colptr.length - 1];
   let dim = 0;

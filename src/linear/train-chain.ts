@@ -6,7 +6,7 @@ import type { PostProcessor } from "../search/postprocess.js";
 import type { ClusterChain } from "../tree/chain.js";
 import { WorkerPool } from "../worker/pool.js";
 import type { TrainTask } from "../worker/train-worker.js";
-import { chunkLevel, type EdgeWeights, type LevelWeights } from "./level-weights.js";
+import { chunkLevel, type LevelWeights } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
 import { levelTargets, type NodeInstances } from "./targets.js";
@@ -191,7 +191,7 @@ function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: N
   return jobs;
 }
 
-function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): EdgeWeights {
+function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): WeightBlock {
   const colptr = new Int32Array(nEdges + 1);
   for (let k = 0; k < jobs.length; k++) {
     const { e0, e1 } = jobs[k];

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
-import { chunkLevel, type EdgeWeights } from "../../src/linear/level-weights.js";
+import { chunkLevel } from "../../src/linear/level-weights.js";
+import type { WeightBlock } from "../../src/linear/types.js";
 import { BeamSearcher, searchEveryRow } from "../../src/search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
 import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
 
 /** Edge weights from per-edge lists of [feature, value]. */
-function edges(cols: [number, number][][]): EdgeWeights {
+function edges(cols: [number, number][][]): WeightBlock {
   const colptr = new Int32Array(cols.length + 1);
   const rows: number[] = [];
   const values: number[] = [];
