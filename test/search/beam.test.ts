@@ -62,6 +62,17 @@ test("searchEveryRow: the nodes each row reaches at the last searched level, asc
   assert.deepEqual(Array.from(searchEveryRow(X, chain, weights, 1, { levels: 2, beam: 1, post })[1]), [2]);
 });
 
+test("features ≥ dim (the bias id included) are ignored by the search", () => {
+  const s = new BeamSearcher(chain, weights, 2, 1);
+  const post = postProcessor("l3-hinge");
+  const plain = s.search(x.idx, x.val, 0, 1, { beamSize: 2, topK: 4, post });
+  const extra = s.search(Int32Array.of(0, 2, 5), Float32Array.of(1, 7, 9), 0, 3, { beamSize: 2, topK: 4, post });
+  assert.deepEqual(Array.from(extra.labels), Array.from(plain.labels));
+  assert.deepEqual(Array.from(extra.scores), Array.from(plain.scores));
+  const X = csrFromRows(6, [[0], [0, 2, 5]], [[1], [1, 7, 9]]);
+  assert.deepEqual(s.searchRow(X, 1, { beamSize: 2, topK: 4, post }), plain);
+});
+
 test("beam search with a full beam equals exhaustive path scoring; scores are sorted", () => {
   const rng = new Rng(11);
   const L = 60;
