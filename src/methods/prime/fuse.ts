@@ -5,6 +5,7 @@
  * embedding cosine (dense) and by TF-IDF cosine over the model's tokens (lexical).
  */
 import type { Csr } from "../../core/csr.js";
+import { TopKHeap } from "../../core/topk.js";
 import { neighbourVote, smoothMax, type VoteKernel } from "../../retrieval/vote.js";
 import type { TopK } from "../../search/ann/exact.js";
 import type { PredictParams } from "./params.js";
@@ -33,6 +34,7 @@ export function fuse(
   const kl = lex ? lex.ids.length / m : 0, v = lex ? o.lexicalWeight : 0, tauL = o.lexicalTau;
   const ids = new Int32Array(m * k).fill(-1), scores = new Float32Array(m * k).fill(-Infinity);
   const slot = new Int32Array(L).fill(-1);
+  const heap = new TopKHeap(k);
   const kernel: VoteKernel = { kind: "smooth-max", floor: NEIGHBOUR_FLOOR };
   const cand: number[] = [], sum: number[] = [], sumL: number[] = [], fromFirst: number[] = [];
   const dot = (M: Float32Array, l: number, qo: number): number => {
@@ -75,11 +77,9 @@ export function fuse(
       } else s[j] = ls;
       slot[l] = -1;
     }
-    const order = Array.from({ length: cand.length }, (_, j) => j).sort((a, b) => s[b] - s[a] || cand[a] - cand[b]);
-    for (let j = 0; j < k && j < order.length; j++) {
-      ids[i * k + j] = cand[order[j]];
-      scores[i * k + j] = s[order[j]];
-    }
+    heap.clear();
+    for (let j = 0; j < cand.length; j++) heap.push(cand[j], s[j]);
+    heap.drainSorted(ids, scores, i * k, k);
   }
   return { ids, scores };
 }

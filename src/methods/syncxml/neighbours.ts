@@ -16,6 +16,7 @@ import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
+import { TopKHeap } from "../../core/topk.js";
 import { neighbourVote, type VoteKernel } from "../../retrieval/vote.js";
 import { ExactIndex, normalizeRows, type TopK } from "../../search/ann/exact.js";
 import { LexicalIndex, smoothIdf } from "../../search/lexical.js";
@@ -105,6 +106,7 @@ export function fuseNeighbours(
   const seen = new Uint8Array(Y.cols);
   const touched: number[] = [];
   const out: Ranked[] = [];
+  const heap = new TopKHeap(topK), best = new Int32Array(Math.max(0, topK)), bestScores = new Float64Array(Math.max(0, topK));
   // one channel's softmax vote over its retrieved cosines, scaled by `scale`
   const softmax: VoteKernel = { kind: "softmax" };
   const addVote = (l: number, e: number): void => {
@@ -127,16 +129,15 @@ export function fuseNeighbours(
     }
     if (near) vote(near, kd, o.neighbourTau, i, (1 - v) * w);
     if (lex) vote(lex, kl, o.lexicalTau, i, v);
-    touched.sort((a, b) => acc[b] - acc[a] || a - b);
-    let n = Math.min(topK, touched.length);
-    if (threshold > 0) while (n > 0 && acc[touched[n - 1]] < threshold) n--;
-    const rl = new Int32Array(n), rs = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      rl[j] = touched[j];
-      rs[j] = acc[touched[j]];
+    heap.reset(Math.min(topK, touched.length));
+    for (const l of touched) {
+      heap.push(l, acc[l]);
+      seen[l] = 0;
     }
-    for (const l of touched) seen[l] = 0;
-    out.push({ labels: rl, scores: rs });
+    let n = heap.size;
+    heap.drainSorted(best, bestScores, 0, 0);
+    if (threshold > 0) while (n > 0 && bestScores[n - 1] < threshold) n--;
+    out.push({ labels: best.slice(0, n), scores: Float32Array.from(bestScores.subarray(0, n)) });
   }
   return out;
 }
