@@ -45,24 +45,43 @@ export function csrFromRows(cols: number, rowIdx: ArrayLike<number>[], rowVal?: 
   return { rows, cols, indptr, indices: indices.slice(0, p), data: data.slice(0, p) };
 }
 
+/**
+ * Counting sort of positions by key: `order` lists the positions 0..keys.length-1 grouped by
+ * key (0 ≤ key < nGroups), ascending within a group, and group g occupies order[ptr[g], ptr[g+1]).
+ * It turns a "position → group" array into a "group → positions" CSR.
+ */
+export function groupBy(keys: ArrayLike<number>, nGroups: number): { ptr: Int32Array; order: Int32Array } {
+  const n = keys.length;
+  const ptr = new Int32Array(nGroups + 1);
+  for (let k = 0; k < n; k++) ptr[keys[k] + 1]++;
+  for (let g = 0; g < nGroups; g++) ptr[g + 1] += ptr[g];
+  const next = ptr.slice(0, nGroups);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[next[keys[k]]++] = k;
+  return { ptr, order };
+}
+
+/**
+ * Transpose of a sparsity pattern (rows × cols, row offsets `indptr`, column ids `indices`):
+ * for every column the rows holding it, ascending (`ptr` cols + 1 offsets into `idx`), and
+ * `order`, the position in `indices` each entry came from (to carry values along).
+ */
+export function transposePattern(indptr: Int32Array, indices: Int32Array, rows: number, cols: number): { ptr: Int32Array; idx: Int32Array; order: Int32Array } {
+  const nz = indptr[rows];
+  const { ptr, order } = groupBy(indices.subarray(0, nz), cols);
+  const rowOf = new Int32Array(nz);
+  for (let r = 0; r < rows; r++) rowOf.fill(r, indptr[r], indptr[r + 1]);
+  const idx = new Int32Array(nz);
+  for (let q = 0; q < nz; q++) idx[q] = rowOf[order[q]];
+  return { ptr, idx, order };
+}
+
 /** Transpose (also converts CSR <-> CSC). Output rows hold sorted indices. */
 export function transpose(m: Csr): Csr {
-  const nz = nnz(m);
-  const indptr = new Int32Array(m.cols + 1);
-  for (let k = 0; k < nz; k++) indptr[m.indices[k] + 1]++;
-  for (let c = 0; c < m.cols; c++) indptr[c + 1] += indptr[c];
-  const next = indptr.slice(0, m.cols);
-  const indices = new Int32Array(nz);
-  const data = new Float32Array(nz);
-  for (let r = 0; r < m.rows; r++) {
-    for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
-      const c = m.indices[k];
-      const q = next[c]++;
-      indices[q] = r;
-      data[q] = m.data[k];
-    }
-  }
-  return { rows: m.cols, cols: m.rows, indptr, indices, data };
+  const { ptr, idx, order } = transposePattern(m.indptr, m.indices, m.rows, m.cols);
+  const data = new Float32Array(order.length);
+  for (let q = 0; q < order.length; q++) data[q] = m.data[order[q]];
+  return { rows: m.cols, cols: m.rows, indptr: ptr, indices: idx, data };
 }
 
 /** Scale every row to unit L2 norm in place (rows with zero norm are left unchanged). */

@@ -1,17 +1,11 @@
 import type { LevelWeights } from "../search/beam.js";
 import type { ChainLevel } from "../tree/chain.js";
+import type { WeightBlock } from "./types.js";
 
 export type { LevelWeights };
 
-/** Edge-major weights: column e = edge e (position e of level.children), rows = feature ids. */
-export interface EdgeWeights {
-  colptr: Int32Array;
-  rows: Int32Array;
-  values: Float32Array;
-}
-
-/** Convert per-edge weight columns into the chunked per-parent layout (linear time, typed arrays). */
-export function chunkLevel(level: ChainLevel, W: EdgeWeights): LevelWeights {
+/** Convert per-edge weight columns (column e = edge e of the level) into the chunked per-parent layout (linear time, typed arrays). */
+export function chunkLevel(level: ChainLevel, W: WeightBlock): LevelWeights {
   const nParents = level.nParents;
   const nnz = W.colptr[W.colptr.length - 1];
   let dim = 0;

@@ -1,4 +1,4 @@
-import type { Csr } from "../core/csr.js";
+import { type Csr, transposePattern } from "../core/csr.js";
 import { type ClusterChain, parentsOf } from "../tree/chain.js";
 
 /** Node → sorted instance ids, for every node of one level (a CSC of Y_t). */
@@ -19,7 +19,8 @@ export function levelTargets(Y: Csr, chain: ClusterChain): NodeInstances[] {
   let rowsPtr = Y.indptr;
   let rowsIdx = Y.indices;
   for (let t = D - 1; t >= 0; t--) {
-    out[t] = csrToCsc(rowsPtr, rowsIdx, Y.rows, chain[t].nNodes);
+    const nodes = transposePattern(rowsPtr, rowsIdx, Y.rows, chain[t].nNodes);
+    out[t] = { ptr: nodes.ptr, idx: nodes.idx };
     if (t === 0) break;
     const up = parentsOf(chain[t]);
     const mark = new Int32Array(chain[t].nParents).fill(-1);
@@ -45,17 +46,4 @@ export function levelTargets(Y: Csr, chain: ClusterChain): NodeInstances[] {
     rowsIdx = Int32Array.from(idx);
   }
   return out;
-}
-
-/** Transpose an instance → nodes pattern into node → sorted instances. */
-export function csrToCsc(ptr: Int32Array, idx: Int32Array, nRows: number, nCols: number): NodeInstances {
-  const cp = new Int32Array(nCols + 1);
-  for (let k = 0; k < ptr[nRows]; k++) cp[idx[k] + 1]++;
-  for (let j = 0; j < nCols; j++) cp[j + 1] += cp[j];
-  const next = cp.slice(0, nCols);
-  const out = new Int32Array(ptr[nRows]);
-  for (let i = 0; i < nRows; i++) {
-    for (let k = ptr[i]; k < ptr[i + 1]; k++) out[next[idx[k]]++] = i;
-  }
-  return { ptr: cp, idx: out };
 }

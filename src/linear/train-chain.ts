@@ -1,15 +1,15 @@
 import type { Csr } from "../core/csr.js";
-import { toShared } from "../core/csr.js";
+import { toShared, transposePattern } from "../core/csr.js";
 import { type Progress, silentProgress } from "../core/progress.js";
-import { BeamSearcher } from "../search/beam.js";
+import { searchEveryRow } from "../search/beam.js";
 import type { PostProcessor } from "../search/postprocess.js";
 import type { ClusterChain } from "../tree/chain.js";
 import { WorkerPool } from "../worker/pool.js";
 import type { TrainTask } from "./train-worker.js";
-import { chunkLevel, type EdgeWeights, type LevelWeights } from "./level-weights.js";
+import { chunkLevel, type LevelWeights } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
-import { csrToCsc, levelTargets, type NodeInstances } from "./targets.js";
+import { levelTargets, type NodeInstances } from "./targets.js";
 import type { WeightBlock } from "./types.js";
 
 export const NEGATIVE_SCHEMES = ["tfn", "man", "tfn+man"] as const;
@@ -117,16 +117,13 @@ function matchingSets(
   const tfn = targets[t - 1];
   if (opts.negatives === "tfn") return tfn;
   // matcher-aware: where levels 0..t-1 send each training instance
-  const searcher = new BeamSearcher(chain, trained, X.cols, opts.solver.bias);
+  const reached = searchEveryRow(X, chain, trained, opts.solver.bias, { levels: t, beam: opts.beamSize, post: opts.post });
   const ptr = new Int32Array(X.rows + 1);
-  const idx: number[] = [];
-  for (let i = 0; i < X.rows; i++) {
-    const r = searcher.searchRow(X, i, { beamSize: opts.beamSize, topK: opts.beamSize, post: opts.post, levels: t });
-    const nodes = Array.from(r.labels).sort((a, b) => a - b);
-    for (const n of nodes) idx.push(n);
-    ptr[i + 1] = idx.length;
-  }
-  const man = csrToCsc(ptr, Int32Array.from(idx), X.rows, chain[t].nParents);
+  for (let i = 0; i < X.rows; i++) ptr[i + 1] = ptr[i] + reached[i].length;
+  const idx = new Int32Array(ptr[X.rows]);
+  for (let i = 0; i < X.rows; i++) idx.set(reached[i], ptr[i]);
+  const pattern = transposePattern(ptr, idx, X.rows, chain[t].nParents);
+  const man: NodeInstances = { ptr: pattern.ptr, idx: pattern.idx };
   if (opts.negatives === "man") return man;
   return unionSets(tfn, man, chain[t].nParents);
 }
@@ -194,7 +191,7 @@ function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: N
   return jobs;
 }
 
-function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): EdgeWeights {
+function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): WeightBlock {
   const colptr = new Int32Array(nEdges + 1);
   for (let k = 0; k < jobs.length; k++) {
     const { e0, e1 } = jobs[k];

@@ -1,6 +1,10 @@
 import type { SolverParams } from "./params.js";
 
-/** Weights of several binary problems as a CSC block: column c = child c; row ids are feature ids, the bias weight uses row id X.cols. */
+/**
+ * Weights of several binary problems as a CSC block: column c = problem c (a child of a solver
+ * group, or edge c of a whole tree level, i.e. position c of `ChainLevel.children`); row ids are
+ * feature ids, the bias weight uses row id X.cols.
+ */
 export interface WeightBlock {
   colptr: Int32Array;
   /** Sorted within each column (feature ids ascending, the bias row X.cols last). */

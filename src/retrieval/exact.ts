@@ -11,6 +11,7 @@
  * -Infinity, so the shape is always m×k.
  */
 import { XmcError } from "../core/errors.js";
+import { TopKHeap } from "../core/topk.js";
 import { gemm } from "../nn/gemm.js";
 import { createResidentScan, type ResidentScan } from "./scan-wasm.js";
 
@@ -18,88 +19,6 @@ import { createResidentScan, type ResidentScan } from "./scan-wasm.js";
 export interface TopK {
   ids: Int32Array;
   scores: Float32Array;
-}
-
-/**
- * A bounded collection of the k best (score, id) pairs, "best" = higher score, ties by smaller id.
- * Stored as a binary min-heap with the worst kept pair at the root; typed arrays, no allocation per push.
- */
-export class TopKHeap {
-  readonly ids: Int32Array;
-  readonly scores: Float32Array;
-  size = 0;
-  constructor(readonly k: number) {
-    this.ids = new Int32Array(Math.max(1, k));
-    this.scores = new Float32Array(Math.max(1, k));
-  }
-
-  clear(): void {
-    this.size = 0;
-  }
-
-  /** Score of the worst kept pair (only meaningful when full). */
-  worst(): number {
-    return this.scores[0];
-  }
-
-  /** Offer a pair; kept if the heap is not full or it beats the current worst. */
-  push(id: number, score: number): void {
-    const s = this.scores, ids = this.ids;
-    if (this.size < this.k) {
-      // sift up
-      let i = this.size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!worse(score, id, s[p], ids[p])) break;
-        s[i] = s[p];
-        ids[i] = ids[p];
-        i = p;
-      }
-      s[i] = score;
-      ids[i] = id;
-      return;
-    }
-    if (this.k === 0 || !worse(s[0], ids[0], score, id)) return;
-    this.siftDown(0, id, score);
-  }
-
-  private siftDown(i: number, id: number, score: number): void {
-    const s = this.scores, ids = this.ids, n = this.size;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && worse(s[c + 1], ids[c + 1], s[c], ids[c])) c++;
-      if (!worse(s[c], ids[c], score, id)) break;
-      s[i] = s[c];
-      ids[i] = ids[c];
-      i = c;
-    }
-    s[i] = score;
-    ids[i] = id;
-  }
-
-  /**
-   * Empty the heap into `outIds`/`outScores` at `off`, best first, padding up to `width` entries
-   * with -1 / -Infinity.
-   */
-  drainSorted(outIds: Int32Array, outScores: Float32Array, off: number, width: number): void {
-    for (let j = this.size; j < width; j++) {
-      outIds[off + j] = -1;
-      outScores[off + j] = -Infinity;
-    }
-    const s = this.scores, ids = this.ids;
-    while (this.size > 0) {
-      const last = --this.size;
-      outIds[off + last] = ids[0];
-      outScores[off + last] = s[0];
-      if (last > 0) this.siftDown(0, ids[last], s[last]);
-    }
-  }
-}
-
-/** Whether (sa, ia) ranks below (sb, ib): lower score, or equal score and larger id. */
-function worse(sa: number, ia: number, sb: number, ib: number): boolean {
-  return sa < sb || (sa === sb && ia > ib);
 }
 
 /** Inner product of row `a` of `A` (offset aOff) and row of `B` at offset bOff, length d. */

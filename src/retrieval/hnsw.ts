@@ -19,7 +19,8 @@ import { XmcError } from "../core/errors.js";
 import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
 import { silentProgress, type Progress } from "../core/progress.js";
 import { Rng } from "../core/rng.js";
-import { dotAt, TopKHeap, type TopK } from "./exact.js";
+import { TopKHeap } from "../core/topk.js";
+import { dotAt, type TopK } from "./exact.js";
 
 /** Parameters of an {@link HnswIndex}. */
 export const HNSW_SCHEMA = {

@@ -11,7 +11,8 @@
  */
 import { csrFromRows, transpose } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
-import { type TopK, TopKHeap } from "./exact.js";
+import { TopKHeap } from "../core/topk.js";
+import type { TopK } from "./exact.js";
 
 /** Smoothed idf of token-id documents: idf_t = ln((1 + N) / (1 + df_t)) + 1 (ids < 0 or ≥ nTokens ignored). */
 export function smoothIdf(docs: readonly Int32Array[], nTokens: number): Float32Array {

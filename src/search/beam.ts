@@ -1,4 +1,6 @@
 import type { Csr } from "../core/csr.js";
+import { type Progress, silentProgress } from "../core/progress.js";
+import { TopKHeap, topKIndices } from "../core/topk.js";
 import type { ClusterChain } from "../tree/chain.js";
 import type { PostProcessor } from "./postprocess.js";
 
@@ -32,8 +34,6 @@ export interface BeamOptions {
   beamSize: number;
   topK: number;
   post: PostProcessor;
-  /** Drop final results scoring below this (after post-processing); -Infinity keeps all. */
-  threshold?: number;
   /** Stop after this many levels (for matcher-aware negatives); default all. */
   levels?: number;
 }
@@ -49,7 +49,7 @@ export class BeamSearcher {
   private candNode: Int32Array;
   private candScore: Float64Array;
   private candTie: Float64Array;
-  private order: Int32Array;
+  private heap = new TopKHeap(0);
   /**
    * Per level, when small enough: feature → chunk row, dense per parent (rowAt[p·(dim+1) + f], −1 = none),
    * which replaces the per-feature search of a parent's sorted chunk rows. Built for the levels with
@@ -74,7 +74,6 @@ export class BeamSearcher {
     this.candNode = new Int32Array(0);
     this.candScore = new Float64Array(0);
     this.candTie = new Float64Array(0);
-    this.order = new Int32Array(0);
     this.rowAt = weights.map((W, t) => denseRows(W, chain[t].nParents, dim, denseRowsMax));
   }
 
@@ -83,7 +82,6 @@ export class BeamSearcher {
       this.candNode = new Int32Array(n);
       this.candScore = new Float64Array(n);
       this.candTie = new Float64Array(n);
-      this.order = new Int32Array(n);
     }
   }
 
@@ -185,7 +183,7 @@ export class BeamSearcher {
       }
       const last = t === depth - 1;
       const k = Math.min(last ? opts.topK : opts.beamSize, n);
-      const sel = topKIndices(cs, n, k, this.order, ct);
+      const sel = topKIndices(cs, n, k, ct, this.heap);
       const nextNodes = new Int32Array(k);
       const nextScores = new Float64Array(k);
       const nextTies = new Float64Array(k);
@@ -202,11 +200,29 @@ export class BeamSearcher {
     let labels: Int32Array = nodes;
     let out: Float64Array = scores;
     if (hasDuplicates(labels)) ({ labels, scores: out } = mergeMax(labels, out));
-    const thr = opts.threshold ?? -Infinity;
-    let keep = out.length;
-    while (keep > 0 && out[keep - 1] < thr) keep--;
-    return { labels: labels.slice(0, keep), scores: Float32Array.from(out.subarray(0, keep)) };
+    // score thresholds are applied to the final ranking (applyThreshold in finishRanking)
+    return { labels: labels.slice(), scores: Float32Array.from(out) };
   }
+}
+
+/**
+ * Beam-search every row of X through the first `levels` levels of the tree, keeping `beam` nodes
+ * per level: the nodes of level `levels` − 1 each row reaches, ascending. Used for the
+ * matcher-aware negatives of linear training and for the matching of label disentanglement.
+ */
+export function searchEveryRow(
+  X: Csr, chain: ClusterChain, weights: LevelWeights[], bias: number, o: { levels: number; beam: number; post: PostProcessor }, progress: Progress = silentProgress,
+): Int32Array[] {
+  const s = new BeamSearcher(chain, weights, X.cols, bias);
+  const opts: BeamOptions = { beamSize: o.beam, topK: o.beam, post: o.post, levels: o.levels };
+  const out: Int32Array[] = new Array(X.rows);
+  progress.start("match training set", X.rows);
+  for (let i = 0; i < X.rows; i++) {
+    out[i] = s.searchRow(X, i, opts).labels.sort();
+    if ((i & 1023) === 1023) progress.tick(1024);
+  }
+  progress.stop();
+  return out;
 }
 
 /** Entries of the dense feature → row maps a searcher may build per level (4 bytes each). */
@@ -224,59 +240,6 @@ function denseRows(W: LevelWeights, nParents: number, dim: number, max: number):
     }
   }
   return out;
-}
-
-/**
- * Indices of the k largest values of s[0..n), sorted by value descending; ties are broken
- * by `tie` (larger first) when given, then by lower index.
- */
-export function topKIndices(s: Float64Array, n: number, k: number, scratch?: Int32Array, tie?: Float64Array): Int32Array {
-  k = Math.min(k, n);
-  // min-heap of size k: the root is the worst kept candidate
-  const heap = scratch && scratch.length >= k ? scratch : new Int32Array(k);
-  const worse = tie
-    ? (a: number, b: number): boolean => s[a] < s[b] || (s[a] === s[b] && (tie[a] < tie[b] || (tie[a] === tie[b] && a > b)))
-    : (a: number, b: number): boolean => s[a] < s[b] || (s[a] === s[b] && a > b);
-  let size = 0;
-  for (let i = 0; i < n; i++) {
-    if (size < k) {
-      let c = size++;
-      heap[c] = i;
-      while (c > 0) {
-        const par = (c - 1) >> 1;
-        if (!worse(heap[c], heap[par])) break;
-        const t = heap[c];
-        heap[c] = heap[par];
-        heap[par] = t;
-        c = par;
-      }
-    } else if (k > 0 && worse(heap[0], i)) {
-      heap[0] = i;
-      siftDown(heap, size, worse);
-    }
-  }
-  const out = new Int32Array(size);
-  for (let j = size - 1; j >= 0; j--) {
-    out[j] = heap[0];
-    heap[0] = heap[--size];
-    siftDown(heap, size, worse);
-  }
-  return out;
-}
-
-function siftDown(heap: Int32Array, size: number, worse: (a: number, b: number) => boolean): void {
-  let c = 0;
-  for (;;) {
-    const l = 2 * c + 1;
-    if (l >= size) return;
-    const r = l + 1;
-    const m = r < size && worse(heap[r], heap[l]) ? r : l;
-    if (!worse(heap[m], heap[c])) return;
-    const t = heap[c];
-    heap[c] = heap[m];
-    heap[m] = t;
-    c = m;
-  }
 }
 
 function hasDuplicates(a: Int32Array): boolean {

@@ -1,3 +1,4 @@
+import { TopKHeap } from "../core/topk.js";
 import type { Ranked } from "./beam.js";
 
 export const COMBINERS = ["mean", "rank", "softmax"] as const;
@@ -25,9 +26,12 @@ export function combineRankings(lists: Ranked[], how: Combiner, topK: number, te
     }
     for (let i = 0; i < r.labels.length; i++) acc.set(r.labels[i], (acc.get(r.labels[i]) ?? 0) + weights[i]);
   }
-  const items = [...acc.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, topK);
+  const heap = new TopKHeap(Math.min(topK, acc.size));
+  for (const [label, sum] of acc) heap.push(label, sum);
+  const labels = new Int32Array(heap.size), sums = new Float64Array(heap.size);
+  heap.drainSorted(labels, sums, 0, 0);
   const n = lists.length;
-  return { labels: Int32Array.from(items, (x) => x[0]), scores: Float32Array.from(items, (x) => x[1] / n) };
+  return { labels, scores: Float32Array.from(sums, (x) => x / n) };
 }
 
 function truncate(r: Ranked, k: number): Ranked {

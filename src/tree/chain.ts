@@ -1,3 +1,4 @@
+import { groupBy, transposePattern } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
 
 /**
@@ -20,13 +21,8 @@ export interface ChainLevel {
 export type ClusterChain = ChainLevel[];
 
 function levelFromParents(parentOf: Int32Array, nParents: number): ChainLevel {
-  const ptr = new Int32Array(nParents + 1);
-  for (const p of parentOf) ptr[p + 1]++;
-  for (let p = 0; p < nParents; p++) ptr[p + 1] += ptr[p];
-  const next = ptr.slice(0, nParents);
-  const children = new Int32Array(parentOf.length);
-  for (let j = 0; j < parentOf.length; j++) children[next[parentOf[j]]++] = j;
-  return { nNodes: parentOf.length, nParents, ptr, children };
+  const { ptr, order } = groupBy(parentOf, nParents);
+  return { nNodes: parentOf.length, nParents, ptr, children: order };
 }
 
 /**
@@ -55,15 +51,8 @@ export function chainFromCodes(codes: Int32Array, nLeaves: number, nrSplits: num
 
 /** For every node of a level, the list of its parents (child → parents CSR). */
 export function parentsOf(level: ChainLevel): { ptr: Int32Array; parents: Int32Array } {
-  const ptr = new Int32Array(level.nNodes + 1);
-  for (const c of level.children) ptr[c + 1]++;
-  for (let j = 0; j < level.nNodes; j++) ptr[j + 1] += ptr[j];
-  const next = ptr.slice(0, level.nNodes);
-  const parents = new Int32Array(level.children.length);
-  for (let p = 0; p < level.nParents; p++) {
-    for (let q = level.ptr[p]; q < level.ptr[p + 1]; q++) parents[next[level.children[q]]++] = p;
-  }
-  return { ptr, parents };
+  const { ptr, idx } = transposePattern(level.ptr, level.children, level.nParents, level.nNodes);
+  return { ptr, parents: idx };
 }
 
 /** Check that the chain is well formed: level sizes agree, every node has a parent, ids in range. */

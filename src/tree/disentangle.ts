@@ -1,4 +1,4 @@
-import type { Csr } from "../core/csr.js";
+import { type Csr, transposePattern } from "../core/csr.js";
 import type { ChainLevel } from "./chain.js";
 
 /**
@@ -66,12 +66,7 @@ export function assignLabelCopies(
 export function matchCounts(Y: Csr, matched: Int32Array[], nClusters: number): { ptr: Int32Array; cluster: Int32Array; count: Int32Array } {
   const L = Y.cols;
   // label → instances
-  const lp = new Int32Array(L + 1);
-  for (let k = 0; k < Y.indptr[Y.rows]; k++) lp[Y.indices[k] + 1]++;
-  for (let l = 0; l < L; l++) lp[l + 1] += lp[l];
-  const next = lp.slice(0, L);
-  const inst = new Int32Array(Y.indptr[Y.rows]);
-  for (let i = 0; i < Y.rows; i++) for (let k = Y.indptr[i]; k < Y.indptr[i + 1]; k++) inst[next[Y.indices[k]]++] = i;
+  const { ptr: lp, idx: inst } = transposePattern(Y.indptr, Y.indices, Y.rows, L);
   const acc = new Int32Array(nClusters);
   const touched: number[] = [];
   const ptr = new Int32Array(L + 1);

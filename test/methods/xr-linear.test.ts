@@ -66,6 +66,15 @@ test("synthetic: learns the obvious labels, deterministic across thread counts a
   assert.ok(r["P@1"] > 95, `P@1 ${r["P@1"]}`);
 });
 
+test("features past the model's dimension are ignored by predict and predictFeatures", async () => {
+  const m = await XRLinearModel.train(synthetic(200, 3), small, { threads: 1 });
+  const q = csrFromRows(m.dim, [[3, 50]], [[1, 0.3]]);
+  const wide = csrFromRows(m.dim + 5, [[3, 50, m.dim, m.dim + 4]], [[1, 0.3, 2, 2]]);
+  const want = m.predict(q)[0];
+  assert.deepEqual(m.predict(wide)[0], want);
+  assert.deepEqual(m.predictFeatures(wide.indices, wide.data), want);
+});
+
 test("save/load round trip gives identical predictions; a missing model file is a clear error", async () => {
   const data = synthetic(300, 3);
   const m = await XRLinearModel.train(data, small, { threads: 1 });

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
-import { chunkLevel, type EdgeWeights } from "../../src/linear/level-weights.js";
-import { BeamSearcher, topKIndices } from "../../src/search/beam.js";
+import { chunkLevel } from "../../src/linear/level-weights.js";
+import type { WeightBlock } from "../../src/linear/types.js";
+import { BeamSearcher, searchEveryRow } from "../../src/search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
 import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
 
 /** Edge weights from per-edge lists of [feature, value]. */
-function edges(cols: [number, number][][]): EdgeWeights {
+function edges(cols: [number, number][][]): WeightBlock {
   const colptr = new Int32Array(cols.length + 1);
   const rows: number[] = [];
   const values: number[] = [];
@@ -45,9 +46,28 @@ test("beam search, l3-hinge: product of exp(-max(0, 1-s)^3) along the path (hand
   assert.deepEqual(Array.from(r.labels), [0, 1, 2, 3]);
   const want = [1, Math.exp(-0.125), Math.exp(-2), Math.exp(-9)];
   want.forEach((w, i) => assert.ok(Math.abs(r.scores[i] - w) < 1e-6, `${i}: ${r.scores[i]} vs ${w}`));
-  // threshold drops low scores
-  const t = s.search(x.idx, x.val, 0, 1, { beamSize: 2, topK: 4, post: postProcessor("l3-hinge"), threshold: 0.5 });
-  assert.deepEqual(Array.from(t.labels), [0, 1]);
+});
+
+test("searchEveryRow: the nodes each row reaches at the last searched level, ascending", () => {
+  const X = csrFromRows(2, [[0], [1], [], [0, 1]], [[1], [1], [], [1, 2]]);
+  const post = postProcessor("noop");
+  // one level, beam 1: the better cluster; an empty row ties at 0 and goes to the lower id
+  assert.deepEqual(searchEveryRow(X, chain, weights, 1, { levels: 1, beam: 1, post }).map((r) => Array.from(r)), [[0], [1], [0], [1]]);
+  // two levels, beam 4: every label, ascending (not in score order)
+  assert.deepEqual(searchEveryRow(X, chain, weights, 1, { levels: 2, beam: 4, post }).map((r) => Array.from(r)), [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
+  // two levels, beam 1: row 1 goes to cluster 1, where label 2 (3) beats label 3 (bias, −1)
+  assert.deepEqual(Array.from(searchEveryRow(X, chain, weights, 1, { levels: 2, beam: 1, post })[1]), [2]);
+});
+
+test("features ≥ dim (the bias id included) are ignored by the search", () => {
+  const s = new BeamSearcher(chain, weights, 2, 1);
+  const post = postProcessor("l3-hinge");
+  const plain = s.search(x.idx, x.val, 0, 1, { beamSize: 2, topK: 4, post });
+  const extra = s.search(Int32Array.of(0, 2, 5), Float32Array.of(1, 7, 9), 0, 3, { beamSize: 2, topK: 4, post });
+  assert.deepEqual(Array.from(extra.labels), Array.from(plain.labels));
+  assert.deepEqual(Array.from(extra.scores), Array.from(plain.scores));
+  const X = csrFromRows(6, [[0], [0, 2, 5]], [[1], [1, 7, 9]]);
+  assert.deepEqual(s.searchRow(X, 1, { beamSize: 2, topK: 4, post }), plain);
 });
 
 test("beam search with a full beam equals exhaustive path scoring; scores are sorted", () => {
@@ -99,13 +119,6 @@ test("dense feature maps give the same results as searching the chunks (features
     assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
     assert.deepEqual(Array.from(a.scores), Array.from(b.scores));
   }
-});
-
-test("topKIndices returns the k best, ties by lower index", () => {
-  const s = Float64Array.of(0.5, 2, 2, -1, 3, 0.5);
-  assert.deepEqual(Array.from(topKIndices(s, 6, 4)), [4, 1, 2, 0]);
-  assert.deepEqual(Array.from(topKIndices(s, 6, 10)), [4, 1, 2, 0, 5, 3]);
-  assert.deepEqual(Array.from(topKIndices(s, 6, 0)), []);
 });
 
 test("a label under two parents is returned once, with its best path score", () => {

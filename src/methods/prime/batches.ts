@@ -6,7 +6,7 @@
  * in-batch negatives are hard. `curriculumSize` doubles the cluster size as training goes on.
  */
 import { XmcError } from "../../core/errors.js";
-import type { Csr } from "../../core/csr.js";
+import { type Csr, groupBy } from "../../core/csr.js";
 import { Rng } from "../../core/rng.js";
 import { balancedKMeansCodes } from "../../tree/kmeans.js";
 import type { BatchesParams } from "./params.js";
@@ -66,12 +66,7 @@ export function batchOrder(N: number, codes: Int32Array | null, rng: Rng): Int32
   if (codes.length !== N) throw new XmcError(`batchOrder: ${codes.length} cluster codes for ${N} queries`);
   let K = 0;
   for (const c of codes) K = Math.max(K, c + 1);
-  const ptr = new Int32Array(K + 1);
-  for (const c of codes) ptr[c + 1]++;
-  for (let k = 0; k < K; k++) ptr[k + 1] += ptr[k];
-  const next = ptr.slice(0, K);
-  const grouped = new Int32Array(N);
-  for (let i = 0; i < N; i++) grouped[next[codes[i]]++] = i;
+  const { ptr, order: grouped } = groupBy(codes, K);
   const perm = new Int32Array(K);
   for (let k = 0; k < K; k++) perm[k] = k;
   rng.shuffle(perm);

@@ -5,6 +5,8 @@
  * embedding cosine (dense) and by TF-IDF cosine over the model's tokens (lexical).
  */
 import type { Csr } from "../../core/csr.js";
+import { TopKHeap } from "../../core/topk.js";
+import { neighbourVote, smoothMax, type VoteKernel } from "../../retrieval/vote.js";
 import type { TopK } from "../../retrieval/exact.js";
 import type { PredictParams } from "./params.js";
 
@@ -32,6 +34,8 @@ export function fuse(
   const kl = lex ? lex.ids.length / m : 0, v = lex ? o.lexicalWeight : 0, tauL = o.lexicalTau;
   const ids = new Int32Array(m * k).fill(-1), scores = new Float32Array(m * k).fill(-Infinity);
   const slot = new Int32Array(L).fill(-1);
+  const heap = new TopKHeap(k);
+  const kernel: VoteKernel = { kind: "smooth-max", floor: NEIGHBOUR_FLOOR };
   const cand: number[] = [], sum: number[] = [], sumL: number[] = [], fromFirst: number[] = [];
   const dot = (M: Float32Array, l: number, qo: number): number => {
     let acc = 0;
@@ -54,18 +58,11 @@ export function fuse(
       add(l, first.scores[i * c + j]);
     }
     // each retrieved query adds e^((cos − c₀)/τ) to its labels' sums (relative to the floor, no overflow)
-    const gather = (list: TopK, kk: number, t: number, into: number[]): void => {
-      for (let j = 0; j < kk; j++) {
-        const n = list.ids[i * kk + j];
-        if (n < 0) continue;
-        const e = Math.exp((list.scores[i * kk + j] - NEIGHBOUR_FLOOR) / t);
-        for (let p = QY!.indptr[n]; p < QY!.indptr[n + 1]; p++) {
-          const l = QY!.indices[p];
-          if (slot[l] < 0) add(l, NaN);
-          into[slot[l]] += e;
-        }
-      }
-    };
+    const gather = (list: TopK, kk: number, t: number, into: number[]): void =>
+      neighbourVote(list, kk, i, QY!, kernel, t, 1, (l, e) => {
+        if (slot[l] < 0) add(l, NaN);
+        into[slot[l]] += e;
+      });
     if (w > 0) gather(near!, kq, tau, sum);
     if (v > 0) gather(lex!, kl, tauL, sumL);
     const s = new Float64Array(cand.length);
@@ -75,16 +72,14 @@ export function fuse(
       const ls = lab.classifier ? lab.mix * pc + (1 - lab.mix) * dot(lab.classifier, l, qo) : pc;
       // a label without training data can have no neighbour: its label score stands alone
       if (lab.counts[l] > 0) {
-        const dense = w > 0 ? (1 - w) * ls + w * (NEIGHBOUR_FLOOR + tau * Math.log1p(sum[j])) : ls;
-        s[j] = v > 0 ? (1 - v) * dense + v * (NEIGHBOUR_FLOOR + tauL * Math.log1p(sumL[j])) : dense;
+        const dense = w > 0 ? (1 - w) * ls + w * smoothMax(sum[j], NEIGHBOUR_FLOOR, tau) : ls;
+        s[j] = v > 0 ? (1 - v) * dense + v * smoothMax(sumL[j], NEIGHBOUR_FLOOR, tauL) : dense;
       } else s[j] = ls;
       slot[l] = -1;
     }
-    const order = Array.from({ length: cand.length }, (_, j) => j).sort((a, b) => s[b] - s[a] || cand[a] - cand[b]);
-    for (let j = 0; j < k && j < order.length; j++) {
-      ids[i * k + j] = cand[order[j]];
-      scores[i * k + j] = s[order[j]];
-    }
+    heap.clear();
+    for (let j = 0; j < cand.length; j++) heap.push(cand[j], s[j]);
+    heap.drainSorted(ids, scores, i * k, k);
   }
   return { ids, scores };
 }

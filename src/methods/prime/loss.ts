@@ -26,6 +26,7 @@
  * (usually far less: most columns lose to the heap root at once); the backward pass is O(R·k).
  * Scratch arrays are allocated once per call, never per row.
  */
+import { TopKHeap } from "../../core/topk.js";
 import type { Rng } from "../../core/rng.js";
 import { needsGrad, record } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
@@ -121,45 +122,13 @@ function drawPositive(Y: PositiveMask, o: number, Q: number, rng: Rng): number {
 
 /**
  * The (at most) k largest values of `s[o .. o+Q)` among the columns with `Y[o + j] === 0`, into
- * `hv` / `hi` (values, column ids; heap order, not sorted); returns how many. Ties prefer the
- * lower column. A size-k min-heap whose root is the worst kept entry.
+ * `heap` (capacity k; its `scores` / `ids` hold the values and column ids in heap order, not
+ * sorted); returns how many. Ties prefer the lower column.
  */
-function selectNegatives(s: ArrayLike<number>, Y: PositiveMask, o: number, Q: number, k: number, hv: Float64Array, hi: Int32Array): number {
-  let size = 0;
-  if (k === 0) return 0;
-  for (let j = 0; j < Q; j++) {
-    if (Y[o + j] !== 0) continue;
-    const val = s[o + j];
-    if (size < k) {
-      // sift up; "worse" = smaller value, or equal value and larger column
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!(val < hv[p] || (val === hv[p] && j > hi[p]))) break;
-        hv[c] = hv[p];
-        hi[c] = hi[p];
-        c = p;
-      }
-      hv[c] = val;
-      hi[c] = j;
-    } else if (val > hv[0]) {
-      // replace the root (a later column never wins a tie against a kept earlier one); sift down
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= k) break;
-        let m = l;
-        if (l + 1 < k && (hv[l + 1] < hv[l] || (hv[l + 1] === hv[l] && hi[l + 1] > hi[l]))) m = l + 1;
-        if (!(hv[m] < val || (hv[m] === val && hi[m] > j))) break;
-        hv[c] = hv[m];
-        hi[c] = hi[m];
-        c = m;
-      }
-      hv[c] = val;
-      hi[c] = j;
-    }
-  }
-  return size;
+function selectNegatives(s: ArrayLike<number>, Y: PositiveMask, o: number, Q: number, heap: TopKHeap): number {
+  heap.clear();
+  for (let j = 0; j < Q; j++) if (Y[o + j] === 0) heap.push(j, s[o + j]);
+  return heap.size;
 }
 
 /**
@@ -201,7 +170,8 @@ export function dynamicTripletLoss(S: Tensor, Y: PositiveMask, opts: DynamicTrip
   const posCoef = new Float64Array(R);
   const negIdx = new Int32Array(R * k);
   const negCoef = new Float64Array(R * k);
-  const hv = new Float64Array(k), hi = new Int32Array(k), hinge = new Float64Array(k), ex = new Float64Array(k);
+  const heap = new TopKHeap(k), hv = heap.scores, hi = heap.ids;
+  const hinge = new Float64Array(k), ex = new Float64Array(k);
   const invTau = 1 / tau, maskedLogit = MASKED_SIM * invTau;
 
   let total = 0, counted = 0;
@@ -212,7 +182,7 @@ export function dynamicTripletLoss(S: Tensor, Y: PositiveMask, opts: DynamicTrip
     counted++;
     posIdx[r] = p;
     const sp = s[o + p];
-    const K = selectNegatives(s, Y, o, Q, k, hv, hi);
+    const K = selectNegatives(s, Y, o, Q, heap);
     let nViol = 0;
     for (let i = 0; i < K; i++) {
       const d = hv[i] - sp;
@@ -311,7 +281,7 @@ export function primeRegulariser(Sf: Tensor, Si: Tensor, Y: PositiveMask, opts: 
   // flat offsets (r·Q + j) of the active (non-zero) terms, kept for the backward pass
   const posAct = new Int32Array(R);
   const negAct = new Int32Array(R * k);
-  const hv = new Float64Array(k), hi = new Int32Array(k);
+  const heap = new TopKHeap(k), hv = heap.scores, hi = heap.ids;
   let nP = 0, nN = 0, sumP = 0, sumN = 0;
   for (let r = 0; r < R; r++) {
     const o = r * Q;
@@ -322,7 +292,7 @@ export function primeRegulariser(Sf: Tensor, Si: Tensor, Y: PositiveMask, opts: 
       sumP += lp;
       posAct[nP++] = o + p;
     }
-    const K = selectNegatives(sf, Y, o, Q, k, hv, hi);
+    const K = selectNegatives(sf, Y, o, Q, heap);
     for (let i = 0; i < K; i++) {
       const c = o + hi[i];
       const ln = sf[c] - si[c] + mu;

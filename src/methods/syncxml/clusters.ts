@@ -7,7 +7,7 @@
  * of two). Reference: ECLARE-style tree of `data/eclare_tree.py` (spec §3.2); the label-graph
  * smoothing of the reference is not done.
  */
-import { type Csr, csrFromRows } from "../../core/csr.js";
+import { type Csr, csrFromRows, groupBy } from "../../core/csr.js";
 import { pifa } from "../../tree/pifa.js";
 import { balancedKMeansCodes } from "../../tree/kmeans.js";
 
@@ -34,13 +34,8 @@ export interface ClusterOptions {
 
 /** Clusters from a label → cluster code array. */
 export function clustersFromCodes(codes: Int32Array, K: number): LabelClusters {
-  const ptr = new Int32Array(K + 1);
-  for (const c of codes) ptr[c + 1]++;
-  for (let k = 0; k < K; k++) ptr[k + 1] += ptr[k];
-  const next = ptr.slice(0, K);
-  const labels = new Int32Array(codes.length);
-  for (let l = 0; l < codes.length; l++) labels[next[codes[l]]++] = l;
-  return { K, ptr, labels, clusterOf: codes.slice() };
+  const { ptr, order } = groupBy(codes, K);
+  return { K, ptr, labels: order, clusterOf: codes.slice() };
 }
 
 /** L2-normalised TF-IDF bags of words (idf = ln(N/df) + 1 over `docs`) of token-id sequences (ids < 0 skipped). */

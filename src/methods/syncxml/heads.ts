@@ -8,6 +8,7 @@
  *    ({@link clusterScores}); W is a row-sparse table (rows in cluster order) trained with SparseAdam;
  *  - InceptionXML's one-vs-all head: Linear(hd→L)(Dropout_pext(h)).
  */
+import { groupBy } from "../../core/csr.js";
 import type { Rng } from "../../core/rng.js";
 import { alloc } from "../../nn/dtype.js";
 import { normalData, xavierUniform, zerosParam } from "../../nn/init.js";
@@ -214,20 +215,15 @@ export function clusterScores(table: Tensor, h: Tensor, sel: Int32Array, k: numb
   // candidate offsets per (query, slot) and the pairs grouped by cluster (counting sort)
   const off = new Int32Array(sel.length);
   const rowPtr = new Int32Array(B + 1);
-  const cnt = new Int32Array(K + 1);
   let n = 0;
   for (let p = 0; p < sel.length; p++) {
     const c = sel[p];
     if (c < 0 || c >= K) throw new RangeError(`clusterScores: cluster ${c} outside [0, ${K})`);
     off[p] = n;
     n += ptr[c + 1] - ptr[c];
-    cnt[c + 1]++;
     if ((p + 1) % k === 0) rowPtr[(p + 1) / k] = n;
   }
-  for (let c = 0; c < K; c++) cnt[c + 1] += cnt[c];
-  const byCluster = new Int32Array(sel.length);
-  const fill = cnt.slice(0, K);
-  for (let p = 0; p < sel.length; p++) byCluster[fill[sel[p]]++] = p;
+  const { ptr: cnt, order: byCluster } = groupBy(sel, K);
   const rows = new Int32Array(n);
   for (let p = 0; p < sel.length; p++) {
     const c = sel[p];

@@ -16,6 +16,8 @@ import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
+import { TopKHeap } from "../../core/topk.js";
+import { neighbourVote, type VoteKernel } from "../../retrieval/vote.js";
 import { ExactIndex, normalizeRows, type TopK } from "../../retrieval/exact.js";
 import { LexicalIndex, smoothIdf } from "../../retrieval/lexical.js";
 import type { HnswIndex } from "../../retrieval/hnsw.js";
@@ -104,27 +106,18 @@ export function fuseNeighbours(
   const seen = new Uint8Array(Y.cols);
   const touched: number[] = [];
   const out: Ranked[] = [];
-  // one channel's softmax vote over its retrieved cosines (relative to the best one: no overflow), scaled by `scale`
-  const vote = (list: TopK, k: number, tau: number, i: number, scale: number): void => {
-    if (list.ids[i * k] < 0) return; // nothing retrieved (a query sharing no word with any training text)
-    const top = list.scores[i * k];
-    let z = 0;
-    for (let j = 0; j < k; j++) if (list.ids[i * k + j] >= 0) z += Math.exp((list.scores[i * k + j] - top) / tau);
-    for (let j = 0; j < k; j++) {
-      const nb = list.ids[i * k + j];
-      if (nb < 0) continue;
-      const e = (scale * Math.exp((list.scores[i * k + j] - top) / tau)) / z;
-      for (let p = Y.indptr[nb]; p < Y.indptr[nb + 1]; p++) {
-        const l = Y.indices[p];
-        if (!seen[l]) {
-          seen[l] = 1;
-          acc[l] = 0;
-          touched.push(l);
-        }
-        acc[l] += e;
-      }
+  const heap = new TopKHeap(topK), best = new Int32Array(Math.max(0, topK)), bestScores = new Float64Array(Math.max(0, topK));
+  // one channel's softmax vote over its retrieved cosines, scaled by `scale`
+  const softmax: VoteKernel = { kind: "softmax" };
+  const addVote = (l: number, e: number): void => {
+    if (!seen[l]) {
+      seen[l] = 1;
+      acc[l] = 0;
+      touched.push(l);
     }
+    acc[l] += e;
   };
+  const vote = (list: TopK, k: number, tau: number, i: number, scale: number): void => neighbourVote(list, k, i, Y, softmax, tau, scale, addVote);
   for (let i = 0; i < m; i++) {
     touched.length = 0;
     const { labels, scores } = lists[i];
@@ -136,16 +129,15 @@ export function fuseNeighbours(
     }
     if (near) vote(near, kd, o.neighbourTau, i, (1 - v) * w);
     if (lex) vote(lex, kl, o.lexicalTau, i, v);
-    touched.sort((a, b) => acc[b] - acc[a] || a - b);
-    let n = Math.min(topK, touched.length);
-    if (threshold > 0) while (n > 0 && acc[touched[n - 1]] < threshold) n--;
-    const rl = new Int32Array(n), rs = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      rl[j] = touched[j];
-      rs[j] = acc[touched[j]];
+    heap.reset(Math.min(topK, touched.length));
+    for (const l of touched) {
+      heap.push(l, acc[l]);
+      seen[l] = 0;
     }
-    for (const l of touched) seen[l] = 0;
-    out.push({ labels: rl, scores: rs });
+    let n = heap.size;
+    heap.drainSorted(best, bestScores, 0, 0);
+    if (threshold > 0) while (n > 0 && bestScores[n - 1] < threshold) n--;
+    out.push({ labels: best.slice(0, n), scores: Float32Array.from(bestScores.subarray(0, n)) });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import type { LayerBuffer } from "../../nn/layers.js";
 import { add, bceWithLogits, scale, topk } from "../../nn/ops/index.js";
 import { noGrad } from "../../nn/tape.js";
 import { Tensor } from "../../nn/tensor.js";
+import { applyThreshold } from "../../eval/thresholds.js";
 import type { Ranked } from "../../search/beam.js";
 import { InceptionEncoder } from "./encoder.js";
 import type { LabelClusters } from "./clusters.js";
@@ -178,9 +179,8 @@ export class Network {
   }
 }
 
-/** A ranked list, cut at the threshold. */
+/** A ranked list (a copy), cut at the threshold when it is > 0. */
 function finish(labels: Int32Array, scores: Float32Array, threshold: number): Ranked {
-  let n = labels.length;
-  if (threshold > 0) while (n > 0 && scores[n - 1] < threshold) n--;
-  return { labels: labels.slice(0, n), scores: scores.slice(0, n) };
+  const r: Ranked = { labels: labels.slice(), scores: scores.slice() };
+  return threshold > 0 ? applyThreshold([r], threshold)[0] : r;
 }

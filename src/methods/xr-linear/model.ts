@@ -168,21 +168,17 @@ export class XRLinearModel implements XmcModel {
     const out: Ranked[] = new Array(X.rows);
     progress.start("predict", X.rows);
     for (let i = 0; i < X.rows; i++) {
-      let q1 = X.indptr[i + 1];
-      const q0 = X.indptr[i];
-      while (q1 > q0 && X.indices[q1 - 1] >= this.dim) q1--;
-      out[i] = this.searchOne(X.indices, X.data, q0, q1, o);
+      // features ≥ dim (unseen in training) are dropped by the beam search
+      out[i] = this.searchOne(X.indices, X.data, X.indptr[i], X.indptr[i + 1], o);
       if ((i & 255) === 255) progress.tick(256);
     }
     progress.stop();
     return out;
   }
 
-  /** Rank labels for one query given as sorted sparse features (indices, values), L2-normalised. */
+  /** Rank labels for one query given as sorted sparse features (indices, values), L2-normalised; features ≥ dim are ignored. */
   predictFeatures(indices: Int32Array, values: Float32Array, overrides: Partial<PredictParams> = {}): Ranked {
-    let end = indices.length;
-    while (end > 0 && indices[end - 1] >= this.dim) end--;
-    return this.searchOne(indices, values, 0, end, this.predictOptions(overrides));
+    return this.searchOne(indices, values, 0, indices.length, this.predictOptions(overrides));
   }
 
   /** Rank labels for raw texts (text models only); returns label names with scores. */

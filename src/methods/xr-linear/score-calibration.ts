@@ -42,11 +42,7 @@ export function finishRanking(r: Ranked, c: ScoreCalibration | null, o: FinishOp
     if (!c) throw new XmcError(`--thresholds ${o.thresholds}: this model has no fitted thresholds; train it with a held-out split (--holdout 0.1)`);
     out = applyThreshold([out], o.thresholds === "global" ? c.globalThreshold : c.labelThresholds, { fallback: c.globalThreshold })[0];
   }
-  if (o.threshold > -Infinity) {
-    let keep = out.scores.length;
-    while (keep > 0 && out.scores[keep - 1] < o.threshold) keep--;
-    if (keep < out.scores.length) out = { labels: out.labels.slice(0, keep), scores: out.scores.slice(0, keep) };
-  }
+  if (o.threshold > -Infinity) out = applyThreshold([out], o.threshold)[0];
   return out;
 }
 

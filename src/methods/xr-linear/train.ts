@@ -2,7 +2,7 @@ import type { Csr } from "../../core/csr.js";
 import type { Progress } from "../../core/progress.js";
 import type { LevelWeights } from "../../linear/level-weights.js";
 import { trainChain, type NegativeScheme, type TrainPool } from "../../linear/train-chain.js";
-import { BeamSearcher } from "../../search/beam.js";
+import { searchEveryRow } from "../../search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { buildLabelTree } from "../../tree/build.js";
 import type { ClusterChain } from "../../tree/chain.js";
@@ -80,7 +80,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
   let weights = await train(chain, chain.length - 1);
   for (let r = 0; r < rounds; r++) {
     const D = chain.length;
-    const matched = matchInstances(X, chain, weights, D - 1, p.disentangle.matchBeam, post, p.solver.bias, o.progress);
+    const matched = searchEveryRow(X, chain, weights, p.solver.bias, { levels: D - 1, beam: p.disentangle.matchBeam, post }, o.progress);
     const counts = matchCounts(Y, matched, chain[D - 1].nParents);
     const cap = p.disentangle.clusterCap > 0 ? Math.ceil((p.disentangle.clusterCap * Y.cols) / chain[D - 1].nParents) : 0;
     const bottom = assignLabelCopies(counts, chain[D - 1], lambda, cap);
@@ -89,26 +89,4 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
     weights = await train(chain, r === rounds - 1 ? D : D - 1);
   }
   return { chain, weights };
-}
-
-/** Beam-search every row of X through the first `levels` levels; the nodes reached per row. */
-export function matchInstances(
-  X: Csr,
-  chain: ClusterChain,
-  weights: LevelWeights[],
-  levels: number,
-  beam: number,
-  post: ReturnType<typeof postProcessor>,
-  bias: number,
-  progress: Progress,
-): Int32Array[] {
-  const s = new BeamSearcher(chain, weights, X.cols, bias);
-  const out: Int32Array[] = new Array(X.rows);
-  progress.start("match training set", X.rows);
-  for (let i = 0; i < X.rows; i++) {
-    out[i] = s.searchRow(X, i, { beamSize: beam, topK: beam, post, levels }).labels;
-    if ((i & 1023) === 1023) progress.tick(1024);
-  }
-  progress.stop();
-  return out;
 }
