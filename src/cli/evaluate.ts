@@ -7,7 +7,7 @@ import { evaluate, type MetricsReport, type Prediction, setMetrics } from "../ev
 import { reliabilitySvg } from "../eval/reliability.js";
 import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
-import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
+import { XRLINEAR_PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
 import { PRIME_PREDICT_FLAGS } from "../methods/prime/params.js";
 import { primeOverrides } from "./predict.js";
 import type { XmcModel } from "../methods/model.js";
@@ -30,14 +30,14 @@ export function registerEvaluate(program: Command): void {
     .option("--json", "print the metrics as one JSON object on the last line")
     .option("--reliability <FILE>", "write a reliability diagram (SVG) of the top-5 scores")
     .option("-q, --quiet", "no progress output");
-  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
+  addSchemaOptions(cmd, XRLINEAR_PREDICT_SCHEMA, PREDICT_FLAGS);
   addSchemaOptions(cmd, PRIME_PREDICT_FLAGS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
     const ks = parseKs(String(o.ks));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: { ...collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) }, progress, reliability: o.reliability as string | undefined });
+    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: { ...collectSchemaOptions(o, XRLINEAR_PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) }, progress, reliability: o.reliability as string | undefined });
     process.stdout.write(`${formatTable(report, ks)}\n`);
     const extra: string[] = [];
     if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);

@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import { loadDataset } from "../data/load.js";
-import { PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
+import { XRLINEAR_PREDICT_SCHEMA } from "../methods/xrlinear-params.js";
 import { PRIME_PREDICT_FLAGS } from "../methods/prime/params.js";
 import { XmcError } from "../core/errors.js";
 import { loadModel } from "../model/registry.js";
@@ -17,13 +17,13 @@ export function registerPredict(program: Command): void {
     .requiredOption("-m, --model <DIR>", "model directory")
     .option("-o, --output <FILE>", "write predictions here instead of stdout")
     .option("-q, --quiet", "no progress output");
-  addSchemaOptions(cmd, PREDICT_SCHEMA, PREDICT_FLAGS);
+  addSchemaOptions(cmd, XRLINEAR_PREDICT_SCHEMA, PREDICT_FLAGS);
   addSchemaOptions(cmd, PRIME_PREDICT_FLAGS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
     const progress = stderrProgress(Boolean(o.quiet));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames, labelsOptional: true });
-    const overrides = { ...collectSchemaOptions(o, PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) };
+    const overrides = { ...collectSchemaOptions(o, XRLINEAR_PREDICT_SCHEMA, PREDICT_FLAGS), ...primeOverrides(o, model.method) };
     const preds = model.predictDataset(ds, overrides, progress);
     const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
     for (const r of preds) {

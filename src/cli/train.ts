@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
 import { SOLVER_SCHEMA } from "../linear/params.js";
-import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
 import { PrimeModel } from "../methods/prime/model.js";
 import { SyncXMLModel } from "../methods/syncxml/index.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
@@ -20,8 +20,8 @@ export const PREDICT_FLAGS = { topK: "k, top-k" };
 const SECTIONS = [
   ["tree", TREE_SCHEMA, {}],
   ["solver", SOLVER_SCHEMA, SOLVER_FLAGS],
-  ["train", TRAIN_SCHEMA, {}],
-  ["predict", PREDICT_SCHEMA, PREDICT_FLAGS],
+  ["train", XRLINEAR_TRAIN_SCHEMA, {}],
+  ["predict", XRLINEAR_PREDICT_SCHEMA, PREDICT_FLAGS],
   ["ensemble", ENSEMBLE_SCHEMA, {}],
   ["disentangle", DISENTANGLE_SCHEMA, {}],
   ["calibration", CALIBRATION_SCHEMA, { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" }],

@@ -12,8 +12,26 @@ export type FieldSpec =
 
 export type Schema = Record<string, FieldSpec>;
 
+/** The value type of one field: number, boolean, the union of its `choices`, or string. */
+export type ValueOf<F> = F extends { type: "number" }
+  ? number
+  : F extends { type: "boolean" }
+    ? boolean
+    : F extends { choices: readonly (infer C extends string)[] }
+      ? C
+      : string;
+
+/** Validated parameters of a schema: every field present, with its value type. */
 export type ParamsOf<S extends Schema> = {
-  -readonly [K in keyof S]: S[K] extends { type: "number" } ? number : S[K] extends { type: "boolean" } ? boolean : string;
+  -readonly [K in keyof S]: ValueOf<S[K]>;
+};
+
+/**
+ * What a caller may pass for a schema: any subset of its fields, each with its value type.
+ * An object literal with a key the schema lacks does not compile (excess-property check).
+ */
+export type InputOf<S extends Schema> = {
+  [K in keyof S]?: ValueOf<S[K]>;
 };
 
 export function defaults<S extends Schema>(schema: S): ParamsOf<S> {

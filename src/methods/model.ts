@@ -3,7 +3,7 @@ import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Ranked } from "../search/beam.js";
 
-/** Prediction-time options every method understands (see PREDICT_SCHEMA); methods may ignore some. */
+/** Prediction-time options every method understands (see each method's prediction schema); methods may ignore some. */
 export interface PredictOverrides {
   topK?: number;
   beamSize?: number;

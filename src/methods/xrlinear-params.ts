@@ -7,13 +7,13 @@ import { POST_PROCESSORS } from "../search/postprocess.js";
 import { parseStackedParams, type StackedParams } from "../text/stack.js";
 import { TREE_SCHEMA, type TreeParams } from "../tree/build.js";
 
-export const TRAIN_SCHEMA = {
+export const XRLINEAR_TRAIN_SCHEMA = {
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each node is trained on: tfn (those of its true parent), man (those the trained levels route to the parent), tfn+man" },
   normalize: { type: "boolean", default: true, help: "L2-normalise feature rows of .txt/.arff input (text input is always normalised)" },
 } as const satisfies Schema;
-export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
+export type TrainParams = ParamsOf<typeof XRLINEAR_TRAIN_SCHEMA>;
 
-export const PREDICT_SCHEMA = {
+export const XRLINEAR_PREDICT_SCHEMA = {
   beamSize: { type: "number", default: 10, min: 1, integer: true, help: "nodes kept per tree level during beam search" },
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   postProcessor: { type: "string", default: "l3-hinge", choices: POST_PROCESSORS, help: "score transform and combiner along the tree path" },
@@ -21,7 +21,7 @@ export const PREDICT_SCHEMA = {
   thresholds: { type: "string", default: "none", choices: ["none", "global", "tuned"] as const, help: "thresholds fitted on the held-out split (train with --holdout): global (one, best micro-F1) or tuned (per label, best F1)" },
   rawScores: { type: "boolean", default: false, help: "with a calibrated model, return the raw tree scores instead of probabilities" },
 } as const satisfies Schema;
-export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+export type PredictParams = ParamsOf<typeof XRLINEAR_PREDICT_SCHEMA>;
 
 export const ENSEMBLE_SCHEMA = {
   trees: { type: "number", default: 2, min: 1, max: 64, integer: true, help: "number of label trees (seeds seed, seed+1, ...); their scores are combined. 2 (default) was above PECOS on every data set measured, at 0.9-1.4x its train CPU; 1 is PECOS single-tree XR-Linear, half the time, size and latency" },
@@ -90,8 +90,8 @@ export function parseXRLinearParams(input: unknown, where = "params"): XRLinearP
   return {
     tree: parseParams(TREE_SCHEMA, o.tree, `${where}.tree`),
     solver: parseSolverParams(o.solver, `${where}.solver`),
-    train: parseParams(TRAIN_SCHEMA, o.train, `${where}.train`),
-    predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
+    train: parseParams(XRLINEAR_TRAIN_SCHEMA, o.train, `${where}.train`),
+    predict: parseParams(XRLINEAR_PREDICT_SCHEMA, o.predict, `${where}.predict`),
     ensemble: parseParams(ENSEMBLE_SCHEMA, o.ensemble, `${where}.ensemble`),
     disentangle: parseParams(DISENTANGLE_SCHEMA, o.disentangle, `${where}.disentangle`),
     calibration: parseParams(CALIBRATION_SCHEMA, o.calibration, `${where}.calibration`),

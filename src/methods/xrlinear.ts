@@ -17,7 +17,7 @@ import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibr
 import { createTrainPool } from "../linear/train-chain.js";
 import { memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
 import { parseParams } from "../core/params.js";
-import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
+import { XRLINEAR_PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
 
 export interface TrainOptions {
   /** Worker threads (default: all cores). */
@@ -136,7 +136,7 @@ export class XRLinearModel implements XmcModel {
 
   private predictOptions(overrides: Partial<PredictParams> = {}) {
     const given = stripUndefined(overrides);
-    const p = parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+    const p = parseParams(XRLINEAR_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
     // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
     const posts = this.trees.map((_, i) => postProcessor(given.postProcessor !== undefined ? (p.postProcessor as PostProcessorName) : memberPost(this.params, i)));
     const copies = this.params.disentangle.labelCopies;

@@ -17,12 +17,12 @@ import { batchOrder, curriculumSize, reclustersAt, samplePositive } from "../../
 import { LabelPrototypeNetwork } from "../../src/methods/prime/lpn.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
 import { PrimeNetwork } from "../../src/methods/prime/network.js";
-import { BATCHES_SCHEMA, LPN_SCHEMA, parsePrimeParams } from "../../src/methods/prime/params.js";
+import { PRIME_BATCHES_SCHEMA, PRIME_LPN_SCHEMA, parsePrimeParams } from "../../src/methods/prime/params.js";
 import { defaults } from "../../src/core/params.js";
 import { checkBoth, rand } from "../nn/util.js";
 
 test("LPN: gradients through attention, feed-forward and both layer norms (f64 and f32)", () => {
-  const p = { ...defaults(LPN_SCHEMA), heads: 2, ffn: 6, dropout: 0 };
+  const p = { ...defaults(PRIME_LPN_SCHEMA), heads: 2, ffn: 6, dropout: 0 };
   checkBoth("lpn", (rng) => {
     const lpn = new LabelPrototypeNetwork(4, p, rng);
     const e = rand(rng, [3, 4]), f = rand(rng, [3, 4]), c = rand(rng, [3, 4]);
@@ -60,7 +60,7 @@ test("batches: positives ∝ weights, clustered order keeps clusters together, c
   const order = batchOrder(9, codes, new Rng(3));
   assert.deepEqual([...order].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   for (let b = 0; b < 3; b++) assert.equal(new Set(Array.from(order.subarray(b * 3, b * 3 + 3), (i) => codes[i])).size, 1, "a cluster is contiguous");
-  const bp = { ...defaults(BATCHES_SCHEMA), clusterFrom: 2, clusterSize: 8, doubleEvery: 3, maxClusterSize: 32, reclusterEvery: 2 };
+  const bp = { ...defaults(PRIME_BATCHES_SCHEMA), clusterFrom: 2, clusterSize: 8, doubleEvery: 3, maxClusterSize: 32, reclusterEvery: 2 };
   assert.deepEqual([0, 1, 2, 4, 5, 8, 11, 20].map((e) => curriculumSize(bp, e)), [0, 0, 8, 8, 16, 32, 32, 32]);
   assert.deepEqual([1, 2, 3, 4, 5, 6].map((e) => reclustersAt(bp, e)), [false, true, false, true, true, true]);
 });

@@ -36,7 +36,7 @@ import { TokenVocab } from "../syncxml/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { PrimeTokens } from "./tokens.js";
-import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
+import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
 import { LexicalIndex } from "../../search/lexical.js";
@@ -221,7 +221,7 @@ export class PrimeModel implements XmcModel {
    * (epochs 0 removes the classifier).
    */
   fitClassifier(data: Dataset | null = null, params: Partial<ClassifierParams> = {}, progress: Progress = silentProgress): void {
-    const p = parseParams(CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
+    const p = parseParams(PRIME_CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
     if (data) this.indexTrainingQueries(data, progress);
     if (!this.queries) throw new XmcError("prime: fitClassifier needs the training data (this model keeps no training queries)");
     this.params.classifier = p;
@@ -252,7 +252,7 @@ export class PrimeModel implements XmcModel {
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
     if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
-    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PREDICT_SCHEMA, overrides) }, "predict");
+    return parseParams(PRIME_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PRIME_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Normalised query embeddings [n × d] of texts. */

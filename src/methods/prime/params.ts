@@ -11,7 +11,7 @@ import { HNSW_SCHEMA } from "../../search/ann/hnsw.js";
 import { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
 
 /** The text encoder shared by queries and label texts (CPU choice: no pretrained transformer). */
-export const ENCODER_SCHEMA = {
+export const PRIME_ENCODER_SCHEMA = {
   dim: { type: "number", default: 128, min: 2, integer: true, help: "embedding dimension d (word vectors, encoder output, LPN width)" },
   maxTokens: { type: "number", default: 32, min: 1, integer: true, help: "tokens kept per text (the reference's max_length 32)" },
   pairs: { type: "number", default: 0, min: 0, integer: true, help: "adjacent word pairs (after stop-word removal) seen at least this many times in the training and label texts get a vector of their own, initialised to the mean of their words' (0: words only, the default: at 2 on wordnet-hyper3 prototypes alone gained 0.2 P@1, the full model lost 0.3)" },
@@ -22,7 +22,7 @@ export const ENCODER_SCHEMA = {
 } as const satisfies Schema;
 
 /** The Label Prototype Network. */
-export const LPN_SCHEMA = {
+export const PRIME_LPN_SCHEMA = {
   enabled: { type: "boolean", default: true, help: "use the LPN (false: the label-text embedding is the prototype; the 'text only' ablation)" },
   heads: { type: "number", default: 4, min: 1, integer: true, help: "attention heads (must divide encoder.dim; the reference uses 1, ViXML 8, 'more is better')" },
   ffn: { type: "number", default: 512, min: 1, integer: true, help: "feed-forward width (reference 1,024 at d = 768)" },
@@ -36,7 +36,7 @@ export const LPN_SCHEMA = {
 } as const satisfies Schema;
 
 /** The dynamic-margin triplet loss and its terms (reference defaults except k). */
-export const LOSS_SCHEMA = {
+export const PRIME_LOSS_SCHEMA = {
   negatives: { type: "number", default: 10, min: 1, integer: true, help: "hardest in-batch negatives per row k (reference 100 at batch 1,600; ViXML 10)" },
   marginMin: { type: "number", default: 0.1, min: 0, help: "smallest margin (0, or equal to marginMax: a fixed margin of marginMax; the ablation)" },
   marginMax: { type: "number", default: 0.3, min: 0, help: "largest margin" },
@@ -52,7 +52,7 @@ export const LOSS_SCHEMA = {
 } as const satisfies Schema;
 
 /** Optimisation (CPU choices: fewer epochs, smaller batches, higher learning rates). */
-export const TRAIN_SCHEMA = {
+export const PRIME_TRAIN_SCHEMA = {
   epochs: { type: "number", default: 16, min: 1, integer: true, help: "training epochs (reference 300 on a GPU; on wordnet-hyper3, 2 cores, 16 take about 40 minutes with the later stages and gave +0.35 P@1 over 10)" },
   batch: { type: "number", default: 512, min: 2, integer: true, help: "queries per batch (one sampled positive each)" },
   lr: { type: "number", default: 2e-3, min: 0, help: "peak learning rate of AdamW (encoder layers, LPN)" },
@@ -66,7 +66,7 @@ export const TRAIN_SCHEMA = {
 } as const satisfies Schema;
 
 /** NGAME-style clustered batches with a doubling cluster-size curriculum. */
-export const BATCHES_SCHEMA = {
+export const PRIME_BATCHES_SCHEMA = {
   clusterFrom: { type: "number", default: 2, min: 0, integer: true, help: "first epoch (0-based) whose batches are clustered (before it: random batches)" },
   clusterSize: { type: "number", default: 8, min: 1, integer: true, help: "queries per cluster at the first clustering" },
   doubleEvery: { type: "number", default: 4, min: 0, integer: true, help: "double the cluster size every this many epochs after clusterFrom (0: never)" },
@@ -75,7 +75,7 @@ export const BATCHES_SCHEMA = {
 } as const satisfies Schema;
 
 /** The optional second stage (spec §7): a one-vs-all cosine classifier on frozen query embeddings. */
-export const CLASSIFIER_SCHEMA = {
+export const PRIME_CLASSIFIER_SCHEMA = {
   epochs: { type: "number", default: 10, min: 0, integer: true, help: "epochs of the second stage (0: no classifier; labels are ranked by their prototypes alone)" },
   shortlist: { type: "number", default: 64, min: 1, integer: true, help: "hard negatives per query: the labels its prototypes rank highest" },
   tau: { type: "number", default: 0.1, min: 0.001, help: "temperature of the softmax over a query's positives and shortlist" },
@@ -84,7 +84,7 @@ export const CLASSIFIER_SCHEMA = {
 } as const satisfies Schema;
 
 /** Prediction defaults (overridable at predict time). */
-export const PREDICT_SCHEMA = {
+export const PRIME_PREDICT_SCHEMA = {
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "exact: blocked GEMM + top-k over all prototypes; hnsw: approximate graph search" },
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
@@ -101,26 +101,26 @@ export const PREDICT_SCHEMA = {
 } as const satisfies Schema;
 
 /** HNSW build parameters (the search width is predict.efSearch). */
-export const ANN_SCHEMA = { M: HNSW_SCHEMA.M, efConstruction: HNSW_SCHEMA.efConstruction, seed: HNSW_SCHEMA.seed } as const satisfies Schema;
+export const PRIME_ANN_SCHEMA = { M: HNSW_SCHEMA.M, efConstruction: HNSW_SCHEMA.efConstruction, seed: HNSW_SCHEMA.seed } as const satisfies Schema;
 
 /** The prediction options `xmc predict` / `evaluate` offer for PRIME models (beside top-k and threshold). */
 export const PRIME_PREDICT_FLAGS = {
-  search: { ...PREDICT_SCHEMA.search, help: `PRIME models: ${PREDICT_SCHEMA.search.help}; SyncXML models: the same for the training-query neighbours` },
-  efSearch: { ...PREDICT_SCHEMA.efSearch, help: `PRIME and SyncXML models: ${PREDICT_SCHEMA.efSearch.help}` },
-  excludeSelf: { ...PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PREDICT_SCHEMA.excludeSelf.help}` },
-  mix: { ...PREDICT_SCHEMA.mix, help: `PRIME models: ${PREDICT_SCHEMA.mix.help}` },
-  neighbours: { ...PREDICT_SCHEMA.neighbours, help: "PRIME models, and SyncXML models trained with predict.neighbours > 0: training queries retrieved per query by embedding cosine (0: off)" },
-  neighbourWeight: { ...PREDICT_SCHEMA.neighbourWeight, help: `PRIME models: ${PREDICT_SCHEMA.neighbourWeight.help}; SyncXML models: weight w of the neighbour vote` },
-  lexicalWeight: { ...PREDICT_SCHEMA.lexicalWeight, help: `PRIME models: ${PREDICT_SCHEMA.lexicalWeight.help}; SyncXML models: weight v of the lexical neighbour vote (0: off)` },
+  search: { ...PRIME_PREDICT_SCHEMA.search, help: `PRIME models: ${PRIME_PREDICT_SCHEMA.search.help}; SyncXML models: the same for the training-query neighbours` },
+  efSearch: { ...PRIME_PREDICT_SCHEMA.efSearch, help: `PRIME and SyncXML models: ${PRIME_PREDICT_SCHEMA.efSearch.help}` },
+  excludeSelf: { ...PRIME_PREDICT_SCHEMA.excludeSelf, help: `PRIME models: ${PRIME_PREDICT_SCHEMA.excludeSelf.help}` },
+  mix: { ...PRIME_PREDICT_SCHEMA.mix, help: `PRIME models: ${PRIME_PREDICT_SCHEMA.mix.help}` },
+  neighbours: { ...PRIME_PREDICT_SCHEMA.neighbours, help: "PRIME models, and SyncXML models trained with predict.neighbours > 0: training queries retrieved per query by embedding cosine (0: off)" },
+  neighbourWeight: { ...PRIME_PREDICT_SCHEMA.neighbourWeight, help: `PRIME models: ${PRIME_PREDICT_SCHEMA.neighbourWeight.help}; SyncXML models: weight w of the neighbour vote` },
+  lexicalWeight: { ...PRIME_PREDICT_SCHEMA.lexicalWeight, help: `PRIME models: ${PRIME_PREDICT_SCHEMA.lexicalWeight.help}; SyncXML models: weight v of the lexical neighbour vote (0: off)` },
 } as const satisfies Schema;
 
-export type EncoderParams = ParamsOf<typeof ENCODER_SCHEMA>;
-export type LpnParams = ParamsOf<typeof LPN_SCHEMA>;
-export type LossParams = ParamsOf<typeof LOSS_SCHEMA>;
-export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
-export type BatchesParams = ParamsOf<typeof BATCHES_SCHEMA>;
-export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
-export type ClassifierParams = ParamsOf<typeof CLASSIFIER_SCHEMA>;
+export type EncoderParams = ParamsOf<typeof PRIME_ENCODER_SCHEMA>;
+export type LpnParams = ParamsOf<typeof PRIME_LPN_SCHEMA>;
+export type LossParams = ParamsOf<typeof PRIME_LOSS_SCHEMA>;
+export type TrainParams = ParamsOf<typeof PRIME_TRAIN_SCHEMA>;
+export type BatchesParams = ParamsOf<typeof PRIME_BATCHES_SCHEMA>;
+export type PredictParams = ParamsOf<typeof PRIME_PREDICT_SCHEMA>;
+export type ClassifierParams = ParamsOf<typeof PRIME_CLASSIFIER_SCHEMA>;
 
 /** Everything that defines a PRIME model, validated; JSON round-trips. */
 export interface PrimeParams {
@@ -133,7 +133,7 @@ export interface PrimeParams {
   batches: BatchesParams;
   classifier: ClassifierParams;
   predict: PredictParams;
-  ann: ParamsOf<typeof ANN_SCHEMA>;
+  ann: ParamsOf<typeof PRIME_ANN_SCHEMA>;
 }
 
 const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches", "classifier", "predict", "ann"];
@@ -141,10 +141,10 @@ const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches
 /** Validate a (partial) PRIME params object. */
 export function parsePrimeParams(input: unknown, where = "params"): PrimeParams {
   const o = sectionsOf(input, SECTIONS, where);
-  const encoder = parseParams(ENCODER_SCHEMA, o.encoder, `${where}.encoder`);
-  const lpn = parseParams(LPN_SCHEMA, o.lpn, `${where}.lpn`);
+  const encoder = parseParams(PRIME_ENCODER_SCHEMA, o.encoder, `${where}.encoder`);
+  const lpn = parseParams(PRIME_LPN_SCHEMA, o.lpn, `${where}.lpn`);
   if (encoder.dim % lpn.heads !== 0) throw new XmcError(`${where}.lpn.heads: ${lpn.heads} does not divide encoder.dim ${encoder.dim}`);
-  const loss = parseParams(LOSS_SCHEMA, o.loss, `${where}.loss`);
+  const loss = parseParams(PRIME_LOSS_SCHEMA, o.loss, `${where}.loss`);
   if (loss.marginMin > loss.marginMax) throw new XmcError(`${where}.loss: marginMin ${loss.marginMin} is above marginMax ${loss.marginMax}`);
   const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
   return {
@@ -153,10 +153,10 @@ export function parsePrimeParams(input: unknown, where = "params"): PrimeParams 
     encoder,
     lpn,
     loss,
-    train: parseParams(TRAIN_SCHEMA, o.train, `${where}.train`),
-    batches: parseParams(BATCHES_SCHEMA, o.batches, `${where}.batches`),
-    classifier: parseParams(CLASSIFIER_SCHEMA, o.classifier, `${where}.classifier`),
-    predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
-    ann: parseParams(ANN_SCHEMA, o.ann, `${where}.ann`),
+    train: parseParams(PRIME_TRAIN_SCHEMA, o.train, `${where}.train`),
+    batches: parseParams(PRIME_BATCHES_SCHEMA, o.batches, `${where}.batches`),
+    classifier: parseParams(PRIME_CLASSIFIER_SCHEMA, o.classifier, `${where}.classifier`),
+    predict: parseParams(PRIME_PREDICT_SCHEMA, o.predict, `${where}.predict`),
+    ann: parseParams(PRIME_ANN_SCHEMA, o.ann, `${where}.ann`),
   };
 }

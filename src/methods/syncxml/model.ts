@@ -14,7 +14,7 @@ import type { Ranked } from "../../search/beam.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
-import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
+import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
 import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
 import { TokenVocab } from "./vocab.js";
@@ -98,7 +98,7 @@ export class SyncXMLModel implements XmcModel {
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
     if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
-    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PREDICT_SCHEMA, overrides) }, "predict");
+    return parseParams(SYNCXML_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(SYNCXML_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Rank labels for texts. */

@@ -30,7 +30,7 @@ export const WORDVEC_SCHEMA = {
 } as const satisfies Schema;
 
 /** Heads and label clusters. */
-export const MODEL_SCHEMA = {
+export const SYNCXML_MODEL_SCHEMA = {
   architecture: { type: "string", default: "syncxml", choices: ["syncxml", "inceptionxml"] as const, help: "syncxml (meta head + shortlisted extreme head) or inceptionxml (one-vs-all head over every label; small label spaces)" },
   clusters: { type: "number", default: 0, min: 0, integer: true, help: "label clusters K (meta-labels; rounded to the balanced tree's power of two); 0: about L / clusterSize" },
   clusterSize: { type: "number", default: 16, min: 1, integer: true, help: "labels per cluster when clusters = 0" },
@@ -45,7 +45,7 @@ export const MODEL_SCHEMA = {
 } as const satisfies Schema;
 
 /** Optimisation. */
-export const TRAIN_SCHEMA = {
+export const SYNCXML_TRAIN_SCHEMA = {
   epochs: { type: "number", default: 45, min: 1, integer: true, help: "training epochs" },
   warmupEpochs: { type: "number", default: 10, min: 0, integer: true, help: "detached warm-up: epochs in which the extreme head does not update the encoder (meta_epoch)" },
   batch: { type: "number", default: 128, min: 2, integer: true, help: "batch size" },
@@ -59,7 +59,7 @@ export const TRAIN_SCHEMA = {
 } as const satisfies Schema;
 
 /** Prediction defaults (overridable at predict time). */
-export const PREDICT_SCHEMA = {
+export const SYNCXML_PREDICT_SCHEMA = {
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   shortlist: { type: "number", default: 100, min: 1, integer: true, help: "clusters whose labels are scored per query" },
   score: { type: "string", default: "comb", choices: ["comb", "probs"] as const, help: "comb: σ(label)·σ(its cluster); probs: σ(label) only" },
@@ -83,9 +83,9 @@ export function parseWordvec(input: unknown, where: string): ParamsOf<typeof WOR
 
 export type TextParams = ParamsOf<typeof TEXT_SCHEMA>;
 export type WordvecParams = ParamsOf<typeof WORDVEC_SCHEMA>;
-export type ModelParams = ParamsOf<typeof MODEL_SCHEMA>;
-export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
-export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+export type ModelParams = ParamsOf<typeof SYNCXML_MODEL_SCHEMA>;
+export type TrainParams = ParamsOf<typeof SYNCXML_TRAIN_SCHEMA>;
+export type PredictParams = ParamsOf<typeof SYNCXML_PREDICT_SCHEMA>;
 
 /** Everything that defines a SyncXML / InceptionXML model, validated; JSON round-trips. */
 export interface SyncXMLParams {
@@ -107,20 +107,20 @@ const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
  */
 export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
   const o = sectionsOf(input, SECTIONS, where);
-  const model = parseParams(MODEL_SCHEMA, o.model, `${where}.model`);
+  const model = parseParams(SYNCXML_MODEL_SCHEMA, o.model, `${where}.model`);
   const encSchema = { ...ENCODER_SCHEMA, projDropout: { ...ENCODER_SCHEMA.projDropout, default: model.architecture === "syncxml" ? 0 : 0.25 } };
   const encoder = parseParams(encSchema, o.encoder, `${where}.encoder`) as EncoderParams;
   encoderShapes(encoder, `${where}.encoder`);
-  const train = parseParams(TRAIN_SCHEMA, o.train, `${where}.train`);
+  const train = parseParams(SYNCXML_TRAIN_SCHEMA, o.train, `${where}.train`);
   const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
   if (model.extInit === "centroids" && (model.architecture !== "syncxml" || train.warmupEpochs < 1 || train.warmupEpochs >= train.epochs)) {
     throw new XmcError(`${where}.model.extInit: "centroids" sets the SyncXML label table when the warm-up ends, so it needs architecture "syncxml" and 1 ≤ train.warmupEpochs < train.epochs (got ${model.architecture}, ${train.warmupEpochs} of ${train.epochs})`);
   }
   const sync = model.architecture === "syncxml";
   const predSchema = {
-    ...PREDICT_SCHEMA,
-    neighbours: { ...PREDICT_SCHEMA.neighbours, default: sync ? PREDICT_SCHEMA.neighbours.default : 0 },
-    lexicalNeighbours: { ...PREDICT_SCHEMA.lexicalNeighbours, default: sync ? PREDICT_SCHEMA.lexicalNeighbours.default : 0 },
+    ...SYNCXML_PREDICT_SCHEMA,
+    neighbours: { ...SYNCXML_PREDICT_SCHEMA.neighbours, default: sync ? SYNCXML_PREDICT_SCHEMA.neighbours.default : 0 },
+    lexicalNeighbours: { ...SYNCXML_PREDICT_SCHEMA.lexicalNeighbours, default: sync ? SYNCXML_PREDICT_SCHEMA.lexicalNeighbours.default : 0 },
   };
   const predict = parseParams(predSchema, o.predict, `${where}.predict`) as PredictParams;
   for (const k of ["neighbours", "lexicalNeighbours"] as const) {
