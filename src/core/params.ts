@@ -56,6 +56,22 @@ export function parseParams<S extends Schema>(schema: S, input: unknown, where: 
   return out as ParamsOf<S>;
 }
 
+/**
+ * Validate a partial params object without filling defaults: the result holds exactly the given
+ * keys (each checked against its field), for settings that fall back to another section.
+ */
+export function parsePartialParams<S extends Schema>(schema: S, input: unknown, where: string): InputOf<S> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== "object" || Array.isArray(input)) throw new XmcError(`${where}: expected an object of parameters`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    const f = schema[k];
+    if (!f) throw new XmcError(`${where}: unknown parameter "${k}" (known: ${Object.keys(schema).join(", ")})`);
+    if (v !== undefined) out[k] = checkValue(f, v, `${where}.${k}`);
+  }
+  return out as InputOf<S>;
+}
+
 function checkValue(f: FieldSpec, v: unknown, name: string): unknown {
   switch (f.type) {
     case "number": {

@@ -15,7 +15,7 @@ import { pifa } from "../tree/pifa.js";
 import { splitDataset } from "../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../linear/train-chain.js";
-import { memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
+import { memberLabelCopies, memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
 import { parseParams } from "../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
 
@@ -139,7 +139,8 @@ export class XRLinearModel implements XmcModel {
     const p = parseParams(XRLINEAR_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
     // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
     const posts = this.trees.map((_, i) => postProcessor(given.postProcessor !== undefined ? (p.postProcessor as PostProcessorName) : memberPost(this.params, i)));
-    const copies = this.params.disentangle.labelCopies;
+    // the most label copies of any tree, so that every tree returns the same number of candidates
+    const copies = Math.max(...this.trees.map((_, i) => memberLabelCopies(this.params, i)));
     const several = this.trees.length > 1;
     return {
       beamSize: p.beamSize,

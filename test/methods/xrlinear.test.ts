@@ -135,7 +135,8 @@ test("calibration: a held-out split gives probabilities that keep the ranking, t
 
 test("ensemble: fixed seed gives identical models; label copies train and merge", async () => {
   const data = synthetic(500, 8);
-  const p = { ...small, ensemble: { trees: 3, losses: "mixed" } };
+  const logistic = { loss: "logistic", Cp: 1.5, Cn: 1.5, costScaling: "node-size", eps: 1, postProcessor: "sigmoid" } as const;
+  const p = { ...small, ensemble: { trees: 3, members: [{}, logistic, {}] } };
   const a = await XRLinearModel.train(data, p, { threads: 2 });
   const b = await XRLinearModel.train(data, p, { threads: 1 });
   const X = a.featurize(synthetic(100, 9));
