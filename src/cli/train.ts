@@ -4,8 +4,10 @@ import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
 import { SOLVER_SCHEMA } from "../linear/params.js";
-import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "../methods/xrlinear-params.js";
 import { PrimeModel } from "../methods/prime/model.js";
+import { parsePrimeParams } from "../methods/prime/params.js";
+import { parseSyncXMLParams } from "../methods/syncxml/params.js";
 import { SyncXMLModel } from "../methods/syncxml/index.js";
 import { XRLinearModel } from "../methods/xrlinear.js";
 import { TREE_SCHEMA } from "../tree/build.js";
@@ -61,7 +63,7 @@ export function registerTrain(program: Command): void {
       const t0 = performance.now();
       progress.log(`reading ${data}`);
       const ds = await loadDataset(data);
-      const m = await SyncXMLModel.train(ds, params, { progress, threads: parseThreads(o.threads), modelDir: o.model as string, resume: Boolean(o.resume) });
+      const m = await SyncXMLModel.train(ds, parseSyncXMLParams(params), { progress, threads: parseThreads(o.threads), modelDir: o.model as string, resume: Boolean(o.resume) });
       m.save(o.model as string);
       progress.log(`trained ${m.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
       return;
@@ -73,7 +75,7 @@ export function registerTrain(program: Command): void {
       const t0 = performance.now();
       progress.log(`reading ${data}`);
       const ds = await loadDataset(data);
-      const m = await PrimeModel.train(ds, params, { progress, modelDir: o.model as string, resume: Boolean(o.resume) });
+      const m = await PrimeModel.train(ds, parsePrimeParams(params), { progress, modelDir: o.model as string, resume: Boolean(o.resume) });
       m.save(o.model as string);
       progress.log(`trained ${m.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
       return;
@@ -86,7 +88,7 @@ export function registerTrain(program: Command): void {
     const t0 = performance.now();
     progress.log(`reading ${data}`);
     const ds = await loadDataset(data);
-    const model = await XRLinearModel.train(ds, params, { threads: parseThreads(o.threads), progress, solverKind: kernel });
+    const model = await XRLinearModel.train(ds, parseXRLinearParams(params), { threads: parseThreads(o.threads), progress, solverKind: kernel });
     model.save(o.model as string);
     progress.log(`trained ${model.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);
   });

@@ -3,15 +3,13 @@ import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Ranked } from "../search/beam.js";
 
-/** Prediction-time options every method understands (see each method's prediction schema); methods may ignore some. */
-export interface PredictOverrides {
-  topK?: number;
-  beamSize?: number;
-  threshold?: number;
-  thresholds?: "none" | "global" | "tuned";
-  rawScores?: boolean;
-  [key: string]: unknown;
-}
+/**
+ * Prediction options as the CLI and the server pass them to a model of any method (from flags or
+ * a request body): each method checks them at run time against its prediction schema. Code that
+ * knows the method passes the method's typed options instead (`XRLinearPredictInput`,
+ * `SyncXMLPredictInput`, `PrimePredictInput`), whose keys and values are checked when it compiles.
+ */
+export type PredictOverrides = Readonly<Record<string, unknown>>;
 
 /** The overrides a method's prediction schema knows (given ones only), to lay over its stored defaults. */
 export function overridesOf(schema: Schema, overrides: PredictOverrides): Record<string, unknown> {

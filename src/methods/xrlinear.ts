@@ -7,7 +7,7 @@ import { labelCounts } from "../eval/propensity.js";
 import { readModelDir, readModelText, type TypedArray, writeModelDir } from "../model/store.js";
 import { BeamSearcher, type Ranked } from "../search/beam.js";
 import { type Combiner, combineRankings } from "../search/combine.js";
-import type { PredictOverrides, XmcModel } from "./model.js";
+import type { XmcModel } from "./model.js";
 import { postProcessor, type PostProcessorName } from "../search/postprocess.js";
 import { StackedVectorizer } from "../text/stack.js";
 import { validateChain } from "../tree/chain.js";
@@ -17,7 +17,7 @@ import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibr
 import { createTrainPool } from "../linear/train-chain.js";
 import { memberLabelCopies, memberPost, type TreeModel, trainTree } from "./xrlinear-train.js";
 import { parseParams } from "../core/params.js";
-import { XRLINEAR_PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./xrlinear-params.js";
+import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./xrlinear-params.js";
 
 export interface TrainOptions {
   /** Worker threads (default: all cores). */
@@ -69,12 +69,12 @@ export class XRLinearModel implements XmcModel {
     return this.calibration !== null;
   }
 
-  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
-    return this.predict(this.featurize(data), overrides as Partial<PredictParams>, progress);
+  predictDataset(data: Dataset, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
+    return this.predict(this.featurize(data), overrides, progress);
   }
 
-  /** Train on a dataset (text or features). */
-  static async train(data: Dataset, paramsInput?: unknown, opts: TrainOptions = {}): Promise<XRLinearModel> {
+  /** Train on a dataset (text or features); params from a file or flags go through parseXRLinearParams first. */
+  static async train(data: Dataset, paramsInput?: XRLinearParamsInput, opts: TrainOptions = {}): Promise<XRLinearModel> {
     const params = parseXRLinearParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
     if (data.Y.rows === 0) throw new XmcError(`${data.source}: no training instances`);
@@ -134,7 +134,7 @@ export class XRLinearModel implements XmcModel {
     return this.params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
   }
 
-  private predictOptions(overrides: Partial<PredictParams> = {}) {
+  private predictOptions(overrides: XRLinearPredictInput = {}) {
     const given = stripUndefined(overrides);
     const p = parseParams(XRLINEAR_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
     // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
@@ -163,7 +163,7 @@ export class XRLinearModel implements XmcModel {
   }
 
   /** Rank labels for every row of X (already featurized). */
-  predict(X: Csr, overrides: Partial<PredictParams> = {}, progress: Progress = silentProgress): Ranked[] {
+  predict(X: Csr, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.predictOptions(overrides);
     const out: Ranked[] = new Array(X.rows);
     progress.start("predict", X.rows);
@@ -179,17 +179,17 @@ export class XRLinearModel implements XmcModel {
   }
 
   /** Rank labels for one query given as sorted sparse features (indices, values), L2-normalised. */
-  predictFeatures(indices: Int32Array, values: Float32Array, overrides: Partial<PredictParams> = {}): Ranked {
+  predictFeatures(indices: Int32Array, values: Float32Array, overrides: XRLinearPredictInput = {}): Ranked {
     let end = indices.length;
     while (end > 0 && indices[end - 1] >= this.dim) end--;
     return this.searchOne(indices, values, 0, end, this.predictOptions(overrides));
   }
 
   /** Rank labels for raw texts (text models only); returns label names with scores. */
-  predictTexts(texts: string[], overrides: PredictOverrides = {}): NamedScore[][] {
+  predictTexts(texts: string[], overrides: XRLinearPredictInput = {}): NamedScore[][] {
     if (!this.vectorizer) throw new XmcError("this model was trained on features, not text");
     const X = this.vectorizer.transform(texts);
-    return this.predict(X, overrides as Partial<PredictParams>).map((r) => this.name(r));
+    return this.predict(X, overrides).map((r) => this.name(r));
   }
 
   /** Attach label names to a ranked list. */

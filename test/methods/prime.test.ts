@@ -17,7 +17,7 @@ import { batchOrder, curriculumSize, reclustersAt, samplePositive } from "../../
 import { LabelPrototypeNetwork } from "../../src/methods/prime/lpn.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
 import { PrimeNetwork } from "../../src/methods/prime/network.js";
-import { PRIME_BATCHES_SCHEMA, PRIME_LPN_SCHEMA, parsePrimeParams } from "../../src/methods/prime/params.js";
+import { PRIME_BATCHES_SCHEMA, PRIME_LPN_SCHEMA, parsePrimeParams, type PrimeParamsInput } from "../../src/methods/prime/params.js";
 import { defaults } from "../../src/core/params.js";
 import { checkBoth, rand } from "../nn/util.js";
 
@@ -81,7 +81,7 @@ function toy(n: number): Dataset {
   return { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(L, rows), labelNames: Array.from({ length: L }, (_, l) => `lab${l}`), labelTexts, knownLabels: L };
 }
 
-const tiny = {
+const tiny: PrimeParamsInput = {
   encoder: { dim: 16 },
   wordvec: { epochs: 2 },
   lpn: { heads: 2, ffn: 16, dropout: 0, zeroShot: "text" },
@@ -114,7 +114,7 @@ test("a tiny PRIME model learns the toy set; zero-shot labels get borrowed or te
     model.buildIndex();
     model.save(join(tmp, "m"));
     const loaded = PrimeModel.load(join(tmp, "m"));
-    for (const search of ["exact", "hnsw"]) {
+    for (const search of ["exact", "hnsw"] as const) {
       const a = model.predictDataset(data, { topK: 5, search }), b = loaded.predictDataset(data, { topK: 5, search });
       a.forEach((x, i) => {
         assert.deepEqual(Array.from(b[i].labels), Array.from(x.labels));

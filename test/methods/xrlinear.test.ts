@@ -9,6 +9,7 @@ import type { Dataset } from "../../src/data/dataset.js";
 import { loadDataset } from "../../src/data/load.js";
 import { evaluate } from "../../src/eval/metrics.js";
 import { XRLinearModel } from "../../src/methods/xrlinear.js";
+import type { XRLinearParamsInput } from "../../src/methods/xrlinear-params.js";
 
 const BIBTEX = new URL("../../../data/bibtex/", import.meta.url).pathname;
 
@@ -83,8 +84,9 @@ test("save/load round trip gives identical predictions; bad model dirs are clear
 
 test("params: unknown keys are rejected with their name; values are validated", async () => {
   const data = synthetic(50, 4);
-  await assert.rejects(XRLinearModel.train(data, { tree: { nrSplit: 4 } }), /unknown parameter "nrSplit"/);
-  await assert.rejects(XRLinearModel.train(data, { solvr: {} }), /unknown section "solvr"/);
+  // the same keys in a params file: a typo that the type check catches in code is caught at run time too
+  await assert.rejects(XRLinearModel.train(data, { tree: { nrSplit: 4 } } as XRLinearParamsInput), /unknown parameter "nrSplit"/);
+  await assert.rejects(XRLinearModel.train(data, { solvr: {} } as XRLinearParamsInput), /unknown section "solvr"/);
   await assert.rejects(XRLinearModel.train(data, { predict: { beamSize: 0 } }), /beamSize: must be at least 1/);
 });
 

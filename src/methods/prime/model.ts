@@ -36,7 +36,7 @@ import { TokenVocab } from "../syncxml/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { PrimeTokens } from "./tokens.js";
-import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
+import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PredictParams, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
 import { LexicalIndex } from "../../search/lexical.js";
@@ -91,7 +91,7 @@ export class PrimeModel implements XmcModel {
   }
 
   /** Train on a text dataset with label texts. */
-  static async train(data: Dataset, paramsInput?: unknown, opts: PrimeTrainOptions = {}): Promise<PrimeModel> {
+  static async train(data: Dataset, paramsInput?: PrimeParamsInput, opts: PrimeTrainOptions = {}): Promise<PrimeModel> {
     const p = parsePrimeParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
     const prep = preparePrime(data, p, progress);
@@ -292,7 +292,7 @@ export class PrimeModel implements XmcModel {
   }
 
   /** Rank labels for texts. */
-  predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictTextsRanked(texts: readonly string[], overrides: PrimePredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o0 = this.predictOptions(overrides);
     const byText = o0.excludeSelf ? this.selfTable().byText : null;
     const o = { ...o0, topK: o0.topK + (byText ? this.selfTable().extra : 0) };
@@ -320,12 +320,12 @@ export class PrimeModel implements XmcModel {
     return out;
   }
 
-  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictDataset(data: Dataset, overrides: PrimePredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     if (!data.texts) throw new XmcError(`${data.source}: this PRIME model reads raw text; give a text PREFIX (PREFIX_texts.txt)`);
     return this.predictTextsRanked(data.texts, overrides, progress);
   }
 
-  predictTexts(texts: string[], overrides: PredictOverrides = {}): { label: string; score: number }[][] {
+  predictTexts(texts: string[], overrides: PrimePredictInput = {}): { label: string; score: number }[][] {
     return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
   }
 

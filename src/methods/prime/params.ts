@@ -6,7 +6,7 @@
  * CPU choices (a small encoder trained from scratch) and are marked so in the help texts.
  */
 import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
+import { type InputOf, parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
 import { HNSW_SCHEMA } from "../../search/ann/hnsw.js";
 import { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js";
 
@@ -134,6 +134,26 @@ export interface PrimeParams {
   classifier: ClassifierParams;
   predict: PredictParams;
   ann: ParamsOf<typeof PRIME_ANN_SCHEMA>;
+}
+
+/** Prediction options of a PRIME model (any subset of {@link PRIME_PREDICT_SCHEMA}). */
+export type PrimePredictInput = InputOf<typeof PRIME_PREDICT_SCHEMA>;
+
+/**
+ * What the library API takes: any subset of each section, with exact keys (a misspelt key or a
+ * wrong choice does not compile). Files go through {@link parsePrimeParams}.
+ */
+export interface PrimeParamsInput {
+  text?: InputOf<typeof TEXT_SCHEMA>;
+  wordvec?: InputOf<typeof WORDVEC_SCHEMA>;
+  encoder?: InputOf<typeof PRIME_ENCODER_SCHEMA>;
+  lpn?: InputOf<typeof PRIME_LPN_SCHEMA>;
+  loss?: InputOf<typeof PRIME_LOSS_SCHEMA>;
+  train?: InputOf<typeof PRIME_TRAIN_SCHEMA>;
+  batches?: InputOf<typeof PRIME_BATCHES_SCHEMA>;
+  classifier?: InputOf<typeof PRIME_CLASSIFIER_SCHEMA>;
+  predict?: PrimePredictInput;
+  ann?: InputOf<typeof PRIME_ANN_SCHEMA>;
 }
 
 const SECTIONS = ["text", "wordvec", "encoder", "lpn", "loss", "train", "batches", "classifier", "predict", "ann"];

@@ -14,7 +14,7 @@ import type { Ranked } from "../../search/beam.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
-import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
+import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type PredictParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./params.js";
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
 import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
 import { TokenVocab } from "./vocab.js";
@@ -64,7 +64,7 @@ export class SyncXMLModel implements XmcModel {
   }
 
   /** Train on a text dataset. */
-  static async train(data: Dataset, paramsInput?: unknown, opts: SyncXMLTrainOptions = {}): Promise<SyncXMLModel> {
+  static async train(data: Dataset, paramsInput?: SyncXMLParamsInput, opts: SyncXMLTrainOptions = {}): Promise<SyncXMLModel> {
     const p = parseSyncXMLParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
     const prep = prepare(data, p, progress);
@@ -102,7 +102,7 @@ export class SyncXMLModel implements XmcModel {
   }
 
   /** Rank labels for texts. */
-  predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictTextsRanked(texts: readonly string[], overrides: SyncXMLPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.predictOptions(overrides);
     const S = this.params.encoder.seqLen;
     const rng = new Rng(0); // unused: no dropout in evaluation
@@ -126,12 +126,12 @@ export class SyncXMLModel implements XmcModel {
     return out;
   }
 
-  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictDataset(data: Dataset, overrides: SyncXMLPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     if (!data.texts) throw new XmcError(`${data.source}: this ${this.method} model reads raw text; give a text PREFIX (PREFIX_texts.txt)`);
     return this.predictTextsRanked(data.texts, overrides, progress);
   }
 
-  predictTexts(texts: string[], overrides: PredictOverrides = {}): { label: string; score: number }[][] {
+  predictTexts(texts: string[], overrides: SyncXMLPredictInput = {}): { label: string; score: number }[][] {
     return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
   }
 

@@ -6,7 +6,7 @@
  * are marked in the help texts.
  */
 import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
+import { type InputOf, parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
 import { ENCODER_SCHEMA, encoderShapes, type EncoderParams } from "../inceptionxml/encoder.js";
 
 /** Tokenisation and vocabulary. */
@@ -95,6 +95,22 @@ export interface SyncXMLParams {
   model: ModelParams;
   train: TrainParams;
   predict: PredictParams;
+}
+
+/** Prediction options of a SyncXML / InceptionXML model (any subset of {@link SYNCXML_PREDICT_SCHEMA}). */
+export type SyncXMLPredictInput = InputOf<typeof SYNCXML_PREDICT_SCHEMA>;
+
+/**
+ * What the library API takes: any subset of each section, with exact keys (a misspelt key or a
+ * wrong choice does not compile). Files go through {@link parseSyncXMLParams}.
+ */
+export interface SyncXMLParamsInput {
+  text?: InputOf<typeof TEXT_SCHEMA>;
+  wordvec?: InputOf<typeof WORDVEC_SCHEMA>;
+  encoder?: InputOf<typeof ENCODER_SCHEMA>;
+  model?: InputOf<typeof SYNCXML_MODEL_SCHEMA>;
+  train?: InputOf<typeof SYNCXML_TRAIN_SCHEMA>;
+  predict?: SyncXMLPredictInput;
 }
 
 const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
