@@ -44,8 +44,8 @@ test("EMA centroid rule: c ← β·c + (1 − β)·q̂, applied in order for rep
   net.setCentroids(Float32Array.from([3, 4, 0, 2]), { rows: 2, indptr: Int32Array.from([0, 2, 3]), indices: Int32Array.from([0, 1, 1]) });
   const d = Array.from(net.centroids);
   [0.6, 0.8, 3 / Math.hypot(3, 6), 6 / Math.hypot(3, 6), 0, 0].forEach((v, i) => assert.ok(Math.abs(d[i] - v) < 1e-6));
-  // "none" keeps no centroids; "epoch" ignores the per-step update
-  assert.equal(new PrimeNetwork(parsePrimeParams({ encoder: { dim: 2 }, lpn: { heads: 1, centroids: "none" } }), 4, 3, 2, new Rng(1)).centroids.length, 0);
+  // the noCentroids ablation keeps no centroids; "epoch" ignores the per-step update
+  assert.equal(new PrimeNetwork(parsePrimeParams({ encoder: { dim: 2 }, lpn: { heads: 1 } }), 4, 3, 2, new Rng(1), { noCentroids: true }).centroids.length, 0);
 });
 
 test("batches: positives ∝ weights, clustered order keeps clusters together, curriculum doubles", () => {
@@ -84,7 +84,7 @@ function toy(n: number): Dataset {
 const tiny: PrimeParamsInput = {
   encoder: { dim: 16 },
   wordvec: { epochs: 2 },
-  lpn: { heads: 2, ffn: 16, dropout: 0, zeroShot: "text" },
+  lpn: { heads: 2, ffn: 16, dropout: 0 },
   train: { epochs: 6, batch: 10, warmupSteps: 5, lr: 5e-3, sparseLr: 2e-2 },
   batches: { clusterFrom: 3, clusterSize: 4, reclusterEvery: 1 },
   ann: { M: 4, efConstruction: 16 },
@@ -92,7 +92,8 @@ const tiny: PrimeParamsInput = {
 
 test("a tiny PRIME model learns the toy set; zero-shot labels get borrowed or text prototypes; save/load is identical", async () => {
   const data = toy(200);
-  const model = await PrimeModel.train(data, tiny);
+  // the reference's zero-shot rule (an ablation): a label with no close trained label gets its text embedding
+  const model = await PrimeModel.train(data, tiny, { ablation: { zeroShotText: true } });
   const r = evaluate(model.predictDataset(data, { topK: 1 }), data.Y, { ks: [1] });
   assert.ok(r["P@1"] >= 90, `toy P@1 ${r["P@1"]}`);
   assert.deepEqual(model.zeroShot, { labels: 2, borrowed: 1 });
@@ -150,7 +151,10 @@ test("PRIME params: unknown keys and bad combinations are rejected; text data wi
   assert.throws(() => parsePrimeParams({ lpn: { head: 2 } }), /lpn.*head/);
   assert.throws(() => parsePrimeParams({ model: {} }), /unknown section "model"/);
   assert.throws(() => parsePrimeParams({ encoder: { dim: 10 }, lpn: { heads: 4 } }), /does not divide/);
-  assert.throws(() => parsePrimeParams({ loss: { marginMin: 0.5, marginMax: 0.3 } }), /marginMin/);
+  assert.throws(() => parsePrimeParams({ loss: { marginMax: 0.05 } }), /marginMax: must be at least 0.1/);
+  // ablation switches are no params
+  assert.throws(() => parsePrimeParams({ lpn: { enabled: false } }), /unknown parameter "enabled"/);
+  assert.throws(() => parsePrimeParams({ encoder: { pairs: 2 } }), /unknown parameter "pairs"/);
   const p = parsePrimeParams({});
   assert.deepEqual(parsePrimeParams(JSON.parse(JSON.stringify(p))), p);
   const noTexts = { ...toy(10), labelTexts: null };

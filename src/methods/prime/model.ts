@@ -36,7 +36,7 @@ import { TokenVocab } from "../syncxml/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { PrimeTokens } from "./tokens.js";
-import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PredictParams, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./params.js";
+import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PredictParams, type PrimeAblation, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
 import { LexicalIndex } from "../../search/lexical.js";
@@ -47,6 +47,8 @@ export interface PrimeTrainOptions extends CheckpointOptions {
   progress?: Progress;
   /** Called after each epoch (the model's prototypes are not computed yet). */
   onEpoch?: (stats: PrimeEpochStats, model: PrimeModel) => void;
+  /** Parts switched off for ablation runs (see {@link PrimeAblation}); not recorded in the saved model. */
+  ablation?: PrimeAblation;
 }
 
 /** Queries per encoder pass at prediction. */
@@ -94,10 +96,11 @@ export class PrimeModel implements XmcModel {
   static async train(data: Dataset, paramsInput?: PrimeParamsInput, opts: PrimeTrainOptions = {}): Promise<PrimeModel> {
     const p = parsePrimeParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
-    const prep = preparePrime(data, p, progress);
+    const ablation = opts.ablation ?? {};
+    const prep = preparePrime(data, p, progress, ablation);
     const ckpt = checkpointDirOf(opts);
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
-    const { net, bank } = await initPrime(data, prep, p, progress, resuming);
+    const { net, bank } = await initPrime(data, prep, p, progress, resuming, ablation);
     const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.tokens, net, prep.counts, prep.nTrain);
     progress.log(`prime: ${prep.tokens.vocab.size} words and ${prep.tokens.nPairs} word pairs × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runPrimeEpochs(net, bank, prep, p, {
@@ -118,8 +121,11 @@ export class PrimeModel implements XmcModel {
     return this.net.encoder.bags(this.labelTexts.slice(a, b).map((t) => this.tokens.doc(t)));
   }
 
-  /** Compute every label's normalised prototype (after training, or after a change of encoder). */
-  computePrototypes(progress: Progress = silentProgress): void {
+  /**
+   * Compute every label's normalised prototype (after training, or after a change of encoder).
+   * `ablation.zeroShotText` gives labels without a close trained label their text embedding instead.
+   */
+  computePrototypes(progress: Progress = silentProgress, ablation: Pick<PrimeAblation, "zeroShotText"> = this.net.ablation): void {
     const L = this.nLabels, d = this.dim, net = this.net;
     const rng = new Rng(0);
     const e = net.embedAll((a, b) => this.labelBags(a, b), L, rng);
@@ -151,7 +157,8 @@ export class PrimeModel implements XmcModel {
       });
       this.zeroShot.labels = unseen.length;
     } else if (seen.length === 0) textOnly.fill(1);
-    if (this.params.lpn.zeroShot === "lpn" && bank) {
+    const zeroShotText = ablation.zeroShotText === true;
+    if (!zeroShotText && bank) {
       // the text embedding stands in for the missing centroid (the label's own row is zero)
       for (let l = 0; l < L; l++) if (textOnly[l]) bank.set(e.subarray(l * d, (l + 1) * d), l * d);
     }
@@ -168,7 +175,7 @@ export class PrimeModel implements XmcModel {
       }
     });
     progress.stop();
-    if (this.params.lpn.zeroShot === "text") for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
+    if (zeroShotText) for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
     this.prototypes = protos;
     this.hnsw = null;
   }
@@ -379,8 +386,6 @@ export class PrimeModel implements XmcModel {
     const L = labelNames.length;
     if (!Array.isArray(labelTexts) || labelTexts.length !== L) throw new XmcError(`${dir}/label-texts.json: expected ${L} label texts`);
     const nFree = freeVectorCount(L, p.lpn.labelsPerFreeVector);
-    // models from before word pairs have none
-    if (meta.pairs === undefined) p.encoder.pairs = 0;
     const pairs = Number(meta.pairs ?? 0) > 0 ? arrays.wordPairs : new Int32Array(0);
     if (!(pairs instanceof Int32Array) || pairs.length !== 2 * Number(meta.pairs ?? 0)) throw new XmcError(`${dir}: model array "wordPairs" is missing or has the wrong length`);
     for (const w of pairs) if (w < 2 || w >= words.length) throw new XmcError(`${dir}: model array "wordPairs" has word id ${w} outside 2..${words.length - 1}`);

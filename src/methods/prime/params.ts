@@ -14,8 +14,6 @@ import { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA } from "../syncxml/params.js"
 export const PRIME_ENCODER_SCHEMA = {
   dim: { type: "number", default: 128, min: 2, integer: true, help: "embedding dimension d (word vectors, encoder output, LPN width)" },
   maxTokens: { type: "number", default: 32, min: 1, integer: true, help: "tokens kept per text (the reference's max_length 32)" },
-  pairs: { type: "number", default: 0, min: 0, integer: true, help: "adjacent word pairs (after stop-word removal) seen at least this many times in the training and label texts get a vector of their own, initialised to the mean of their words' (0: words only, the default: at 2 on wordnet-hyper3 prototypes alone gained 0.2 P@1, the full model lost 0.3)" },
-  maxPairs: { type: "number", default: 200000, min: 0, integer: true, help: "most word pairs kept (the most frequent)" },
   idfWeights: { type: "boolean", default: true, help: "the bag of word vectors is IDF-weighted (weights sum to 1); false: a plain mean" },
   layers: { type: "number", default: 1, min: 0, max: 4, integer: true, help: "residual GELU layers after the bag (x + W2·gelu(W1·x))" },
   dropout: { type: "number", default: 0, min: 0, max: 0.9, help: "dropout inside the residual layers (the reference encoder uses 0)" },
@@ -23,25 +21,23 @@ export const PRIME_ENCODER_SCHEMA = {
 
 /** The Label Prototype Network. */
 export const PRIME_LPN_SCHEMA = {
-  enabled: { type: "boolean", default: true, help: "use the LPN (false: the label-text embedding is the prototype; the 'text only' ablation)" },
   heads: { type: "number", default: 4, min: 1, integer: true, help: "attention heads (must divide encoder.dim; the reference uses 1, ViXML 8, 'more is better')" },
   ffn: { type: "number", default: 512, min: 1, integer: true, help: "feed-forward width (reference 1,024 at d = 768)" },
   dropout: { type: "number", default: 0.1, min: 0, max: 0.9, help: "dropout of the transformer layer" },
-  freeVectors: { type: "boolean", default: true, help: "include the learnable free vector in the LPN input (false: a zero vector; ablation)" },
   labelsPerFreeVector: { type: "number", default: 2, min: 1, integer: true, help: "labels sharing one free vector (balanced 2-means of label-text embeddings; reference ≈ 2)" },
-  centroids: { type: "string", default: "ema", choices: ["ema", "epoch", "none"] as const, help: "ema: c ← β·c + (1−β)·q̂ per sampled positive; epoch: recomputed from the stale query embeddings after every epoch; none: zero (ablation)" },
+  centroids: { type: "string", default: "ema", choices: ["ema", "epoch"] as const, help: "ema: c ← β·c + (1−β)·q̂ per sampled positive; epoch: recomputed from the stale query embeddings after every epoch" },
   beta: { type: "number", default: 0.95, min: 0, max: 1, help: "EMA factor β of the centroid update" },
-  zeroShot: { type: "string", default: "lpn", choices: ["lpn", "text"] as const, help: "prototype of a label without training data and no close trained label: lpn (the LPN over its text, its own free vector and its text as centroid; measured +9 P@1 on wordnet) or text (its text embedding, as the reference)" },
-  zeroShotCos: { type: "number", default: 0.98, min: -1, max: 1, help: "a label without training data borrows the free vector and centroid of its most similar trained label when their text cosine is at least this; otherwise its prototype is its text embedding" },
+  zeroShotCos: { type: "number", default: 0.98, min: -1, max: 1, help: "a label without training data borrows the free vector and centroid of its most similar trained label when their text cosine is at least this; otherwise its prototype is the LPN over its text, with its own free vector and its text embedding as centroid" },
 } as const satisfies Schema;
+
+/** Smallest margin of the dynamic-margin triplet loss (the reference's). */
+export const PRIME_MARGIN_MIN = 0.1;
 
 /** The dynamic-margin triplet loss and its terms (reference defaults except k). */
 export const PRIME_LOSS_SCHEMA = {
   negatives: { type: "number", default: 10, min: 1, integer: true, help: "hardest in-batch negatives per row k (reference 100 at batch 1,600; ViXML 10)" },
-  marginMin: { type: "number", default: 0.1, min: 0, help: "smallest margin (0, or equal to marginMax: a fixed margin of marginMax; the ablation)" },
-  marginMax: { type: "number", default: 0.3, min: 0, help: "largest margin" },
+  marginMax: { type: "number", default: 0.3, min: PRIME_MARGIN_MIN, help: `largest margin (the margin of a triplet is the gap of its similarities clamped to [${PRIME_MARGIN_MIN}, marginMax])` },
   tau: { type: "number", default: 0.1, min: 0, help: "temperature of the softmax weighting of violating negatives" },
-  weightGrad: { type: "boolean", default: false, help: "gradient through the softmax weights (the reference: true; with a from-scratch encoder it pulled all similarities together, measured on wordnet)" },
   warmupEpochs: { type: "number", default: 2, min: 0, integer: true, help: "first epochs train with an in-batch softmax loss instead (CPU choice: on a from-scratch encoder the triplet loss alone collapses the embeddings)" },
   softmax: { type: "number", default: 1, min: 0, help: "weight of the in-batch softmax loss added to each triplet term after the warm-up (CPU choice, keeps the from-scratch embeddings apart; 0: the reference's losses only)" },
   warmupTau: { type: "number", default: 0.05, min: 0, help: "temperature of the in-batch softmax loss" },
@@ -136,6 +132,31 @@ export interface PrimeParams {
   ann: ParamsOf<typeof PRIME_ANN_SCHEMA>;
 }
 
+/**
+ * Variants of PRIME kept for ablation runs (bench/prime.ts --ablations) and tests: each switches a
+ * part off or back to the reference's choice. They are no model params (no schema, file or flag
+ * sets them, and a saved model does not record them): a model trained with one is for evaluation
+ * in memory. Passed as `PrimeTrainOptions.ablation`.
+ */
+export interface PrimeAblation {
+  /** No LPN: the label-text embedding is the prototype ("text only"). */
+  noLpn?: boolean;
+  /** A zero vector instead of the learnable free vector in the LPN input. */
+  noFreeVectors?: boolean;
+  /** Zero centroids in the LPN input. */
+  noCentroids?: boolean;
+  /** A constant margin loss.marginMax instead of the dynamic margin. */
+  fixedMargin?: boolean;
+  /** Gradient through the softmax weights of the triplet loss (the reference's choice). */
+  weightGrad?: boolean;
+  /** A label without training data and no close trained label gets its text embedding as prototype (the reference's choice) instead of the LPN over its text. */
+  zeroShotText?: boolean;
+  /** Adjacent word pairs seen at least this many times get a vector of their own (0 or absent: words only). */
+  pairs?: number;
+  /** Most word pairs kept (default 200,000). */
+  maxPairs?: number;
+}
+
 /** Prediction options of a PRIME model (any subset of {@link PRIME_PREDICT_SCHEMA}). */
 export type PrimePredictInput = InputOf<typeof PRIME_PREDICT_SCHEMA>;
 
@@ -165,7 +186,6 @@ export function parsePrimeParams(input: unknown, where = "params"): PrimeParams 
   const lpn = parseParams(PRIME_LPN_SCHEMA, o.lpn, `${where}.lpn`);
   if (encoder.dim % lpn.heads !== 0) throw new XmcError(`${where}.lpn.heads: ${lpn.heads} does not divide encoder.dim ${encoder.dim}`);
   const loss = parseParams(PRIME_LOSS_SCHEMA, o.loss, `${where}.loss`);
-  if (loss.marginMin > loss.marginMax) throw new XmcError(`${where}.loss: marginMin ${loss.marginMin} is above marginMax ${loss.marginMax}`);
   const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
   return {
     text: parseParams(TEXT_SCHEMA, o.text, `${where}.text`),

@@ -16,7 +16,7 @@ import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
 import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type PredictParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./params.js";
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
-import { type EpochStats, initWordVectors, prepare, runEpochs } from "./train.js";
+import { checkAblation, type EpochStats, initWordVectors, prepare, runEpochs, type SyncXMLAblation } from "./train.js";
 import { TokenVocab } from "./vocab.js";
 import { buildNeighbourIndex, fuseNeighbours, lexicalDoc, type NeighbourIndex } from "./neighbours.js";
 import { LexicalIndex } from "../../search/lexical.js";
@@ -29,6 +29,8 @@ export interface SyncXMLTrainOptions extends CheckpointOptions {
   threads?: number;
   /** Called after each epoch with its statistics and the model as it stands. */
   onEpoch?: (stats: EpochStats, model: SyncXMLModel) => void;
+  /** Variants kept for comparison runs (see {@link SyncXMLAblation}); not recorded in the saved model. */
+  ablation?: SyncXMLAblation;
 }
 
 /** Queries per forward pass at prediction. */
@@ -66,6 +68,7 @@ export class SyncXMLModel implements XmcModel {
   /** Train on a text dataset. */
   static async train(data: Dataset, paramsInput?: SyncXMLParamsInput, opts: SyncXMLTrainOptions = {}): Promise<SyncXMLModel> {
     const p = parseSyncXMLParams(paramsInput);
+    if (opts.ablation) checkAblation(p, opts.ablation);
     const progress = opts.progress ?? silentProgress;
     const prep = prepare(data, p, progress);
     const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(p.train.seed));
@@ -75,7 +78,7 @@ export class SyncXMLModel implements XmcModel {
     const model = new SyncXMLModel(p, data.labelNames.slice(0, prep.L), prep.vocab, prep.clusters, net, labelCounts(data.Y), data.Y.rows);
     progress.log(`${model.method}: ${prep.vocab.size} words × ${p.encoder.embDim}, hidden ${net.encoder.outDim}, ${prep.L} labels${prep.clusters ? `, ${prep.clusters.K} clusters` : ""}, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runEpochs(net, prep, p, {
-      progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
+      progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun, ablation: opts.ablation,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
     if (model.complete && (p.predict.neighbours > 0 || p.predict.lexicalNeighbours > 0)) {

@@ -41,7 +41,6 @@ export const SYNCXML_MODEL_SCHEMA = {
   metaDropout: { type: "number", default: 0.4, min: 0, max: 0.95, help: "p_meta: dropout before the meta classifier" },
   extDropout: { type: "number", default: 0.5, min: 0, max: 0.95, help: "p_ext: dropout before the label scores" },
   metaScale: { type: "number", default: 1, min: 0, help: "weight of the meta loss" },
-  extInit: { type: "string", default: "random", choices: ["random", "centroids"] as const, help: "label table after the warm-up: random (kept as trained) or centroids (each label's row set to the direction of its training queries' mean extreme-head features, less the overall mean; needs warmupEpochs ≥ 1)" },
 } as const satisfies Schema;
 
 /** Optimisation. */
@@ -129,9 +128,6 @@ export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLPar
   encoderShapes(encoder, `${where}.encoder`);
   const train = parseParams(SYNCXML_TRAIN_SCHEMA, o.train, `${where}.train`);
   const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
-  if (model.extInit === "centroids" && (model.architecture !== "syncxml" || train.warmupEpochs < 1 || train.warmupEpochs >= train.epochs)) {
-    throw new XmcError(`${where}.model.extInit: "centroids" sets the SyncXML label table when the warm-up ends, so it needs architecture "syncxml" and 1 ≤ train.warmupEpochs < train.epochs (got ${model.architecture}, ${train.warmupEpochs} of ${train.epochs})`);
-  }
   const sync = model.architecture === "syncxml";
   const predSchema = {
     ...SYNCXML_PREDICT_SCHEMA,
