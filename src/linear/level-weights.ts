@@ -83,8 +83,3 @@ export function chunkLevel(level: ChainLevel, W: EdgeWeights): LevelWeights {
     entVal,
   };
 }
-
-/** Number of stored weights. */
-export function levelNnz(w: LevelWeights): number {
-  return w.entVal.length;
-}

@@ -13,8 +13,6 @@ export interface BeamOptions {
   beamSize: number;
   topK: number;
   post: PostProcessor;
-  /** Drop final results scoring below this (after post-processing); -Infinity keeps all. */
-  threshold?: number;
   /** Stop after this many levels (for matcher-aware negatives); default all. */
   levels?: number;
 }
@@ -183,10 +181,7 @@ export class BeamSearcher {
     let labels: Int32Array = nodes;
     let out: Float64Array = scores;
     if (hasDuplicates(labels)) ({ labels, scores: out } = mergeMax(labels, out));
-    const thr = opts.threshold ?? -Infinity;
-    let keep = out.length;
-    while (keep > 0 && out[keep - 1] < thr) keep--;
-    return { labels: labels.slice(0, keep), scores: Float32Array.from(out.subarray(0, keep)) };
+    return { labels: labels.slice(0, out.length), scores: Float32Array.from(out) };
   }
 }
 
