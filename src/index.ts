@@ -11,7 +11,7 @@ export { evaluate, type MetricsReport, type Prediction, setMetrics } from "./eva
 export { inversePropensity, labelCounts } from "./eval/propensity.js";
 export { formatTable, toJsonLine } from "./eval/report.js";
 export { type NamedScore, type TrainOptions, XRLinearModel } from "./methods/xrlinear.js";
-export { parseXRLinearParams, type XRLinearParams } from "./methods/xrlinear-params.js";
+export { type EnsembleMember, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./methods/xrlinear-params.js";
 export { loadModel } from "./model/registry.js";
 export { type Ranked } from "./search/beam.js";
 export { StackedVectorizer } from "./text/stack.js";
@@ -21,8 +21,8 @@ export { applyThreshold, tuneGlobalThreshold, tunePerLabelThresholds } from "./e
 export { calibrate, expectedCalibrationError, fitCalibrator } from "./eval/calibrate.js";
 export { reliabilitySvg } from "./eval/reliability.js";
 export { SyncXMLModel } from "./methods/syncxml/model.js";
-export { parseSyncXMLParams, type SyncXMLParams } from "./methods/syncxml/params.js";
+export { parseSyncXMLParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./methods/syncxml/params.js";
 export { PrimeModel } from "./methods/prime/model.js";
-export { parsePrimeParams, type PrimeParams } from "./methods/prime/params.js";
+export { parsePrimeParams, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./methods/prime/params.js";
 export { ExactIndex, exactTopK } from "./search/ann/exact.js";
 export { HnswIndex } from "./search/ann/hnsw.js";

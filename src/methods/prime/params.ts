@@ -49,7 +49,7 @@ export const PRIME_LOSS_SCHEMA = {
 
 /** Optimisation (CPU choices: fewer epochs, smaller batches, higher learning rates). */
 export const PRIME_TRAIN_SCHEMA = {
-  epochs: { type: "number", default: 16, min: 1, integer: true, help: "training epochs (reference 300 on a GPU; on wordnet-hyper3, 2 cores, 16 take about 40 minutes with the later stages and gave +0.35 P@1 over 10)" },
+  epochs: { type: "number", default: 16, min: 1, integer: true, help: "training epochs of the prototype stage (the reference trains 300 on a GPU; fewer here, for a CPU budget)" },
   batch: { type: "number", default: 512, min: 2, integer: true, help: "queries per batch (one sampled positive each)" },
   lr: { type: "number", default: 2e-3, min: 0, help: "peak learning rate of AdamW (encoder layers, LPN)" },
   sparseLr: { type: "number", default: 1e-2, min: 0, help: "peak learning rate of SparseAdam (word vectors, free vectors)" },
@@ -92,7 +92,7 @@ export const PRIME_PREDICT_SCHEMA = {
   neighbourWeight: { type: "number", default: 0.6, min: 0, max: 1, help: "score = (1 − w) · label score + w · neighbour score (0: labels only)" },
   neighbourTau: { type: "number", default: 0.05, min: 0.001, help: "temperature of the neighbour score τ·ln(e^(c₀/τ) + Σ e^(cos/τ)) over the retrieved training queries holding the label (c₀ = 0.3)" },
   lexicalNeighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query by TF-IDF cosine over the model's tokens; each passes its labels a score like the dense neighbours (0: off; needs the training queries)" },
-  lexicalWeight: { type: "number", default: 0.2, min: 0, max: 1, help: "score = (1 − v) · (dense-fused score) + v · lexical neighbour score (0: off; measured +0.85 P@1 on wordnet)" },
+  lexicalWeight: { type: "number", default: 0.2, min: 0, max: 1, help: "score = (1 − v) · (dense-fused score) + v · lexical neighbour score (0: off)" },
   lexicalTau: { type: "number", default: 0.1, min: 0.001, help: "temperature of the lexical neighbour score (as neighbour-tau, c₀ = 0.3)" },
 } as const satisfies Schema;
 
