@@ -2,19 +2,23 @@ import type { Schema } from "../core/params.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Ranked } from "../search/beam.js";
+import type { PrimePredictInput } from "./prime/params.js";
+import type { SyncXMLPredictInput } from "./syncxml/params.js";
+import type { XRLinearPredictInput } from "./xrlinear-params.js";
 
 /**
- * Prediction options as the CLI and the server pass them to a model of any method (from flags or
- * a request body): each method checks them at run time against its prediction schema. Code that
- * knows the method passes the method's typed options instead (`XRLinearPredictInput`,
- * `SyncXMLPredictInput`, `PrimePredictInput`), whose keys and values are checked when it compiles.
+ * Prediction options for a model of any method: the options of one of the methods (a key no
+ * method has does not compile). Each method also checks them at run time against its prediction
+ * schema, since the CLI and the server pass options from flags or a request body; code that
+ * knows the method passes the method's own options type.
  */
-export type PredictOverrides = Readonly<Record<string, unknown>>;
+export type PredictOverrides = XRLinearPredictInput | SyncXMLPredictInput | PrimePredictInput;
 
 /** The overrides a method's prediction schema knows (given ones only), to lay over its stored defaults. */
 export function overridesOf(schema: Schema, overrides: PredictOverrides): Record<string, unknown> {
+  const o = overrides as Readonly<Record<string, unknown>>;
   const given: Record<string, unknown> = {};
-  for (const k of Object.keys(schema)) if (overrides[k] !== undefined) given[k] = overrides[k];
+  for (const k of Object.keys(schema)) if (o[k] !== undefined) given[k] = o[k];
   return given;
 }
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { InputOf } from "../../src/core/params.js";
+import type { XmcModel } from "../../src/methods/model.js";
 import type { PrimeModel } from "../../src/methods/prime/model.js";
 import { parsePrimeParams, type PrimeParamsInput } from "../../src/methods/prime/params.js";
 import type { SyncXMLModel } from "../../src/methods/syncxml/model.js";
@@ -15,7 +16,7 @@ import type { XRLinearModel } from "../../src/methods/xrlinear.js";
 import { parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, type XRLinearParamsInput } from "../../src/methods/xrlinear-params.js";
 
 // compile-time checks only: never run
-function typeChecks(xr: XRLinearModel, sx: SyncXMLModel, pr: PrimeModel): void {
+function typeChecks(xr: XRLinearModel, sx: SyncXMLModel, pr: PrimeModel, any: XmcModel): void {
   const ok: XRLinearParamsInput = {
     tree: { maxLeafSize: 50, nrSplits: 8 },
     solver: { loss: "logistic", Cp: 2 },
@@ -56,6 +57,11 @@ function typeChecks(xr: XRLinearModel, sx: SyncXMLModel, pr: PrimeModel): void {
   pr.predictTexts(["a"], { topK: 5, search: "hnsw", mix: 0.5 });
   // @ts-expect-error a wrong choice
   pr.predictTexts(["a"], { search: "ann" });
+
+  // a model of any method takes the options of any method, but no key none of them has
+  any.predictTexts(["a"], { topK: 5, search: "hnsw", beamSize: 20 });
+  // @ts-expect-error no method has topk
+  any.predictTexts(["a"], { topk: 5 });
 
   const sxOk: SyncXMLParamsInput = { model: { architecture: "inceptionxml" }, wordvec: { source: "random" }, encoder: { embDim: 64 } };
   // @ts-expect-error a wrong architecture

@@ -258,7 +258,7 @@ export class PrimeModel implements XmcModel {
   }
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
-    if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
+    if ((overrides as { thresholds?: unknown }).thresholds !== undefined && (overrides as { thresholds?: unknown }).thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
     return parseParams(PRIME_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PRIME_PREDICT_SCHEMA, overrides) }, "predict");
   }
 

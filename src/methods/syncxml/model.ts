@@ -100,7 +100,7 @@ export class SyncXMLModel implements XmcModel {
   }
 
   private predictOptions(overrides: PredictOverrides): PredictParams {
-    if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
+    if ((overrides as { thresholds?: unknown }).thresholds !== undefined && (overrides as { thresholds?: unknown }).thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
     return parseParams(SYNCXML_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(SYNCXML_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
