@@ -12,7 +12,7 @@ export const XRLINEAR_TRAIN_SCHEMA = {
   manBeam: { type: "number", default: 10, min: 1, integer: true, help: "with man or tfn+man negatives: nodes kept per level by the beam that routes training instances through the trained levels" },
   normalize: { type: "boolean", default: true, help: "L2-normalise feature rows of .txt/.arff input (text input is always normalised)" },
 } as const satisfies Schema;
-export type TrainParams = ParamsOf<typeof XRLINEAR_TRAIN_SCHEMA>;
+export type XRLinearTrainParams = ParamsOf<typeof XRLINEAR_TRAIN_SCHEMA>;
 
 export const XRLINEAR_PREDICT_SCHEMA = {
   beamSize: { type: "number", default: 10, min: 1, integer: true, help: "nodes kept per tree level during beam search" },
@@ -22,7 +22,7 @@ export const XRLINEAR_PREDICT_SCHEMA = {
   thresholds: { type: "string", default: "none", choices: ["none", "global", "tuned"] as const, help: "thresholds fitted on the held-out split (train with --holdout): global (one, best micro-F1) or tuned (per label, best F1)" },
   rawScores: { type: "boolean", default: false, help: "with a calibrated model, return the raw tree scores instead of probabilities" },
 } as const satisfies Schema;
-export type PredictParams = ParamsOf<typeof XRLINEAR_PREDICT_SCHEMA>;
+export type XRLinearPredictParams = ParamsOf<typeof XRLINEAR_PREDICT_SCHEMA>;
 /** Prediction options of an XR-Linear model (any subset of {@link XRLINEAR_PREDICT_SCHEMA}). */
 export type XRLinearPredictInput = InputOf<typeof XRLINEAR_PREDICT_SCHEMA>;
 
@@ -92,8 +92,8 @@ export type CalibrationParams = ParamsOf<typeof CALIBRATION_SCHEMA>;
 export interface XRLinearParams {
   tree: TreeParams;
   solver: SolverParams;
-  train: TrainParams;
-  predict: PredictParams;
+  train: XRLinearTrainParams;
+  predict: XRLinearPredictParams;
   ensemble: EnsembleParams;
   disentangle: DisentangleParams;
   calibration: CalibrationParams;

@@ -36,7 +36,7 @@ import { TokenVocab } from "../syncxml/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { PrimeTokens } from "./tokens.js";
-import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PredictParams, type PrimeAblation, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./params.js";
+import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PrimePredictParams, type PrimeAblation, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
 import { LexicalIndex } from "../../search/lexical.js";
@@ -257,7 +257,7 @@ export class PrimeModel implements XmcModel {
     return this.hnsw;
   }
 
-  private predictOptions(overrides: PredictOverrides): PredictParams {
+  private predictOptions(overrides: PredictOverrides): PrimePredictParams {
     if ((overrides as { thresholds?: unknown }).thresholds !== undefined && (overrides as { thresholds?: unknown }).thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
     return parseParams(PRIME_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PRIME_PREDICT_SCHEMA, overrides) }, "predict");
   }
@@ -278,7 +278,7 @@ export class PrimeModel implements XmcModel {
    * with the labels of the nearest training queries, by embedding and by TF-IDF cosine, when the
    * model has them.
    */
-  search(q: Float32Array, docs: readonly Int32Array[], o: PredictParams): TopK {
+  search(q: Float32Array, docs: readonly Int32Array[], o: PrimePredictParams): TopK {
     const m = docs.length, k = Math.min(o.topK, this.nLabels);
     const W = o.mix < 1 ? this.classifier : null;
     const kq = o.neighbourWeight > 0 ? o.neighbours : 0, kl = o.lexicalWeight > 0 ? o.lexicalNeighbours : 0;

@@ -110,25 +110,25 @@ export const PRIME_PREDICT_FLAGS = {
   lexicalWeight: { ...PRIME_PREDICT_SCHEMA.lexicalWeight, help: `PRIME models: ${PRIME_PREDICT_SCHEMA.lexicalWeight.help}; SyncXML models: weight v of the lexical neighbour vote (0: off)` },
 } as const satisfies Schema;
 
-export type EncoderParams = ParamsOf<typeof PRIME_ENCODER_SCHEMA>;
+export type PrimeEncoderParams = ParamsOf<typeof PRIME_ENCODER_SCHEMA>;
 export type LpnParams = ParamsOf<typeof PRIME_LPN_SCHEMA>;
 export type LossParams = ParamsOf<typeof PRIME_LOSS_SCHEMA>;
-export type TrainParams = ParamsOf<typeof PRIME_TRAIN_SCHEMA>;
+export type PrimeTrainParams = ParamsOf<typeof PRIME_TRAIN_SCHEMA>;
 export type BatchesParams = ParamsOf<typeof PRIME_BATCHES_SCHEMA>;
-export type PredictParams = ParamsOf<typeof PRIME_PREDICT_SCHEMA>;
+export type PrimePredictParams = ParamsOf<typeof PRIME_PREDICT_SCHEMA>;
 export type ClassifierParams = ParamsOf<typeof PRIME_CLASSIFIER_SCHEMA>;
 
 /** Everything that defines a PRIME model, validated; JSON round-trips. */
 export interface PrimeParams {
   text: ParamsOf<typeof TEXT_SCHEMA>;
   wordvec: ParamsOf<typeof WORDVEC_SCHEMA>;
-  encoder: EncoderParams;
+  encoder: PrimeEncoderParams;
   lpn: LpnParams;
   loss: LossParams;
-  train: TrainParams;
+  train: PrimeTrainParams;
   batches: BatchesParams;
   classifier: ClassifierParams;
-  predict: PredictParams;
+  predict: PrimePredictParams;
   ann: ParamsOf<typeof PRIME_ANN_SCHEMA>;
 }
 

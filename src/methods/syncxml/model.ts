@@ -14,7 +14,7 @@ import type { Ranked } from "../../search/beam.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
-import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type PredictParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./params.js";
+import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type SyncXMLPredictParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./params.js";
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "./checkpoint.js";
 import { checkAblation, type EpochStats, initWordVectors, prepare, runEpochs, type SyncXMLAblation } from "./train.js";
 import { TokenVocab } from "./vocab.js";
@@ -99,7 +99,7 @@ export class SyncXMLModel implements XmcModel {
     return this.hnsw;
   }
 
-  private predictOptions(overrides: PredictOverrides): PredictParams {
+  private predictOptions(overrides: PredictOverrides): SyncXMLPredictParams {
     if ((overrides as { thresholds?: unknown }).thresholds !== undefined && (overrides as { thresholds?: unknown }).thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
     return parseParams(SYNCXML_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(SYNCXML_PREDICT_SCHEMA, overrides) }, "predict");
   }

@@ -83,8 +83,8 @@ export function parseWordvec(input: unknown, where: string): ParamsOf<typeof WOR
 export type TextParams = ParamsOf<typeof TEXT_SCHEMA>;
 export type WordvecParams = ParamsOf<typeof WORDVEC_SCHEMA>;
 export type ModelParams = ParamsOf<typeof SYNCXML_MODEL_SCHEMA>;
-export type TrainParams = ParamsOf<typeof SYNCXML_TRAIN_SCHEMA>;
-export type PredictParams = ParamsOf<typeof SYNCXML_PREDICT_SCHEMA>;
+export type SyncXMLTrainParams = ParamsOf<typeof SYNCXML_TRAIN_SCHEMA>;
+export type SyncXMLPredictParams = ParamsOf<typeof SYNCXML_PREDICT_SCHEMA>;
 
 /** Everything that defines a SyncXML / InceptionXML model, validated; JSON round-trips. */
 export interface SyncXMLParams {
@@ -92,8 +92,8 @@ export interface SyncXMLParams {
   wordvec: WordvecParams;
   encoder: EncoderParams;
   model: ModelParams;
-  train: TrainParams;
-  predict: PredictParams;
+  train: SyncXMLTrainParams;
+  predict: SyncXMLPredictParams;
 }
 
 /** Prediction options of a SyncXML / InceptionXML model (any subset of {@link SYNCXML_PREDICT_SCHEMA}). */
@@ -134,7 +134,7 @@ export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLPar
     neighbours: { ...SYNCXML_PREDICT_SCHEMA.neighbours, default: sync ? SYNCXML_PREDICT_SCHEMA.neighbours.default : 0 },
     lexicalNeighbours: { ...SYNCXML_PREDICT_SCHEMA.lexicalNeighbours, default: sync ? SYNCXML_PREDICT_SCHEMA.lexicalNeighbours.default : 0 },
   };
-  const predict = parseParams(predSchema, o.predict, `${where}.predict`) as PredictParams;
+  const predict = parseParams(predSchema, o.predict, `${where}.predict`) as SyncXMLPredictParams;
   for (const k of ["neighbours", "lexicalNeighbours"] as const) {
     if (predict[k] > 0 && !sync) throw new XmcError(`${where}.predict.${k}: the neighbour vote needs architecture "syncxml" (it re-ranks the shortlisted labels of the extreme head); set it to 0`);
   }
