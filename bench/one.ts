@@ -10,6 +10,7 @@ import { loadDataset } from "../src/data/load.js";
 import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity } from "../src/eval/propensity.js";
 import { XRLinearModel } from "../src/methods/xr-linear/model.js";
+import { parseXRLinearParams } from "../src/methods/xr-linear/params.js";
 
 const [trainPath, testPath, paramsJson, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 2);
@@ -21,7 +22,7 @@ function dirSize(d: string): number {
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const train = await loadDataset(trainPath);
-const model = await XRLinearModel.train(train, JSON.parse(paramsJson), { threads });
+const model = await XRLinearModel.train(train, parseXRLinearParams(JSON.parse(paramsJson)), { threads });
 const trainWall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const tmp = mkdtempSync(join(tmpdir(), "xmc-bench-"));

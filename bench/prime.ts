@@ -22,6 +22,7 @@ import type { Dataset } from "../src/data/dataset.js";
 import { loadDataset } from "../src/data/load.js";
 import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity } from "../src/eval/propensity.js";
+import { parsePrimeParams, type PrimeAblation } from "../src/methods/prime/params.js";
 import { PrimeModel } from "../src/methods/prime/model.js";
 import { XRLinearModel } from "../src/methods/xr-linear/model.js";
 import type { PrimeEpochStats } from "../src/methods/prime/train.js";
@@ -45,20 +46,14 @@ const only = flag("--only", ablations ? "main,text-only,no-free,no-centroids,fix
 const paramsArg = args[0];
 const base = (paramsArg === undefined ? {} : jsonArg(paramsArg)) as Record<string, Record<string, unknown>>;
 
-/** The ablations of the issue, as params overlays. */
-const VARIANTS: Record<string, Record<string, Record<string, unknown>>> = {
+/** The ablation variants: parts of PRIME switched off through PrimeTrainOptions.ablation. */
+const VARIANTS: Record<string, PrimeAblation> = {
   main: {},
-  "text-only": { lpn: { enabled: false } },
-  "no-free": { lpn: { freeVectors: false } },
-  "no-centroids": { lpn: { centroids: "none" } },
-  "fixed-margin": { loss: { marginMin: 0 } },
+  "text-only": { noLpn: true },
+  "no-free": { noFreeVectors: true },
+  "no-centroids": { noCentroids: true },
+  "fixed-margin": { fixedMargin: true },
 };
-
-function overlay(a: Record<string, Record<string, unknown>>, b: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = { ...(a[k] ?? {}), ...v };
-  return out;
-}
 
 const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const progress: Progress = { start() {}, tick() {}, stop() {}, log };
@@ -139,19 +134,21 @@ if (xrBaseline) {
 for (const variant of only) {
   const over = VARIANTS[variant];
   if (!over) throw new Error(`unknown variant ${variant} (known: ${Object.keys(VARIANTS).join(", ")})`);
-  const params = overlay(base, over);
-  log(`== ${variant}: ${JSON.stringify(params)}`);
+  const params = parsePrimeParams(base);
+  log(`== ${variant}: ${JSON.stringify(params)}, ablation ${JSON.stringify(over)}`);
   const epochs: PrimeEpochStats[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const model = await PrimeModel.train(train, params, { progress, onEpoch: (s) => epochs.push(s) });
+  const model = await PrimeModel.train(train, params, { progress, onEpoch: (s) => epochs.push(s), ablation: over });
   const trainWall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const tmp = mkdtempSync(join(tmpdir(), "xmc-prime-"));
   const dir = join(tmp, "model");
   model.save(dir);
   const modelMB = dirSize(dir) / 1e6;
-  const loaded = PrimeModel.load(dir);
+  // a saved model does not record its ablation: an ablated model is evaluated in memory
+  const ablated = Object.keys(over).length > 0;
+  const loaded = ablated ? model : PrimeModel.load(dir);
   if (keepDir !== "") loaded.save(only.length > 1 ? `${keepDir}-${variant}` : keepDir);
   rmSync(tmp, { recursive: true, force: true });
 
@@ -184,14 +181,12 @@ for (const variant of only) {
   }
   // the reference's zero-shot rule (text embedding as the prototype of a label with no close trained label)
   let zeroShotText: Record<string, unknown> | null = null;
-  if (loaded.params.lpn.enabled && loaded.params.lpn.zeroShot === "lpn") {
+  if (loaded.net.lpn) {
     const keepProtos = loaded.prototypes;
-    loaded.params.lpn.zeroShot = "text";
-    loaded.computePrototypes();
+    loaded.computePrototypes(undefined, { zeroShotText: true });
     const pz = loaded.predictDataset(test, { topK: 10, search: "exact", excludeSelf: true });
     zeroShotText = { filtered: metricsOn(pz, null, counts, loaded.nTrain), unseenFiltered: metricsOn(pz, unseenRows, counts, loaded.nTrain) };
     log(`${variant}, zero-shot "text", self-filtered: ${JSON.stringify(zeroShotText)}`);
-    loaded.params.lpn.zeroShot = "lpn";
     loaded.prototypes = keepProtos;
   }
   // exact vs HNSW: recall@10 of HNSW against exact, single-query latency of both

@@ -1,8 +1,8 @@
 /** Loading a stored model of any registered method, from a model file's path or its bytes. */
 import type { Method, ModelSource } from "../methods/method.js";
-import type { XmcModel } from "../methods/model.js";
 import { readModelHeader, sourceName } from "../model/file.js";
 import { methodByName } from "./methods.js";
+import type { AnyModel } from "./types.js";
 
 /** The registered method that wrote a stored model (read from the file's header). */
 export function methodOfModel(source: ModelSource): Method {
@@ -11,6 +11,6 @@ export function methodOfModel(source: ModelSource): Method {
 }
 
 /** Load any stored model, dispatching on the method its header records. */
-export function loadModel(source: ModelSource): XmcModel {
+export function loadModel(source: ModelSource): AnyModel {
   return methodOfModel(source).load(source);
 }

@@ -12,8 +12,26 @@ export type FieldSpec =
 
 export type Schema = Record<string, FieldSpec>;
 
+/** The value type of one field: number, boolean, the union of its `choices`, or string. */
+export type ValueOf<F> = F extends { type: "number" }
+  ? number
+  : F extends { type: "boolean" }
+    ? boolean
+    : F extends { choices: readonly (infer C extends string)[] }
+      ? C
+      : string;
+
+/** Validated parameters of a schema: every field present, with its value type. */
 export type ParamsOf<S extends Schema> = {
-  -readonly [K in keyof S]: S[K] extends { type: "number" } ? number : S[K] extends { type: "boolean" } ? boolean : string;
+  -readonly [K in keyof S]: ValueOf<S[K]>;
+};
+
+/**
+ * What a caller may pass for a schema: any subset of its fields, each with its value type.
+ * An object literal with a key the schema lacks does not compile (excess-property check).
+ */
+export type InputOf<S extends Schema> = {
+  [K in keyof S]?: ValueOf<S[K]>;
 };
 
 export function defaults<S extends Schema>(schema: S): ParamsOf<S> {
@@ -36,6 +54,22 @@ export function parseParams<S extends Schema>(schema: S, input: unknown, where: 
     out[k] = checkValue(f, v, `${where}.${k}`);
   }
   return out as ParamsOf<S>;
+}
+
+/**
+ * Validate a partial params object without filling defaults: the result holds exactly the given
+ * keys (each checked against its field), for settings that fall back to another section.
+ */
+export function parsePartialParams<S extends Schema>(schema: S, input: unknown, where: string): InputOf<S> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== "object" || Array.isArray(input)) throw new XmcError(`${where}: expected an object of parameters`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    const f = schema[k];
+    if (!f) throw new XmcError(`${where}: unknown parameter "${k}" (known: ${Object.keys(schema).join(", ")})`);
+    if (v !== undefined) out[k] = checkValue(f, v, `${where}.${k}`);
+  }
+  return out as InputOf<S>;
 }
 
 function checkValue(f: FieldSpec, v: unknown, name: string): unknown {

@@ -11,31 +11,6 @@
 import type { Csr } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
 
-/** A/B constants for a dataset family (specs/metrics.md §3 table). */
-export interface PropensityParams {
-  A: number;
-  B: number;
-}
-
-/** Standard constants: Amazon family, Wikipedia family, everything else. */
-export const PROPENSITY_PRESETS = {
-  amazon: { A: 0.6, B: 2.6 },
-  wikipedia: { A: 0.5, B: 0.4 },
-  default: { A: 0.55, B: 1.5 },
-} as const satisfies Record<string, PropensityParams>;
-
-/**
- * Pick the standard A/B for a dataset name: names containing "amazon" get the
- * Amazon constants; "wikilshtc", "wikipedia" and "wikititles" the Wikipedia
- * ones; anything else (including Wiki10 and WikiSeeAlso*) the default 0.55/1.5.
- */
-export function propensityParamsFor(datasetName: string): PropensityParams {
-  const n = datasetName.toLowerCase();
-  if (n.includes("amazon")) return { ...PROPENSITY_PRESETS.amazon };
-  if (n.includes("wikilshtc") || n.includes("wikipedia") || n.includes("wikititles")) return { ...PROPENSITY_PRESETS.wikipedia };
-  return { ...PROPENSITY_PRESETS.default };
-}
-
 /** Number of rows carrying each label (column counts of a label matrix; every stored entry counts once). */
 export function labelCounts(Y: Csr): Int32Array {
   const counts = new Int32Array(Y.cols);
@@ -53,7 +28,7 @@ export function labelCounts(Y: Csr): Int32Array {
  *
  * @param trainLabelCounts N_l per label, from the training label matrix (see {@link labelCounts}).
  * @param nTrain N, the number of training points.
- * @param A,B the constants (default 0.55 / 1.5; see {@link PROPENSITY_PRESETS}).
+ * @param A,B the constants (default 0.55 / 1.5; the Amazon family uses 0.6 / 2.6 and the Wikipedia family 0.5 / 0.4, specs/metrics.md §3).
  * @param totalLabels length of the output when the label space is larger than the
  *   count array; ids beyond the array are treated as unseen (N_l = 0).
  */

@@ -60,8 +60,3 @@ export function chunkLevel(level: ChainLevel, W: WeightBlock): LevelWeights {
     entVal,
   };
 }
-
-/** Number of stored weights. */
-export function levelNnz(w: LevelWeights): number {
-  return w.entVal.length;
-}

@@ -9,17 +9,11 @@ import { createWasmSolver } from "./wasm.js";
 
 export type SolverKind = "wasm" | "js";
 
-/** Why the last `createSolver(X, "wasm")` fell back to JS, or null. */
-export let wasmFallbackReason: string | null = null;
-
 export function createSolver(X: Csr, kind: SolverKind = "wasm"): GroupSolver {
   if (kind === "js") return createJsSolver(X);
   try {
-    const s = createWasmSolver(X);
-    wasmFallbackReason = null;
-    return s;
-  } catch (e) {
-    wasmFallbackReason = e instanceof Error ? e.message : String(e);
+    return createWasmSolver(X);
+  } catch {
     return createJsSolver(X);
   }
 }

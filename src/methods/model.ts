@@ -3,20 +3,24 @@ import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Ranked } from "../search/beam.js";
 
-/** Prediction-time options every method understands (see PREDICT_SCHEMA); methods may ignore some. */
+/**
+ * Prediction options every method takes: those of the shared finishing steps (top-k and
+ * thresholds). Each method's model takes its own options type (`XmcModel<P>`), a superset of
+ * these; `api/types.ts` names the options of a model of any method. Each method also checks
+ * options at run time against its prediction schema, since the CLI and the server pass them
+ * from flags or a request body.
+ */
 export interface PredictOverrides {
   topK?: number;
-  beamSize?: number;
   threshold?: number;
   thresholds?: "none" | "global" | "tuned";
-  rawScores?: boolean;
-  [key: string]: unknown;
 }
 
 /** The overrides a method's prediction schema knows (given ones only), to lay over its stored defaults. */
-export function overridesOf(schema: Schema, overrides: PredictOverrides): Record<string, unknown> {
+export function overridesOf(schema: Schema, overrides: object): Record<string, unknown> {
+  const o = overrides as Readonly<Record<string, unknown>>;
   const given: Record<string, unknown> = {};
-  for (const k of Object.keys(schema)) if (overrides[k] !== undefined) given[k] = overrides[k];
+  for (const k of Object.keys(schema)) if (o[k] !== undefined) given[k] = o[k];
   return given;
 }
 
@@ -26,7 +30,7 @@ export function overridesOf(schema: Schema, overrides: PredictOverrides): Record
  * on a dataset, and saving. Each method's `Method` entry (methods/method.ts) trains and
  * loads its models.
  */
-export interface XmcModel {
+export interface XmcModel<P extends object = PredictOverrides> {
   readonly method: string;
   readonly labelNames: string[];
   readonly nLabels: number;
@@ -36,9 +40,9 @@ export interface XmcModel {
   /** Whether scores are calibrated probabilities (ECE is then reported as such). */
   readonly calibrated: boolean;
   /** Rank labels for every instance of a dataset (texts or features, whichever the method takes). */
-  predictDataset(data: Dataset, overrides?: PredictOverrides, progress?: Progress): Ranked[];
+  predictDataset(data: Dataset, overrides?: P, progress?: Progress): Ranked[];
   /** Rank labels for raw texts; returns label names with scores. */
-  predictTexts(texts: string[], overrides?: PredictOverrides): { label: string; score: number }[][];
+  predictTexts(texts: string[], overrides?: P): { label: string; score: number }[][];
   /** Write the model file (exactly `path`), replacing an existing one atomically. */
   save(path: string): void;
 }

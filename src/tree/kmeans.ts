@@ -8,8 +8,6 @@ export interface KMeansOptions {
   /** 2-means iterations per node. */
   maxIter: number;
   seed: number;
-  /** Scoring pass in WebAssembly (default) or plain TypeScript; both give identical trees. */
-  kernel?: "wasm" | "js";
 }
 
 /**
@@ -20,6 +18,15 @@ export interface KMeansOptions {
  * A master RNG draws one seed per node, so the result does not depend on scheduling.
  */
 export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32Array; nLeaves: number } {
+  return balancedKMeansCodesWith(Z, opts, createWasmScorer(Z));
+}
+
+/**
+ * {@link balancedKMeansCodes} with the scoring pass given: the WebAssembly scorer over Z, or null
+ * for the plain-TypeScript loop (used when the kernel cannot load or Z is too large for it); both
+ * give identical trees.
+ */
+export function balancedKMeansCodesWith(Z: Csr, opts: KMeansOptions, scorer: WasmScorer | null): { codes: Int32Array; nLeaves: number } {
   const L = Z.rows;
   const codes = new Int32Array(L);
   if (opts.maxLeafSize >= L) return { codes, nLeaves: 1 };
@@ -37,7 +44,7 @@ export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32
     empty.length = 0;
   }
   let layer: Int32Array[] = [Int32Array.from(live)];
-  const ws = new SplitWorkspace(Z, opts.kernel === "js" ? null : createWasmScorer(Z));
+  const ws = new SplitWorkspace(Z, scorer);
   for (let lev = 0; lev < depth; lev++) {
     const next: Int32Array[] = [];
     for (const S of layer) {

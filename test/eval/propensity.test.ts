@@ -6,7 +6,6 @@ import {
   inversePropensity,
   inversePropensityFromLabels,
   labelCounts,
-  propensityParamsFor,
 } from "../../src/eval/propensity.js";
 
 const close = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
@@ -53,12 +52,3 @@ test("labelCounts counts rows per label; inversePropensityFromLabels uses Y.rows
   assert.deepEqual(Array.from(a), Array.from(b));
 });
 
-test("propensityParamsFor picks the standard family constants", () => {
-  assert.deepEqual(propensityParamsFor("Amazon-670K"), { A: 0.6, B: 2.6 });
-  assert.deepEqual(propensityParamsFor("LF-AmazonTitles-131K"), { A: 0.6, B: 2.6 });
-  assert.deepEqual(propensityParamsFor("WikiLSHTC-325K"), { A: 0.5, B: 0.4 });
-  assert.deepEqual(propensityParamsFor("Wikipedia-500K"), { A: 0.5, B: 0.4 });
-  assert.deepEqual(propensityParamsFor("EURLex-4K"), { A: 0.55, B: 1.5 });
-  assert.deepEqual(propensityParamsFor("Wiki10-31K"), { A: 0.55, B: 1.5 });
-  assert.deepEqual(propensityParamsFor("WikiSeeAlsoTitles-350K"), { A: 0.55, B: 1.5 });
-});

@@ -18,7 +18,9 @@ import { loadDataset } from "../../src/data/load.js";
 import { subsetDataset } from "../../src/data/subset.js";
 import type { XmcModel } from "../../src/methods/model.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
+import type { PrimeParamsInput } from "../../src/methods/prime/params.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
+import type { SyncXMLParamsInput } from "../../src/methods/syncxml/params.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { loadModel } from "../../src/api/load.js";
 
@@ -63,14 +65,14 @@ function predictAfterRoundTrip(model: XmcModel, test: Dataset): Golden {
   }
 }
 
-const SYNCXML_PARAMS = {
+const SYNCXML_PARAMS: SyncXMLParamsInput = {
   wordvec: { source: "skipgram", epochs: 2 },
   encoder: { seqLen: 32, embDim: 32, filters: 8, kernels: "2,4,6", stride: 2, aggKernel: 4 },
   model: { clusterSize: 8, shortlist: 8 },
   train: { epochs: 3, batch: 32, seed: 3 },
 };
 
-const PRIME_PARAMS = {
+const PRIME_PARAMS: PrimeParamsInput = {
   encoder: { dim: 32 },
   wordvec: { epochs: 2 },
   lpn: { heads: 2, ffn: 32 },

@@ -20,7 +20,7 @@ import { candidateLossGrad, classifierCandidates, rowNorm, softmaxCandidatesLoss
 import { fuse, NEIGHBOUR_FLOOR } from "../../src/methods/prime/fuse.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
 import { readModelFile, writeModelFile } from "../../src/model/file.js";
-import { CLASSIFIER_SCHEMA, PREDICT_SCHEMA } from "../../src/methods/prime/params.js";
+import { PRIME_CLASSIFIER_SCHEMA, PRIME_PREDICT_SCHEMA } from "../../src/methods/prime/params.js";
 import { defaults } from "../../src/core/params.js";
 
 test("softmaxCandidatesLoss: hand example with two positives", () => {
@@ -89,7 +89,7 @@ function synthetic(n: number, d: number, rng: Rng): { Q: Float32Array; Y: Return
 test("trainClassifier: fixes misleading prototypes, rows unit length, zero-shot rows stay their prototypes", () => {
   const d = 8, rng = new Rng(3);
   const { Q, Y, P, counts } = synthetic(300, d, rng);
-  const p = { ...defaults(CLASSIFIER_SCHEMA), epochs: 30, shortlist: 4, batch: 16, lr: 2e-2 };
+  const p = { ...defaults(PRIME_CLASSIFIER_SCHEMA), epochs: 30, shortlist: 4, batch: 16, lr: 2e-2 };
   const W = trainClassifier(Q, Y, P, d, counts, null, p, 1);
   const p1 = (M: Float32Array): number => {
     const top = exactTopK(M, 6, d, Q, Y.rows, 1);
@@ -126,7 +126,7 @@ test("fuse: label score mixes prototype and classifier cosines; neighbours add a
   // two training queries retrieved: query 0 (cos 0.9) holds labels 1, 2; query 1 (cos 0.5) holds label 2
   const near = { ids: Int32Array.of(0, 1), scores: Float32Array.of(0.9, 0.5) };
   const QY = csrFromRows(4, [[1, 2], [2]]);
-  const o = { ...defaults(PREDICT_SCHEMA), mix: 0.5, neighbourWeight: 0.6, neighbourTau: 0.1 };
+  const o = { ...defaults(PRIME_PREDICT_SCHEMA), mix: 0.5, neighbourWeight: 0.6, neighbourTau: 0.1 };
   const r = fuse(first, 2, 4, { prototypes: P, classifier: W, mix: 0.5, counts }, { near, lex: null, QY }, o, 2, q);
   const tau = 0.1, c0 = NEIGHBOUR_FLOOR;
   const nb = (cs: number[]): number => tau * Math.log(Math.exp(c0 / tau) + cs.reduce((a, c) => a + Math.exp(c / tau), 0));

@@ -17,12 +17,12 @@ import { batchOrder, curriculumSize, reclustersAt, samplePositive } from "../../
 import { LabelPrototypeNetwork } from "../../src/methods/prime/lpn.js";
 import { PrimeModel } from "../../src/methods/prime/model.js";
 import { PrimeNetwork } from "../../src/methods/prime/network.js";
-import { BATCHES_SCHEMA, LPN_SCHEMA, parsePrimeParams } from "../../src/methods/prime/params.js";
+import { PRIME_BATCHES_SCHEMA, PRIME_LPN_SCHEMA, parsePrimeParams, type PrimeParamsInput } from "../../src/methods/prime/params.js";
 import { defaults } from "../../src/core/params.js";
 import { checkBoth, rand } from "../nn/util.js";
 
 test("LPN: gradients through attention, feed-forward and both layer norms (f64 and f32)", () => {
-  const p = { ...defaults(LPN_SCHEMA), heads: 2, ffn: 6, dropout: 0 };
+  const p = { ...defaults(PRIME_LPN_SCHEMA), heads: 2, ffn: 6, dropout: 0 };
   checkBoth("lpn", (rng) => {
     const lpn = new LabelPrototypeNetwork(4, p, rng);
     const e = rand(rng, [3, 4]), f = rand(rng, [3, 4]), c = rand(rng, [3, 4]);
@@ -44,8 +44,8 @@ test("EMA centroid rule: c ← β·c + (1 − β)·q̂, applied in order for rep
   net.setCentroids(Float32Array.from([3, 4, 0, 2]), { rows: 2, indptr: Int32Array.from([0, 2, 3]), indices: Int32Array.from([0, 1, 1]) });
   const d = Array.from(net.centroids);
   [0.6, 0.8, 3 / Math.hypot(3, 6), 6 / Math.hypot(3, 6), 0, 0].forEach((v, i) => assert.ok(Math.abs(d[i] - v) < 1e-6));
-  // "none" keeps no centroids; "epoch" ignores the per-step update
-  assert.equal(new PrimeNetwork(parsePrimeParams({ encoder: { dim: 2 }, lpn: { heads: 1, centroids: "none" } }), 4, 3, 2, new Rng(1)).centroids.length, 0);
+  // the noCentroids ablation keeps no centroids; "epoch" ignores the per-step update
+  assert.equal(new PrimeNetwork(parsePrimeParams({ encoder: { dim: 2 }, lpn: { heads: 1 } }), 4, 3, 2, new Rng(1), { noCentroids: true }).centroids.length, 0);
 });
 
 test("batches: positives ∝ weights, clustered order keeps clusters together, curriculum doubles", () => {
@@ -60,7 +60,7 @@ test("batches: positives ∝ weights, clustered order keeps clusters together, c
   const order = batchOrder(9, codes, new Rng(3));
   assert.deepEqual([...order].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   for (let b = 0; b < 3; b++) assert.equal(new Set(Array.from(order.subarray(b * 3, b * 3 + 3), (i) => codes[i])).size, 1, "a cluster is contiguous");
-  const bp = { ...defaults(BATCHES_SCHEMA), clusterFrom: 2, clusterSize: 8, doubleEvery: 3, maxClusterSize: 32, reclusterEvery: 2 };
+  const bp = { ...defaults(PRIME_BATCHES_SCHEMA), clusterFrom: 2, clusterSize: 8, doubleEvery: 3, maxClusterSize: 32, reclusterEvery: 2 };
   assert.deepEqual([0, 1, 2, 4, 5, 8, 11, 20].map((e) => curriculumSize(bp, e)), [0, 0, 8, 8, 16, 32, 32, 32]);
   assert.deepEqual([1, 2, 3, 4, 5, 6].map((e) => reclustersAt(bp, e)), [false, true, false, true, true, true]);
 });
@@ -81,10 +81,10 @@ function toy(n: number): Dataset {
   return { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(L, rows), labelNames: Array.from({ length: L }, (_, l) => `lab${l}`), labelTexts, knownLabels: L };
 }
 
-const tiny = {
+const tiny: PrimeParamsInput = {
   encoder: { dim: 16 },
   wordvec: { epochs: 2 },
-  lpn: { heads: 2, ffn: 16, dropout: 0, zeroShot: "text" },
+  lpn: { heads: 2, ffn: 16, dropout: 0 },
   train: { epochs: 6, batch: 10, warmupSteps: 5, lr: 5e-3, sparseLr: 2e-2 },
   batches: { clusterFrom: 3, clusterSize: 4, reclusterEvery: 1 },
   ann: { M: 4, efConstruction: 16 },
@@ -92,7 +92,8 @@ const tiny = {
 
 test("a tiny PRIME model learns the toy set; zero-shot labels get borrowed or text prototypes; save/load is identical", async () => {
   const data = toy(200);
-  const model = await PrimeModel.train(data, tiny);
+  // the reference's zero-shot rule (an ablation): a label with no close trained label gets its text embedding
+  const model = await PrimeModel.train(data, tiny, { ablation: { zeroShotText: true } });
   const r = evaluate(model.predictDataset(data, { topK: 1 }), data.Y, { ks: [1] });
   assert.ok(r["P@1"] >= 90, `toy P@1 ${r["P@1"]}`);
   assert.deepEqual(model.zeroShot, { labels: 2, borrowed: 1 });
@@ -114,7 +115,7 @@ test("a tiny PRIME model learns the toy set; zero-shot labels get borrowed or te
     model.buildIndex();
     model.save(join(tmp, "m"));
     const loaded = PrimeModel.load(join(tmp, "m"));
-    for (const search of ["exact", "hnsw"]) {
+    for (const search of ["exact", "hnsw"] as const) {
       const a = model.predictDataset(data, { topK: 5, search }), b = loaded.predictDataset(data, { topK: 5, search });
       a.forEach((x, i) => {
         assert.deepEqual(Array.from(b[i].labels), Array.from(x.labels));
@@ -153,7 +154,10 @@ test("PRIME params: unknown keys and bad combinations are rejected; text data wi
   assert.throws(() => parsePrimeParams({ lpn: { head: 2 } }), /lpn.*head/);
   assert.throws(() => parsePrimeParams({ model: {} }), /unknown section "model"/);
   assert.throws(() => parsePrimeParams({ encoder: { dim: 10 }, lpn: { heads: 4 } }), /does not divide/);
-  assert.throws(() => parsePrimeParams({ loss: { marginMin: 0.5, marginMax: 0.3 } }), /marginMin/);
+  assert.throws(() => parsePrimeParams({ loss: { marginMax: 0.05 } }), /marginMax: must be at least 0.1/);
+  // ablation switches are no params
+  assert.throws(() => parsePrimeParams({ lpn: { enabled: false } }), /unknown parameter "enabled"/);
+  assert.throws(() => parsePrimeParams({ encoder: { pairs: 2 } }), /unknown parameter "pairs"/);
   const p = parsePrimeParams({});
   assert.deepEqual(parsePrimeParams(JSON.parse(JSON.stringify(p))), p);
   const noTexts = { ...toy(10), labelTexts: null };

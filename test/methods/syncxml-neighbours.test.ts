@@ -14,7 +14,7 @@ import { evaluate } from "../../src/eval/metrics.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
 import { toy } from "./syncxml-toy.js";
 import { fuseNeighbours, type NeighbourIndex } from "../../src/methods/syncxml/neighbours.js";
-import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
+import { parseSyncXMLParams, type SyncXMLParamsInput } from "../../src/methods/syncxml/params.js";
 import { LexicalIndex, smoothIdf } from "../../src/retrieval/lexical.js";
 
 /** Fusion options with two dense neighbours at τ 0.1 and the lexical channel off. */
@@ -69,7 +69,7 @@ test("fuseNeighbours: the lexical vote joins with weight v; each channel can sta
   assert.throws(() => fuseNeighbours(lists, new Float32Array([2, 0]), [Int32Array.of(4)], { ...index, keys: null }, o, 10, 0), /no dense index/);
 });
 
-const params = {
+const params: SyncXMLParamsInput = {
   wordvec: { source: "random" },
   encoder: { seqLen: 6, embDim: 32, filters: 8, kernels: "2,4,6", stride: 2, aggKernel: 4, embDropout: 0, projDropout: 0, dropout: 0 },
   model: { clusterSize: 3, shortlist: 3, headDropout: 0, metaDropout: 0, extDropout: 0 },

@@ -25,7 +25,7 @@ import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
 import { parseSyncXMLParams } from "../../src/methods/syncxml/params.js";
 import { initLabelCentroids } from "../../src/methods/syncxml/centroids.js";
 import { Network } from "../../src/methods/syncxml/network.js";
-import { prepare } from "../../src/methods/syncxml/train.js";
+import { checkAblation, prepare } from "../../src/methods/syncxml/train.js";
 import { silentProgress } from "../../src/core/progress.js";
 import { SparseAdam, splitParams } from "../../src/nn/optim.js";
 import { checkBoth, rand } from "../nn/util.js";
@@ -171,7 +171,7 @@ test("InceptionXML (one-vs-all head) memorises it too", async () => {
 
 test("centroid initialisation of the label table: known rows, cleared moments, validation", () => {
   const data = toy(40, 4);
-  const p = parseSyncXMLParams(tinyParams({ model: { extInit: "centroids" } }));
+  const p = parseSyncXMLParams(tinyParams({}));
   const prep = prepare(data, p, silentProgress);
   const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(5));
   const { sparse } = splitParams(net.parameters());
@@ -200,13 +200,13 @@ test("centroid initialisation of the label table: known rows, cleared moments, v
     dir.forEach((v, d) => assert.ok(Math.abs(w[d] - (v / n) * scale) < 2e-3 * scale, `label ${l} dim ${d}: ${w[d]} vs ${(v / n) * scale}`));
   }
   assert.equal(opt.rowSteps(sparse.indexOf(table))[0], 0);
-  assert.throws(() => parseSyncXMLParams({ model: { extInit: "centroids" }, train: { warmupEpochs: 0 } }), /needs architecture "syncxml" and 1 ≤ train.warmupEpochs/);
-  assert.throws(() => parseSyncXMLParams({ model: { extInit: "centroid" } }), XmcError);
+  assert.throws(() => checkAblation(parseSyncXMLParams({ train: { warmupEpochs: 0 } }), { centroidInit: true }), /needs architecture "syncxml" and 1 ≤ train.warmupEpochs/);
+  assert.throws(() => parseSyncXMLParams({ model: { extInit: "centroids" } }), XmcError, "no params switch");
 });
 
 test("SyncXML with centroid initialisation memorises the toy set", async () => {
   const data = toy(72, 1);
-  const model = await SyncXMLModel.train(data, tinyParams({ model: { extInit: "centroids" } }));
+  const model = await SyncXMLModel.train(data, tinyParams({}), { ablation: { centroidInit: true } });
   assert.equal(p1(model, data), 100);
 });
 

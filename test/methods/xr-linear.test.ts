@@ -12,6 +12,7 @@ import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { decodeHeader } from "../../src/model/format.js";
 import { loadModel } from "../../src/api/load.js";
 import { readModelHeader } from "../../src/model/file.js";
+import type { XRLinearParamsInput } from "../../src/methods/xr-linear/params.js";
 
 const BIBTEX = new URL("../../../data/bibtex/", import.meta.url).pathname;
 
@@ -109,8 +110,9 @@ test("save/load round trip gives identical predictions; a missing model file is 
 
 test("params: unknown keys are rejected with their name; values are validated", async () => {
   const data = synthetic(50, 4);
-  await assert.rejects(XRLinearModel.train(data, { tree: { nrSplit: 4 } }), /unknown parameter "nrSplit"/);
-  await assert.rejects(XRLinearModel.train(data, { solvr: {} }), /unknown section "solvr"/);
+  // the same keys in a params file: a typo that the type check catches in code is caught at run time too
+  await assert.rejects(XRLinearModel.train(data, { tree: { nrSplit: 4 } } as XRLinearParamsInput), /unknown parameter "nrSplit"/);
+  await assert.rejects(XRLinearModel.train(data, { solvr: {} } as XRLinearParamsInput), /unknown section "solvr"/);
   await assert.rejects(XRLinearModel.train(data, { predict: { beamSize: 0 } }), /beamSize: must be at least 1/);
 });
 
@@ -161,7 +163,8 @@ test("calibration: a held-out split gives probabilities that keep the ranking, t
 
 test("ensemble: fixed seed gives identical models; label copies train and merge", async () => {
   const data = synthetic(500, 8);
-  const p = { ...small, ensemble: { trees: 3, losses: "mixed" } };
+  const logistic = { loss: "logistic", Cp: 1.5, Cn: 1.5, costScaling: "node-size", eps: 1, postProcessor: "sigmoid" } as const;
+  const p = { ...small, ensemble: { trees: 3, members: [{}, logistic, {}] } };
   const a = await XRLinearModel.train(data, p, { threads: 2 });
   const b = await XRLinearModel.train(data, p, { threads: 1 });
   const X = a.featurize(synthetic(100, 9));

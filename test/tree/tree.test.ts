@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
 import { chainFromCodes, parentsOf, validateChain } from "../../src/tree/chain.js";
-import { balancedKMeansCodes, selectSmallest } from "../../src/tree/kmeans.js";
+import { balancedKMeansCodes, balancedKMeansCodesWith, selectSmallest } from "../../src/tree/kmeans.js";
 import { createWasmScorer } from "../../src/tree/kmeans-wasm.js";
 import { pifa } from "../../src/tree/pifa.js";
 
@@ -129,8 +129,8 @@ test("2-means: the wasm scoring kernel gives the same tree as plain TypeScript",
   const Z = csrFromRows(d, idx, val);
   assert.ok(createWasmScorer(Z), "the wasm kernel is built by npm run build");
   for (const seed of [0, 3]) {
-    const a = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed, kernel: "js" });
-    const b = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed, kernel: "wasm" });
+    const a = balancedKMeansCodesWith(Z, { maxLeafSize: 20, maxIter: 20, seed }, null);
+    const b = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed });
     assert.equal(a.nLeaves, b.nLeaves);
     assert.deepEqual(Array.from(a.codes), Array.from(b.codes));
   }

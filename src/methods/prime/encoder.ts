@@ -11,7 +11,7 @@ import { add, dropout, embeddingBag, gelu } from "../../nn/ops/index.js";
 import type { Tensor } from "../../nn/tensor.js";
 import { UNK } from "../../text/vocab.js";
 import { smoothIdf } from "../../retrieval/lexical.js";
-import type { EncoderParams } from "./params.js";
+import type { PrimeEncoderParams } from "./params.js";
 
 /** Texts as a bag layout: ids and their offsets (CSR), with per-id weights. */
 export interface Bags {
@@ -27,7 +27,7 @@ export class BagEncoder {
   /** idf of every vocabulary word (1 when IDF weighting is off). */
   idf: Float32Array;
 
-  constructor(readonly p: EncoderParams, readonly vocabSize: number, rng: Rng) {
+  constructor(readonly p: PrimeEncoderParams, readonly vocabSize: number, rng: Rng) {
     this.table = embeddingTable(vocabSize, p.dim, rng, 0.25, "encoder.embedding", 0);
     for (let i = 0; i < p.layers; i++) this.layers.push({ a: new Linear(p.dim, p.dim, rng, `encoder.layer${i}.a`), b: new Linear(p.dim, p.dim, rng, `encoder.layer${i}.b`) });
     // small residual branches at the start: the encoder begins close to the plain bag

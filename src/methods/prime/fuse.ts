@@ -8,7 +8,7 @@ import type { Csr } from "../../core/csr.js";
 import { TopKHeap } from "../../core/topk.js";
 import { neighbourVote, smoothMax, type VoteKernel } from "../../retrieval/vote.js";
 import type { TopK } from "../../retrieval/exact.js";
-import type { PredictParams } from "./params.js";
+import type { PrimePredictParams } from "./params.js";
 
 /** Cosine floor c₀ of the neighbour score: every label counts as having one neighbour this close. */
 export const NEIGHBOUR_FLOOR = 0.3;
@@ -25,7 +25,7 @@ export const NEIGHBOUR_FLOOR = 0.3;
  */
 export function fuse(
   first: TopK, c: number, k: number, lab: { prototypes: Float32Array; classifier: Float32Array | null; mix: number; counts: Int32Array },
-  nb: { near: TopK | null; lex: TopK | null; QY: Csr | null }, o: PredictParams, d: number, q: Float32Array,
+  nb: { near: TopK | null; lex: TopK | null; QY: Csr | null }, o: PrimePredictParams, d: number, q: Float32Array,
 ): TopK {
   const m = first.ids.length / c, L = lab.prototypes.length / d;
   const { near, lex, QY } = nb;

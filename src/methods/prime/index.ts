@@ -3,10 +3,20 @@ import { TEXT_SCHEMA } from "../../text/vocab.js";
 import { WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
 import type { Method } from "../method.js";
 import { PrimeModel } from "./model.js";
-import { ANN_SCHEMA, BATCHES_SCHEMA, CLASSIFIER_SCHEMA, ENCODER_SCHEMA, LOSS_SCHEMA, LPN_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "./params.js";
+import {
+  parsePrimeParams,
+  PRIME_ANN_SCHEMA,
+  PRIME_BATCHES_SCHEMA,
+  PRIME_CLASSIFIER_SCHEMA,
+  PRIME_ENCODER_SCHEMA,
+  PRIME_LOSS_SCHEMA,
+  PRIME_LPN_SCHEMA,
+  PRIME_PREDICT_SCHEMA,
+  PRIME_TRAIN_SCHEMA,
+} from "./params.js";
 
 export { PrimeModel, type PrimeTrainOptions } from "./model.js";
-export { parsePrimeParams, type PrimeParams } from "./params.js";
+export { parsePrimeParams, type PrimeParams, type PrimeParamsInput } from "./params.js";
 
 const PREDICT_FLAGS = { topK: "k, top-k" };
 
@@ -17,20 +27,20 @@ export const prime: Method = {
   sections: [
     { name: "text", schema: TEXT_SCHEMA },
     { name: "wordvec", schema: WORDVEC_SCHEMA },
-    { name: "encoder", schema: ENCODER_SCHEMA },
-    { name: "lpn", schema: LPN_SCHEMA },
-    { name: "loss", schema: LOSS_SCHEMA },
-    { name: "train", schema: TRAIN_SCHEMA },
-    { name: "batches", schema: BATCHES_SCHEMA },
-    { name: "classifier", schema: CLASSIFIER_SCHEMA },
-    { name: "predict", schema: PREDICT_SCHEMA, flags: PREDICT_FLAGS },
-    { name: "ann", schema: ANN_SCHEMA },
+    { name: "encoder", schema: PRIME_ENCODER_SCHEMA },
+    { name: "lpn", schema: PRIME_LPN_SCHEMA },
+    { name: "loss", schema: PRIME_LOSS_SCHEMA },
+    { name: "train", schema: PRIME_TRAIN_SCHEMA },
+    { name: "batches", schema: PRIME_BATCHES_SCHEMA },
+    { name: "classifier", schema: PRIME_CLASSIFIER_SCHEMA },
+    { name: "predict", schema: PRIME_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+    { name: "ann", schema: PRIME_ANN_SCHEMA },
   ],
-  predictSchema: PREDICT_SCHEMA,
+  predictSchema: PRIME_PREDICT_SCHEMA,
   predictFlags: PREDICT_FLAGS,
   takesText: true,
   takesFeatures: false,
   resumable: true,
-  train: (data, params, opts = {}) => PrimeModel.train(data, params, { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume }),
+  train: (data, params, opts = {}) => PrimeModel.train(data, parsePrimeParams(params), { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume }),
   load: (source) => PrimeModel.load(source),
 };

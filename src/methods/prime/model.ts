@@ -37,7 +37,7 @@ import { TokenVocab } from "../../text/vocab.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { PrimeNetwork } from "./network.js";
 import { PrimeTokens } from "./tokens.js";
-import { CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PREDICT_SCHEMA, type PredictParams, type PrimeParams } from "./params.js";
+import { PRIME_CLASSIFIER_SCHEMA, type ClassifierParams, parsePrimeParams, PRIME_PREDICT_SCHEMA, type PrimePredictParams, type PrimeAblation, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./params.js";
 import { trainClassifier } from "./classifier.js";
 import { fuse } from "./fuse.js";
 import { LexicalIndex } from "../../retrieval/lexical.js";
@@ -48,6 +48,8 @@ export interface PrimeTrainOptions extends CheckpointOptions {
   progress?: Progress;
   /** Called after each epoch (the model's prototypes are not computed yet). */
   onEpoch?: (stats: PrimeEpochStats, model: PrimeModel) => void;
+  /** Parts switched off for ablation runs (see {@link PrimeAblation}); not recorded in the saved model. */
+  ablation?: PrimeAblation;
 }
 
 /** Queries per encoder pass at prediction. */
@@ -92,13 +94,14 @@ export class PrimeModel implements XmcModel {
   }
 
   /** Train on a text dataset with label texts. */
-  static async train(data: Dataset, paramsInput?: unknown, opts: PrimeTrainOptions = {}): Promise<PrimeModel> {
+  static async train(data: Dataset, paramsInput?: PrimeParamsInput, opts: PrimeTrainOptions = {}): Promise<PrimeModel> {
     const p = parsePrimeParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
-    const prep = preparePrime(data, p, progress);
+    const ablation = opts.ablation ?? {};
+    const prep = preparePrime(data, p, progress, ablation);
     const ckpt = checkpointDirOf(opts);
     const resuming = Boolean(opts.resume && ckpt && hasCheckpoint(ckpt));
-    const { net, bank } = await initPrime(data, prep, p, progress, resuming);
+    const { net, bank } = await initPrime(data, prep, p, progress, resuming, ablation);
     const model = new PrimeModel(p, data.labelNames.slice(0, prep.L), data.labelTexts!.slice(0, prep.L), prep.tokens, net, prep.counts, prep.nTrain);
     progress.log(`prime: ${prep.tokens.vocab.size} words and ${prep.tokens.nPairs} word pairs × ${p.encoder.dim}, ${prep.L} labels, ${prep.Y.rows} training queries, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runPrimeEpochs(net, bank, prep, p, {
@@ -119,8 +122,11 @@ export class PrimeModel implements XmcModel {
     return this.net.encoder.bags(this.labelTexts.slice(a, b).map((t) => this.tokens.doc(t)));
   }
 
-  /** Compute every label's normalised prototype (after training, or after a change of encoder). */
-  computePrototypes(progress: Progress = silentProgress): void {
+  /**
+   * Compute every label's normalised prototype (after training, or after a change of encoder).
+   * `ablation.zeroShotText` gives labels without a close trained label their text embedding instead.
+   */
+  computePrototypes(progress: Progress = silentProgress, ablation: Pick<PrimeAblation, "zeroShotText"> = this.net.ablation): void {
     const L = this.nLabels, d = this.dim, net = this.net;
     const rng = new Rng(0);
     const e = net.embedAll((a, b) => this.labelBags(a, b), L, rng);
@@ -152,7 +158,8 @@ export class PrimeModel implements XmcModel {
       });
       this.zeroShot.labels = unseen.length;
     } else if (seen.length === 0) textOnly.fill(1);
-    if (this.params.lpn.zeroShot === "lpn" && bank) {
+    const zeroShotText = ablation.zeroShotText === true;
+    if (!zeroShotText && bank) {
       // the text embedding stands in for the missing centroid (the label's own row is zero)
       for (let l = 0; l < L; l++) if (textOnly[l]) bank.set(e.subarray(l * d, (l + 1) * d), l * d);
     }
@@ -169,7 +176,7 @@ export class PrimeModel implements XmcModel {
       }
     });
     progress.stop();
-    if (this.params.lpn.zeroShot === "text") for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
+    if (zeroShotText) for (let l = 0; l < L; l++) if (textOnly[l]) protos.set(e.subarray(l * d, (l + 1) * d), l * d);
     this.prototypes = protos;
     this.hnsw = null;
   }
@@ -222,7 +229,7 @@ export class PrimeModel implements XmcModel {
    * (epochs 0 removes the classifier).
    */
   fitClassifier(data: Dataset | null = null, params: Partial<ClassifierParams> = {}, progress: Progress = silentProgress): void {
-    const p = parseParams(CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
+    const p = parseParams(PRIME_CLASSIFIER_SCHEMA, { ...this.params.classifier, ...params }, "classifier");
     if (data) this.indexTrainingQueries(data, progress);
     if (!this.queries) throw new XmcError("prime: fitClassifier needs the training data (this model keeps no training queries)");
     this.params.classifier = p;
@@ -251,9 +258,9 @@ export class PrimeModel implements XmcModel {
     return this.hnsw;
   }
 
-  private predictOptions(overrides: PredictOverrides): PredictParams {
-    if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
-    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PREDICT_SCHEMA, overrides) }, "predict");
+  private predictOptions(overrides: PredictOverrides): PrimePredictParams {
+    if ((overrides as { thresholds?: unknown }).thresholds !== undefined && (overrides as { thresholds?: unknown }).thresholds !== "none") throw new XmcError("prime: tuned thresholds are not supported; use a cosine threshold (--threshold)");
+    return parseParams(PRIME_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PRIME_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Normalised query embeddings [n × d] of texts. */
@@ -272,7 +279,7 @@ export class PrimeModel implements XmcModel {
    * with the labels of the nearest training queries, by embedding and by TF-IDF cosine, when the
    * model has them.
    */
-  search(q: Float32Array, docs: readonly Int32Array[], o: PredictParams): TopK {
+  search(q: Float32Array, docs: readonly Int32Array[], o: PrimePredictParams): TopK {
     const m = docs.length, k = Math.min(o.topK, this.nLabels);
     const W = o.mix < 1 ? this.classifier : null;
     const kq = o.neighbourWeight > 0 ? o.neighbours : 0, kl = o.lexicalWeight > 0 ? o.lexicalNeighbours : 0;
@@ -293,7 +300,7 @@ export class PrimeModel implements XmcModel {
   }
 
   /** Rank labels for texts. */
-  predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictTextsRanked(texts: readonly string[], overrides: PrimePredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o0 = this.predictOptions(overrides);
     const byText = o0.excludeSelf ? this.selfTable().byText : null;
     const o = { ...o0, topK: o0.topK + (byText ? this.selfTable().extra : 0) };
@@ -321,12 +328,12 @@ export class PrimeModel implements XmcModel {
     return out;
   }
 
-  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictDataset(data: Dataset, overrides: PrimePredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     if (!data.texts) throw new XmcError(`${data.source}: this PRIME model reads raw text; give a text PREFIX (PREFIX_texts.txt)`);
     return this.predictTextsRanked(data.texts, overrides, progress);
   }
 
-  predictTexts(texts: string[], overrides: PredictOverrides = {}): { label: string; score: number }[][] {
+  predictTexts(texts: string[], overrides: PrimePredictInput = {}): { label: string; score: number }[][] {
     return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
   }
 
@@ -378,8 +385,6 @@ export class PrimeModel implements XmcModel {
     const L = labelNames.length;
     if (labelTexts.length !== L) throw new XmcError(`${dir}: the header has ${labelTexts.length} label texts, expected ${L}`);
     const nFree = freeVectorCount(L, p.lpn.labelsPerFreeVector);
-    // models from before word pairs have none
-    if (meta.pairs === undefined) p.encoder.pairs = 0;
     const pairs = Number(meta.pairs ?? 0) > 0 ? arrays.wordPairs : new Int32Array(0);
     if (!(pairs instanceof Int32Array) || pairs.length !== 2 * Number(meta.pairs ?? 0)) throw new XmcError(`${dir}: model array "wordPairs" is missing or has the wrong length`);
     for (const w of pairs) if (w < 2 || w >= words.length) throw new XmcError(`${dir}: model array "wordPairs" has word id ${w} outside 2..${words.length - 1}`);

@@ -16,7 +16,7 @@ import { Tensor, param } from "../../nn/tensor.js";
 import { type Bags, BagEncoder } from "./encoder.js";
 import { contrastiveLoss, dynamicTripletLoss, primeRegulariser, transposeMask } from "./loss.js";
 import { LabelPrototypeNetwork } from "./lpn.js";
-import type { PrimeParams } from "./params.js";
+import { type PrimeAblation, PRIME_MARGIN_MIN, type PrimeParams } from "./params.js";
 
 /** One step's losses (numbers for reports) and the graph root. */
 export interface StepLoss {
@@ -38,13 +38,15 @@ export class PrimeNetwork {
   /** Centroids [L, d] (a buffer, updated without gradient). */
   readonly centroids: Float32Array;
 
-  constructor(readonly p: PrimeParams, vocabSize: number, readonly L: number, readonly nFree: number, rng: Rng) {
+  /** `ablation`: parts switched off for ablation runs (see {@link PrimeAblation}; none by default). */
+  constructor(readonly p: PrimeParams, vocabSize: number, readonly L: number, readonly nFree: number, rng: Rng, readonly ablation: PrimeAblation = {}) {
     const d = p.encoder.dim;
+    const lpn = !ablation.noLpn;
     this.encoder = new BagEncoder(p.encoder, vocabSize, rng);
-    this.lpn = p.lpn.enabled ? new LabelPrototypeNetwork(d, p.lpn, rng) : null;
-    this.free = p.lpn.enabled && p.lpn.freeVectors ? param(xavierUniform([nFree, d], rng).data, [nFree, d], "lpn.free", true) : null;
+    this.lpn = lpn ? new LabelPrototypeNetwork(d, p.lpn, rng) : null;
+    this.free = lpn && !ablation.noFreeVectors ? param(xavierUniform([nFree, d], rng).data, [nFree, d], "lpn.free", true) : null;
     this.freeOf = new Int32Array(L);
-    this.centroids = new Float32Array(p.lpn.enabled && p.lpn.centroids !== "none" ? L * d : 0);
+    this.centroids = new Float32Array(lpn && !ablation.noCentroids ? L * d : 0);
   }
 
   get dim(): number {
@@ -87,7 +89,8 @@ export class PrimeNetwork {
    */
   batchLoss(qBags: Bags, pool: Int32Array, poolBags: Bags, Y: Uint8Array, rng: Rng, warm = false): { loss: StepLoss; q: Tensor } {
     const lp = this.p.loss;
-    const opts = { k: lp.negatives, marginMin: lp.marginMin, marginMax: lp.marginMax, tau: lp.tau, weightGrad: lp.weightGrad };
+    const ab = this.ablation;
+    const opts = { k: lp.negatives, marginMin: ab.fixedMargin ? lp.marginMax : PRIME_MARGIN_MIN, marginMax: lp.marginMax, tau: lp.tau, weightGrad: ab.weightGrad ?? false };
     /** The triplet loss T, or in warm-up epochs the in-batch softmax loss. */
     const T = (S: Tensor, M: Uint8Array): Tensor => {
       if (warm) return contrastiveLoss(S, M, lp.warmupTau);

@@ -27,7 +27,7 @@ import { TokenVocab } from "../../text/vocab.js";
 import { PrimeTokens } from "./tokens.js";
 import { batchOrder, clusterQueries, curriculumSize, reclustersAt, samplePositive } from "./batches.js";
 import { PrimeNetwork } from "./network.js";
-import type { PrimeParams } from "./params.js";
+import type { PrimeAblation, PrimeParams } from "./params.js";
 
 /** Statistics of one epoch. */
 export interface PrimeEpochStats {
@@ -77,7 +77,7 @@ export function freeVectorCount(L: number, perVector: number): number {
 }
 
 /** Vocabulary and token ids of a text dataset with label texts. */
-export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress): PrimePrepared {
+export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress, ablation: PrimeAblation = {}): PrimePrepared {
   if (!data.texts) throw new XmcError(`${data.source}: PRIME trains on raw text; give a text PREFIX (PREFIX_texts.txt, PREFIX_labels.txt) with a labels.txt of label texts beside it`);
   if (!data.labelTexts) throw new XmcError(`${data.source}: PRIME needs label texts; put a labels.txt (id<TAB>text per line) beside the data`);
   const L = data.Y.cols;
@@ -86,8 +86,8 @@ export function preparePrime(data: Dataset, p: PrimeParams, progress: Progress):
   if (empty === L) throw new XmcError(`${data.source}: every label text is empty; PRIME needs label texts in labels.txt`);
   progress.log(`vocabulary and token ids for ${data.texts.length} texts and ${L} label texts${empty > 0 ? ` (${empty} labels without text)` : ""}`);
   const vocab = TokenVocab.build(data.texts, p.text, p.text.labelTexts ? labelTexts : []);
-  const tokens = PrimeTokens.build(vocab, p.text.labelTexts ? [...data.texts, ...labelTexts] : data.texts, { minCount: p.encoder.pairs, maxPairs: p.encoder.maxPairs, maxTokens: p.encoder.maxTokens });
-  if (tokens.nPairs > 0) progress.log(`word pairs: ${tokens.nPairs} seen at least ${p.encoder.pairs} times`);
+  const tokens = PrimeTokens.build(vocab, p.text.labelTexts ? [...data.texts, ...labelTexts] : data.texts, { minCount: ablation.pairs ?? 0, maxPairs: ablation.maxPairs ?? 200000, maxTokens: p.encoder.maxTokens });
+  if (tokens.nPairs > 0) progress.log(`word pairs: ${tokens.nPairs} seen at least ${ablation.pairs} times`);
   const keep: number[] = [];
   for (let i = 0; i < data.Y.rows; i++) if (data.Y.indptr[i + 1] > data.Y.indptr[i]) keep.push(i);
   if (keep.length < 2) throw new XmcError(`${data.source}: too few training instances with labels (${keep.length})`);
@@ -108,11 +108,11 @@ function epochRng(seed: number, epoch: number): Rng {
 }
 
 /** Build the network and initialise it from the data (word vectors, IDF, free groups, centroids). */
-export async function initPrime(data: Dataset, prep: PrimePrepared, p: PrimeParams, progress: Progress, skipWordVectors = false): Promise<{ net: PrimeNetwork; bank: Float32Array }> {
+export async function initPrime(data: Dataset, prep: PrimePrepared, p: PrimeParams, progress: Progress, skipWordVectors = false, ablation: PrimeAblation = {}): Promise<{ net: PrimeNetwork; bank: Float32Array }> {
   const d = p.encoder.dim;
   const rng = new Rng(p.train.seed);
   const nFree = freeVectorCount(prep.L, p.lpn.labelsPerFreeVector);
-  const net = new PrimeNetwork(p, prep.tokens.size, prep.L, nFree, rng);
+  const net = new PrimeNetwork(p, prep.tokens.size, prep.L, nFree, rng, ablation);
   if (!skipWordVectors) {
     await initWordVectors(net.encoder.table.data, d, prep.tokens.vocab, data, { text: p.text, wordvec: p.wordvec, seed: p.train.seed }, progress);
     prep.tokens.initPairRows(net.encoder.table.data, d);

@@ -1,5 +1,5 @@
 /**
- * Centroid initialisation of SyncXML's label table (`model.extInit: "centroids"`), run once when
+ * Centroid initialisation of SyncXML's label table (the `centroidInit` ablation of SyncXMLTrainOptions), run once when
  * the detached warm-up ends: every label with training positives gets the row
  * s · (μ_c − μ) / ‖μ_c − μ‖, where μ_c is the mean extreme-head feature h_c (evaluation mode) of
  * its training queries, μ the mean over all training queries, and s the RMS norm of the table's

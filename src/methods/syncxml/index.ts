@@ -2,14 +2,14 @@
 import type { Method } from "../method.js";
 import { ENCODER_SCHEMA } from "./encoder.js";
 import { SyncXMLModel } from "./model.js";
-import { MODEL_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA, TEXT_SCHEMA, WORDVEC_SCHEMA } from "./params.js";
+import { parseSyncXMLParams, SYNCXML_MODEL_SCHEMA, SYNCXML_PREDICT_SCHEMA, SYNCXML_TRAIN_SCHEMA, TEXT_SCHEMA, WORDVEC_SCHEMA } from "./params.js";
 
 export { SyncXMLModel, type SyncXMLTrainOptions } from "./model.js";
 export { parseSyncXMLParams, type SyncXMLParams } from "./params.js";
 export type { EpochStats } from "./train.js";
 
 /** The model section less `architecture`, which the method's name sets. */
-const { architecture: _architecture, ...MODEL_FLAGS_SCHEMA } = MODEL_SCHEMA;
+const { architecture: _architecture, ...MODEL_FLAGS_SCHEMA } = SYNCXML_MODEL_SCHEMA;
 
 const PREDICT_FLAGS = { topK: "k, top-k" };
 
@@ -24,10 +24,10 @@ function entry(name: "syncxml" | "inceptionxml", description: string): Method {
       { name: "wordvec", schema: WORDVEC_SCHEMA },
       { name: "encoder", schema: ENCODER_SCHEMA },
       { name: "model", schema: MODEL_FLAGS_SCHEMA },
-      { name: "train", schema: TRAIN_SCHEMA },
-      { name: "predict", schema: PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+      { name: "train", schema: SYNCXML_TRAIN_SCHEMA },
+      { name: "predict", schema: SYNCXML_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
     ],
-    predictSchema: PREDICT_SCHEMA,
+    predictSchema: SYNCXML_PREDICT_SCHEMA,
     predictFlags: PREDICT_FLAGS,
     takesText: true,
     takesFeatures: false,
@@ -35,7 +35,7 @@ function entry(name: "syncxml" | "inceptionxml", description: string): Method {
     train: (data, params, opts = {}) => {
       const base = (params ?? {}) as Record<string, unknown>;
       const model = (base.model ?? {}) as Record<string, unknown>;
-      return SyncXMLModel.train(data, { ...base, model: { ...model, architecture: name } }, { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });
+      return SyncXMLModel.train(data, parseSyncXMLParams({ ...base, model: { ...model, architecture: name } }), { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });
     },
     load: (source) => SyncXMLModel.load(source),
   };

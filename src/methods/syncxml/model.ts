@@ -15,9 +15,9 @@ import type { Ranked } from "../../search/beam.js";
 import { overridesOf, type PredictOverrides, type XmcModel } from "../model.js";
 import { clustersFromCodes, type LabelClusters } from "./clusters.js";
 import { Network } from "./network.js";
-import { parseSyncXMLParams, PREDICT_SCHEMA, type PredictParams, type SyncXMLParams } from "./params.js";
+import { parseSyncXMLParams, SYNCXML_PREDICT_SCHEMA, type SyncXMLPredictParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./params.js";
 import { type CheckpointOptions, checkpointDirOf, hasCheckpoint } from "../../nn/checkpoint.js";
-import { type EpochStats, prepare, runEpochs } from "./train.js";
+import { checkAblation, type EpochStats, prepare, runEpochs, type SyncXMLAblation } from "./train.js";
 import { initWordVectors } from "../../text/wordvec-init.js";
 import { TokenVocab } from "../../text/vocab.js";
 import { buildNeighbourIndex, fuseNeighbours, lexicalDoc, type NeighbourIndex } from "./neighbours.js";
@@ -31,6 +31,8 @@ export interface SyncXMLTrainOptions extends CheckpointOptions {
   threads?: number;
   /** Called after each epoch with its statistics and the model as it stands. */
   onEpoch?: (stats: EpochStats, model: SyncXMLModel) => void;
+  /** Variants kept for comparison runs (see {@link SyncXMLAblation}); not recorded in the saved model. */
+  ablation?: SyncXMLAblation;
 }
 
 /** Queries per forward pass at prediction. */
@@ -66,8 +68,9 @@ export class SyncXMLModel implements XmcModel {
   }
 
   /** Train on a text dataset. */
-  static async train(data: Dataset, paramsInput?: unknown, opts: SyncXMLTrainOptions = {}): Promise<SyncXMLModel> {
+  static async train(data: Dataset, paramsInput?: SyncXMLParamsInput, opts: SyncXMLTrainOptions = {}): Promise<SyncXMLModel> {
     const p = parseSyncXMLParams(paramsInput);
+    if (opts.ablation) checkAblation(p, opts.ablation);
     const progress = opts.progress ?? silentProgress;
     const prep = prepare(data, p, progress);
     const net = new Network(p, prep.vocab.size, prep.L, prep.clusters, new Rng(p.train.seed));
@@ -77,7 +80,7 @@ export class SyncXMLModel implements XmcModel {
     const model = new SyncXMLModel(p, data.labelNames.slice(0, prep.L), prep.vocab, prep.clusters, net, labelCounts(data.Y), data.Y.rows);
     progress.log(`${model.method}: ${prep.vocab.size} words × ${p.encoder.embDim}, hidden ${net.encoder.outDim}, ${prep.L} labels${prep.clusters ? `, ${prep.clusters.K} clusters` : ""}, ${net.parameters().reduce((s, t) => s + t.size, 0)} parameters`);
     model.complete = await runEpochs(net, prep, p, {
-      progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun,
+      progress, threads: opts.threads, checkpointDir: ckpt, resume: opts.resume, maxEpochsThisRun: opts.maxEpochsThisRun, ablation: opts.ablation,
       onEpoch: opts.onEpoch ? (s) => opts.onEpoch!(s, model) : undefined,
     });
     if (model.complete && (p.predict.neighbours > 0 || p.predict.lexicalNeighbours > 0)) {
@@ -98,13 +101,13 @@ export class SyncXMLModel implements XmcModel {
     return this.hnsw;
   }
 
-  private predictOptions(overrides: PredictOverrides): PredictParams {
-    if (overrides.thresholds !== undefined && overrides.thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
-    return parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(PREDICT_SCHEMA, overrides) }, "predict");
+  private predictOptions(overrides: PredictOverrides): SyncXMLPredictParams {
+    if ((overrides as { thresholds?: unknown }).thresholds !== undefined && (overrides as { thresholds?: unknown }).thresholds !== "none") throw new XmcError(`${this.method}: tuned thresholds are not supported (this model has no calibration split)`);
+    return parseParams(SYNCXML_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(SYNCXML_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Rank labels for texts. */
-  predictTextsRanked(texts: readonly string[], overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictTextsRanked(texts: readonly string[], overrides: SyncXMLPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.predictOptions(overrides);
     const S = this.params.encoder.seqLen;
     const rng = new Rng(0); // unused: no dropout in evaluation
@@ -128,12 +131,12 @@ export class SyncXMLModel implements XmcModel {
     return out;
   }
 
-  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
+  predictDataset(data: Dataset, overrides: SyncXMLPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     if (!data.texts) throw new XmcError(`${data.source}: this ${this.method} model reads raw text; give a text PREFIX (PREFIX_texts.txt)`);
     return this.predictTextsRanked(data.texts, overrides, progress);
   }
 
-  predictTexts(texts: string[], overrides: PredictOverrides = {}): { label: string; score: number }[][] {
+  predictTexts(texts: string[], overrides: SyncXMLPredictInput = {}): { label: string; score: number }[][] {
     return this.predictTextsRanked(texts, overrides).map((r) => Array.from(r.labels, (l, i) => ({ label: this.labelNames[l], score: r.scores[i] })));
   }
 

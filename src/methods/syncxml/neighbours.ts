@@ -23,7 +23,7 @@ import { LexicalIndex, smoothIdf } from "../../retrieval/lexical.js";
 import type { HnswIndex } from "../../retrieval/hnsw.js";
 import type { Ranked } from "../../search/beam.js";
 import type { Network } from "./network.js";
-import type { PredictParams } from "./params.js";
+import type { SyncXMLPredictParams } from "./params.js";
 import { UNK, type TokenVocab } from "../../text/vocab.js";
 
 /** The training queries' labels, dense features and lexical vectors. */
@@ -42,7 +42,7 @@ export interface NeighbourIndex {
  * Options of {@link fuseNeighbours}: the model's prediction params (a channel is off when its
  * neighbour count or weight is 0), and an HNSW graph over `keys` (null: exact dense search).
  */
-export type NeighbourOptions = Pick<PredictParams, "neighbours" | "neighbourWeight" | "neighbourTau" | "lexicalNeighbours" | "lexicalWeight" | "lexicalTau" | "efSearch"> & { hnsw: HnswIndex | null };
+export type NeighbourOptions = Pick<SyncXMLPredictParams, "neighbours" | "neighbourWeight" | "neighbourTau" | "lexicalNeighbours" | "lexicalWeight" | "lexicalTau" | "efSearch"> & { hnsw: HnswIndex | null };
 
 /** Queries per feature pass when indexing. */
 const BATCH = 256;

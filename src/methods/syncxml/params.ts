@@ -6,13 +6,13 @@
  * are marked in the help texts.
  */
 import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
+import { type InputOf, parseParams, type ParamsOf, type Schema, sectionsOf } from "../../core/params.js";
 import { parseWordvec, WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
 import { TEXT_SCHEMA } from "../../text/vocab.js";
 import { ENCODER_SCHEMA, encoderShapes, type EncoderParams } from "./encoder.js";
 
 /** Heads and label clusters. */
-export const MODEL_SCHEMA = {
+export const SYNCXML_MODEL_SCHEMA = {
   architecture: { type: "string", default: "syncxml", choices: ["syncxml", "inceptionxml"] as const, help: "syncxml (meta head + shortlisted extreme head) or inceptionxml (one-vs-all head over every label; small label spaces)" },
   clusters: { type: "number", default: 0, min: 0, integer: true, help: "label clusters K (meta-labels; rounded to the balanced tree's power of two); 0: about L / clusterSize" },
   clusterSize: { type: "number", default: 16, min: 1, integer: true, help: "labels per cluster when clusters = 0" },
@@ -23,11 +23,10 @@ export const MODEL_SCHEMA = {
   metaDropout: { type: "number", default: 0.4, min: 0, max: 0.95, help: "p_meta: dropout before the meta classifier" },
   extDropout: { type: "number", default: 0.5, min: 0, max: 0.95, help: "p_ext: dropout before the label scores" },
   metaScale: { type: "number", default: 1, min: 0, help: "weight of the meta loss" },
-  extInit: { type: "string", default: "random", choices: ["random", "centroids"] as const, help: "label table after the warm-up: random (kept as trained) or centroids (each label's row set to the direction of its training queries' mean extreme-head features, less the overall mean; needs warmupEpochs ≥ 1)" },
 } as const satisfies Schema;
 
 /** Optimisation. */
-export const TRAIN_SCHEMA = {
+export const SYNCXML_TRAIN_SCHEMA = {
   epochs: { type: "number", default: 45, min: 1, integer: true, help: "training epochs" },
   warmupEpochs: { type: "number", default: 10, min: 0, integer: true, help: "detached warm-up: epochs in which the extreme head does not update the encoder (meta_epoch)" },
   batch: { type: "number", default: 128, min: 2, integer: true, help: "batch size" },
@@ -41,14 +40,14 @@ export const TRAIN_SCHEMA = {
 } as const satisfies Schema;
 
 /** Prediction defaults (overridable at predict time). */
-export const PREDICT_SCHEMA = {
+export const SYNCXML_PREDICT_SCHEMA = {
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   shortlist: { type: "number", default: 100, min: 1, integer: true, help: "clusters whose labels are scored per query" },
   score: { type: "string", default: "comb", choices: ["comb", "probs"] as const, help: "comb: σ(label)·σ(its cluster); probs: σ(label) only" },
   threshold: { type: "number", default: 0, min: 0, help: "drop labels scoring below this (0 = off)" },
   neighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query whose labels vote beside the classifier (SyncXML; an xmc addition, not in the paper). > 0 at training: the model keeps its training queries' features and labels (N × hidden floats); 0 there: it keeps none and predicts from the classifier only" },
   neighbourWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "w: score = (1 − w) · classifier score + w · neighbour vote" },
-  search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "neighbour search: exact (all training queries; a single query took about 6 ms end to end on wordnet-hyper3, the features kept in WebAssembly memory after the first) or hnsw (approximate graph, under 1 ms; \"hnsw\" at training builds the graph into the model, otherwise it is built on first use)" },
+  search: { type: "string", default: "exact", choices: ["exact", "hnsw"] as const, help: "neighbour search: exact (cosine with every training query; their features are kept in WebAssembly memory after the first query) or hnsw (approximate graph search, faster on many training queries; \"hnsw\" at training builds the graph into the model, otherwise it is built on first use)" },
   efSearch: { type: "number", default: 64, min: 1, integer: true, help: "HNSW candidate list size at search" },
   neighbourTau: { type: "number", default: 0.03, min: 1e-4, help: "softmax temperature of the neighbour vote over the neighbours' cosines" },
   lexicalNeighbours: { type: "number", default: 10, min: 0, integer: true, help: "training queries retrieved per query by TF-IDF cosine over the model's words, voting like the dense neighbours (SyncXML; an xmc addition). > 0 at training: the model keeps the TF-IDF posting lists of its training texts; 0 there: none" },
@@ -60,9 +59,9 @@ export { parseWordvec, TEXT_SCHEMA, WORDVEC_SCHEMA };
 
 export type TextParams = ParamsOf<typeof TEXT_SCHEMA>;
 export type WordvecParams = ParamsOf<typeof WORDVEC_SCHEMA>;
-export type ModelParams = ParamsOf<typeof MODEL_SCHEMA>;
-export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
-export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+export type ModelParams = ParamsOf<typeof SYNCXML_MODEL_SCHEMA>;
+export type SyncXMLTrainParams = ParamsOf<typeof SYNCXML_TRAIN_SCHEMA>;
+export type SyncXMLPredictParams = ParamsOf<typeof SYNCXML_PREDICT_SCHEMA>;
 
 /** Everything that defines a SyncXML / InceptionXML model, validated; JSON round-trips. */
 export interface SyncXMLParams {
@@ -70,8 +69,24 @@ export interface SyncXMLParams {
   wordvec: WordvecParams;
   encoder: EncoderParams;
   model: ModelParams;
-  train: TrainParams;
-  predict: PredictParams;
+  train: SyncXMLTrainParams;
+  predict: SyncXMLPredictParams;
+}
+
+/** Prediction options of a SyncXML / InceptionXML model (any subset of {@link SYNCXML_PREDICT_SCHEMA}). */
+export type SyncXMLPredictInput = InputOf<typeof SYNCXML_PREDICT_SCHEMA>;
+
+/**
+ * What the library API takes: any subset of each section, with exact keys (a misspelt key or a
+ * wrong choice does not compile). Files go through {@link parseSyncXMLParams}.
+ */
+export interface SyncXMLParamsInput {
+  text?: InputOf<typeof TEXT_SCHEMA>;
+  wordvec?: InputOf<typeof WORDVEC_SCHEMA>;
+  encoder?: InputOf<typeof ENCODER_SCHEMA>;
+  model?: InputOf<typeof SYNCXML_MODEL_SCHEMA>;
+  train?: InputOf<typeof SYNCXML_TRAIN_SCHEMA>;
+  predict?: SyncXMLPredictInput;
 }
 
 const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
@@ -84,22 +99,19 @@ const SECTIONS = ["text", "wordvec", "encoder", "model", "train", "predict"];
  */
 export function parseSyncXMLParams(input: unknown, where = "params"): SyncXMLParams {
   const o = sectionsOf(input, SECTIONS, where);
-  const model = parseParams(MODEL_SCHEMA, o.model, `${where}.model`);
+  const model = parseParams(SYNCXML_MODEL_SCHEMA, o.model, `${where}.model`);
   const encSchema = { ...ENCODER_SCHEMA, projDropout: { ...ENCODER_SCHEMA.projDropout, default: model.architecture === "syncxml" ? 0 : 0.25 } };
   const encoder = parseParams(encSchema, o.encoder, `${where}.encoder`) as EncoderParams;
   encoderShapes(encoder, `${where}.encoder`);
-  const train = parseParams(TRAIN_SCHEMA, o.train, `${where}.train`);
+  const train = parseParams(SYNCXML_TRAIN_SCHEMA, o.train, `${where}.train`);
   const wordvec = parseWordvec(o.wordvec, `${where}.wordvec`);
-  if (model.extInit === "centroids" && (model.architecture !== "syncxml" || train.warmupEpochs < 1 || train.warmupEpochs >= train.epochs)) {
-    throw new XmcError(`${where}.model.extInit: "centroids" sets the SyncXML label table when the warm-up ends, so it needs architecture "syncxml" and 1 ≤ train.warmupEpochs < train.epochs (got ${model.architecture}, ${train.warmupEpochs} of ${train.epochs})`);
-  }
   const sync = model.architecture === "syncxml";
   const predSchema = {
-    ...PREDICT_SCHEMA,
-    neighbours: { ...PREDICT_SCHEMA.neighbours, default: sync ? PREDICT_SCHEMA.neighbours.default : 0 },
-    lexicalNeighbours: { ...PREDICT_SCHEMA.lexicalNeighbours, default: sync ? PREDICT_SCHEMA.lexicalNeighbours.default : 0 },
+    ...SYNCXML_PREDICT_SCHEMA,
+    neighbours: { ...SYNCXML_PREDICT_SCHEMA.neighbours, default: sync ? SYNCXML_PREDICT_SCHEMA.neighbours.default : 0 },
+    lexicalNeighbours: { ...SYNCXML_PREDICT_SCHEMA.lexicalNeighbours, default: sync ? SYNCXML_PREDICT_SCHEMA.lexicalNeighbours.default : 0 },
   };
-  const predict = parseParams(predSchema, o.predict, `${where}.predict`) as PredictParams;
+  const predict = parseParams(predSchema, o.predict, `${where}.predict`) as SyncXMLPredictParams;
   for (const k of ["neighbours", "lexicalNeighbours"] as const) {
     if (predict[k] > 0 && !sync) throw new XmcError(`${where}.predict.${k}: the neighbour vote needs architecture "syncxml" (it re-ranks the shortlisted labels of the extreme head); set it to 0`);
   }

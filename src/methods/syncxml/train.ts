@@ -55,6 +55,29 @@ export interface RunOptions {
   onEpoch?: (stats: EpochStats) => void;
   /** Threads computing gradients (data-parallel; default 1). */
   threads?: number;
+  /** Variants kept for comparison runs (see {@link SyncXMLAblation}). */
+  ablation?: SyncXMLAblation;
+}
+
+/**
+ * Variants of SyncXML training kept for comparison runs and tests; no model params (no schema,
+ * file or flag sets them, and a saved model does not record them).
+ */
+export interface SyncXMLAblation {
+  /**
+   * When the detached warm-up ends, set each label's row of the extreme head to the centroid
+   * direction of its training queries (centroids.ts); needs architecture "syncxml" and
+   * 1 ≤ train.warmupEpochs < train.epochs.
+   */
+  centroidInit?: boolean;
+}
+
+/** Check that an ablation fits the params (an XmcError naming the conflict). */
+export function checkAblation(p: SyncXMLParams, a: SyncXMLAblation): void {
+  const t = p.train;
+  if (a.centroidInit && (p.model.architecture !== "syncxml" || t.warmupEpochs < 1 || t.warmupEpochs >= t.epochs)) {
+    throw new XmcError(`centroidInit sets the SyncXML label table when the warm-up ends, so it needs architecture "syncxml" and 1 ≤ train.warmupEpochs < train.epochs (got ${p.model.architecture}, ${t.warmupEpochs} of ${t.epochs})`);
+  }
 }
 
 /** The data-derived parts of a model. */
@@ -149,7 +172,7 @@ export async function runEpochs(net: Network, prep: Prepared, p: SyncXMLParams, 
       for (let i = 0; i < N; i++) order[i] = i;
       rng.shuffle(order);
       const detach = e < t.warmupEpochs;
-      if (e === t.warmupEpochs && e > 0 && p.model.extInit === "centroids" && net.ext) initLabelCentroids(net, prep.ids, prep.positives, S, sparseOpt, progress);
+      if (e === t.warmupEpochs && e > 0 && o.ablation?.centroidInit && net.ext) initLabelCentroids(net, prep.ids, prep.positives, S, sparseOpt, progress);
       /** Forward + backward of some rows on this thread, gradients left in the parameters. */
       const local = (rows: Int32Array): StepLoss => {
         const B = rows.length;

@@ -3,7 +3,7 @@ import { SOLVER_SCHEMA } from "../../linear/params.js";
 import { TREE_SCHEMA } from "../../tree/build.js";
 import type { Method } from "../method.js";
 import { XRLinearModel } from "./model.js";
-import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, PREDICT_SCHEMA, TRAIN_SCHEMA } from "./params.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 
 /** Flags renamed where a field name would clash across sections or read ambiguously. */
 const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
@@ -16,20 +16,20 @@ export const xrLinear: Method = {
   sections: [
     { name: "tree", schema: TREE_SCHEMA },
     { name: "solver", schema: SOLVER_SCHEMA, flags: SOLVER_FLAGS },
-    { name: "train", schema: TRAIN_SCHEMA },
-    { name: "predict", schema: PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+    { name: "train", schema: XRLINEAR_TRAIN_SCHEMA },
+    { name: "predict", schema: XRLINEAR_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
     { name: "ensemble", schema: ENSEMBLE_SCHEMA },
     { name: "disentangle", schema: DISENTANGLE_SCHEMA },
     { name: "calibration", schema: CALIBRATION_SCHEMA, flags: { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" } },
   ],
-  predictSchema: PREDICT_SCHEMA,
+  predictSchema: XRLINEAR_PREDICT_SCHEMA,
   predictFlags: PREDICT_FLAGS,
   takesText: true,
   takesFeatures: true,
   resumable: false,
   kernels: ["wasm", "js"],
   train: (data, params, opts = {}) =>
-    XRLinearModel.train(data, params as Parameters<typeof XRLinearModel.train>[1], { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined }),
+    XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined }),
   load: (source) => XRLinearModel.load(source),
 };
 

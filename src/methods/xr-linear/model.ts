@@ -8,7 +8,7 @@ import { type ModelSource, readModelFile, writeModelFile } from "../../model/fil
 import { headerStrings, type TypedArray } from "../../model/format.js";
 import { BeamSearcher, type Ranked } from "../../search/beam.js";
 import { type Combiner, combineRankings } from "../../search/combine.js";
-import type { PredictOverrides, XmcModel } from "../model.js";
+import type { XmcModel } from "../model.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { StackedVectorizer } from "../../text/stack.js";
 import { validateChain } from "../../tree/chain.js";
@@ -16,9 +16,9 @@ import { pifa } from "../../tree/pifa.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../../linear/train-chain.js";
-import { memberPost, type TreeModel, trainTree } from "./train.js";
+import { memberLabelCopies, memberPost, type TreeModel, trainTree } from "./train.js";
 import { parseParams } from "../../core/params.js";
-import { PREDICT_SCHEMA, type PredictParams, parseXRLinearParams, type XRLinearParams } from "./params.js";
+import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
 
 export interface TrainOptions {
   /** Worker threads (default: all cores). */
@@ -70,12 +70,12 @@ export class XRLinearModel implements XmcModel {
     return this.calibration !== null;
   }
 
-  predictDataset(data: Dataset, overrides: PredictOverrides = {}, progress: Progress = silentProgress): Ranked[] {
-    return this.predict(this.featurize(data), overrides as Partial<PredictParams>, progress);
+  predictDataset(data: Dataset, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
+    return this.predict(this.featurize(data), overrides, progress);
   }
 
-  /** Train on a dataset (text or features). */
-  static async train(data: Dataset, paramsInput?: unknown, opts: TrainOptions = {}): Promise<XRLinearModel> {
+  /** Train on a dataset (text or features); params from a file or flags go through parseXRLinearParams first. */
+  static async train(data: Dataset, paramsInput?: XRLinearParamsInput, opts: TrainOptions = {}): Promise<XRLinearModel> {
     const params = parseXRLinearParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
     if (data.Y.rows === 0) throw new XmcError(`${data.source}: no training instances`);
@@ -135,12 +135,13 @@ export class XRLinearModel implements XmcModel {
     return this.params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
   }
 
-  private predictOptions(overrides: Partial<PredictParams> = {}) {
+  private predictOptions(overrides: XRLinearPredictInput = {}) {
     const given = stripUndefined(overrides);
-    const p = parseParams(PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+    const p = parseParams(XRLINEAR_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
     // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
     const posts = this.trees.map((_, i) => postProcessor(given.postProcessor !== undefined ? (p.postProcessor as PostProcessorName) : memberPost(this.params, i)));
-    const copies = this.params.disentangle.labelCopies;
+    // the most label copies of any tree, so that every tree returns the same number of candidates
+    const copies = Math.max(...this.trees.map((_, i) => memberLabelCopies(this.params, i)));
     const several = this.trees.length > 1;
     return {
       beamSize: p.beamSize,
@@ -163,7 +164,7 @@ export class XRLinearModel implements XmcModel {
   }
 
   /** Rank labels for every row of X (already featurized). */
-  predict(X: Csr, overrides: Partial<PredictParams> = {}, progress: Progress = silentProgress): Ranked[] {
+  predict(X: Csr, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.predictOptions(overrides);
     const out: Ranked[] = new Array(X.rows);
     progress.start("predict", X.rows);
@@ -177,15 +178,15 @@ export class XRLinearModel implements XmcModel {
   }
 
   /** Rank labels for one query given as sorted sparse features (indices, values), L2-normalised; features ≥ dim are ignored. */
-  predictFeatures(indices: Int32Array, values: Float32Array, overrides: Partial<PredictParams> = {}): Ranked {
+  predictFeatures(indices: Int32Array, values: Float32Array, overrides: XRLinearPredictInput = {}): Ranked {
     return this.searchOne(indices, values, 0, indices.length, this.predictOptions(overrides));
   }
 
   /** Rank labels for raw texts (text models only); returns label names with scores. */
-  predictTexts(texts: string[], overrides: PredictOverrides = {}): NamedScore[][] {
+  predictTexts(texts: string[], overrides: XRLinearPredictInput = {}): NamedScore[][] {
     if (!this.vectorizer) throw new XmcError("this model was trained on features, not text");
     const X = this.vectorizer.transform(texts);
-    return this.predict(X, overrides as Partial<PredictParams>).map((r) => this.name(r));
+    return this.predict(X, overrides).map((r) => this.name(r));
   }
 
   /** Attach label names to a ranked list. */

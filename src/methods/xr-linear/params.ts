@@ -1,19 +1,20 @@
 import { XmcError } from "../../core/errors.js";
-import { parseParams, type ParamsOf, type Schema } from "../../core/params.js";
-import { parseSolverParams, type SolverParams } from "../../linear/params.js";
+import { type InputOf, parseParams, parsePartialParams, type ParamsOf, type Schema } from "../../core/params.js";
+import { parseSolverParams, SOLVER_SCHEMA, type SolverParams } from "../../linear/params.js";
 import { NEGATIVE_SCHEMES } from "../../linear/train-chain.js";
 import { COMBINERS } from "../../search/combine.js";
 import { POST_PROCESSORS } from "../../search/postprocess.js";
-import { parseStackedParams, type StackedParams } from "../../text/stack.js";
+import { parseStackedParams, type StackedParams, type StackedParamsInput } from "../../text/stack.js";
 import { TREE_SCHEMA, type TreeParams } from "../../tree/build.js";
 
-export const TRAIN_SCHEMA = {
+export const XRLINEAR_TRAIN_SCHEMA = {
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each node is trained on: tfn (those of its true parent), man (those the trained levels route to the parent), tfn+man" },
+  manBeam: { type: "number", default: 10, min: 1, integer: true, help: "with man or tfn+man negatives: nodes kept per level by the beam that routes training instances through the trained levels" },
   normalize: { type: "boolean", default: true, help: "L2-normalise feature rows of .txt/.arff input (text input is always normalised)" },
 } as const satisfies Schema;
-export type TrainParams = ParamsOf<typeof TRAIN_SCHEMA>;
+export type XRLinearTrainParams = ParamsOf<typeof XRLINEAR_TRAIN_SCHEMA>;
 
-export const PREDICT_SCHEMA = {
+export const XRLINEAR_PREDICT_SCHEMA = {
   beamSize: { type: "number", default: 10, min: 1, integer: true, help: "nodes kept per tree level during beam search" },
   topK: { type: "number", default: 10, min: 1, integer: true, help: "labels returned per query" },
   postProcessor: { type: "string", default: "l3-hinge", choices: POST_PROCESSORS, help: "score transform and combiner along the tree path" },
@@ -21,41 +22,63 @@ export const PREDICT_SCHEMA = {
   thresholds: { type: "string", default: "none", choices: ["none", "global", "tuned"] as const, help: "thresholds fitted on the held-out split (train with --holdout): global (one, best micro-F1) or tuned (per label, best F1)" },
   rawScores: { type: "boolean", default: false, help: "with a calibrated model, return the raw tree scores instead of probabilities" },
 } as const satisfies Schema;
-export type PredictParams = ParamsOf<typeof PREDICT_SCHEMA>;
+export type XRLinearPredictParams = ParamsOf<typeof XRLINEAR_PREDICT_SCHEMA>;
+/** Prediction options of an XR-Linear model (any subset of {@link XRLINEAR_PREDICT_SCHEMA}). */
+export type XRLinearPredictInput = InputOf<typeof XRLINEAR_PREDICT_SCHEMA>;
 
-export const ENSEMBLE_SCHEMA = {
-  trees: { type: "number", default: 2, min: 1, max: 64, integer: true, help: "number of label trees (seeds seed, seed+1, ...); their scores are combined. 2 (default) was above PECOS on every data set measured, at 0.9-1.4x its train CPU; 1 is PECOS single-tree XR-Linear, half the time, size and latency" },
-  combine: { type: "string", default: "mean", choices: COMBINERS, help: "how tree scores are combined: mean of post-processed scores, rank (mean 1/rank), softmax" },
-  shapes: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree uses half the leaf size, for more diverse trees" },
-  losses: { type: "string", default: "same", choices: ["same", "mixed"] as const, help: "mixed: every second tree is a probabilistic one (logistic loss with cost logistic-cost, sigmoid scores), for more diverse trees" },
-  logisticCost: { type: "number", default: 1.5, min: 0.001, help: "Cp = Cn of the logistic trees of a mixed ensemble at the root; a node trained on n of the N instances uses cost·N/n" },
-  logisticEps: {
-    type: "number",
-    default: 1,
-    min: 0,
-    help: "stopping tolerance of the logistic trees' solver (largest |g'| of a pass). 1 (default) trained the logistic tree of presets/mixed-disentangled.json on wordnet-xc in 10 s of CPU instead of 16 s at 0.1, with the same P@k",
-  },
-} as const satisfies Schema;
-export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA>;
+const LABEL_COPIES = {
+  type: "number",
+  default: 1,
+  min: 1,
+  max: 8,
+  integer: true,
+  help: "λ: leaf clusters a label may live in, learned from where the matcher sends its instances (1 = off; a tree with no more leaf clusters than match-beam gets no copies, since every instance reaches every cluster)",
+} as const;
 
 export const DISENTANGLE_SCHEMA = {
-  labelCopies: { type: "number", default: 1, min: 1, max: 8, integer: true, help: "λ: leaf clusters a label may live in, learned from where the matcher sends its instances (1 = off; a tree with no more leaf clusters than match-beam gets no copies, since every instance reaches every cluster)" },
+  labelCopies: LABEL_COPIES,
   disentangleRounds: { type: "number", default: 1, min: 1, max: 5, integer: true, help: "reassign-and-retrain alternations when label-copies > 1" },
   matchBeam: { type: "number", default: 10, min: 1, integer: true, help: "beam used to match training instances to leaf clusters" },
   clusterCap: {
     type: "number",
     default: 1.5,
     min: 0,
-    help: "after reassignment a leaf cluster takes at most cluster-cap × L/K labels (L labels, K leaf clusters; labels it cannot take go to their next cluster); 0 = unlimited, as in the reference code, where a few clusters gather thousands of labels and retraining costs about twice as much",
-  },
-  disentangleTrees: {
-    type: "string",
-    default: "all",
-    choices: ["all", "hinge"] as const,
-    help: "which trees of an ensemble get label copies: all, or only the squared-hinge trees of a mixed-loss ensemble (its logistic trees then train once, without copies)",
+    help: "after reassignment a leaf cluster takes at most cluster-cap × L/K labels (L labels, K leaf clusters; labels it cannot take go to their next cluster); 0 = unlimited, as in the reference code, where a few clusters can gather thousands of labels and make retraining slower",
   },
 } as const satisfies Schema;
 export type DisentangleParams = ParamsOf<typeof DISENTANGLE_SCHEMA>;
+
+export const ENSEMBLE_SCHEMA = {
+  trees: { type: "number", default: 2, min: 1, max: 64, integer: true, help: "number of label trees (tree i clusters with seed tree.seed + i); their scores are combined. 1 is PECOS's single-tree XR-Linear, at about half the training time, size and latency of 2" },
+  combine: { type: "string", default: "mean", choices: COMBINERS, help: "how tree scores are combined: mean of post-processed scores, rank (mean 1/rank), softmax" },
+} as const satisfies Schema;
+
+/**
+ * What one ensemble member may set for itself (`ensemble.members[i]`, in a params file); each
+ * field left out takes the value of its section (tree, solver, predict, disentangle).
+ */
+export const MEMBER_SCHEMA = {
+  maxLeafSize: TREE_SCHEMA.maxLeafSize,
+  loss: SOLVER_SCHEMA.loss,
+  Cp: SOLVER_SCHEMA.Cp,
+  Cn: SOLVER_SCHEMA.Cn,
+  eps: SOLVER_SCHEMA.eps,
+  costScaling: SOLVER_SCHEMA.costScaling,
+  postProcessor: {
+    ...XRLINEAR_PREDICT_SCHEMA.postProcessor,
+    help: "score transform of this tree, at prediction and in its training-time beams (a postProcessor given at prediction applies to every tree)",
+  },
+  labelCopies: LABEL_COPIES,
+} as const satisfies Schema;
+/** One ensemble member's own settings (any subset of {@link MEMBER_SCHEMA}). */
+export type EnsembleMember = InputOf<typeof MEMBER_SCHEMA>;
+
+/** Ensemble settings: the fields of {@link ENSEMBLE_SCHEMA} and the per-tree settings. */
+export type EnsembleParams = ParamsOf<typeof ENSEMBLE_SCHEMA> & {
+  /** Empty: every tree uses the sections' settings; otherwise one entry per tree. */
+  members: EnsembleMember[];
+};
+export type EnsembleParamsInput = InputOf<typeof ENSEMBLE_SCHEMA> & { members?: readonly EnsembleMember[] };
 
 export const CALIBRATION_SCHEMA = {
   holdout: { type: "number", default: 0, min: 0, max: 0.5, help: "fraction of the training data held out to fit score calibration and thresholds (0 = off)" },
@@ -69,13 +92,28 @@ export type CalibrationParams = ParamsOf<typeof CALIBRATION_SCHEMA>;
 export interface XRLinearParams {
   tree: TreeParams;
   solver: SolverParams;
-  train: TrainParams;
-  predict: PredictParams;
+  train: XRLinearTrainParams;
+  predict: XRLinearPredictParams;
   ensemble: EnsembleParams;
   disentangle: DisentangleParams;
   calibration: CalibrationParams;
   /** TF-IDF configuration for text data (ignored for feature data). */
   text: StackedParams;
+}
+
+/**
+ * What the library API takes: any subset of each section, with exact keys (a misspelt key or a
+ * wrong choice does not compile). Files and flags go through {@link parseXRLinearParams}.
+ */
+export interface XRLinearParamsInput {
+  tree?: InputOf<typeof TREE_SCHEMA>;
+  solver?: InputOf<typeof SOLVER_SCHEMA>;
+  train?: InputOf<typeof XRLINEAR_TRAIN_SCHEMA>;
+  predict?: XRLinearPredictInput;
+  ensemble?: EnsembleParamsInput;
+  disentangle?: InputOf<typeof DISENTANGLE_SCHEMA>;
+  calibration?: InputOf<typeof CALIBRATION_SCHEMA>;
+  text?: StackedParamsInput;
 }
 
 const SECTIONS = ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text"];
@@ -87,14 +125,44 @@ export function parseXRLinearParams(input: unknown, where = "params"): XRLinearP
   for (const k of Object.keys(o)) {
     if (!SECTIONS.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${SECTIONS.join(", ")})`);
   }
+  const solver = parseSolverParams(o.solver, `${where}.solver`);
   return {
     tree: parseParams(TREE_SCHEMA, o.tree, `${where}.tree`),
-    solver: parseSolverParams(o.solver, `${where}.solver`),
-    train: parseParams(TRAIN_SCHEMA, o.train, `${where}.train`),
-    predict: parseParams(PREDICT_SCHEMA, o.predict, `${where}.predict`),
-    ensemble: parseParams(ENSEMBLE_SCHEMA, o.ensemble, `${where}.ensemble`),
+    solver,
+    train: parseParams(XRLINEAR_TRAIN_SCHEMA, o.train, `${where}.train`),
+    predict: parseParams(XRLINEAR_PREDICT_SCHEMA, o.predict, `${where}.predict`),
+    ensemble: parseEnsemble(o.ensemble, solver, `${where}.ensemble`),
     disentangle: parseParams(DISENTANGLE_SCHEMA, o.disentangle, `${where}.disentangle`),
     calibration: parseParams(CALIBRATION_SCHEMA, o.calibration, `${where}.calibration`),
     text: parseStackedParams(o.text, `${where}.text`),
   };
+}
+
+/** The ensemble section: its scalar fields, and `members` (none, or one object per tree). */
+function parseEnsemble(input: unknown, solver: SolverParams, where: string): EnsembleParams {
+  if (input !== undefined && input !== null && (typeof input !== "object" || Array.isArray(input))) throw new XmcError(`${where}: expected an object of parameters`);
+  const { members, ...rest } = (input ?? {}) as Record<string, unknown>;
+  const e = parseParams(ENSEMBLE_SCHEMA, rest, where);
+  if (members === undefined || members === null) return { ...e, members: [] };
+  if (!Array.isArray(members)) throw new XmcError(`${where}.members: expected an array with one object per tree`);
+  if (members.length > 0 && members.length !== e.trees) throw new XmcError(`${where}.members: ${members.length} entries for ${e.trees} trees; give one per tree (or none)`);
+  const list = members.map((m, i) => {
+    const at = `${where}.members[${i}]`;
+    const p = parsePartialParams(MEMBER_SCHEMA, m, at);
+    // the member's solver settings over the solver section must be valid solver params
+    parseSolverParams({ ...solver, ...pickSolver(p) }, at);
+    return p;
+  });
+  return { ...e, members: list };
+}
+
+/** The solver fields a member sets. */
+export function pickSolver(m: EnsembleMember): Partial<SolverParams> {
+  const out: Partial<SolverParams> = {};
+  if (m.loss !== undefined) out.loss = m.loss;
+  if (m.Cp !== undefined) out.Cp = m.Cp;
+  if (m.Cn !== undefined) out.Cn = m.Cn;
+  if (m.eps !== undefined) out.eps = m.eps;
+  if (m.costScaling !== undefined) out.costScaling = m.costScaling;
+  return out;
 }

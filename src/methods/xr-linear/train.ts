@@ -7,7 +7,7 @@ import { postProcessor, type PostProcessorName } from "../../search/postprocess.
 import { buildLabelTree } from "../../tree/build.js";
 import type { ClusterChain } from "../../tree/chain.js";
 import { assignLabelCopies, matchCounts } from "../../tree/disentangle.js";
-import type { XRLinearParams } from "./params.js";
+import { type EnsembleMember, pickSolver, type XRLinearParams } from "./params.js";
 
 /** One label tree with its per-level weights. */
 export interface TreeModel {
@@ -25,26 +25,30 @@ export interface TreeTrainOptions {
   embedding?: Csr;
 }
 
-/** The tree parameters of ensemble member i (seed + i; "mixed" shapes halve the leaf size of odd trees). */
+/** The settings ensemble member i gives itself (none when `ensemble.members` is empty). */
+function member(p: XRLinearParams, i: number): EnsembleMember {
+  return p.ensemble.members[i] ?? {};
+}
+
+/** The tree parameters of ensemble member i: seed tree.seed + i, its own maxLeafSize if it sets one. */
 export function memberTreeParams(p: XRLinearParams, i: number): XRLinearParams["tree"] {
-  const mixed = p.ensemble.shapes === "mixed" && i % 2 === 1;
-  return { ...p.tree, seed: p.tree.seed + i, maxLeafSize: mixed ? Math.max(2, Math.round(p.tree.maxLeafSize / 2)) : p.tree.maxLeafSize };
+  return { ...p.tree, seed: p.tree.seed + i, maxLeafSize: member(p, i).maxLeafSize ?? p.tree.maxLeafSize };
 }
 
-/** Whether ensemble member i is a probabilistic (logistic) tree. */
-function isLogisticMember(p: XRLinearParams, i: number): boolean {
-  return p.ensemble.losses === "mixed" && i % 2 === 1;
-}
-
-/** The solver parameters of ensemble member i (logistic members: their own cost, scaled with node size, and stopping tolerance). */
+/** The solver parameters of ensemble member i: the solver section with the member's own settings over it. */
 export function memberSolverParams(p: XRLinearParams, i: number): XRLinearParams["solver"] {
-  if (!isLogisticMember(p, i)) return p.solver;
-  return { ...p.solver, loss: "logistic", Cp: p.ensemble.logisticCost, Cn: p.ensemble.logisticCost, costScaling: "node-size", eps: p.ensemble.logisticEps };
+  const own = pickSolver(member(p, i));
+  return Object.keys(own).length === 0 ? p.solver : { ...p.solver, ...own };
 }
 
-/** The post-processor of ensemble member i (an explicit prediction override wins). */
+/** The post-processor of ensemble member i (its own, else predict.postProcessor). */
 export function memberPost(p: XRLinearParams, i: number): PostProcessorName {
-  return isLogisticMember(p, i) ? "sigmoid" : (p.predict.postProcessor as PostProcessorName);
+  return member(p, i).postProcessor ?? p.predict.postProcessor;
+}
+
+/** The label copies of ensemble member i (its own, else disentangle.labelCopies). */
+export function memberLabelCopies(p: XRLinearParams, i: number): number {
+  return member(p, i).labelCopies ?? p.disentangle.labelCopies;
 }
 
 /** Build and train ensemble member i, with label disentanglement rounds when asked. */
@@ -61,12 +65,12 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
       threads: o.threads,
       pool: o.pool,
       seed: treeParams.seed,
-      beamSize: p.predict.beamSize,
+      beamSize: p.train.manBeam,
       post,
       solverKind: o.solverKind,
       progress: o.progress,
     });
-  const lambda = p.disentangle.disentangleTrees === "hinge" && isLogisticMember(p, i) ? 1 : p.disentangle.labelCopies;
+  const lambda = memberLabelCopies(p, i);
   if (lambda <= 1 || chain.length < 2) return { chain, weights: await train(chain) };
   const K = chain[chain.length - 1].nParents;
   if (p.disentangle.matchBeam >= K) {
