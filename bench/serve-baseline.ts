@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { XmcError } from "../core/errors.js";
-import type { PredictOverrides, XmcModel } from "../methods/model.js";
+import { XmcError } from "../src/core/errors.js";
+import type { PredictOverrides, XmcModel } from "../src/methods/model.js";
 
 const MAX_BODY = 16 << 20;
 
@@ -15,7 +15,7 @@ export function createXmcServer(model: XmcModel): Server {
   return createServer((req, res) => {
     handle(model, req, res).catch((e: unknown) => {
       const user = e instanceof XmcError;
-      send(res, user ? 400 : 500, { error: user ? e.message : "internal error" });
+      send(res, user ? 400 : 500, { error: user ? (e as Error).message : "internal error" });
       if (!user) process.stderr.write(`xmc serve: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     });
   });

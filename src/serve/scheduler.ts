@@ -1,0 +1,176 @@
+/**
+ * The request scheduler of `xmc serve`: it keeps at most one task per worker in flight and
+ * decides what runs next, so the order is ours and not a FIFO of whole requests.
+ * - Small requests (≤ maxBatch texts) with the same prediction options are merged into one
+ *   task as they wait for a free worker (batch prediction costs much less per text than
+ *   one query at a time).
+ * - A large request is cut into chunks of `chunk` texts; chunks of large requests and batches
+ *   of small ones take turns, so a 10,000-text request does not hold up a one-text request.
+ * - The texts waiting to run are bounded by maxQueued: beyond it `submit` throws
+ *   {@link Overloaded} (HTTP 503), never an unbounded queue.
+ */
+import type { PredictOverrides } from "../methods/model.js";
+import type { PredictResult, PredictTask } from "./predict-worker.js";
+
+export interface SchedulerOptions {
+  /** Texts per merged batch of small requests; larger requests are chunked. */
+  maxBatch: number;
+  /** Texts per chunk of a large request. */
+  chunk: number;
+  /** Texts allowed to wait for a worker (in flight not counted). */
+  maxQueued: number;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerOptions = { maxBatch: 64, chunk: 256, maxQueued: 100_000 };
+
+/** Thrown by submit when the queue is full. */
+export class Overloaded extends Error {}
+
+/** A prediction task answered with an error the user caused (bad option value). */
+export class TaskUserError extends Error {}
+
+interface Runner {
+  readonly size: number;
+  run(task: PredictTask): Promise<PredictResult>;
+}
+
+interface Request {
+  key: string;
+  options: PredictOverrides;
+  texts: string[];
+  /** Next text not yet handed to a worker. */
+  next: number;
+  /** Chunks not yet answered. */
+  open: number;
+  lines: string[];
+  failed: boolean;
+  resolve: (lines: string[]) => void;
+  reject: (e: Error) => void;
+}
+
+export interface SchedulerStats {
+  queuedTexts: number;
+  inFlight: number;
+}
+
+export class Scheduler {
+  private small: Request[] = [];
+  private large: Request[] = [];
+  private inFlight = 0;
+  private queued = 0;
+  private turnLarge = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly runner: Runner,
+    readonly opts: SchedulerOptions = DEFAULT_SCHEDULER,
+    /** Called with the number of texts of every task handed to a worker (for metrics). */
+    private readonly onBatch: (texts: number) => void = () => {},
+  ) {}
+
+  get stats(): SchedulerStats {
+    return { queuedTexts: this.queued, inFlight: this.inFlight };
+  }
+
+  /** Predict `texts`; resolves with one JSON line per text, in order. */
+  submit(texts: string[], options: PredictOverrides): Promise<string[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    if (this.queued + texts.length > this.opts.maxQueued) {
+      return Promise.reject(new Overloaded(`the server has ${this.queued} texts waiting (limit ${this.opts.maxQueued}); retry later`));
+    }
+    return new Promise((resolve, reject) => {
+      const r: Request = { key: JSON.stringify(options), options, texts, next: 0, open: 0, lines: new Array(texts.length), failed: false, resolve, reject };
+      (texts.length <= this.opts.maxBatch ? this.small : this.large).push(r);
+      this.queued += texts.length;
+      this.pump();
+    });
+  }
+
+  /** Resolves once nothing is queued or running (used before closing a replaced model's workers). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0 && this.queued === 0) return Promise.resolve();
+    return new Promise((ok) => this.idleWaiters.push(ok));
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.runner.size) {
+      const task = this.nextTask();
+      if (!task) break;
+      this.launch(task.parts, task.options);
+    }
+    if (this.inFlight === 0 && this.queued === 0) for (const ok of this.idleWaiters.splice(0)) ok();
+  }
+
+  /** Small batch and large chunk take turns when both wait. */
+  private nextTask(): { parts: { r: Request; from: number; to: number }[]; options: PredictOverrides } | null {
+    const useLarge = this.large.length > 0 && (this.small.length === 0 || this.turnLarge);
+    this.turnLarge = !useLarge;
+    if (useLarge) {
+      const r = this.large[0];
+      const from = r.next;
+      const to = Math.min(r.texts.length, from + this.opts.chunk);
+      r.next = to;
+      // round robin over large requests: the one just served goes to the back
+      this.large.shift();
+      if (r.next < r.texts.length) this.large.push(r);
+      return { parts: [{ r, from, to }], options: r.options };
+    }
+    if (this.small.length === 0) return null;
+    const key = this.small[0].key;
+    const parts: { r: Request; from: number; to: number }[] = [];
+    let n = 0;
+    for (let i = 0; i < this.small.length; ) {
+      const r = this.small[i];
+      if (r.key === key && n + r.texts.length <= this.opts.maxBatch) {
+        parts.push({ r, from: 0, to: r.texts.length });
+        r.next = r.texts.length;
+        n += r.texts.length;
+        this.small.splice(i, 1);
+      } else i++;
+      if (n === this.opts.maxBatch) break;
+    }
+    return { parts, options: parts[0].r.options };
+  }
+
+  private launch(parts: { r: Request; from: number; to: number }[], options: PredictOverrides): void {
+    const texts: string[] = [];
+    for (const p of parts) {
+      for (let i = p.from; i < p.to; i++) texts.push(p.r.texts[i]);
+      p.r.open++;
+    }
+    this.queued -= texts.length;
+    this.inFlight++;
+    this.onBatch(texts.length);
+    const done = (result: PredictResult | Error) => {
+      this.inFlight--;
+      let offset = 0;
+      for (const p of parts) {
+        const r = p.r;
+        r.open--;
+        if (result instanceof Error || "error" in result) {
+          if (!r.failed) {
+            r.failed = true;
+            this.drop(r);
+            r.reject(result instanceof Error ? result : new TaskUserError(result.error));
+          }
+        } else if (!r.failed) {
+          for (let i = p.from; i < p.to; i++) r.lines[i] = result.lines[offset + i - p.from];
+          if (r.open === 0 && r.next === r.texts.length) r.resolve(r.lines);
+        }
+        offset += p.to - p.from;
+      }
+      this.pump();
+    };
+    this.runner.run({ texts, options }).then(done, (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+  }
+
+  /** A failed request's chunks still waiting are not run. */
+  private drop(r: Request): void {
+    const i = this.large.indexOf(r);
+    if (i >= 0) {
+      this.large.splice(i, 1);
+      this.queued -= r.texts.length - r.next;
+      r.next = r.texts.length;
+    }
+  }
+}
