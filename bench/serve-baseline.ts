@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
+import { loadModel } from "../src/api/load.js";
 import { XmcError } from "../src/core/errors.js";
 import type { PredictOverrides, XmcModel } from "../src/methods/model.js";
 
 const MAX_BODY = 16 << 20;
 
 /**
+ * The single-threaded handler `xmc serve` used before its worker pool: predicts on the event
+ * loop. Kept as the baseline of `npm run bench:serve`.
  * A small JSON HTTP server around a loaded model.
  * - `GET /health` → `{ status, method, labels }`
  * - `POST /predict` with `{ "texts": ["...", ...] }` (or `"text": "..."`) and optional
@@ -73,4 +77,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+// Run as a script (bench/serve.ts does): serve MODEL on 127.0.0.1 at a free port and print it.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const model = loadModel(process.argv[2]);
+  const server = createXmcServer(model);
+  server.listen(0, "127.0.0.1", () => {
+    const a = server.address();
+    process.stderr.write(`baseline server on http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}\n`);
+  });
+  process.on("SIGTERM", () => server.close(() => process.exit(0)));
 }

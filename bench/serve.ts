@@ -1,0 +1,219 @@
+/**
+ * Load benchmark of `xmc serve` (npm run bench:serve): starts servers on 127.0.0.1 with a
+ * debian-debtags text model and drives them with autocannon; all traffic stays on loopback and
+ * every run is bounded in time. Measures:
+ * - single-text requests at 1, 10 and 50 connections (2 prediction workers);
+ * - 100-text requests at 10 connections with 2 workers and with 1 (texts/s ratio);
+ * - the single-threaded handler xmc served with before (bench/serve-baseline.ts) at 10 connections;
+ * - /health latency, probed every 10 ms, while a 10,000-text request is being served.
+ * Writes bench/results/serve.md and serve.json (earlier runs kept in the JSON).
+ *
+ *   npm run bench:serve [-- --trees 1] [--duration 30] [--model FILE]
+ * The model is trained once into bench/results/tmp/ (or given by --model).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { appendRuns, takeFlag } from "./util.js";
+
+const require = createRequire(import.meta.url);
+// autocannon ships no types: the part of its API used here
+const autocannon = require("autocannon") as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const DATA = process.env.XMC_DATA ?? join(ROOT, "../shared/data");
+const CLI = join(ROOT, "dist/src/cli/main.js");
+const args = process.argv.slice(2);
+const trees = Number(takeFlag(args, "--trees", "1"));
+const longRun = Number(takeFlag(args, "--duration", "30"));
+const shortRun = Math.max(5, Math.round(longRun / 3));
+let model = takeFlag(args, "--model", "");
+
+if (!model) {
+  mkdirSync(join(ROOT, "bench/results/tmp"), { recursive: true });
+  model = join(ROOT, `bench/results/tmp/debtags-text-${trees}tree.xmc`);
+  if (!existsSync(model)) {
+    process.stderr.write(`training ${model}\n`);
+    execFileSync(process.execPath, [CLI, "train", join(DATA, "debian-debtags/train"), "-m", model, "--trees", String(trees), "-q"], { stdio: "inherit" });
+  }
+}
+const texts = readFileSync(join(DATA, "debian-debtags/test_texts.txt"), "utf8").split("\n").filter((t) => t.length > 0);
+
+/** Start a server process and read the port it prints. */
+async function start(kind: "xmc" | "baseline", threads = 2): Promise<{ child: ChildProcess; port: number }> {
+  const argv = kind === "xmc" ? [CLI, "serve", "-m", model, "--port", "0", "--threads", String(threads), "--quiet"] : [join(ROOT, "dist/bench/serve-baseline.js"), model];
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr!.setEncoding("utf8");
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on("data", (c: string) => {
+      err += c;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+  return { child, port };
+}
+
+async function stop(s: { child: ChildProcess }): Promise<void> {
+  const done = new Promise((r) => s.child.once("exit", r));
+  s.child.kill("SIGTERM");
+  await done;
+}
+
+interface Row {
+  run: string;
+  server: string;
+  workers: number | null;
+  connections: number;
+  textsPerRequest: number;
+  seconds: number;
+  reqPerSec: number;
+  textsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon against POST /predict, each request a different test text (or block of texts). */
+async function load(run: string, server: string, workers: number | null, port: number, connections: number, perRequest: number, seconds: number): Promise<Row> {
+  let next = 0;
+  const bodies: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const block = Array.from({ length: perRequest }, () => texts[next++ % texts.length]);
+    bodies.push(JSON.stringify(perRequest === 1 ? { text: block[0], k: 5 } : { texts: block, k: 5 }));
+  }
+  let b = 0;
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        path: "/predict",
+        headers: { "content-type": "application/json" },
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[b++ % bodies.length] }),
+      },
+    ],
+  });
+  const row: Row = {
+    run,
+    server,
+    workers,
+    connections,
+    textsPerRequest: perRequest,
+    seconds,
+    reqPerSec: r.requests.average,
+    textsPerSec: r.requests.average * perRequest,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+  process.stderr.write(`${JSON.stringify(row)}\n`);
+  return row;
+}
+
+/** /health latencies (ms), probed every 10 ms while one 10,000-text request runs. */
+async function healthUnderLoad(port: number): Promise<{ probes: number; p50: number; p99: number; max: number; bigMs: number; bigStatus: number }> {
+  const big = Array.from({ length: 10_000 }, (_, i) => texts[i % texts.length]);
+  const t0 = performance.now();
+  let done = false;
+  let bigStatus = 0;
+  const pending = fetch(`http://127.0.0.1:${port}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ texts: big, k: 5 }) }).then(async (r) => {
+    bigStatus = r.status;
+    await r.arrayBuffer();
+    done = true;
+  });
+  const lat: number[] = [];
+  await new Promise((r) => setTimeout(r, 20));
+  while (!done) {
+    const s = performance.now();
+    await (await fetch(`http://127.0.0.1:${port}/health`)).arrayBuffer();
+    lat.push(performance.now() - s);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await pending;
+  const bigMs = performance.now() - t0;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { probes: lat.length, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1], bigMs, bigStatus };
+}
+
+const rows: Row[] = [];
+const two = await start("xmc", 2);
+try {
+  for (const c of [1, 10]) rows.push(await load(`single text, ${c} connections`, "xmc", 2, two.port, c, 1, shortRun));
+  rows.push(await load("single text, 50 connections", "xmc", 2, two.port, 50, 1, longRun));
+  rows.push(await load("100 texts per request, 10 connections", "xmc", 2, two.port, 10, 100, shortRun));
+} finally {
+  await stop(two);
+}
+const health = await (async () => {
+  const s = await start("xmc", 2);
+  try {
+    return await healthUnderLoad(s.port);
+  } finally {
+    await stop(s);
+  }
+})();
+const one = await start("xmc", 1);
+try {
+  rows.push(await load("100 texts per request, 10 connections", "xmc", 1, one.port, 10, 100, shortRun));
+} finally {
+  await stop(one);
+}
+const base = await start("baseline");
+try {
+  rows.push(await load("single text, 10 connections", "baseline (one thread)", null, base.port, 10, 1, shortRun));
+} finally {
+  await stop(base);
+}
+
+const at = (server: string, workers: number | null, c: number, n: number) => rows.find((r) => r.server === server && r.workers === workers && r.connections === c && r.textsPerRequest === n)!;
+const ratioWorkers = at("xmc", 2, 10, 100).textsPerSec / at("xmc", 1, 10, 100).textsPerSec;
+const ratioBaseline = at("xmc", 2, 10, 1).reqPerSec / at("baseline (one thread)", null, 10, 1).reqPerSec;
+const c50 = at("xmc", 2, 50, 1);
+const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}`;
+const checks = [
+  [`50 connections for ${longRun} s: zero errors and non-2xx`, c50.errors === 0 && c50.non2xx === 0, `${c50.errors} errors, ${c50.non2xx} non-2xx`],
+  ["50 connections: p99 ≤ 50 ms", c50.p99 <= 50, `${c50.p99} ms`],
+  ["texts/s, 2 workers ≥ 1.6 × 1 worker (100-text requests)", ratioWorkers >= 1.6, `${ratioWorkers.toFixed(2)}×`],
+  ["single text at 10 connections ≥ 2 × the one-thread handler", ratioBaseline >= 2, `${ratioBaseline.toFixed(2)}×`],
+  ["/health p99 ≤ 20 ms during a 10,000-text request", health.p99 <= 20 && health.bigStatus === 200, `${health.p99.toFixed(1)} ms over ${health.probes} probes (the request took ${(health.bigMs / 1000).toFixed(1)} s, status ${health.bigStatus})`],
+] as const;
+
+const md = [
+  "# xmc serve under load",
+  "",
+  `\`npm run bench:serve -- --trees ${trees} --duration ${longRun}\` on ${machine}; debian-debtags text model (${trees} tree${trees > 1 ? "s" : ""}), k 5, each request a different test text; autocannon in the same process as the bench, on the same cores as the server.`,
+  "",
+  "| run | server | workers | req/s | texts/s | p50 ms | p99 ms | max ms | non-2xx | errors |",
+  "|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.run} (${r.seconds} s) | ${r.server} | ${r.workers ?? "–"} | ${r.reqPerSec.toFixed(0)} | ${r.textsPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} |`),
+  "",
+  `/health during one 10,000-text request (2 workers): p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.probes} probes; the request took ${(health.bigMs / 1000).toFixed(1)} s.`,
+  "",
+  "| target | met | measured |",
+  "|---|---|---|",
+  ...checks.map(([what, ok, got]) => `| ${what} | ${ok ? "yes" : "**no**"} | ${got} |`),
+  "",
+].join("\n");
+writeFileSync(join(ROOT, "bench/results/serve.md"), md);
+appendRuns(join(ROOT, "bench/results/serve.json"), { date: new Date().toISOString(), machine, trees, rows, health }, [{ date: new Date().toISOString(), machine, trees, rows, health }]);
+process.stdout.write(md);
