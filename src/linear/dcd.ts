@@ -1,6 +1,6 @@
 /**
  * Dual coordinate descent for L2-regularised linear classifiers, in plain TypeScript
- * (spec xr-linear §5.2, §5.3, §6; PECOS `SVMWorker` / LIBLINEAR `solve_l2r_l1l2_svc`,
+ * (PECOS `SVMWorker` / LIBLINEAR `solve_l2r_l1l2_svc`,
  * `solve_l2r_lr_dual`). This is the reference ("oracle") implementation: the wasm kernel
  * in `wasm/dcd.ts` performs the same floating-point operations in the same order (and calls
  * this Math.log), so both give bit-identical weights for the same seed, for both losses.
@@ -152,7 +152,7 @@ function axpyRow(ip: Int32Array, ix: Int32Array, xv: Float32Array, r: number, a:
 }
 
 /**
- * Squared-hinge L2-SVM by dual CD with shrinking (spec §5.2, PECOS `solve_l2r_l1l2_svc`).
+ * Squared-hinge L2-SVM by dual CD with shrinking (PECOS `solve_l2r_l1l2_svc`).
  * Positions k index `rows`; y[k] ∈ {−1, +1}. w must be zero on the features of the group; returns the bias weight b.
  */
 export function solveSquaredHinge(
@@ -229,7 +229,7 @@ export function solveSquaredHinge(
 }
 
 /**
- * Logistic regression by dual CD (spec §5.3, PECOS `solve_l2r_lr` = LIBLINEAR `solve_l2r_lr_dual`):
+ * Logistic regression by dual CD (PECOS `solve_l2r_lr` = LIBLINEAR `solve_l2r_lr_dual`):
  * two dual variables per instance (alpha[2k], alpha[2k+1], summing to C_k), a Newton solve of the
  * one-variable sub-problem per instance. Two changes from LIBLINEAR, both for speed with the same
  * stopping test: the Newton solve runs on the logit of the dual variable, and settled instances

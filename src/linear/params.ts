@@ -2,7 +2,7 @@ import { XmcError } from "../core/errors.js";
 import { parseParams, type ParamsOf, type Schema } from "../core/params.js";
 
 /**
- * Parameters of the per-node linear solver (PECOS `MLModel.TrainParams`, spec xr-linear §5.4, §6).
+ * Parameters of the per-node linear solver (PECOS `MLModel.TrainParams`).
  * Defaults are PECOS's: squared-hinge dual CD, C = 1, bias 1, eps 0.1, 100 outer passes, prune below 0.1.
  */
 export const SOLVER_SCHEMA = {

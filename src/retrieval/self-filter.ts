@@ -2,7 +2,7 @@
  * The reciprocal-pair filter for data sets where a query can itself be a label (WordNet synsets,
  * LF-* pages): a label whose text is the query's own text is dropped from the query's ranking
  * (the Extreme Classification Repository removes such pairs from LF-* test sets and from
- * predictions, `specs/metrics.md` §5). Texts match after collapsing white space and trimming.
+ * predictions, as the LF benchmarks do). Texts match after collapsing white space and trimming.
  */
 import type { Ranked } from "../search/beam.js";
 

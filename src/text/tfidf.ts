@@ -1,6 +1,6 @@
 /**
  * A TF-IDF vectorizer (one analyzer, one n-gram range), after PECOS's base vectorizer
- * (spec: /work/shared/specs/xr-linear.md section 1). Differences from PECOS:
+ * Differences from PECOS:
  * - tokens come from the Unicode tokenizer in ./tokenizer.ts (NFKC, lower-case,
  *   punctuation splits) instead of splitting on spaces;
  * - idf defaults to sklearn's formula (`idfFormula: "pecos"` gives PECOS's); on a

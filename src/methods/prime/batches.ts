@@ -1,5 +1,5 @@
 /**
- * PRIME's batches (spec §6): one positive per query drawn with probability ∝ the labels' inverse
+ * PRIME's batches: one positive per query drawn with probability ∝ the labels' inverse
  * propensities (tail labels favoured), and NGAME-style clustered batch orders: balanced spherical
  * 2-means of the stale query embeddings into clusters of `size` queries, the clusters shuffled and
  * concatenated, then cut into consecutive batches, so each batch holds similar queries and its

@@ -1,5 +1,5 @@
 /**
- * PRIME's optional second stage (spec §7): a one-vs-all cosine classifier W [L × d], one row per
+ * PRIME's optional second stage: a one-vs-all cosine classifier W [L × d], one row per
  * label, initialised with the label prototypes and trained on the frozen, normalised query
  * embeddings of the training set.
  *

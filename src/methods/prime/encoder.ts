@@ -1,5 +1,5 @@
 /**
- * PRIME's text encoder on a CPU (spec §11, option 1): an IDF-weighted bag of word vectors (the
+ * PRIME's text encoder on a CPU: an IDF-weighted bag of word vectors (the
  * weights of a text sum to 1) followed by residual GELU layers x ← x + W2·gelu(W1·x + b1) + b2.
  * The same encoder embeds queries and label texts. Texts arrive as token-id lists (`PrimeTokens`:
  * known words and word pairs); a text with no known word embeds to the UNK row.

@@ -1,5 +1,5 @@
 /**
- * PRIME's final ranking (spec §7-8): the labels of the prototype search re-scored by the
+ * PRIME's final ranking: the labels of the prototype search re-scored by the
  * second-stage classifier, joined with the labels of the nearest training queries (ViXML's
  * retrieval-augmented inference, with a smooth maximum over the neighbours holding a label), by
  * embedding cosine (dense) and by TF-IDF cosine over the model's tokens (lexical).

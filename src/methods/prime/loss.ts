@@ -1,5 +1,5 @@
 /**
- * The losses of PRIME (spec `prime.md` §5; reference `kunaldahiya/prime` `prime/libs/loss.py`,
+ * The losses of PRIME (reference `kunaldahiya/prime` `prime/libs/loss.py`,
  * `TripletMarginLossOHNM` and `RegLoss`) as engine ops with hand-written backward passes:
  *
  * - {@link dynamicTripletLoss}: T(S, Y), the triplet loss with online hard-negative mining, a
@@ -73,7 +73,7 @@ export interface RegulariserOptions {
   /** Negatives per row, chosen as the top-k of S_f among the row's negatives. */
   k: number;
   /**
-   * Margin μ (spec: 0.1, `RegLoss`'s default). The reference's `TripletLossWReg` constructs
+   * Margin μ (0.1, `RegLoss`'s default). The reference's `TripletLossWReg` constructs
    * `RegLoss(margin = margin)` with the triplet loss's `margin` (= m_max, 0.3 in the official
    * config), so the official runs effectively use μ = m_max.
    */
@@ -132,8 +132,8 @@ function selectNegatives(s: ArrayLike<number>, Y: PositiveMask, o: number, Q: nu
 }
 
 /**
- * T(S, Y): PRIME's triplet loss with online hard-negative mining and a dynamic margin (spec
- * §5.1), a scalar. For every row r of the similarities S (R × Q) that has a positive:
+ * T(S, Y): PRIME's triplet loss with online hard-negative mining and a dynamic margin, a
+ * scalar. For every row r of the similarities S (R × Q) that has a positive:
  *
  * 1. a positive p drawn uniformly among the row's positives, s_p = S[r, p];
  * 2. the negatives n_1..n_K: the top-k columns of the row with the positives masked out
@@ -257,7 +257,7 @@ export function dynamicTripletLoss(S: Tensor, Y: PositiveMask, opts: DynamicTrip
 }
 
 /**
- * R(S_f, S_i, Y): PRIME's regulariser (spec §5.2), a scalar. S_f (prototype similarities) and
+ * R(S_f, S_i, Y): PRIME's regulariser, a scalar. S_f (prototype similarities) and
  * S_i (label-text similarities) are both R × Q. For every row with a positive:
  *
  * - a positive p drawn uniformly among the row's positives: ℓ⁺ = max(0, S_i[p] − S_f[p] + μ);

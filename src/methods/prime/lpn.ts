@@ -1,5 +1,5 @@
 /**
- * The Label Prototype Network (spec §2): one post-norm transformer encoder layer (multi-head
+ * The Label Prototype Network: one post-norm transformer encoder layer (multi-head
  * self-attention, GELU feed-forward, dropout, no positional encoding) over the length-3 sequence
  * [label-text embedding e_l, free vector v_g(l), centroid c_l], mean-pooled over the 3 positions.
  *

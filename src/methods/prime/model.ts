@@ -1,6 +1,6 @@
 /**
  * PRIME as an xmc model: train on a text dataset with label texts, compute every label's
- * normalised prototype once (spec §8), rank labels for queries by cosine with exact search
+ * normalised prototype once, rank labels for queries by cosine with exact search
  * (blocked GEMM + top-k) or HNSW, save / load a model file (header with `method: "prime"`,
  * the label names and texts and the vocabulary; parameters, prototypes and the optional HNSW
  * graph as arrays).
@@ -10,8 +10,7 @@
  * `candidates` best labels of the prototype search and ranks them by
  * mix · prototype cosine + (1 − mix) · classifier cosine.
  *
- * The nearest training queries add their labels (`fuse.ts`): by embedding cosine (spec §8,
- * predict.neighbours) and by TF-IDF cosine over the model's tokens (`lexical.ts`,
+ * The nearest training queries add their labels (`fuse.ts`): by embedding cosine and by TF-IDF cosine over the model's tokens (`lexical.ts`,
  * predict.lexicalNeighbours); the model keeps both indexes.
  *
  * Labels without training data (zero-shot, §3): a label borrows the free vector and centroid of

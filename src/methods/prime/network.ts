@@ -1,7 +1,7 @@
 /**
  * The PRIME network: the shared text encoder, the free-vector bank (one row per group of labels),
  * the centroid bank (one row per label, no gradient) and the LPN. `batchLoss` builds one step's
- * graph (spec §4-5): queries q and the pool's label texts e through the encoder, prototypes
+ * graph: queries q and the pool's label texts e through the encoder, prototypes
  * z = LPN([e, v, c]), cosine similarities S_f = q̂·ẑᵀ and S_i = q̂·êᵀ, and
  *   L = T(S_f) + inter·T(S_i) + dual·T(S_iᵀ) + reg·R(S_f, S_i)
  * with the in-batch target mask Y[i, j] = [pool label j is any positive of query i].

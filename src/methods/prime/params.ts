@@ -2,7 +2,7 @@
  * Parameters of PRIME models: one validated object with sections `text`, `wordvec`, `encoder`,
  * `lpn`, `loss`, `train`, `batches`, `classifier`, `predict`, `ann` (unknown sections or keys are errors), the same
  * object the library API takes and a model file's header stores. Loss and LPN defaults follow the
- * reference (`specs/prime.md` §2, §5, §7); the encoder, batch size, epochs and learning rates are
+ * reference; the encoder, batch size, epochs and learning rates are
  * CPU choices (a small encoder trained from scratch) and are marked so in the help texts.
  */
 import { XmcError } from "../../core/errors.js";
@@ -71,7 +71,7 @@ export const PRIME_BATCHES_SCHEMA = {
   reclusterEvery: { type: "number", default: 2, min: 1, integer: true, help: "re-cluster the stale query embeddings every this many epochs" },
 } as const satisfies Schema;
 
-/** The optional second stage (spec §7): a one-vs-all cosine classifier on frozen query embeddings. */
+/** The optional second stage: a one-vs-all cosine classifier on frozen query embeddings. */
 export const PRIME_CLASSIFIER_SCHEMA = {
   epochs: { type: "number", default: 10, min: 0, integer: true, help: "epochs of the second stage (0: no classifier; labels are ranked by their prototypes alone)" },
   shortlist: { type: "number", default: 64, min: 1, integer: true, help: "hard negatives per query: the labels its prototypes rank highest" },
@@ -89,7 +89,7 @@ export const PRIME_PREDICT_SCHEMA = {
   excludeSelf: { type: "boolean", default: false, help: "drop a label whose text is the query's own text (the reciprocal-pair filter of LF-* data sets)" },
   mix: { type: "number", default: 0.5, min: 0, max: 1, help: "with a classifier: score = mix · prototype cosine + (1 − mix) · classifier cosine (1: prototypes only)" },
   candidates: { type: "number", default: 100, min: 1, integer: true, help: "with a classifier or neighbours: labels taken from the prototype search and re-scored" },
-  neighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query; each passes its labels a score from its cosine (retrieval-augmented inference, spec §8). 0 at training: the model does not keep its training queries" },
+  neighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query; each passes its labels a score from its cosine (retrieval-augmented inference). 0 at training: the model does not keep its training queries" },
   neighbourWeight: { type: "number", default: 0.6, min: 0, max: 1, help: "score = (1 − w) · label score + w · neighbour score (0: labels only)" },
   neighbourTau: { type: "number", default: 0.05, min: 0.001, help: "temperature of the neighbour score τ·ln(e^(c₀/τ) + Σ e^(cos/τ)) over the retrieved training queries holding the label (c₀ = 0.3)" },
   lexicalNeighbours: { type: "number", default: 20, min: 0, integer: true, help: "training queries retrieved per query by TF-IDF cosine over the model's tokens; each passes its labels a score like the dense neighbours (0: off; needs the training queries)" },

@@ -1,5 +1,5 @@
 /**
- * PRIME training (spec §3-7 on a CPU): vocabulary and token ids, word vectors pretrained on the
+ * PRIME training: vocabulary and token ids, word vectors pretrained on the
  * training and label texts, IDF weights, free-vector groups (balanced 2-means of the initial
  * label-text embeddings), the memory bank and centroids from the initial encoder; then epochs of
  * clustered batches with one inverse-propensity-sampled positive per query, AdamW (dense) and

@@ -4,7 +4,7 @@
  * with each label's own text as one more pseudo-instance of that label, which gives labels
  * without training positives a sensible place), then balanced hierarchical spherical 2-means
  * (`balancedKMeansCodes`) down to clusters of at most ⌈L/K⌉ labels (K becomes the tree's power
- * of two). Reference: ECLARE-style tree of `data/eclare_tree.py` (spec §3.2); the label-graph
+ * of two). Reference: ECLARE-style tree of `data/eclare_tree.py`; the label-graph
  * smoothing of the reference is not done.
  */
 import { type Csr, csrFromRows, groupBy } from "../../core/csr.js";

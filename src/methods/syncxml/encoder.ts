@@ -1,5 +1,5 @@
 /**
- * The InceptionXML encoder (Kharbanda et al., SIGIR 2023; `specs/inceptionxml-syncxml.md` §2),
+ * The InceptionXML encoder (Kharbanda et al., SIGIR 2023; docs/methods/syncxml.md),
  * built from the engine's ops. For token ids (B × S) it computes, layer by layer:
  *
  *  0. embedding lookup (B, S, E), PAD = row 0 (no gradient);  1. dropout;

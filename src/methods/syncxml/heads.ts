@@ -1,5 +1,5 @@
 /**
- * SyncXML's twin heads on the encoder output h_f (spec §3.3), the fused shortlist scoring op and
+ * SyncXML's twin heads on the encoder output h_f, the fused shortlist scoring op and
  * the shortlist itself (§3.4):
  *
  *  - meta head: h_m = GELU(SN-Linear(hd→hd)(Dropout(h_f))); logits = Linear(hd→K)(Dropout_pmeta(h_m + h_f));

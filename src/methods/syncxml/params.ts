@@ -2,7 +2,7 @@
  * Parameters of SyncXML / InceptionXML models: one validated object with sections `text`,
  * `wordvec`, `encoder`, `model`, `train`, `predict` (unknown sections or keys are errors), the
  * same object the library API takes and a model file's header stores. Defaults follow the reference code
- * (`specs/inceptionxml-syncxml.md` §4) except where a CPU budget makes them impractical; those
+ * except where a CPU budget makes them impractical; those
  * are marked in the help texts.
  */
 import { XmcError } from "../../core/errors.js";

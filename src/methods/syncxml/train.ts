@@ -1,7 +1,7 @@
 /**
  * Training of SyncXML / InceptionXML: vocabulary, label clusters, word-vector initialisation,
  * then epochs of mini-batch training (Adam on dense parameters, SparseAdam on the embedding and
- * label tables, both on one one-cycle schedule; spec §4), with a checkpoint after every epoch.
+ * label tables, both on one one-cycle schedule), with a checkpoint after every epoch.
  *
  * Determinism: initialisation draws from Rng(seed); epoch e shuffles and drops out with its own
  * Rng derived from (seed, e), and the schedule is a function of the global step, so a run resumed
