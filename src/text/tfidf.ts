@@ -1,5 +1,5 @@
 /**
- * A TF-IDF vectorizer (one analyzer, one n-gram range), after PECOS's base vectorizer
+ * A TF-IDF vectorizer (one analyzer, one n-gram range), after PECOS's base vectorizer.
  * Differences from PECOS:
  * - tokens come from the Unicode tokenizer in ./tokenizer.ts (NFKC, lower-case,
  *   punctuation splits) instead of splitting on spaces;
