@@ -11,13 +11,13 @@ import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
-test("npm pack ships the library, CLI, wasm, presets, demo data, README and LICENSE, and no tests or bench code", () => {
+test("npm pack ships the library, CLI, browser bundle, wasm, presets, demo data, README and LICENSE, and no tests or bench code", () => {
   // --ignore-scripts: no `prepare` build while the test suite runs on the built tree
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
   const forbidden = files.filter((p) => /^(test|bench|\.ci|src|wasm|scripts)\/|^dist\/(test|bench)\//.test(p) || /\.test\.(js|ts)$/.test(p));
   assert.deepEqual(forbidden, [], "files that must not be packed");
-  const required = ["LICENSE", "README.md", "package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "data/bibtex/bibtex-train.arff", "data/bibtex/bibtex-test.arff", "data/bibtex/bibtex.xml"];
+  const required = ["LICENSE", "README.md", "package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/main.js", "data/bibtex/bibtex-train.arff", "data/bibtex/bibtex-test.arff", "data/bibtex/bibtex.xml", "dist/browser/xmc.js", "dist/src/browser.d.ts"];
   for (const r of required) assert.ok(files.includes(r), `${r} is not packed`);
   const wasm = readdirSync(join(REPO, "dist/wasm")).filter((f) => f.endsWith(".wasm"));
   assert.ok(wasm.length > 0, "no built wasm files");

@@ -4,7 +4,9 @@
  * Convention:
  * - Fenced blocks tagged `sh` (or `bash`) are shell examples and are run; blocks tagged `ts`
  *   (or `typescript`) are TypeScript examples, type-checked and run. Blocks with any other tag
- *   (`console`, `text`, `json`, none) are shown, not run.
+ *   (`console`, `text`, `json`, none) are shown, not run. A `ts` block whose fence line adds
+ *   `typecheck-only` (```` ```ts typecheck-only ````) is type-checked but not run: code for
+ *   other hosts, such as the browser example.
  * - All runnable blocks run in document order in one fresh temporary folder, so a later block
  *   may use files an earlier one wrote. That folder holds `data` and `presets` (links to the
  *   repository's folders, so `data/bibtex/...` resolves as from the repository root),
@@ -38,6 +40,8 @@ const BLOCK_TIMEOUT_MS = 120_000;
 export interface Block {
   lang: "sh" | "ts";
   code: string;
+  /** False for a `ts typecheck-only` block: type-checked, not run. */
+  run: boolean;
   /** 1-based line of the opening fence in the markdown file. */
   line: number;
 }
@@ -47,14 +51,15 @@ export function runnableBlocks(markdown: string): Block[] {
   const out: Block[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]);
+    const open = /^```(\S*)(?:[ \t]+(\S+))?\s*$/.exec(lines[i]);
     if (!open) continue;
     const tag = open[1].toLowerCase();
+    const typecheckOnly = open[2] === "typecheck-only";
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
     const lang = tag === "sh" || tag === "bash" ? "sh" : tag === "ts" || tag === "typescript" ? "ts" : null;
-    if (lang) out.push({ lang, code: body.join("\n"), line: start + 1 });
+    if (lang) out.push({ lang, code: body.join("\n"), line: start + 1, run: !(lang === "ts" && typecheckOnly) });
   }
   return out;
 }
@@ -177,6 +182,7 @@ test("README TypeScript examples type-check", () => {
 
 test("README examples run", async (t) => {
   for (const [i, b] of blocks.entries()) {
+    if (!b.run) continue;
     await t.test(`${b.lang} block at README.md:${b.line}`, async () => {
       let r: { status: number | null; out: string };
       if (b.lang === "sh") {
