@@ -9,7 +9,7 @@
  * POST /admin/reload (loopback clients only). A known path with another method gets 405 and
  * `Allow`; an unknown path 404. Every error body is `{"error": "..."}`.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { XmcError } from "../core/errors.js";
 import { type HostOptions, ModelHost } from "./model-host.js";
@@ -99,7 +99,8 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     forceCloseConnections: "idle",
     return503OnClosing: true,
     logger: o.log ? { level: "info", stream: process.stderr } : false,
-    disableRequestLogging: true,
+    // one line per request, written by the onResponse hook below, instead of fastify's two
+    logController: new LogController({ disableRequestLogging: true }),
     // unknown fields are an error (400 naming them), never silently dropped; no type coercion
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -174,7 +175,8 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     if ((b.texts === undefined) === (b.text === undefined)) throw new XmcError('give exactly one of "texts" (a list of strings) or "text" (a string)');
     const list = b.texts ?? [b.text as string];
     (req as { texts?: number }).texts = list.length;
-    if (list.length > o.maxTexts) return sendError(reply, 413, `${list.length} texts in one request; at most ${o.maxTexts}`);
+    const most = Math.min(o.maxTexts, host.maxQueued);
+    if (list.length > most) return sendError(reply, 413, `${list.length} texts in one request; at most ${most}`);
     const options: Record<string, unknown> = {};
     if (b.k !== undefined) options.topK = Math.min(b.k, host.info.labels);
     if (b.threshold !== undefined) options.threshold = b.threshold;

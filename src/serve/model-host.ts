@@ -52,6 +52,11 @@ export class ModelHost {
     return this.current.info;
   }
 
+  /** Most texts that may wait for a worker (a larger request could never be queued). */
+  get maxQueued(): number {
+    return this.current.scheduler.opts.maxQueued;
+  }
+
   get stats(): SchedulerStats {
     return this.current.scheduler.stats;
   }

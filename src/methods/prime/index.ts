@@ -34,7 +34,7 @@ export const prime: Method = {
     { name: "batches", schema: PRIME_BATCHES_SCHEMA },
     { name: "classifier", schema: PRIME_CLASSIFIER_SCHEMA },
     { name: "predict", schema: PRIME_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
-    { name: "ann", schema: PRIME_ANN_SCHEMA },
+    { name: "ann", schema: PRIME_ANN_SCHEMA, flags: { M: "hnsw-m", efConstruction: "hnsw-ef-construction" } },
   ],
   predictSchema: PRIME_PREDICT_SCHEMA,
   predictFlags: PREDICT_FLAGS,
