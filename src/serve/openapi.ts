@@ -9,7 +9,7 @@ export const PREDICT_BODY = {
     texts: { type: "array", items: { type: "string" }, description: "texts to label" },
     text: { type: "string", description: "one text to label (instead of texts)" },
     k: { type: "integer", minimum: 1, maximum: 1000, description: "labels per text (default: the model's)" },
-    threshold: { type: "number", description: "drop labels scoring below this (the model's own range applies: e.g. PRIME's cosine scores may be negative)" },
+    threshold: { type: "number", description: "drop labels scoring below this (in the model's score range: cosine-based scores may be negative)" },
     thresholds: { type: "string", enum: ["none", "global", "tuned"], description: "thresholds fitted at training time (models trained with a held-out split)" },
   },
 } as const;
