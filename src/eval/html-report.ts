@@ -184,7 +184,7 @@ export function buildReportData(o: ReportInput): ReportData {
   let thresholdCurve: ThresholdPoint[] | null = null;
   let bestThreshold: ReportData["bestThreshold"] = null;
   let thresholdNote: string | null = null;
-  if (!o.calibrated) thresholdNote = "the model's scores are not calibrated (train with --holdout 0.1 to fit a calibrator and thresholds)";
+  if (!o.calibrated) thresholdNote = "the scores of this model are not calibrated (train with --holdout 0.1 to fit a calibrator and thresholds)";
   else {
     thresholdCurve = [];
     let totalGold = 0;
