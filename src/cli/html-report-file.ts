@@ -2,7 +2,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Dataset } from "../data/dataset.js";
-import { buildReportData, CURVE_KS, renderHtmlReport } from "../eval/html-report.js";
 import type { MetricsReport } from "../eval/metrics.js";
 import { inversePropensity } from "../eval/propensity.js";
 import type { AnyModel } from "../api/types.js";
@@ -18,6 +17,8 @@ export interface HtmlReportOptions {
 
 /** Predict `ds` with at least 10 labels per point and write the report to `path`. */
 export async function writeHtmlReport(model: AnyModel, ds: Dataset, path: string, o: HtmlReportOptions): Promise<void> {
+  // loaded here, not at start-up: the plotting library takes a noticeable time to import
+  const { buildReportData, CURVE_KS, renderHtmlReport } = await import("../eval/html-report.js");
   const topK = Math.max(CURVE_KS.length, ...o.ks, Number(o.overrides.topK ?? 0));
   const preds = model.predictDataset(ds, { ...o.overrides, topK });
   const data = buildReportData({

@@ -415,7 +415,7 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #d
 pre{background:#f6f6f6;padding:8px 12px;display:inline-block}
 figure.plot{margin:8px 16px 8px 0}.row{display:flex;flex-wrap:wrap;align-items:flex-start;gap:8px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
-table.ex td{text-align:left}td.text{max-width:420px}
+table.ex td,table.ex th{text-align:left}td.text{max-width:420px}
 span.hit{color:#1a7f37;font-weight:bold}span.miss{color:#555}span.hit,span.miss{margin-right:8px;white-space:nowrap}
 </style></head><body>
 ${parts.join("\n")}
