@@ -53,7 +53,8 @@ function renderText(info: Record<string, unknown>): string {
       lines.push(`  ${"header (params, names, vocabulary)".padEnd(36)} ${s.headerBytes.toLocaleString("en-US").padStart(14)}`);
       for (const p of s.parts) lines.push(`  ${`${p.part} (${p.arrays})`.padEnd(36)} ${p.bytes.toLocaleString("en-US").padStart(14)}`);
     } else if (k === "params") {
-      lines.push(`params: ${JSON.stringify(v, null, 2).replace(/\n/g, "\n  ")}`);
+      lines.push("params:");
+      for (const [key, value] of flatten(v, "")) lines.push(`  ${key} ${value}`);
     } else if (Array.isArray(v) && v.some((x) => x !== null && typeof x === "object")) {
       lines.push(`${k}:`);
       v.forEach((x, i) => lines.push(`  ${i}: ${entry(x)}`));
@@ -64,4 +65,13 @@ function renderText(info: Record<string, unknown>): string {
     }
   }
   return lines.join("\n");
+}
+
+/** Dotted keys and printable values of a JSON value's leaves (lists of plain values joined by commas). */
+function flatten(v: unknown, prefix: string): [string, string][] {
+  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) return [[prefix, v.length ? v.join(",") : "[]"]];
+  if (v !== null && typeof v === "object") {
+    return Object.entries(v).flatMap(([k, x]) => flatten(x, prefix ? `${prefix}.${k}` : k));
+  }
+  return [[prefix, JSON.stringify(v)]];
 }

@@ -11,7 +11,7 @@ import type { XRLinearModel } from "./model.js";
 
 /** What `explain` attributes (help text). */
 export const XRLINEAR_EXPLAIN_HELP =
-  "the largest terms w_f·x_f of the label's own ranker at the leaf level of the tree (the query's features times the label's weights; with several trees, their mean)";
+  "the largest positive terms w_f·x_f of the label's own ranker at the leaf level of the tree, x being the query's features and w the label's weights, averaged over the trees of an ensemble";
 
 /** One edge of a level: the parent node and the child's position within the parent's children. */
 interface Edge {
@@ -68,7 +68,7 @@ export function inspectXRLinear(m: XRLinearModel): InspectInfo {
       levelSizes: t.chain.map((lv) => lv.nNodes),
       // label copies from disentanglement: leaf edges beyond one per label
       labelCopies: t.chain[t.chain.length - 1].children.length - m.nLabels,
-      weights: t.weights.reduce((s, w) => s + w.entVal.length, 0),
+      nonzeroWeights: t.weights.reduce((s, w) => s + w.entVal.length, 0),
     })),
   };
 }
