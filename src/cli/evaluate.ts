@@ -9,13 +9,14 @@ import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
 import type { XmcModel } from "../methods/model.js";
 import { stderrProgress } from "./progress-bar.js";
+import { writeHtmlReport } from "./html-report-file.js";
 import { loadModel } from "../api/load.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 
 /** Long names of the options of `xmc evaluate` itself. */
-const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "json", "reliability", "quiet", "help"];
+const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "json", "reliability", "report", "quiet", "help"];
 
 export function registerEvaluate(program: Command, argv: readonly string[] = process.argv): void {
   const cmd = program
@@ -28,6 +29,7 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     .option("--ps-b <B>", "propensity constant B", "1.5")
     .option("--json", "print the metrics as one JSON object on the last line")
     .option("--reliability <FILE>", "write a reliability diagram (SVG) of the top-5 scores")
+    .option("--report <FILE>", "write an HTML report (metrics, P/nDCG/PSP@1..10, rare-label recall, calibration, worst labels, examples)")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "evaluate", EVALUATE_OPTIONS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
@@ -42,6 +44,7 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibrated ? " (calibrated)" : " (raw scores)"}`);
     if (extra.length) process.stdout.write(`${extra.join("\n")}\n`);
     if (o.json) process.stdout.write(`${toJsonLine(report)}\n`);
+    if (o.report) await writeHtmlReport(model, ds, o.report as string, { metrics: report, ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS), title: `${o.model as string} on ${data}` });
   });
 }
 

@@ -5,6 +5,7 @@ import { XmcError } from "../core/errors.js";
 import { registerConvert } from "./convert.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
+import { registerInspect } from "./inspect.js";
 import { registerPredict } from "./predict.js";
 import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
@@ -21,6 +22,7 @@ registerEvaluate(program);
 registerServe(program);
 registerDemo(program);
 registerConvert(program);
+registerInspect(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof XmcError) {

@@ -37,6 +37,15 @@ import type { ModelSource } from "../model/format.js";
 
 export type { ModelSource };
 
+/** What `xmc inspect` prints about a model beyond the generic part (plain JSON values). */
+export type InspectInfo = Record<string, unknown>;
+
+/** One feature's part of a label's score: its name (a word or n-gram for text models, else "#id") and w·x. */
+export interface FeatureContribution {
+  feature: string;
+  weight: number;
+}
+
 export interface Method {
   /** The name `--method` takes and models record. */
   readonly name: string;
@@ -60,4 +69,12 @@ export interface Method {
   readonly kernels?: readonly string[];
   train(data: Dataset, params: unknown, opts?: MethodTrainOptions): Promise<XmcModel>;
   load(source: ModelSource): XmcModel;
+  /** Method-specific facts about a trained model (for tree models: depth and level sizes per tree). */
+  inspect?(model: XmcModel): InspectInfo;
+  /** One label: its place in the model (tree paths), training count, top-weighted features; `XmcError` for an unknown name. */
+  inspectLabel?(model: XmcModel, label: string, topFeatures: number): InspectInfo;
+  /** Per point, per returned label (as in `ranked`), the features that contributed most to its score. */
+  explain?(model: XmcModel, data: Dataset, ranked: readonly { labels: Int32Array }[], topFeatures: number): FeatureContribution[][][];
+  /** What `explain` attributes, one sentence for help texts. */
+  readonly explainHelp?: string;
 }

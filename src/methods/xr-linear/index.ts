@@ -2,6 +2,7 @@
 import { SOLVER_SCHEMA } from "../../linear/params.js";
 import { TREE_SCHEMA } from "../../tree/build.js";
 import type { Method } from "../method.js";
+import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
 import { XRLinearModel } from "./model.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 
@@ -31,6 +32,10 @@ export const xrLinear: Method = {
   train: (data, params, opts = {}) =>
     XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined }),
   load: (source) => XRLinearModel.load(source),
+  inspect: (model) => inspectXRLinear(model as XRLinearModel),
+  inspectLabel: (model, label, n) => inspectXRLinearLabel(model as XRLinearModel, label, n),
+  explain: (model, data, ranked, n) => explainXRLinear(model as XRLinearModel, data, ranked, n),
+  explainHelp: XRLINEAR_EXPLAIN_HELP,
 };
 
 export { XRLinearModel, type NamedScore, type TrainOptions } from "./model.js";
