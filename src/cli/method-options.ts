@@ -92,6 +92,9 @@ function ownersOf(flag: string, reserved: readonly string[]): string[] {
   return METHODS.filter((m) => longFlags(predictFlags(m, reserved)).includes(flag)).map((m) => m.name);
 }
 
+/** Prediction options default to the values stored in the model (set when it was trained). */
+const MODEL_DEFAULT = "the model's";
+
 /**
  * Add the prediction flags of `command` (predict or evaluate). When argv names a readable
  * model, its method's flags are shown and the other methods' flags are parsed but hidden (to
@@ -111,7 +114,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
   const seen = new Set<string>();
   if (own) {
     const f = predictFlags(own, reserved);
-    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:` });
+    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:`, defaultText: MODEL_DEFAULT });
     for (const l of longFlags(f)) seen.add(l);
   }
   const all = METHODS.length;
@@ -126,6 +129,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
       },
       hidden: own !== null,
       anyValue: true,
+      defaultText: MODEL_DEFAULT,
       group: "Prediction options (each model's method takes its own; give -m DIR with --help to list those):",
     });
     for (const l of longFlags(f)) seen.add(l);

@@ -1,33 +1,105 @@
-import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import { loadModel } from "../api/load.js";
+import type { AnyModel } from "../api/types.js";
+import { checkOutputPath } from "../core/atomic-file.js";
+import { XmcError } from "../core/errors.js";
+import { isFile, readLines } from "../data/lines.js";
 import { loadDataset } from "../data/load.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import { stderrProgress } from "./progress-bar.js";
+import { LineOutput, lineBatches } from "./stream-io.js";
 
 /** Long names of the options of `xmc predict` itself. */
-const PREDICT_OPTIONS = ["model", "output", "quiet", "help"];
+const PREDICT_OPTIONS = ["model", "output", "text", "quiet", "help"];
+
+/** Texts read from stdin are predicted in batches of at most this many lines. */
+const STDIN_BATCH = 256;
+
+/** One output line: the instance's id and its labels, best first, with the model's scores. */
+export function predictionLine(id: string | number, labels: readonly { label: string; score: number }[]): string {
+  return JSON.stringify({ id, labels: labels.map((l) => ({ label: l.label, score: l.score })) });
+}
+
+/** The ids of a text data set: `PREFIX_ids.txt` (one per line, as many as texts) when present. */
+export async function readIds(prefix: string, n: number): Promise<string[] | null> {
+  const path = `${prefix}_ids.txt`;
+  if (!(await isFile(path))) return null;
+  const ids = await readLines(path);
+  if (ids.length !== n) throw new XmcError(`${path}: has ${ids.length} lines but ${prefix}_texts.txt has ${n}; they must match`);
+  return ids;
+}
+
+/** `-k N` above the model's number of labels asks for every label: cap it (the output is the same). */
+function capTopK(overrides: Record<string, unknown>, nLabels: number): Record<string, unknown> {
+  const k = Number(overrides.topK);
+  return overrides.topK !== undefined && Number.isInteger(k) && k > nLabels ? { ...overrides, topK: nLabels } : overrides;
+}
+
+/** Fail before reading any input when the model cannot take texts (a feature model). */
+function requireTextModel(model: AnyModel, path: string, overrides: Record<string, unknown>): void {
+  try {
+    model.predictTexts(["xmc"], { topK: 1 });
+  } catch (e) {
+    if (e instanceof XmcError) throw new XmcError(`${path}: cannot predict texts (from stdin or --text) with this model: ${e.message}; give its kind of data as DATA`);
+    throw e;
+  }
+  model.predictTexts(["xmc"], overrides); // prediction options are checked before the input is read
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
 
 export function registerPredict(program: Command, argv: readonly string[] = process.argv): void {
   const cmd = program
     .command("predict")
-    .description("predict labels for DATA; writes JSON Lines {\"labels\": [names], \"scores\": [...]} (one line per instance)")
-    .argument("<DATA>", "data to label (an XC .txt file, an .arff file, or a text PREFIX: PREFIX_texts.txt, PREFIX_labels.txt optional; labels are ignored)")
+    .summary("predict labels for DATA, --text or stdin; writes JSON Lines")
+    .description(
+      'predict labels; writes JSON Lines, one per instance: {"id": ID, "labels": [{"label": NAME, "score": S}, ...]} (best first). ' +
+        "Texts come from DATA, from --text, or from stdin (one per line, when DATA is - or absent and stdin is not a terminal)",
+    )
+    .argument("[DATA]", "data to label: an XC .txt file, an .arff file, a text PREFIX (PREFIX_texts.txt; PREFIX_ids.txt gives the ids, else line numbers from 0; labels are ignored), or - for texts on stdin")
     .requiredOption("-m, --model <FILE>", "model file")
-    .option("-o, --output <FILE>", "write predictions here instead of stdout")
+    .option("--text <TEXT>", "predict this text (repeat for several; ids 0, 1, ...)", collect)
+    .option("-o, --output <FILE>", "write predictions to FILE (it appears when complete) instead of stdout")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "predict", PREDICT_OPTIONS);
-  cmd.action(async (data: string, o: Record<string, unknown>) => {
+  cmd.action(async (data: string | undefined, o: Record<string, unknown>) => {
+    const texts = o.text as string[] | undefined;
+    const fromStdin = data === "-" || (data === undefined && texts === undefined);
+    if (texts !== undefined && data !== undefined) throw new XmcError(`give either DATA (${data}) or --text, not both`);
+    if (fromStdin && data === undefined && process.stdin.isTTY) throw new XmcError("no input: give DATA, --text TEXT, or texts on stdin (one per line); see 'xmc predict --help'");
+    const outPath = o.output as string | undefined;
+    if (outPath !== undefined) checkOutputPath(outPath, { flag: "-o" });
+    const modelPath = o.model as string;
+    const model = loadModel(modelPath);
+    const overrides = capTopK(predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS), model.nLabels);
+    if (texts !== undefined || fromStdin) requireTextModel(model, modelPath, overrides);
     const progress = stderrProgress(Boolean(o.quiet));
-    const model = loadModel(o.model as string);
-    const ds = await loadDataset(data, { labels: model.labelNames, labelsOptional: true });
-    const overrides = predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS);
-    const preds = model.predictDataset(ds, overrides, progress);
-    const out: NodeJS.WritableStream = o.output ? createWriteStream(o.output as string) : process.stdout;
-    for (const r of preds) {
-      const line = JSON.stringify({ labels: Array.from(r.labels, (l) => model.labelNames[l]), scores: Array.from(r.scores, (s) => Number(s.toPrecision(6))) });
-      if (!out.write(`${line}\n`)) await new Promise<void>((res) => out.once("drain", () => res()));
+    const ds = texts === undefined && !fromStdin ? await loadDataset(data!, { labels: model.labelNames, labelsOptional: true }) : null;
+    const ids = ds?.kind === "text" ? await readIds(data!, ds.Y.rows) : null;
+    const out = new LineOutput(outPath);
+    try {
+      if (texts !== undefined) {
+        const preds = model.predictTexts(texts, overrides);
+        for (let i = 0; i < preds.length; i++) await out.line(predictionLine(i, preds[i]));
+      } else if (ds === null) {
+        let id = 0;
+        for await (const batch of lineBatches(process.stdin, { size: STDIN_BATCH })) {
+          for (const p of model.predictTexts(batch, overrides)) await out.line(predictionLine(id++, p));
+        }
+      } else {
+        const preds = model.predictDataset(ds, overrides, progress);
+        for (let i = 0; i < preds.length; i++) {
+          const r = preds[i];
+          const labels = Array.from(r.labels, (l, j) => ({ label: model.labelNames[l], score: r.scores[j] }));
+          await out.line(predictionLine(ids ? ids[i] : i, labels));
+        }
+      }
+      out.close();
+    } catch (e) {
+      out.abort();
+      throw e;
     }
-    if (o.output) await new Promise<void>((res) => out.end(() => res()));
   });
 }
