@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { METHODS } from "../api/methods.js";
 import { XmcError } from "../core/errors.js";
 import { registerConvert } from "./convert.js";
+import { systemErrorMessage } from "./errors.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerPredict } from "./predict.js";
@@ -38,33 +39,6 @@ function verbOf(argv: readonly string[]): string | null {
   return first !== undefined && names.has(first) ? first : null;
 }
 
-/** Node system errors (they carry `code` and `syscall`, often `path`). */
-const SYSTEM_CODES = new Set(["ENOENT", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "EISDIR", "ENOTDIR", "EROFS", "EEXIST", "EMFILE", "ENFILE", "ENAMETOOLONG", "ELOOP", "EIO", "EBUSY"]);
-
-/** What a system call was doing, in words. */
-const SYSCALL_WORDS: Record<string, string> = {
-  open: "opening",
-  read: "reading",
-  write: "writing",
-  rename: "renaming",
-  mkdir: "creating a directory",
-  scandir: "listing a directory",
-  stat: "reading the status of",
-  lstat: "reading the status of",
-  unlink: "removing",
-  fsync: "flushing",
-  close: "closing",
-};
-
-function systemError(e: unknown, verb: string | null): string | null {
-  const err = e as NodeJS.ErrnoException & { dest?: string };
-  if (!(e instanceof Error) || typeof err.code !== "string" || !SYSTEM_CODES.has(err.code)) return null;
-  const reason = /^[A-Z]+: ([^,]+)/.exec(err.message)?.[1] ?? err.message;
-  const doing = err.syscall ? (SYSCALL_WORDS[err.syscall] ?? err.syscall) : "accessing a file";
-  const where = err.path ? `${err.path}${err.dest ? ` -> ${err.dest}` : ""}: ` : "";
-  return `${where}${reason} (${err.code}) while ${doing}${err.path ? "" : " a file"}${verb ? ` in 'xmc ${verb}'` : ""}`;
-}
-
 program.parseAsync(process.argv).catch((e: unknown) => {
   const verb = verbOf(process.argv);
   if (e instanceof CommanderError) {
@@ -78,7 +52,7 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     process.stderr.write(`xmc: error: ${e.message}\n`);
     process.exit(2);
   }
-  const sys = systemError(e, verb);
+  const sys = systemErrorMessage(e, verb);
   if (sys !== null) {
     process.stderr.write(`xmc: error: ${sys}\n`);
     process.exit(2);

@@ -10,7 +10,7 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { checkOutputPath, fsyncDir, removeStaleTemps, tempPathFor } from "../core/atomic-file.js";
+import { checkOutputPath, fsyncDir, removeStaleTemps, systemReason, tempPathFor } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
 import { decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
 
@@ -87,7 +87,12 @@ export function writeModelFile(path: string, header: Record<string, unknown>, ar
   removeStaleTemps(parent, name);
   const encoded = encodeModel(header, arrays);
   const tmp = tempPathFor(parent, name);
-  let fd: number | undefined = openSync(tmp, "wx", 0o644);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "wx", 0o644);
+  } catch (e) {
+    throw new XmcError(`${path}: cannot write the model file: ${systemReason(e)}`);
+  }
   try {
     faultPoint("temp-created");
     writeAll(fd, encoded.head);
@@ -111,6 +116,7 @@ export function writeModelFile(path: string, header: Record<string, unknown>, ar
     } catch {
       // already gone
     }
+    if (typeof (e as NodeJS.ErrnoException).code === "string") throw new XmcError(`${path}: cannot write the model file: ${systemReason(e)}`);
     throw e;
   }
   faultPoint("after-rename");

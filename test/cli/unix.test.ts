@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { checkOutputPath, writeFileAtomic } from "../../src/core/atomic-file.js";
 import { parseParams, sectionsOf } from "../../src/core/params.js";
 import { lineBatches } from "../../src/cli/stream-io.js";
+import { systemErrorMessage } from "../../src/cli/errors.js";
 import { Readable } from "node:stream";
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -343,4 +344,33 @@ test("output paths: checked up front; writeFileAtomic replaces a file whole", ()
   assert.throws(() => checkOutputPath(dir, { flag: "-o" }), /\(-o\): is a directory/);
   assert.doesNotThrow(() => checkOutputPath("/dev/null"));
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes(".tmp-")), []);
+});
+
+test("predict -o killed mid-run (kill -9): the target is untouched; the next write removes the temp file", async () => {
+  const sub = join(dir, "kill");
+  mkdirSync(sub);
+  const out = join(sub, "p.jsonl");
+  writeFileSync(out, "old\n");
+  const child = spawn(process.execPath, [CLI, "predict", "-m", model, "-o", out], { cwd: dir, stdio: ["pipe", "ignore", "ignore"] });
+  const done = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  child.stdin.write("gimp image editor\n");
+  const t0 = Date.now();
+  while (!readdirSync(sub).some((f) => f.startsWith(".p.jsonl.tmp-")) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300)); // the first batch is predicted into the temp file
+  child.kill("SIGKILL");
+  await done;
+  assert.equal(readFileSync(out, "utf8"), "old\n");
+  assert.equal(readdirSync(sub).filter((f) => f.startsWith(".p.jsonl.tmp-")).length, 1);
+  const r = xmc(["predict", "-m", model, "-o", out], "midi\n");
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(readdirSync(sub), ["p.jsonl"]);
+  assert.equal(jsonLines(readFileSync(out, "utf8"))[0].labels[0].label, "sound");
+});
+
+test("system errors become one line with the path, the reason and what xmc was doing", () => {
+  const e = Object.assign(new Error("ENOSPC: no space left on device, write '/data/out.jsonl'"), { code: "ENOSPC", syscall: "write", path: "/data/out.jsonl" });
+  assert.equal(systemErrorMessage(e, "predict"), "/data/out.jsonl: no space left on device (ENOSPC) while writing in 'xmc predict'");
+  const n = Object.assign(new Error("EACCES: permission denied, open '/x/y'"), { code: "EACCES", syscall: "open", path: "/x/y" });
+  assert.equal(systemErrorMessage(n, null), "/x/y: permission denied (EACCES) while opening");
+  assert.equal(systemErrorMessage(new TypeError("x is not a function"), "train"), null);
 });
