@@ -92,8 +92,13 @@ function ownersOf(flag: string, reserved: readonly string[]): string[] {
   return METHODS.filter((m) => longFlags(predictFlags(m, reserved)).includes(flag)).map((m) => m.name);
 }
 
-/** Prediction options default to the values stored in the model (set when it was trained). */
-const MODEL_DEFAULT = "the model's";
+/**
+ * Prediction options default to the values stored in the model (set when it was trained);
+ * `evaluate` asks for as many labels as its largest cut-off.
+ */
+function modelDefault(command: string): (key: string) => string {
+  return (key) => (command === "evaluate" && key === "topK" ? "the largest --ks" : "the model's");
+}
 
 /**
  * Add the prediction flags of `command` (predict or evaluate). When argv names a readable
@@ -114,7 +119,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
   const seen = new Set<string>();
   if (own) {
     const f = predictFlags(own, reserved);
-    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:`, defaultText: MODEL_DEFAULT });
+    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:`, defaultText: modelDefault(command) });
     for (const l of longFlags(f)) seen.add(l);
   }
   const all = METHODS.length;
@@ -129,7 +134,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
       },
       hidden: own !== null,
       anyValue: true,
-      defaultText: MODEL_DEFAULT,
+      defaultText: modelDefault(command),
       group: "Prediction options (each model's method takes its own; give -m DIR with --help to list those):",
     });
     for (const l of longFlags(f)) seen.add(l);
