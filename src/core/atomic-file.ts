@@ -156,9 +156,8 @@ export class AtomicFile {
     let target = resolve(path);
     let direct = false;
     try {
-      const l = lstatSync(target);
-      if (l.isSymbolicLink()) target = realpathSync(target);
-      direct = !statSync(target).isFile();
+      if (!statSync(target).isFile()) direct = true;
+      else if (lstatSync(target).isSymbolicLink()) target = realpathSync(target); // replace the file it points to
     } catch {
       // nothing there yet (or a dangling link): a new file
     }
