@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { convertModelDir } from "../model/convert.js";
-import { writeModelFile } from "../model/file.js";
+import { checkModelTarget, writeModelFile } from "../model/file.js";
 import { decodeModel } from "../model/format.js";
 import { loadModel } from "../api/load.js";
 
@@ -11,6 +11,7 @@ export function registerConvert(program: Command): void {
     .argument("<OLD>", "model directory (format 2: model.json, arrays.bin, ...)")
     .argument("<NEW>", "model file to write (exactly this path)")
     .action((oldDir: string, path: string) => {
+      checkModelTarget(path, "NEW");
       const bytes = convertModelDir(oldDir);
       loadModel(bytes); // the converted model must load before it is written
       const m = decodeModel(bytes, oldDir);

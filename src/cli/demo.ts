@@ -9,7 +9,7 @@ import { loadDataset } from "../data/load.js";
 import { formatTable } from "../eval/report.js";
 import { evaluateModel } from "./evaluate.js";
 import { stderrProgress } from "./progress-bar.js";
-import { parseThreads } from "./train.js";
+import { parseThreads } from "./flags.js";
 
 /** The bundled demo data (Bibtex, Mulan ARFF) shipped in the package's data/ folder. */
 export function demoDataDir(): string {
@@ -27,11 +27,12 @@ export function registerDemo(program: Command): void {
       const train = join(dir, "bibtex-train.arff");
       const test = join(dir, "bibtex-test.arff");
       if (!existsSync(train) || !existsSync(test)) throw new XmcError(`demo data not found in ${dir}`);
+      const threads = parseThreads(o.threads);
       const progress = stderrProgress(Boolean(o.quiet));
       const t0 = performance.now();
       const ds = await loadDataset(train);
       const method = METHODS[0];
-      const model = await method.train(ds, {}, { threads: parseThreads(o.threads), progress });
+      const model = await method.train(ds, {}, { threads, progress });
       const trainSec = (performance.now() - t0) / 1000;
       const tmp = mkdtempSync(join(tmpdir(), "xmc-demo-"));
       try {

@@ -1,22 +1,23 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { checkOutputPath, writeFileAtomic } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
-import { writeFileSync } from "node:fs";
 import { calibrationPairs, expectedCalibrationError } from "../eval/calibrate.js";
 import { evaluate, type MetricsReport, type Prediction, setMetrics } from "../eval/metrics.js";
 import { reliabilitySvg } from "../eval/reliability.js";
 import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
 import type { XmcModel } from "../methods/model.js";
-import { stderrProgress } from "./progress-bar.js";
+import { warn } from "./flags.js";
 import { writeHtmlReport } from "./html-report-file.js";
+import { stderrProgress } from "./progress-bar.js";
 import { loadModel } from "../api/load.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 
 /** Long names of the options of `xmc evaluate` itself. */
-const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "json", "reliability", "report", "quiet", "help"];
+const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "format", "json", "reliability", "report", "quiet", "help"];
 
 export function registerEvaluate(program: Command, argv: readonly string[] = process.argv): void {
   const cmd = program
@@ -27,25 +28,50 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     .option("--ks <list>", "cut-offs, comma separated", "1,3,5")
     .option("--ps-a <A>", "propensity constant A", "0.55")
     .option("--ps-b <B>", "propensity constant B", "1.5")
-    .option("--json", "print the metrics as one JSON object on the last line")
+    .addOption(new Option("--format <format>", "table: the metrics table on stdout; json: stdout holds exactly one JSON object of the metrics").choices(["table", "json"]).default("table"))
+    .option("--json", "the same as --format json")
     .option("--reliability <FILE>", "write a reliability diagram (SVG) of the top-5 scores")
     .option("--report <FILE>", "write an HTML report (metrics, P/nDCG/PSP@1..10, rare-label recall, calibration, worst labels, examples)")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "evaluate", EVALUATE_OPTIONS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
+    if (o.json && cmd.getOptionValueSource("format") === "cli" && o.format !== "json") throw new XmcError(`--json is --format json; it contradicts --format ${String(o.format)}`);
+    const json = Boolean(o.json) || o.format === "json";
+    const reliability = o.reliability as string | undefined;
+    if (reliability !== undefined) checkOutputPath(reliability, { flag: "--reliability" });
+    const htmlReport = o.report as string | undefined;
+    if (htmlReport !== undefined) checkOutputPath(htmlReport, { flag: "--report" });
     const progress = stderrProgress(Boolean(o.quiet));
-    const ks = parseKs(String(o.ks));
     const model = loadModel(o.model as string);
+    const ks = capKs(parseKs(String(o.ks)), model.nLabels);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS), progress, reliability: o.reliability as string | undefined });
+    const overrides = predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS);
+    if (overrides.topK !== undefined && Number(overrides.topK) > model.nLabels) overrides.topK = model.nLabels;
+    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, progress, reliability });
+    if (htmlReport !== undefined) {
+      await writeHtmlReport(model, ds, htmlReport, { metrics: report, ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, title: `${o.model as string} on ${data}` });
+    }
+    if (json) {
+      process.stdout.write(`${toJsonLine(report)}\n`);
+      return;
+    }
     process.stdout.write(`${formatTable(report, ks)}\n`);
     const extra: string[] = [];
     if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);
     if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibrated ? " (calibrated)" : " (raw scores)"}`);
     if (extra.length) process.stdout.write(`${extra.join("\n")}\n`);
-    if (o.json) process.stdout.write(`${toJsonLine(report)}\n`);
-    if (o.report) await writeHtmlReport(model, ds, o.report as string, { metrics: report, ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS), title: `${o.model as string} on ${data}` });
   });
+}
+
+/**
+ * Cut-offs above the model's number of labels are capped to it (a ranking has no more
+ * entries), with a warning; a cut-off that then repeats is dropped.
+ */
+export function capKs(ks: readonly number[], nLabels: number): number[] {
+  const big = ks.filter((k) => k > nLabels);
+  if (big.length === 0) return [...ks];
+  warn(`cut-offs above the model's ${nLabels} labels (${big.map((k) => `@${k}`).join(", ")}) are reported as @${nLabels}`);
+  return [...new Set(ks.map((k) => Math.min(k, nLabels)))];
 }
 
 /** Predict the dataset with the model and compute every ranking metric. */
@@ -77,7 +103,7 @@ function calibrationReport(preds: Prediction[], truth: Dataset["Y"], svgPath: st
     return null;
   }
   const { ece, bins } = expectedCalibrationError(pairs.scores, pairs.targets, 10);
-  if (svgPath) writeFileSync(svgPath, reliabilitySvg(bins, { title: `Reliability of the top-5 ${what}` }));
+  if (svgPath) writeFileAtomic(svgPath, reliabilitySvg(bins, { title: `Reliability of the top-5 ${what}` }));
   return ece * 100;
 }
 

@@ -1,6 +1,5 @@
 /** `xmc evaluate --report FILE`: predict the test data, build the HTML report and write it atomically. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { writeFileAtomic } from "../core/atomic-file.js";
 import type { Dataset } from "../data/dataset.js";
 import type { MetricsReport } from "../eval/metrics.js";
 import { inversePropensity } from "../eval/propensity.js";
@@ -34,32 +33,5 @@ export async function writeHtmlReport(model: AnyModel, ds: Dataset, path: string
     title: o.title,
     method: model.method,
   });
-  writeTextAtomic(path, await renderHtmlReport(data));
-}
-
-/** Write `text` to a temp file beside `path`, fsync it, and rename it into place. */
-export function writeTextAtomic(path: string, text: string): void {
-  const target = resolve(path);
-  const dir = dirname(target);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, target);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created or already renamed
-    }
-    throw e;
-  }
+  writeFileAtomic(path, await renderHtmlReport(data));
 }

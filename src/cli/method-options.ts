@@ -93,6 +93,14 @@ function ownersOf(flag: string, reserved: readonly string[]): string[] {
 }
 
 /**
+ * Prediction options default to the values stored in the model (set when it was trained);
+ * `evaluate` asks for as many labels as its largest cut-off.
+ */
+function modelDefault(command: string): (key: string) => string {
+  return (key) => (command === "evaluate" && key === "topK" ? "the largest --ks" : "the model's");
+}
+
+/**
  * Add the prediction flags of `command` (predict or evaluate). When argv names a readable
  * model, its method's flags are shown and the other methods' flags are parsed but hidden (to
  * be rejected by {@link predictOverrides}); otherwise every method's flags are shown, each
@@ -111,7 +119,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
   const seen = new Set<string>();
   if (own) {
     const f = predictFlags(own, reserved);
-    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:` });
+    addSchemaOptions(cmd, f.schema, f.rename, { group: `Prediction options of ${own.name} models:`, defaultText: modelDefault(command) });
     for (const l of longFlags(f)) seen.add(l);
   }
   const all = METHODS.length;
@@ -126,6 +134,7 @@ export function addPredictOptions(cmd: Command, argv: readonly string[], command
       },
       hidden: own !== null,
       anyValue: true,
+      defaultText: modelDefault(command),
       group: "Prediction options (each model's method takes its own; give -m DIR with --help to list those):",
     });
     for (const l of longFlags(f)) seen.add(l);

@@ -16,7 +16,7 @@ export function addSchemaOptions(cmd: Command, schema: Schema, rename: Readonly<
   for (const [key, f] of Object.entries(schema)) {
     const [short, flag] = flagNames(rename[key] ?? kebab(key));
     if (o.skip?.(flag)) continue;
-    const help = `${f.help} (default: ${String(f.default)})${o.note ? o.note(flag) : ""}`;
+    const help = `${f.help} (default: ${o.defaultText?.(key) ?? String(f.default)})${o.note ? o.note(flag) : ""}`;
     const opt = new Option(`${short ? `-${short}, ` : ""}--${flag} <${f.type === "number" ? "n" : f.type === "boolean" ? "bool" : "value"}>`, help);
     if (f.type === "string" && f.choices && !o.anyValue) opt.choices(f.choices as string[]);
     if (o.hidden) opt.hideHelp();
@@ -35,6 +35,8 @@ export interface AddOptions {
   hidden?: boolean;
   /** Accept any value (no choices check). */
   anyValue?: boolean;
+  /** What --help gives as a field's default (e.g. "the model's") instead of the schema's default. */
+  defaultText?: (key: string) => string;
   /** Heading the flags are listed under in --help. */
   group?: string;
 }

@@ -1,8 +1,8 @@
-import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
 import { createXmcServer, DEFAULT_SERVE } from "../serve/app.js";
 import { DEFAULT_SCHEDULER } from "../serve/scheduler.js";
+import { parseThreads } from "./flags.js";
 
 function intFlag(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
@@ -26,8 +26,7 @@ export function registerServe(program: Command): void {
     .option("--quiet", "no request log on stderr")
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const port = intFlag("port", String(o.port), 0, 65535);
-      const cores = availableParallelism();
-      const threads = o.threads === undefined ? cores : intFlag("threads", String(o.threads), 1, 4 * cores);
+      const threads = parseThreads(o.threads);
       const grace = intFlag("grace", String(o.grace), 0, 3600);
       const server = await createXmcServer(String(o.model), {
         threads,

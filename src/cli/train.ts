@@ -1,21 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { METHODS, methodByName } from "../api/methods.js";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
+import { checkModelTarget } from "../model/file.js";
+import { parseThreads } from "./flags.js";
 import { addSectionOptions, collectSections, flagSections, trainMethodFromArgv } from "./method-options.js";
 import { stderrProgress } from "./progress-bar.js";
 
 /** Long names of the options of `xmc train` itself (a params field of the same name gets its section's prefix). */
 const TRAIN_OPTIONS = ["model", "method", "resume", "params", "threads", "kernel", "quiet", "help"];
-
-export function parseThreads(v: unknown): number {
-  if (v === undefined) return availableParallelism();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new XmcError(`--threads: expected a positive integer, got "${String(v)}"`);
-  return n;
-}
 
 /**
  * `xmc train`: the flags of the method named by `--method` in `argv` (the default method
@@ -40,13 +34,15 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
     const method = methodByName(String(o.method));
     if (method !== chosen) throw new XmcError(`--method ${String(o.method)}: give it once, as "--method NAME" or "--method=NAME"`);
     if (method.kernels && !method.kernels.includes(String(o.kernel))) throw new XmcError(`--kernel: expected ${method.kernels.join(" or ")}, got "${String(o.kernel)}"`);
+    checkModelTarget(o.model as string);
+    const threads = parseThreads(o.threads);
     const progress = stderrProgress(Boolean(o.quiet));
     const params = mergeParams(o.params as string | undefined, collectSections(o, sections));
     const t0 = performance.now();
     progress.log(`reading ${data}`);
     const ds = await loadDataset(data);
     const model = await method.train(ds, params, {
-      threads: parseThreads(o.threads),
+      threads,
       progress,
       modelDir: o.model as string,
       resume: Boolean(o.resume),

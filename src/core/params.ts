@@ -45,7 +45,7 @@ export function parseParams<S extends Schema>(schema: S, input: unknown, where: 
   if (typeof input !== "object" || Array.isArray(input)) throw new XmcError(`${where}: expected an object of parameters`);
   const out = defaults(schema) as Record<string, unknown>;
   for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
-    const f = schema[k];
+    const f = Object.hasOwn(schema, k) ? schema[k] : undefined;
     if (!f) {
       const known = Object.keys(schema).join(", ");
       throw new XmcError(`${where}: unknown parameter "${k}" (known: ${known})`);
@@ -65,7 +65,7 @@ export function parsePartialParams<S extends Schema>(schema: S, input: unknown, 
   if (typeof input !== "object" || Array.isArray(input)) throw new XmcError(`${where}: expected an object of parameters`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
-    const f = schema[k];
+    const f = Object.hasOwn(schema, k) ? schema[k] : undefined;
     if (!f) throw new XmcError(`${where}: unknown parameter "${k}" (known: ${Object.keys(schema).join(", ")})`);
     if (v !== undefined) out[k] = checkValue(f, v, `${where}.${k}`);
   }
@@ -102,9 +102,9 @@ function checkValue(f: FieldSpec, v: unknown, name: string): unknown {
  */
 export function sectionsOf(input: unknown, sections: readonly string[], where: string): Record<string, unknown> {
   const o = (input ?? {}) as Record<string, unknown>;
-  if (typeof o !== "object" || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
+  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new XmcError(`${where}: expected an object`);
   for (const k of Object.keys(o)) {
-    if (!sections.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${sections.join(", ")})`);
+    if (!sections.includes(k) || Object.hasOwn(Object.prototype, k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${sections.join(", ")})`);
   }
   return o;
 }

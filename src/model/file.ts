@@ -8,8 +8,9 @@
  * old model or the new one at the path, plus at worst a temp file, which the next write to the
  * same target removes.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { checkOutputPath, fsyncDir, removeStaleTemps, systemReason, tempPathFor } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
 import { decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
 
@@ -26,32 +27,6 @@ export type WriteStep = "temp-created" | "half-written" | "before-fsync" | "befo
 
 function faultPoint(step: WriteStep): void {
   if (process.env.XMC_FAULT_KILL_AT === step) process.kill(process.pid, "SIGKILL");
-}
-
-/** Whether a process with this id exists (a temp file of a live writer is not stale). */
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Remove `.NAME.tmp-PID-*` files left in `parent` by writers that no longer run. */
-function removeStaleTemps(parent: string, name: string): void {
-  const prefix = `.${name}.tmp-`;
-  for (const f of readdirSync(parent)) {
-    if (!f.startsWith(prefix)) continue;
-    const pid = Number(f.slice(prefix.length).split("-")[0]);
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
-    try {
-      unlinkSync(join(parent, f));
-    } catch {
-      // another writer removed it first
-    }
-  }
 }
 
 /** Refuse to replace anything but an xmc model file. */
@@ -86,17 +61,13 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** fsync a directory so a rename in it is durable (skipped where the platform cannot). */
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, "r");
-    fsyncSync(fd);
-  } catch {
-    // some platforms/file systems do not fsync directories; the rename itself is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/**
+ * Check, before training, that a model file can be written to `path`: its nearest existing
+ * directory is writable and `path` is absent or an xmc model file. Throws a one-line XmcError.
+ */
+export function checkModelTarget(path: string, flag = "-m"): void {
+  checkOutputPath(path, { flag, createParents: true });
+  checkReplaceable(path, resolve(path));
 }
 
 /**
@@ -115,9 +86,13 @@ export function writeModelFile(path: string, header: Record<string, unknown>, ar
   checkReplaceable(path, target);
   removeStaleTemps(parent, name);
   const encoded = encodeModel(header, arrays);
-  const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
-  const tmp = join(parent, `.${name}.tmp-${process.pid}-${rand}`);
-  let fd: number | undefined = openSync(tmp, "wx", 0o644);
+  const tmp = tempPathFor(parent, name);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "wx", 0o644);
+  } catch (e) {
+    throw new XmcError(`${path}: cannot write the model file: ${systemReason(e)}`);
+  }
   try {
     faultPoint("temp-created");
     writeAll(fd, encoded.head);
@@ -141,6 +116,7 @@ export function writeModelFile(path: string, header: Record<string, unknown>, ar
     } catch {
       // already gone
     }
+    if (typeof (e as NodeJS.ErrnoException).code === "string") throw new XmcError(`${path}: cannot write the model file: ${systemReason(e)}`);
     throw e;
   }
   faultPoint("after-rename");

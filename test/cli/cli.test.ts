@@ -65,13 +65,17 @@ test("train, predict (JSON Lines with names) and evaluate --json on a tiny data 
   assert.equal(r.code, 0, r.err);
   const rows = r.out.trim().split("\n").map((l) => JSON.parse(l));
   assert.equal(rows.length, 12);
+  assert.equal(rows[0].id, 0);
   assert.equal(rows[0].labels.length, 2);
-  assert.equal(rows[0].labels[0], "0");
-  assert.ok(rows[0].scores[0] >= rows[0].scores[1]);
+  assert.equal(rows[0].labels[0].label, "0");
+  assert.ok(rows[0].labels[0].score >= rows[0].labels[1].score);
   r = xmc("evaluate", good, "-m", model, "--json", "-q");
   assert.equal(r.code, 0, r.err);
-  const last = JSON.parse(r.out.trim().split("\n").pop()!);
-  for (const k of ["P@1", "P@3", "P@5", "nDCG@1", "nDCG@3", "nDCG@5", "PSP@1", "PSP@3", "PSP@5", "n"]) assert.ok(k in last, k);
+  const last = JSON.parse(r.out);
+  // the model has 3 labels: the default cut-off 5 is reported as 3, with a warning
+  for (const k of ["P@1", "P@3", "nDCG@1", "nDCG@3", "PSP@1", "PSP@3", "n"]) assert.ok(k in last, k);
+  assert.ok(!("P@5" in last));
+  assert.match(r.err, /warning: cut-offs above the model's 3 labels \(@5\) are reported as @3/);
   assert.equal(last.n, 12);
   r = xmc("predict", good, "-m", model, "--search", "hnsw", "-q");
   assert.equal(r.code, 2);
@@ -94,7 +98,7 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   assert.equal(t.code, 0, t.err);
   const e = xmc("evaluate", join(dir, "p"), "-m", join(dir, "prime-model"), "--json", "-q");
   assert.equal(e.code, 0, e.err);
-  const m = JSON.parse(e.out.trim().split("\n").at(-1)!);
+  const m = JSON.parse(e.out);
   assert.equal(m.n, 60);
   assert.ok(m["P@1"] >= 0 && m["P@1"] <= 100);
   const p = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "-q");
@@ -107,7 +111,7 @@ test("train --method prime on a text PREFIX with label texts, then evaluate --js
   // prototypes only (no classifier, no neighbours): scores are cosines
   const c = xmc("predict", join(dir, "p"), "-m", join(dir, "prime-model"), "-k", "2", "--mix", "1", "--neighbour-weight", "0", "--lexical-weight", "0", "-q");
   assert.equal(c.code, 0, c.err);
-  for (const s of JSON.parse(c.out.split("\n")[0]).scores) assert.ok(s <= 1.00001 && s >= -1.00001);
+  for (const { score } of JSON.parse(c.out.split("\n")[0]).labels) assert.ok(score <= 1.00001 && score >= -1.00001);
   // predict needs only the texts; evaluate needs the labels too
   file("q_texts.txt", "thing 1 with w2a and w2b\nw3a w3b\n");
   const q = xmc("predict", join(dir, "q"), "-m", join(dir, "prime-model"), "-k", "1", "-q");

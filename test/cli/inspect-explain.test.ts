@@ -95,12 +95,13 @@ test("predict --explain: the word that defines a label comes first in its why", 
   assert.equal(lines.length, 2);
   for (const [i, [label, word]] of [["graphics", "gimp"], ["editor", "vim"]].entries()) {
     const line = lines[i];
-    assert.equal(line.labels[0], label);
-    assert.equal(line.why.length, line.labels.length);
-    assert.equal(line.why[0][0].feature, word);
-    assert.ok(line.why[0][0].weight > 0);
+    assert.equal(line.id, i);
+    assert.equal(line.labels[0].label, label);
+    assert.ok(line.labels.every((l: { why?: unknown[] }) => Array.isArray(l.why)));
+    assert.equal(line.labels[0].why[0].feature, word);
+    assert.ok(line.labels[0].why[0].weight > 0);
     // weights listed largest first
-    const w = line.why[0].map((x: { weight: number }) => x.weight);
+    const w = line.labels[0].why.map((x: { weight: number }) => x.weight);
     assert.deepEqual(w, [...w].sort((a, b) => b - a));
   }
   const plain = xmc("predict", join(dir, "q"), "-m", join(dir, "toy.xmc"), "-k", "2", "-q");
@@ -138,6 +139,9 @@ test("predict --explain on a neural model: a one-line error, exit 2; inspect sho
 
 test("evaluate --report writes one self-contained HTML file, no temp file left beside it", async () => {
   const out = join(dir, "reports", "r.html");
+  const { mkdirSync } = await import("node:fs");
+  assert.equal(xmc("evaluate", xcData, "-m", xcModel, "-q", "--report", out).code, 2, "the report's directory must exist");
+  mkdirSync(join(dir, "reports"));
   const r = xmc("evaluate", xcData, "-m", xcModel, "-q", "--report", out);
   assert.equal(r.code, 0, r.err);
   const { readFileSync, readdirSync } = await import("node:fs");
