@@ -1,25 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { cliSandbox } from "./sandbox.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "xmc-cli-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function xmc(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const { dir, xmc, file } = cliSandbox("cli");
 
 // a tiny XC data set: 3 labels, label l fires feature l
 const lines = ["12 6 3"];

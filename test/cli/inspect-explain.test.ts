@@ -1,26 +1,10 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { cliSandbox } from "./sandbox.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "xmc-inspect-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function xmc(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const { dir, xmc, file } = cliSandbox("inspect");
 
 // 8 labels; label l fires feature l, plus one of two shared features
 const xc = ["32 10 8"];

@@ -5,32 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { checkOutputPath, writeFileAtomic } from "../../src/core/atomic-file.js";
 import { parseParams, sectionsOf } from "../../src/core/params.js";
 import { lineBatches } from "../../src/cli/stream-io.js";
 import { systemErrorMessage } from "../../src/cli/errors.js";
 import { Readable } from "node:stream";
+import { CLI, cliSandbox } from "./sandbox.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "xmc-unix-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, run: xmc, file } = cliSandbox("unix");
+
 const isRoot = process.getuid?.() === 0;
-
-function xmc(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir, input: input ?? "" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
 
 function jsonLines(out: string): { id: string | number; labels: { label: string; score: number }[] }[] {
   return out.trim().split("\n").map((l) => JSON.parse(l));
