@@ -3,7 +3,7 @@
  * params, save, reload, evaluate, time single queries. Prints one JSON object on stdout.
  * Usage: node dist/bench/one.js TRAIN TEST PARAMS_JSON THREADS
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset } from "../src/data/load.js";
@@ -15,10 +15,6 @@ import { parseXRLinearParams } from "../src/methods/xr-linear/params.js";
 const [trainPath, testPath, paramsJson, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 2);
 
-function dirSize(d: string): number {
-  return readdirSync(d).reduce((s, f) => s + statSync(join(d, f)).size, 0);
-}
-
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const train = await loadDataset(trainPath);
@@ -26,10 +22,10 @@ const model = await XRLinearModel.train(train, parseXRLinearParams(JSON.parse(pa
 const trainWall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const tmp = mkdtempSync(join(tmpdir(), "xmc-bench-"));
-const dir = join(tmp, "model");
-model.save(dir);
-const modelBytes = dirSize(dir);
-const loaded = XRLinearModel.load(dir);
+const path = join(tmp, "model.xmc");
+model.save(path);
+const modelBytes = statSync(path).size;
+const loaded = XRLinearModel.load(path);
 rmSync(tmp, { recursive: true, force: true });
 const testDs = await loadDataset(testPath, { labels: loaded.labelNames });
 const X = loaded.featurize(testDs);

@@ -12,11 +12,11 @@
  *          [--keep DIR]      (also save the trained model in DIR, for later prediction experiments)
  * PARAMS is a JSON string or a file holding one (default: the library defaults).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { selectRows } from "../src/core/csr.js";
-import { appendRuns, dirSize, jsonArg, takeFlag, takeSwitch } from "./util.js";
+import { appendRuns, jsonArg, takeFlag, takeSwitch } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { loadDataset } from "../src/data/load.js";
@@ -143,9 +143,9 @@ for (const variant of only) {
   const trainWall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const tmp = mkdtempSync(join(tmpdir(), "xmc-prime-"));
-  const dir = join(tmp, "model");
+  const dir = join(tmp, "model.xmc");
   model.save(dir);
-  const modelMB = dirSize(dir) / 1e6;
+  const modelMB = statSync(dir).size / 1e6;
   // a saved model does not record its ablation: an ablated model is evaluated in memory
   const ablated = Object.keys(over).length > 0;
   const loaded = ablated ? model : PrimeModel.load(dir);

@@ -13,10 +13,10 @@
  * every N epochs, to watch the curve (reported, never used to pick a model). --train-rows N trains
  * on an evenly spread subset (quick experiments only). --keep DIR also saves the trained model there.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appendRuns, dirSize, syncxmlBenchParams, takeFlag } from "./util.js";
+import { appendRuns, syncxmlBenchParams, takeFlag } from "./util.js";
 import type { Progress } from "../src/core/progress.js";
 import { selectRows } from "../src/core/csr.js";
 import { loadDataset } from "../src/data/load.js";
@@ -77,9 +77,9 @@ const trainWall = (performance.now() - t0) / 1000 - evalSeconds;
 const cpu = process.cpuUsage(cpu0);
 
 const tmp = mkdtempSync(join(tmpdir(), "xmc-syncxml-"));
-const dir = join(tmp, "model");
+const dir = join(tmp, "model.xmc");
 model.save(dir);
-const modelMB = dirSize(dir) / 1e6;
+const modelMB = statSync(dir).size / 1e6;
 const loaded = SyncXMLModel.load(dir);
 if (keepDir) model.save(keepDir);
 rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /** Small helpers shared by the benchmark scripts: flags, directory sizes, result history files. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 /** Remove `--name VALUE` from `args` and return VALUE (or `def` when absent). */
 export function takeFlag(args: string[], name: string, def: string): string {
@@ -17,11 +17,6 @@ export function takeSwitch(args: string[], name: string): boolean {
   if (i < 0) return false;
   args.splice(i, 1);
   return true;
-}
-
-/** Total size in bytes of the files directly in `dir`. */
-export function dirSize(dir: string): number {
-  return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
 }
 
 /** Write `{ latest, runs: [...earlier runs, ...added] }` to `outPath`, keeping the file's earlier runs. */
