@@ -13,6 +13,7 @@ import { loadModel } from "../api/load.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
+import { checkTestData } from "../data/checks.js";
 
 /** Long names of the options of `xmc evaluate` itself. */
 const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "json", "reliability", "quiet", "help"];
@@ -35,11 +36,13 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     const ks = parseKs(String(o.ks));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides: predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS), progress, reliability: o.reliability as string | undefined });
+    for (const w of checkTestData(ds, model.featureDim ?? null)) process.stderr.write(`xmc: warning: ${w}\n`);
+    const overrides = predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS);
+    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, progress, reliability: o.reliability as string | undefined });
     process.stdout.write(`${formatTable(report, ks)}\n`);
     const extra: string[] = [];
     if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);
-    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibrated ? " (calibrated)" : " (raw scores)"}`);
+    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${scoresCalibrated(model, overrides) ? " (calibrated)" : " (raw scores)"}`);
     if (extra.length) process.stdout.write(`${extra.join("\n")}\n`);
     if (o.json) process.stdout.write(`${toJsonLine(report)}\n`);
   });
@@ -61,9 +64,14 @@ export function evaluateModel(
     const s = setMetrics(preds.map((p) => p.labels), ds.Y);
     Object.assign(report, { microF1: s.microF1, macroF1: s.macroF1, microP: s.microP, microR: s.microR });
   }
-  const ece = calibrationReport(preds, ds.Y, o.reliability, model.calibrated ? "calibrated scores" : "raw scores");
+  const ece = calibrationReport(preds, ds.Y, o.reliability, scoresCalibrated(model, overrides) ? "calibrated scores" : "raw scores");
   if (ece !== null) report.ECE = ece;
   return report;
+}
+
+/** Whether the scores of a prediction with these overrides are calibrated probabilities (not with `rawScores`). */
+export function scoresCalibrated(model: XmcModel, overrides: Record<string, unknown>): boolean {
+  return model.calibrated && overrides.rawScores !== true && overrides.rawScores !== "true";
 }
 
 /** ECE (percent) of the top-5 scores when they lie in [0, 1]; optionally a reliability diagram. */

@@ -70,6 +70,10 @@ export class XRLinearModel implements XmcModel {
     return this.calibration !== null;
   }
 
+  get featureDim(): number | null {
+    return this.vectorizer ? null : this.dim;
+  }
+
   predictDataset(data: Dataset, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     return this.predict(this.featurize(data), overrides, progress);
   }
