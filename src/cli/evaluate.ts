@@ -36,7 +36,7 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     const ks = parseKs(String(o.ks));
     const model = loadModel(o.model as string);
     const ds = await loadDataset(data, { labels: model.labelNames });
-    for (const w of checkTestData(ds, model.featureDim ?? null)) process.stderr.write(`xmc: warning: ${w}\n`);
+    for (const w of checkTestData(ds, model.featureDim)) process.stderr.write(`xmc: warning: ${w}\n`);
     const overrides = predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS);
     const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, progress, reliability: o.reliability as string | undefined });
     process.stdout.write(`${formatTable(report, ks)}\n`);

@@ -3,7 +3,7 @@ import { fileError } from "../core/errors.js";
 import { CsrBuilder } from "./builder.js";
 import type { Dataset, ReadOptions } from "./dataset.js";
 import { applyLabelSpace } from "./labels.js";
-import { excerpt, forEachLine, isFile, requireFile } from "./lines.js";
+import { excerpt, exists, forEachLine, isFile, requireFile } from "./lines.js";
 import { fitsFloat32, overflowText, parseNum, parseUint } from "./numbers.js";
 
 /** One `@attribute`: numeric, or nominal with its declared values (value -> index). */
@@ -28,6 +28,7 @@ export function mulanXmlPath(arffPath: string): string {
 export async function readArff(path: string, opts: ReadOptions = {}): Promise<Dataset> {
   await requireFile(path);
   const xmlPath = mulanXmlPath(path);
+  if (xmlPath !== path && (await exists(xmlPath))) await requireFile(xmlPath);
   if (xmlPath === path || !(await isFile(xmlPath))) {
     throw fileError(xmlPath, null, `no such file (expected the Mulan label list <label name="..."> for ${path})`);
   }

@@ -37,14 +37,17 @@ export function testLabelCoverage(ds: Dataset): TestLabelCoverage {
 /**
  * Check that a test set read against a model's label space (`loadDataset(…, { labels })`) can
  * be evaluated with that model: feature data may not have more features than the model was
- * trained on (`featureDim`, null for text models), some test row must have a label and some
+ * trained on (`featureDim`: null for text models, undefined when unknown), some test row must have a label and some
  * test label must be one of the model's. Returns warnings to print (test labels the model does
  * not have, which count as misses); throws an XmcError when the evaluation would be meaningless.
  */
-export function checkTestData(ds: Dataset, featureDim: number | null): string[] {
-  if (ds.X && featureDim !== null && ds.X.cols > featureDim) {
+export function checkTestData(ds: Dataset, featureDim: number | null | undefined): string[] {
+  if (ds.X && typeof featureDim === "number" && ds.X.cols > featureDim) {
     throw new XmcError(`${ds.source}: test data has ${ds.X.cols} features, the model was trained on ${featureDim}`);
   }
+  // data of the other kind (texts for a feature model, or features for a text model): the
+  // model's prediction says so
+  if (featureDim !== undefined && (featureDim === null) !== (ds.X === null)) return [];
   const file = labelsFileOf(ds);
   const c = testLabelCoverage(ds);
   if (c.labelledRows === 0) throw new XmcError(`${file}: no test instance has a label (${ds.Y.rows} instances); evaluation needs labelled data`);

@@ -11,6 +11,25 @@ export async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** True when something (file, directory, ...) exists at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `path` names an existing directory. */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Throw `PATH: no such file` (an XmcError) unless `path` is an existing regular file. */
 export async function requireFile(path: string): Promise<void> {
   let st;
@@ -26,7 +45,8 @@ export async function requireFile(path: string): Promise<void> {
 /**
  * Stream a UTF-8 text file and call `fn(line, lineNo)` for each line (1-based numbers).
  * Handles "\n" and "\r\n" endings and a leading byte-order mark; a final newline does not
- * make an extra empty line. Returns the number of lines. Errors thrown by `fn` propagate
+ * make an extra empty line. A line with bytes that are not UTF-8 (or with U+FFFD, the
+ * character they decode to) is an error naming the line. Returns the number of lines. Errors thrown by `fn` propagate
  * (the stream is closed).
  */
 export async function forEachLine(path: string, fn: (line: string, lineNo: number) => void): Promise<number> {
@@ -38,6 +58,9 @@ export async function forEachLine(path: string, fn: (line: string, lineNo: numbe
     if (b > a && s.charCodeAt(b - 1) === 13) b--;
     let line = s.slice(a, b);
     if (lineNo === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (line.indexOf("\ufffd") >= 0) {
+      throw fileError(path, lineNo + 1, "not valid UTF-8 (a byte sequence that is not UTF-8 reads as U+FFFD); convert the file to UTF-8");
+    }
     fn(line, ++lineNo);
   };
   try {
