@@ -234,7 +234,7 @@ export function buildCorpus(root: string): Corpus {
   add({ name: "evaluate-no-label-names", group: g2, args: ["evaluate", put("bad/eval-nonames/test.txt", xc(XC_TEST)), "-m", M.xcn, "-q"], code: 2, error: /eval-nonames\/test\.txt: none of the 6 test label occurrences is a label of this model/, what: "test folder without label_names.txt for a model trained with names: error" });
   add({ name: "evaluate-no-test-labels", group: g2, args: ["evaluate", put("bad/eval/unlabelled.txt", xc(XC_TEST.map((r) => ` ${r.split(" ").slice(1).join(" ")}`))), "-m", M.xc, "-q"], code: 2, error: /eval\/unlabelled\.txt: no test instance has a label \(6 instances\); evaluation needs labelled data/, what: "test rows all without labels: error" });
   add({ name: "evaluate-unknown-labels-warning", group: g2, args: ["evaluate", put("bad/eval/other.txt", xc(["0,3 0:1", "4 1:1", "2 2:1", "3,4 0:1"], "4 6 5")), "-m", M.xc, "-q"], code: 0, warning: /^xmc: warning: 4 of 6 test label occurrences are not labels of this model; they count as misses$/, stdout: /^metric/, what: "test labels unknown to the model: counted, warning on stderr" });
-  add({ name: "evaluate-other-domain-text", group: g2, args: ["evaluate", put("bad/eval/dom_texts.txt", "tomato soup\nlemon cake\n") && join(root, "bad/eval/dom"), "-m", M.text, "-q"], code: 2, error: /eval\/dom_labels\.txt: no such file/, what: "text test data without its labels file: error" });
+  add({ name: "evaluate-text-missing-labels", group: g2, args: ["evaluate", put("bad/eval/dom_texts.txt", "tomato soup\nlemon cake\n") && join(root, "bad/eval/dom"), "-m", M.text, "-q"], code: 2, error: /eval\/dom_labels\.txt: no such file/, what: "text test data without its labels file: error" });
   put("bad/eval2/dom_texts.txt", "tomato soup\nlemon cake\nsalmon\n");
   put("bad/eval2/dom_labels.txt", "cs.LG stat.ML\nmath.PR\nvegetarian cs.AI\n");
   add({ name: "evaluate-other-domain-partial", group: g2, args: ["evaluate", join(root, "bad/eval2/dom"), "-m", M.text, "-q"], code: 0, warning: /^xmc: warning: 4 of 5 test label occurrences are not labels of this model; they count as misses$/, what: "test set of another domain sharing one label: warning with counts" });
@@ -297,7 +297,7 @@ export function buildCorpus(root: string): Corpus {
 
   // ---- text ---------------------------------------------------------------------------------
   const g4 = "text";
-  const textBad = (name: string, dir: string, texts: string | Buffer | null, labels: string | null, error: RegExp, what: string, extra: string[] = []): void => {
+  const textBad = (name: string, dir: string, texts: string | Buffer | null, labels: string | Buffer | null, error: RegExp, what: string, extra: string[] = []): void => {
     if (texts !== null) put(`bad/${dir}/t_texts.txt`, texts);
     if (labels !== null) put(`bad/${dir}/t_labels.txt`, labels);
     add({ name, group: g4, args: ["train", bad(`${dir}/t`), "-m", `{out}/${EXISTING_MODEL}`, "-q", ...extra], code: 2, error, what });
@@ -310,7 +310,8 @@ export function buildCorpus(root: string): Corpus {
   textBad("text-line-count", "t-count", T, TEXT_LABELS.slice(1).join("\n") + "\n", /t-count\/t_texts\.txt: has 12 lines but .*t_labels\.txt has 11; they must match/, "texts and labels of different lengths: error");
   textBad("text-missing-labels", "t-nolabfile", T, null, /t-nolabfile\/t_labels\.txt: no such file/, "missing PREFIX_labels.txt: error");
   textBad("text-empty-files", "t-zero", "", "", /t-zero\/t_texts\.txt: no instances \(empty data\)/, "empty texts and labels files: error");
-  textBad("text-non-utf8", "t-latin1", Buffer.concat([Buffer.from(TEXTS.slice(0, 3).join("\n") + "\ncr"), Buffer.from([0xe8, 0x6d, 0x65]), Buffer.from(`\n${TEXTS.slice(4).join("\n")}\n`)]), TL, /t-latin1\/t_texts\.txt:4: not valid UTF-8/, "Latin-1 bytes in the texts: error FILE:LINE");
+  trainOk("text-non-utf8-texts", g4, (put("ok/t-latin1/t_texts.txt", Buffer.concat([Buffer.from(TEXTS.slice(0, 3).join("\n") + "\ncr"), Buffer.from([0xe8, 0x6d, 0x65]), Buffer.from(` ${TEXTS[3]}\n${TEXTS.slice(4).join("\n")}\n`)])), put("ok/t-latin1/t_labels.txt", TL), join(root, "ok/t-latin1/t")), "Latin-1 bytes in the texts: read as U+FFFD (one unknown character), trains");
+  textBad("text-non-utf8-labels", "t-latin1-labels", T, Buffer.concat([Buffer.from(TEXT_LABELS.slice(0, 2).join("\n") + "\ncaf"), Buffer.from([0xe9]), Buffer.from(`\n${TEXT_LABELS.slice(3).join("\n")}\n`)]), /t-latin1-labels\/t_labels\.txt:3: not valid UTF-8/, "Latin-1 bytes in a label name: error FILE:LINE");
   textBad("text-labels-txt-unknown", "t-list", T, TL, /t-list\/t_labels\.txt:1: label "italian" is not in .*labels\.txt/, "a label missing from labels.txt: error");
   put("bad/t-list/labels.txt", "soup\tsoups\ndessert\tsweet things\n");
   textBad("text-labels-txt-duplicate", "t-listdup", T, TL, /t-listdup\/labels\.txt:3: duplicate label name "soup" \(first on line 1\)/, "duplicate name in labels.txt: error");
