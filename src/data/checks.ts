@@ -7,10 +7,17 @@ export function labelsFileOf(ds: Dataset): string {
   return ds.kind === "text" ? textPaths(ds.source).labels : ds.source;
 }
 
-/** Throw unless at least one instance of a training set has a label. */
-export function requireTrainingLabels(ds: Dataset): void {
-  if (ds.Y.indptr[ds.Y.rows] > 0) return;
-  throw new XmcError(`${labelsFileOf(ds)}: no instance has a label (${ds.Y.rows} instances); training needs labelled data`);
+/**
+ * Throw unless a training set can teach anything: at least one instance has a label, and for
+ * text data at least one text is not blank.
+ */
+export function checkTrainingData(ds: Dataset): void {
+  if (ds.Y.indptr[ds.Y.rows] === 0) {
+    throw new XmcError(`${labelsFileOf(ds)}: no instance has a label (${ds.Y.rows} instances); training needs labelled data`);
+  }
+  if (ds.texts && ds.texts.every((t) => t.trim() === "")) {
+    throw new XmcError(`${textPaths(ds.source).texts}: every one of the ${ds.texts.length} texts is empty; training needs texts`);
+  }
 }
 
 /** How the test labels of a data set read against a model's label space relate to the model. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { sortRow, CsrBuilder } from "../../src/data/builder.js";
-import { checkTestData, requireTrainingLabels, testLabelCoverage } from "../../src/data/checks.js";
+import { checkTestData, checkTrainingData, testLabelCoverage } from "../../src/data/checks.js";
 import { loadDataset } from "../../src/data/load.js";
 import { fitsFloat32 } from "../../src/data/numbers.js";
 import { cleanup, fixture, rejectsWith } from "./fixtures.js";
@@ -46,7 +46,7 @@ describe("silent wrong answers in the readers are errors", () => {
   it("training data without any label is refused, naming the labels file", async () => {
     const dir = await fixture({ "t_texts.txt": "a b\nc d\n", "t_labels.txt": "\n\n" });
     const ds = await loadDataset(join(dir, "t"));
-    assert.throws(() => requireTrainingLabels(ds), /t_labels\.txt: no instance has a label \(2 instances\); training needs labelled data/);
+    assert.throws(() => checkTrainingData(ds), /t_labels\.txt: no instance has a label \(2 instances\); training needs labelled data/);
   });
 });
 

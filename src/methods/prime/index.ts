@@ -3,7 +3,7 @@ import { TEXT_SCHEMA } from "../../text/vocab.js";
 import { WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
 import type { Method } from "../method.js";
 import { PrimeModel } from "./model.js";
-import { requireTrainingLabels } from "../../data/checks.js";
+import { checkTrainingData } from "../../data/checks.js";
 import {
   parsePrimeParams,
   PRIME_ANN_SCHEMA,
@@ -43,7 +43,7 @@ export const prime: Method = {
   takesFeatures: false,
   resumable: true,
   train: async (data, params, opts = {}) => {
-    requireTrainingLabels(data);
+    checkTrainingData(data);
     return PrimeModel.train(data, parsePrimeParams(params), { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume });
   },
   load: (source) => PrimeModel.load(source),

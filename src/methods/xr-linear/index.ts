@@ -4,7 +4,7 @@ import { TREE_SCHEMA } from "../../tree/build.js";
 import type { Method } from "../method.js";
 import { XRLinearModel } from "./model.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
-import { requireTrainingLabels } from "../../data/checks.js";
+import { checkTrainingData } from "../../data/checks.js";
 
 /** Flags renamed where a field name would clash across sections or read ambiguously. */
 const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
@@ -30,7 +30,7 @@ export const xrLinear: Method = {
   resumable: false,
   kernels: ["wasm", "js"],
   train: async (data, params, opts = {}) => {
-    requireTrainingLabels(data);
+    checkTrainingData(data);
     return XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
   },
   load: (source) => XRLinearModel.load(source),
