@@ -82,6 +82,7 @@ async function check(c: Case): Promise<void> {
       assert.equal(ref.code, 0, ref.err);
       assert.equal(r.out, ref.out, "stdout differs from the reference command's");
     }
+    for (const [f, re] of c.fileMatches ?? []) assert.match(readFileSync(join(out, f), "utf8"), re, f);
     const expected = new Set([...before.keys(), ...(c.creates ?? [])]);
     assert.deepEqual([...after.keys()].sort(), [...expected].sort(), "unexpected files in the output directory (a temp file left behind?)");
   }

@@ -30,6 +30,8 @@ export interface Case {
   sameStdoutAs?: string[];
   /** Files the command creates in `{out}` on success (nothing else may appear there). */
   creates?: string[];
+  /** Files in `{out}` whose text must match, after a successful run. */
+  fileMatches?: [string, RegExp][];
   /** Bytes to write on stdin. */
   stdin?: string;
   /** Run through `sh -c` (the command may use `$XMC` for the CLI); for pipes. */
@@ -250,7 +252,8 @@ export function buildCorpus(root: string): Corpus {
   add({ name: "evaluate-works", group: g2, args: ["evaluate", xcTest, "-m", M.xc, "-q"], code: 0, stdout: /^metric\s+@1\s+@3\s+@5\nP\s+100\.00/, what: "clean test data: exit 0, P@1 100" });
   add({ name: "evaluate-raw-scores-label", group: g2, args: ["evaluate", calTrain, "-m", M.cal, "-q", "--raw-scores", "true"], code: 0, stdout: /expected calibration error of the top-5 scores \(10 bins\): [\d.]+ % \(raw scores\)\n$/, what: "--raw-scores true: ECE labelled raw" });
   add({ name: "evaluate-calibrated-label", group: g2, args: ["evaluate", calTrain, "-m", M.cal, "-q"], code: 0, stdout: /expected calibration error of the top-5 scores \(10 bins\): [\d.]+ % \(calibrated\)\n$/, what: "calibrated model: ECE labelled calibrated" });
-  add({ name: "evaluate-raw-scores-reliability", group: g2, args: ["evaluate", calTrain, "-m", M.cal, "-q", "--raw-scores", "true", "--reliability", "{out}/rel.svg"], code: 0, creates: ["rel.svg"], stdout: /\(raw scores\)/, what: "--raw-scores true: reliability plot titled raw scores" });
+  add({ name: "evaluate-raw-scores-reliability", group: g2, args: ["evaluate", calTrain, "-m", M.cal, "-q", "--raw-scores", "true", "--reliability", "{out}/rel.svg"], code: 0, creates: ["rel.svg"], stdout: /\(raw scores\)/, fileMatches: [["rel.svg", /Reliability of the top-5 raw scores/]], what: "--raw-scores true: reliability plot titled raw scores" });
+  add({ name: "evaluate-calibrated-reliability", group: g2, args: ["evaluate", calTrain, "-m", M.cal, "-q", "--reliability", "{out}/rel.svg"], code: 0, creates: ["rel.svg"], stdout: /\(calibrated\)/, fileMatches: [["rel.svg", /Reliability of the top-5 calibrated scores/]], what: "calibrated model: reliability plot titled calibrated scores" });
   add({ name: "evaluate-bad-ks", group: g2, args: ["evaluate", xcTest, "-m", M.xc, "-q", "--ks", "0,3"], code: 2, error: /^--ks: expected comma-separated positive integers, got "0,3"$/, what: "--ks 0: error" });
   add({ name: "evaluate-bad-ps-a", group: g2, args: ["evaluate", xcTest, "-m", M.xc, "-q", "--ps-a", "abc"], code: 2, error: /^--ps-a: expected a number, got "abc"$/, what: "--ps-a abc: error" });
   add({ name: "evaluate-missing-data", group: g2, args: ["evaluate", join(root, "nope.txt"), "-m", M.xc, "-q"], code: 2, error: /nope\.txt: no such file/, what: "missing test data: error" });
