@@ -46,8 +46,8 @@ export async function requireFile(path: string): Promise<void> {
  * Stream a UTF-8 text file and call `fn(line, lineNo)` for each line (1-based numbers).
  * Handles "\n" and "\r\n" endings and a leading byte-order mark; a final newline does not
  * make an extra empty line. Bytes that are not UTF-8 read as U+FFFD; with `strictUtf8` (the
- * default) a line holding U+FFFD is an error naming the line. Returns the number of lines. Errors thrown by `fn` propagate
- * (the stream is closed).
+ * default) a line holding U+FFFD is an error naming the line. Returns the number of lines.
+ * Errors thrown by `fn` propagate (the stream is closed).
  */
 export async function forEachLine(path: string, fn: (line: string, lineNo: number) => void, opts: { strictUtf8?: boolean } = {}): Promise<number> {
   const strict = opts.strictUtf8 ?? true;
