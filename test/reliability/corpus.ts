@@ -411,7 +411,7 @@ export function buildCorpus(root: string): Corpus {
   add({ name: "usage-missing-argument", group: g7, args: ["evaluate", "-m", M.xc], code: 2, error: /missing required argument/, pending: PENDING, what: "missing DATA: one xmc: error line, exit 2" });
   add({ name: "usage-missing-model-option", group: g7, args: ["predict", xcTest], code: 2, error: /required option '-m, --model <FILE>' not specified/, pending: PENDING, what: "missing -m: one line, exit 2" });
   add({ name: "usage-unknown-command", group: g7, args: ["trian", xcTrain], code: 2, error: /unknown command 'trian'/, pending: PENDING, what: "unknown verb: one line, exit 2" });
-  add({ name: "threads-zero", group: g7, args: ["train", xcTrain, "-m", `{out}/${EXISTING_MODEL}`, "-q", "--threads", "0"], code: 2, error: /^--threads: expected a positive integer, got "0"$/, what: "--threads 0: error" });
+  add({ name: "threads-zero", group: g6, args: ["train", xcTrain, "-m", `{out}/${EXISTING_MODEL}`, "-q", "--threads", "0"], code: 2, error: /^--threads: expected a positive integer, got "0"$/, what: "--threads 0: error" });
   add({ name: "threads-huge", group: g7, args: ["train", xcTrain, "-m", `{out}/${EXISTING_MODEL}`, "-q", "--threads", "100000"], code: 2, error: /--threads/, timeoutMs: 3000, pending: PENDING, what: "--threads 100000: capped or refused" });
   add({ name: "ks-huge", group: g7, args: ["evaluate", xcTest, "-m", M.xc, "-q", "--ks", "100000000"], code: 2, error: /--ks/, timeoutMs: 3000, pending: PENDING, what: "--ks 1e8: refused" });
   add({ name: "predict-o-missing-dir", group: g7, args: ["predict", xcTest, "-m", M.xc, "-q", "-o", "{out}/no/dir/p.jsonl"], code: 2, error: /p\.jsonl/, pending: PENDING, what: "predict -o into a missing directory: one error line" });

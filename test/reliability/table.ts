@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { buildCorpus, type Case } from "./corpus.js";
 
 function outcome(c: Case): string {
-  if (c.code !== 0) return `exit ${c.code}, \`xmc: error: ${c.error ? c.error.source.replace(/\\(.)/g, "$1").replace(/\|/g, "\\|") : "…"}\``;
+  if (c.code !== 0) return `exit ${c.code}, \`xmc: error: ${c.error ? c.error.source.replace(/\\d\+/g, "N").replace(/\\(.)/g, "$1").replace(/\|/g, "\\|") : "…"}\``;
   const parts = ["exit 0"];
   if (c.warning) parts.push(`stderr \`${c.warning.source.replace(/^\^|\$$/g, "").replace(/\\(.)/g, "$1")}\``);
   if (c.sameStdoutAs) parts.push("same output as the clean input");
