@@ -15,6 +15,7 @@ import { loadModel } from "../api/load.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
+import { checkTestData } from "../data/checks.js";
 
 /** Long names of the options of `xmc evaluate` itself. */
 const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "format", "json", "reliability", "report", "quiet", "help"];
@@ -43,8 +44,9 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     if (htmlReport !== undefined) checkOutputPath(htmlReport, { flag: "--report" });
     const progress = stderrProgress(Boolean(o.quiet));
     const model = loadModel(o.model as string);
-    const ks = capKs(parseKs(String(o.ks)), model.nLabels);
+    const ks = capKs(parseKs(String(o.ks)), model.nLabels, cmd.getOptionValueSource("ks") === "cli");
     const ds = await loadDataset(data, { labels: model.labelNames });
+    for (const w of checkTestData(ds, model.featureDim)) warn(w);
     const overrides = predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS);
     if (overrides.topK !== undefined && Number(overrides.topK) > model.nLabels) overrides.topK = model.nLabels;
     const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, progress, reliability });
@@ -58,19 +60,19 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     process.stdout.write(`${formatTable(report, ks)}\n`);
     const extra: string[] = [];
     if ("microF1" in report) extra.push(`thresholded sets: micro-F1 ${report.microF1.toFixed(2)}, macro-F1 ${report.macroF1.toFixed(2)}, micro-P ${report.microP.toFixed(2)}, micro-R ${report.microR.toFixed(2)}`);
-    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${model.calibrated ? " (calibrated)" : " (raw scores)"}`);
+    if ("ECE" in report) extra.push(`expected calibration error of the top-5 scores (10 bins): ${report.ECE.toFixed(2)} %${scoresCalibrated(model, overrides) ? " (calibrated)" : " (raw scores)"}`);
     if (extra.length) process.stdout.write(`${extra.join("\n")}\n`);
   });
 }
 
 /**
  * Cut-offs above the model's number of labels are capped to it (a ranking has no more
- * entries), with a warning; a cut-off that then repeats is dropped.
+ * entries), with a warning when the user gave them; a cut-off that then repeats is dropped.
  */
-export function capKs(ks: readonly number[], nLabels: number): number[] {
+export function capKs(ks: readonly number[], nLabels: number, given = true): number[] {
   const big = ks.filter((k) => k > nLabels);
   if (big.length === 0) return [...ks];
-  warn(`cut-offs above the model's ${nLabels} labels (${big.map((k) => `@${k}`).join(", ")}) are reported as @${nLabels}`);
+  if (given) warn(`cut-offs above the model's ${nLabels} labels (${big.map((k) => `@${k}`).join(", ")}) are reported as @${nLabels}`);
   return [...new Set(ks.map((k) => Math.min(k, nLabels)))];
 }
 
@@ -90,9 +92,14 @@ export function evaluateModel(
     const s = setMetrics(preds.map((p) => p.labels), ds.Y);
     Object.assign(report, { microF1: s.microF1, macroF1: s.macroF1, microP: s.microP, microR: s.microR });
   }
-  const ece = calibrationReport(preds, ds.Y, o.reliability, model.calibrated ? "calibrated scores" : "raw scores");
+  const ece = calibrationReport(preds, ds.Y, o.reliability, scoresCalibrated(model, overrides) ? "calibrated scores" : "raw scores");
   if (ece !== null) report.ECE = ece;
   return report;
+}
+
+/** Whether the scores of a prediction with these overrides are calibrated probabilities (not with `rawScores`). */
+export function scoresCalibrated(model: XmcModel, overrides: Record<string, unknown>): boolean {
+  return model.calibrated && overrides.rawScores !== true && overrides.rawScores !== "true";
 }
 
 /** ECE (percent) of the top-5 scores when they lie in [0, 1]; optionally a reliability diagram. */

@@ -76,6 +76,9 @@ function checkValue(f: FieldSpec, v: unknown, name: string): unknown {
   switch (f.type) {
     case "number": {
       const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+      if (typeof n === "number" && (n === Infinity || n === -Infinity)) {
+        throw new XmcError(`${name}: expected a number, got ${typeof v === "string" ? JSON.stringify(v) : "a number"} out of range (beyond ±1.8e308)`);
+      }
       if (typeof n !== "number" || !Number.isFinite(n)) throw new XmcError(`${name}: expected a number, got ${JSON.stringify(v)}`);
       if (f.integer && !Number.isInteger(n)) throw new XmcError(`${name}: expected an integer, got ${n}`);
       if (f.min !== undefined && n < f.min) throw new XmcError(`${name}: must be at least ${f.min}, got ${n}`);

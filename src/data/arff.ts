@@ -3,8 +3,8 @@ import { fileError } from "../core/errors.js";
 import { CsrBuilder } from "./builder.js";
 import type { Dataset, ReadOptions } from "./dataset.js";
 import { applyLabelSpace } from "./labels.js";
-import { excerpt, forEachLine, isFile, requireFile } from "./lines.js";
-import { parseNum, parseUint } from "./numbers.js";
+import { excerpt, exists, forEachLine, isFile, requireFile } from "./lines.js";
+import { fitsFloat32, overflowText, parseNum, parseUint } from "./numbers.js";
 
 /** One `@attribute`: numeric, or nominal with its declared values (value -> index). */
 interface Attribute {
@@ -28,10 +28,17 @@ export function mulanXmlPath(arffPath: string): string {
 export async function readArff(path: string, opts: ReadOptions = {}): Promise<Dataset> {
   await requireFile(path);
   const xmlPath = mulanXmlPath(path);
+  if (xmlPath !== path && (await exists(xmlPath))) await requireFile(xmlPath);
   if (xmlPath === path || !(await isFile(xmlPath))) {
     throw fileError(xmlPath, null, `no such file (expected the Mulan label list <label name="..."> for ${path})`);
   }
-  const labels = parseMulanXml(xmlPath, await readFile(xmlPath, "utf8"));
+  let xml: string;
+  try {
+    xml = await readFile(xmlPath, "utf8");
+  } catch (e) {
+    throw fileError(xmlPath, null, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const labels = parseMulanXml(xmlPath, xml);
 
   const attrs: Attribute[] = [];
   let inData = false;
@@ -72,6 +79,7 @@ export async function readArff(path: string, opts: ReadOptions = {}): Promise<Da
     } else {
       v = parseNum(tok, 0, tok.length);
       if (Number.isNaN(v)) throw fileError(path, no, `value "${excerpt(tok)}" is not a number`);
+      if (!fitsFloat32(v)) throw fileError(path, no, overflowText(tok));
     }
     if (isLabel[a]) {
       if (v === 1) Y.push(target[a]);
@@ -80,6 +88,7 @@ export async function readArff(path: string, opts: ReadOptions = {}): Promise<Da
     }
   };
 
+  let seenInRow = new Int32Array(0); // attribute -> line number of the sparse row that last gave it
   const dataLine = (line: string, no: number): void => {
     const n = attrs.length;
     if (line.charCodeAt(0) === 123 /* { */) {
@@ -92,6 +101,9 @@ export async function readArff(path: string, opts: ReadOptions = {}): Promise<Da
           const idx = sp < 0 ? -1 : parseUint(p, 0, sp);
           if (idx < 0) throw fileError(path, no, `expected "index value" in a sparse row, got "${excerpt(p)}"`);
           if (idx >= n) throw fileError(path, no, `attribute index ${idx} out of range (${n} attributes)`);
+          if (seenInRow.length !== n) seenInRow = new Int32Array(n);
+          if (seenInRow[idx] === no) throw fileError(path, no, `attribute index ${idx} appears more than once in the sparse row`);
+          seenInRow[idx] = no;
           putValue(idx, p.slice(sp + 1).trim(), no);
         }
       }

@@ -30,9 +30,18 @@ export class CsrBuilder {
     this.nz++;
   }
 
-  /** Close the current row. */
-  endRow(): void {
-    if (!this.ordered) this.nz = this.start + sortRow(this.indices, this.binary ? null : this.data, this.start, this.nz);
+  /**
+   * Close the current row. Returns a column that was pushed more than once in it (its entries
+   * were merged), or -1 when every column was pushed once.
+   */
+  endRow(): number {
+    let duplicate = -1;
+    if (!this.ordered) {
+      const n = sortRow(this.indices, this.binary ? null : this.data, this.start, this.nz, (col) => {
+        if (duplicate < 0) duplicate = col;
+      });
+      this.nz = this.start + n;
+    }
     if (this.rows + 2 > this.indptr.length) {
       const p = new Int32Array(this.indptr.length * 2);
       p.set(this.indptr);
@@ -43,6 +52,7 @@ export class CsrBuilder {
     this.start = this.nz;
     this.last = -1;
     this.ordered = true;
+    return duplicate;
   }
 
   /** Entries in closed rows. */
@@ -72,9 +82,16 @@ export class CsrBuilder {
 
 /**
  * Sort `indices[start, end)` (with `data` alongside when given), merging duplicate columns
- * (values summed). Returns the new length of the row.
+ * (values summed; `onDuplicate` is called with each merged column). Returns the new length of
+ * the row.
  */
-export function sortRow(indices: Int32Array, data: Float32Array | null, start: number, end: number): number {
+export function sortRow(
+  indices: Int32Array,
+  data: Float32Array | null,
+  start: number,
+  end: number,
+  onDuplicate?: (col: number) => void,
+): number {
   const n = end - start;
   if (n <= 32) {
     for (let i = start + 1; i < end; i++) {
@@ -102,6 +119,7 @@ export function sortRow(indices: Int32Array, data: Float32Array | null, start: n
   for (let k = start; k < end; k++) {
     if (p > start && indices[p - 1] === indices[k]) {
       if (data) data[p - 1] += data[k];
+      onDuplicate?.(indices[k]);
     } else {
       indices[p] = indices[k];
       if (data) data[p] = data[k];

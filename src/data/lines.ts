@@ -11,6 +11,25 @@ export async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** True when something (file, directory, ...) exists at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `path` names an existing directory. */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Throw `PATH: no such file` (an XmcError) unless `path` is an existing regular file. */
 export async function requireFile(path: string): Promise<void> {
   let st;
@@ -26,10 +45,12 @@ export async function requireFile(path: string): Promise<void> {
 /**
  * Stream a UTF-8 text file and call `fn(line, lineNo)` for each line (1-based numbers).
  * Handles "\n" and "\r\n" endings and a leading byte-order mark; a final newline does not
- * make an extra empty line. Returns the number of lines. Errors thrown by `fn` propagate
- * (the stream is closed).
+ * make an extra empty line. Bytes that are not UTF-8 read as U+FFFD; with `strictUtf8` (the
+ * default) a line holding U+FFFD is an error naming the line. Returns the number of lines.
+ * Errors thrown by `fn` propagate (the stream is closed).
  */
-export async function forEachLine(path: string, fn: (line: string, lineNo: number) => void): Promise<number> {
+export async function forEachLine(path: string, fn: (line: string, lineNo: number) => void, opts: { strictUtf8?: boolean } = {}): Promise<number> {
+  const strict = opts.strictUtf8 ?? true;
   await requireFile(path);
   const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
   let rest = "";
@@ -38,6 +59,9 @@ export async function forEachLine(path: string, fn: (line: string, lineNo: numbe
     if (b > a && s.charCodeAt(b - 1) === 13) b--;
     let line = s.slice(a, b);
     if (lineNo === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (strict && line.indexOf("\ufffd") >= 0) {
+      throw fileError(path, lineNo + 1, "not valid UTF-8 (a byte sequence that is not UTF-8 reads as U+FFFD); convert the file to UTF-8");
+    }
     fn(line, ++lineNo);
   };
   try {
@@ -62,11 +86,15 @@ export async function forEachLine(path: string, fn: (line: string, lineNo: numbe
 }
 
 /** Read all lines of a small text file (see `forEachLine`). */
-export async function readLines(path: string): Promise<string[]> {
+export async function readLines(path: string, opts: { strictUtf8?: boolean } = {}): Promise<string[]> {
   const out: string[] = [];
-  await forEachLine(path, (line) => {
-    out.push(line);
-  });
+  await forEachLine(
+    path,
+    (line) => {
+      out.push(line);
+    },
+    opts,
+  );
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { XmcError } from "../core/errors.js";
 import { readArff } from "./arff.js";
 import type { Dataset, ReadOptions } from "./dataset.js";
-import { isFile } from "./lines.js";
+import { exists, isDirectory, isFile, requireFile } from "./lines.js";
 import { readText, textPaths } from "./text.js";
 import { readXc } from "./xc.js";
 
@@ -15,6 +15,10 @@ export async function loadDataset(spec: string, opts: ReadOptions = {}): Promise
   if (await isFile(spec)) return readXc(spec, opts);
   const paths = textPaths(spec);
   if (await isFile(paths.texts)) return readText(spec, opts);
+  if (await exists(paths.texts)) await requireFile(paths.texts); // there, but not a file: says what it is
+  if (await isDirectory(spec)) {
+    throw new XmcError(`${spec}: is a directory; expected an XC .txt file, an .arff file, or a text PREFIX with PREFIX_texts.txt and PREFIX_labels.txt (${paths.texts} does not exist)`);
+  }
   throw new XmcError(
     `${spec}: no such file; expected an XC .txt file, an .arff file, or a text PREFIX with PREFIX_texts.txt and PREFIX_labels.txt (${paths.texts} does not exist either)`,
   );

@@ -49,3 +49,13 @@ export function parseUint(s: string, start: number, end: number): number {
   }
   return v > 0x7fffffff ? -1 : v;
 }
+
+/** True when `v` is finite and stays finite as a float32 (features are stored as float32). */
+export function fitsFloat32(v: number): boolean {
+  return Number.isFinite(Math.fround(v));
+}
+
+/** The error text for a value that overflows float32. */
+export function overflowText(token: string): string {
+  return `value "${token.length <= 60 ? token : `${token.slice(0, 60)}...`}" is out of range (features are 32-bit floats: at most 3.4e38 in magnitude)`;
+}

@@ -28,7 +28,8 @@ export async function readText(prefix: string, opts: ReadOptions = {}): Promise<
   const listPath = join(dirname(prefix), LABELS_FILE);
   const list = (await isFile(listPath)) ? await readLabelList(listPath) : null;
 
-  const texts = await readLines(paths.texts);
+  // texts: bytes that are not UTF-8 read as U+FFFD (one unknown character, not a wrong label or number)
+  const texts = await readLines(paths.texts, { strictUtf8: false });
   const ids = new Map<string, number>(list ? list.names.map((n, i) => [n, i]) : []);
   const seenNames: string[] = []; // without a label list: names in order of first use
   const Y = new CsrBuilder(true);

@@ -4,7 +4,7 @@ import { CsrBuilder } from "./builder.js";
 import type { Dataset, ReadOptions } from "./dataset.js";
 import { applyLabelSpace, defaultLabelNames } from "./labels.js";
 import { excerpt, forEachLine, isFile, requireFile } from "./lines.js";
-import { parseNum, parseUint } from "./numbers.js";
+import { fitsFloat32, overflowText, parseNum, parseUint } from "./numbers.js";
 
 /** The file that names XC labels: line i+1 is the name of label i. */
 export const LABEL_NAMES_FILE = "label_names.txt";
@@ -83,10 +83,12 @@ export async function readXc(path: string, opts: ReadOptions = {}): Promise<Data
       if (fid >= F) throw fileError(path, no, `feature id ${fid} out of range (F = ${F})`);
       const v = parseNum(line, colon + 1, i);
       if (Number.isNaN(v)) throw fileError(path, no, `value "${excerpt(line.slice(colon + 1, i))}" is not a number`);
+      if (!fitsFloat32(v)) throw fileError(path, no, overflowText(line.slice(colon + 1, i)));
       if (fid > maxF) maxF = fid;
       X.push(fid, v);
     }
-    X.endRow();
+    const dup = X.endRow();
+    if (dup >= 0) throw fileError(path, no, `feature id ${dup} appears more than once in the row`);
     Y.endRow();
   };
 

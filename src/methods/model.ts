@@ -39,6 +39,8 @@ export interface XmcModel<P extends object = PredictOverrides> {
   readonly nTrain: number;
   /** Whether scores are calibrated probabilities (ECE is then reported as such). */
   readonly calibrated: boolean;
+  /** Feature dimension of a model trained on feature vectors; null or absent for a model of texts. */
+  readonly featureDim?: number | null;
   /** Rank labels for every instance of a dataset (texts or features, whichever the method takes). */
   predictDataset(data: Dataset, overrides?: P, progress?: Progress): Ranked[];
   /** Rank labels for raw texts; returns label names with scores. */

@@ -73,15 +73,15 @@ export class StackedVectorizer {
     return this.parts.flatMap((v) => v.featureNames());
   }
 
-  /** Fit every part on the same texts. */
-  fit(texts: readonly string[]): this {
-    for (const v of this.parts) v.fit(texts);
+  /** Fit every part on the same texts; `where` names the params in errors (part i is `${where}[i]`). */
+  fit(texts: readonly string[], where = "vectorizers"): this {
+    this.parts.forEach((v, i) => v.fit(texts, `${where}[${i}]`));
     return this;
   }
 
   /** Fit, then transform the same texts (each part analyses them once). */
-  fitTransform(texts: readonly string[]): Csr {
-    return this.combine(this.parts.map((v) => v.fitTransform(texts)));
+  fitTransform(texts: readonly string[], where = "vectorizers"): Csr {
+    return this.combine(this.parts.map((v, i) => v.fitTransform(texts, `${where}[${i}]`)));
   }
 
   /** Transform texts: h-stacked part outputs, rows L2-normalised. */

@@ -143,14 +143,15 @@ export class TfidfVectorizer {
   }
 
   /** Learn the vocabulary and idf from training texts. */
-  fit(texts: readonly string[]): this {
-    this.fitIds(texts);
+  /** `where` names these params in error messages (e.g. `text.vectorizers[0]`). */
+  fit(texts: readonly string[], where = "tfidf"): this {
+    this.fitIds(texts, where);
     return this;
   }
 
   /** `fit(texts)` then `transform(texts)`, analysing each text only once. */
-  fitTransform(texts: readonly string[]): Csr {
-    return this.weigh(this.fitIds(texts));
+  fitTransform(texts: readonly string[], where = "tfidf"): Csr {
+    return this.weigh(this.fitIds(texts, where));
   }
 
   /** Map texts to TF-IDF rows (N × nFeatures). */
@@ -167,7 +168,7 @@ export class TfidfVectorizer {
   }
 
   /** Count df, select and order the vocabulary, set idf; returns the training documents' final ids. */
-  private fitIds(texts: readonly string[]): DocIds {
+  private fitIds(texts: readonly string[], where: string): DocIds {
     const p = this.params;
     const N = texts.length;
     if (N === 0) throw new XmcError("tfidf: cannot fit on zero texts");
@@ -182,8 +183,13 @@ export class TfidfVectorizer {
       seen++;
       if (df[id] >= lo && df[id] <= hi) kept.push(id);
     }
+    if (seen === 0) {
+      throw new XmcError(`${where}: none of the ${N} texts has a ${p.analyzer} n-gram (are the texts empty?)`);
+    }
     if (kept.length === 0) {
-      throw new XmcError(`tfidf: no n-gram left after minDf=${p.minDf}/maxDf=${p.maxDf} filtering (${seen} n-grams in ${N} texts)`);
+      throw new XmcError(
+        `${where}: no n-gram left after minDf=${p.minDf}/maxDf=${p.maxDf} filtering (${seen} n-grams in ${N} texts); lower ${where}.minDf or raise ${where}.maxDf`,
+      );
     }
     // Feature ids follow the code-unit order of the feature strings (independent of document order).
     kept = counts.sortByName(kept);

@@ -93,7 +93,7 @@ export async function loadWordVectors(path: string, vocab: readonly string[], op
     found[r] = quality;
     const v = vectors!;
     for (let j = 0; j < dim; j++) v[r * dim + j] = Number(parts[off + j]);
-  });
+  }, { strictUtf8: false }); // a word with bytes that are not UTF-8 then matches no vocabulary word
   if (dim === 0 || !vectors) throw new XmcError(`${path}: no word vectors in the file`);
   let nFound = 0;
   for (let r = 0; r < found.length; r++) if (found[r]) {

@@ -3,6 +3,7 @@ import { TEXT_SCHEMA } from "../../text/vocab.js";
 import { WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
 import type { Method } from "../method.js";
 import { PrimeModel } from "./model.js";
+import { checkTrainingData } from "../../data/checks.js";
 import {
   parsePrimeParams,
   PRIME_ANN_SCHEMA,
@@ -41,6 +42,9 @@ export const prime: Method = {
   takesText: true,
   takesFeatures: false,
   resumable: true,
-  train: (data, params, opts = {}) => PrimeModel.train(data, parsePrimeParams(params), { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume }),
+  train: async (data, params, opts = {}) => {
+    checkTrainingData(data);
+    return PrimeModel.train(data, parsePrimeParams(params), { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume });
+  },
   load: (source) => PrimeModel.load(source),
 };

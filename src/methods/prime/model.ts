@@ -58,6 +58,8 @@ const PREDICT_BATCH = 1024;
 export class PrimeModel implements XmcModel {
   readonly method = "prime";
   readonly calibrated = false;
+  /** A model of texts. */
+  readonly featureDim = null;
   complete = true;
   /** Normalised prototypes [L × d]. */
   prototypes: Float32Array = new Float32Array(0);

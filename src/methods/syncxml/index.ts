@@ -3,6 +3,7 @@ import type { Method } from "../method.js";
 import { ENCODER_SCHEMA } from "./encoder.js";
 import { SyncXMLModel } from "./model.js";
 import { parseSyncXMLParams, SYNCXML_MODEL_SCHEMA, SYNCXML_PREDICT_SCHEMA, SYNCXML_TRAIN_SCHEMA, TEXT_SCHEMA, WORDVEC_SCHEMA } from "./params.js";
+import { checkTrainingData } from "../../data/checks.js";
 
 export { SyncXMLModel, type SyncXMLTrainOptions } from "./model.js";
 export { parseSyncXMLParams, type SyncXMLParams } from "./params.js";
@@ -32,7 +33,8 @@ function entry(name: "syncxml" | "inceptionxml", description: string): Method {
     takesText: true,
     takesFeatures: false,
     resumable: true,
-    train: (data, params, opts = {}) => {
+    train: async (data, params, opts = {}) => {
+      checkTrainingData(data);
       const base = (params ?? {}) as Record<string, unknown>;
       const model = (base.model ?? {}) as Record<string, unknown>;
       return SyncXMLModel.train(data, parseSyncXMLParams({ ...base, model: { ...model, architecture: name } }), { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });

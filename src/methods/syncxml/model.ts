@@ -41,6 +41,8 @@ const PREDICT_BATCH = 256;
 /** A trained SyncXML / InceptionXML model. */
 export class SyncXMLModel implements XmcModel {
   readonly calibrated = false;
+  /** A model of texts. */
+  readonly featureDim = null;
   /** False when training stopped early (`maxEpochsThisRun`). */
   complete = true;
   /** Training-query features and labels (kept when trained with predict.neighbours > 0), or null. */

@@ -5,6 +5,7 @@ import type { Method } from "../method.js";
 import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
 import { XRLinearModel } from "./model.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
+import { checkTrainingData } from "../../data/checks.js";
 
 /** Flags renamed where a field name would clash across sections or read ambiguously. */
 const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
@@ -29,8 +30,10 @@ export const xrLinear: Method = {
   takesFeatures: true,
   resumable: false,
   kernels: ["wasm", "js"],
-  train: (data, params, opts = {}) =>
-    XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined }),
+  train: async (data, params, opts = {}) => {
+    checkTrainingData(data);
+    return XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
+  },
   load: (source) => XRLinearModel.load(source),
   inspect: (model) => inspectXRLinear(model as XRLinearModel),
   inspectLabel: (model, label, n) => inspectXRLinearLabel(model as XRLinearModel, label, n),

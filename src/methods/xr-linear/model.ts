@@ -19,6 +19,7 @@ import { createTrainPool } from "../../linear/train-chain.js";
 import { memberLabelCopies, memberPost, type TreeModel, trainTree } from "./train.js";
 import { parseParams } from "../../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
+import { textPaths } from "../../data/text.js";
 
 export interface TrainOptions {
   /** Worker threads (default: all cores). */
@@ -70,6 +71,10 @@ export class XRLinearModel implements XmcModel {
     return this.calibration !== null;
   }
 
+  get featureDim(): number | null {
+    return this.vectorizer ? null : this.dim;
+  }
+
   predictDataset(data: Dataset, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     return this.predict(this.featurize(data), overrides, progress);
   }
@@ -104,7 +109,12 @@ export class XRLinearModel implements XmcModel {
     if (data.texts) {
       progress.log(`featurizing ${data.texts.length} texts`);
       vectorizer = new StackedVectorizer(params.text);
-      X = vectorizer.fitTransform(data.texts);
+      try {
+        X = vectorizer.fitTransform(data.texts, "text.vectorizers");
+      } catch (e) {
+        if (e instanceof XmcError) throw new XmcError(`${textPaths(data.source).texts}: ${e.message}`);
+        throw e;
+      }
     } else if (data.X) {
       X = params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
     } else {
