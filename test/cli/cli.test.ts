@@ -56,10 +56,12 @@ test("train, predict (JSON Lines with names) and evaluate --json on a tiny data 
   r = xmc("evaluate", good, "-m", model, "--json", "-q");
   assert.equal(r.code, 0, r.err);
   const last = JSON.parse(r.out);
-  // the model has 3 labels: the default cut-off 5 is reported as 3, with a warning
+  // the model has 3 labels: the default cut-offs stop at 3 (a cut-off the user gives is capped with a warning)
   for (const k of ["P@1", "P@3", "nDCG@1", "nDCG@3", "PSP@1", "PSP@3", "n"]) assert.ok(k in last, k);
   assert.ok(!("P@5" in last));
-  assert.match(r.err, /warning: cut-offs above the model's 3 labels \(@5\) are reported as @3/);
+  assert.equal(r.err, "");
+  const given = xmc("evaluate", good, "-m", model, "--json", "-q", "--ks", "1,5");
+  assert.match(given.err, /warning: cut-offs above the model's 3 labels \(@5\) are reported as @3/);
   assert.equal(last.n, 12);
   r = xmc("predict", good, "-m", model, "--search", "hnsw", "-q");
   assert.equal(r.code, 2);
