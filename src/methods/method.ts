@@ -78,3 +78,6 @@ export interface Method {
   /** What `explain` attributes, one sentence for help texts. */
   readonly explainHelp?: string;
 }
+
+/** The prediction flag every method names the same way: `-k, --top-k` for `topK`. */
+export const TOP_K_FLAGS: Record<string, string> = { topK: "k, top-k" };

@@ -1,7 +1,7 @@
 /** PRIME: label prototypes from label texts and training queries, a neural text encoder and a classifier. */
 import { TEXT_SCHEMA } from "../../text/vocab.js";
 import { WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
-import type { Method } from "../method.js";
+import { type Method, TOP_K_FLAGS } from "../method.js";
 import { PrimeModel } from "./model.js";
 import { checkTrainingData } from "../../data/checks.js";
 import {
@@ -19,7 +19,6 @@ import {
 export { PrimeModel, type PrimeTrainOptions } from "./model.js";
 export { parsePrimeParams, type PrimeParams, type PrimeParamsInput } from "./params.js";
 
-const PREDICT_FLAGS = { topK: "k, top-k" };
 
 export const prime: Method = {
   name: "prime",
@@ -34,11 +33,11 @@ export const prime: Method = {
     { name: "train", schema: PRIME_TRAIN_SCHEMA },
     { name: "batches", schema: PRIME_BATCHES_SCHEMA },
     { name: "classifier", schema: PRIME_CLASSIFIER_SCHEMA },
-    { name: "predict", schema: PRIME_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+    { name: "predict", schema: PRIME_PREDICT_SCHEMA, flags: TOP_K_FLAGS },
     { name: "ann", schema: PRIME_ANN_SCHEMA, flags: { M: "hnsw-m", efConstruction: "hnsw-ef-construction" } },
   ],
   predictSchema: PRIME_PREDICT_SCHEMA,
-  predictFlags: PREDICT_FLAGS,
+  predictFlags: TOP_K_FLAGS,
   takesText: true,
   takesFeatures: false,
   resumable: true,

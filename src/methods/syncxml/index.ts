@@ -1,5 +1,5 @@
 /** SyncXML / InceptionXML: the public surface of the method and its two registry entries. */
-import type { Method } from "../method.js";
+import { type Method, TOP_K_FLAGS } from "../method.js";
 import { ENCODER_SCHEMA } from "./encoder.js";
 import { SyncXMLModel } from "./model.js";
 import { parseSyncXMLParams, SYNCXML_MODEL_SCHEMA, SYNCXML_PREDICT_SCHEMA, SYNCXML_TRAIN_SCHEMA, TEXT_SCHEMA, WORDVEC_SCHEMA } from "./params.js";
@@ -12,7 +12,6 @@ export type { EpochStats } from "./train.js";
 /** The model section less `architecture`, which the method's name sets. */
 const { architecture: _architecture, ...MODEL_FLAGS_SCHEMA } = SYNCXML_MODEL_SCHEMA;
 
-const PREDICT_FLAGS = { topK: "k, top-k" };
 
 /** The entry of one architecture: training sets `model.architecture` to the method's name. */
 function entry(name: "syncxml" | "inceptionxml", description: string): Method {
@@ -26,10 +25,10 @@ function entry(name: "syncxml" | "inceptionxml", description: string): Method {
       { name: "encoder", schema: ENCODER_SCHEMA },
       { name: "model", schema: MODEL_FLAGS_SCHEMA },
       { name: "train", schema: SYNCXML_TRAIN_SCHEMA },
-      { name: "predict", schema: SYNCXML_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+      { name: "predict", schema: SYNCXML_PREDICT_SCHEMA, flags: TOP_K_FLAGS },
     ],
     predictSchema: SYNCXML_PREDICT_SCHEMA,
-    predictFlags: PREDICT_FLAGS,
+    predictFlags: TOP_K_FLAGS,
     takesText: true,
     takesFeatures: false,
     resumable: true,

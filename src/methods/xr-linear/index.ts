@@ -1,7 +1,7 @@
 /** XR-Linear: label tree, linear rankers per level, beam search (with ensembles and label disentanglement). */
 import { SOLVER_SCHEMA } from "../../linear/params.js";
 import { TREE_SCHEMA } from "../../tree/build.js";
-import type { Method } from "../method.js";
+import { type Method, TOP_K_FLAGS } from "../method.js";
 import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
 import { XRLinearModel } from "./model.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
@@ -9,7 +9,6 @@ import { checkTrainingData } from "../../data/checks.js";
 
 /** Flags renamed where a field name would clash across sections or read ambiguously. */
 const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
-const PREDICT_FLAGS = { topK: "k, top-k" };
 
 export const xrLinear: Method = {
   name: "xr-linear",
@@ -19,13 +18,13 @@ export const xrLinear: Method = {
     { name: "tree", schema: TREE_SCHEMA },
     { name: "solver", schema: SOLVER_SCHEMA, flags: SOLVER_FLAGS },
     { name: "train", schema: XRLINEAR_TRAIN_SCHEMA },
-    { name: "predict", schema: XRLINEAR_PREDICT_SCHEMA, flags: PREDICT_FLAGS },
+    { name: "predict", schema: XRLINEAR_PREDICT_SCHEMA, flags: TOP_K_FLAGS },
     { name: "ensemble", schema: ENSEMBLE_SCHEMA },
     { name: "disentangle", schema: DISENTANGLE_SCHEMA },
     { name: "calibration", schema: CALIBRATION_SCHEMA, flags: { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" } },
   ],
   predictSchema: XRLINEAR_PREDICT_SCHEMA,
-  predictFlags: PREDICT_FLAGS,
+  predictFlags: TOP_K_FLAGS,
   takesText: true,
   takesFeatures: true,
   resumable: false,
