@@ -32,8 +32,11 @@ export { evaluate, type MetricsReport, type Prediction, setMetrics } from "./eva
 export { inversePropensity, labelCounts } from "./eval/propensity.js";
 export { formatTable } from "./eval/report.js";
 
-// Serving: the HTTP server of `xmc serve` (fastify, prediction in worker threads).
-export { createXmcServer, type ServeOptions, type XmcServer } from "./serve/app.js";
+// Serving: the HTTP server of `xmc serve` (fastify, prediction in worker threads), loaded on first use.
+export type { ServeOptions, XmcServer } from "./serve/app.js";
+export async function createXmcServer(...args: Parameters<typeof import("./serve/app.js").createXmcServer>): Promise<import("./serve/app.js").XmcServer> {
+  return (await import("./serve/app.js")).createXmcServer(...args);
+}
 
 // Errors a caller can cause (bad input, bad params, bad model file).
 export { XmcError } from "./core/errors.js";

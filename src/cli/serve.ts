@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { XmcError } from "../core/errors.js";
-import { createXmcServer, DEFAULT_SERVE } from "../serve/app.js";
-import { DEFAULT_SCHEDULER } from "../serve/scheduler.js";
+import { DEFAULT_SCHEDULER, DEFAULT_SERVE } from "../serve/scheduler.js";
 import { parseThreads } from "./flags.js";
 
 function intFlag(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -28,6 +27,8 @@ export function registerServe(program: Command): void {
       const port = intFlag("port", String(o.port), 0, 65535);
       const threads = parseThreads(o.threads);
       const grace = intFlag("grace", String(o.grace), 0, 3600);
+      // fastify and prom-client load here, not at every start of the CLI
+      const { createXmcServer } = await import("../serve/app.js");
       const server = await createXmcServer(String(o.model), {
         threads,
         maxBody: intFlag("max-body", String(o.maxBody), 1024),

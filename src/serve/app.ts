@@ -15,7 +15,7 @@ import { XmcError } from "../core/errors.js";
 import { type HostOptions, ModelHost } from "./model-host.js";
 import { openApiDocument, PREDICT_BODY } from "./openapi.js";
 import { PAGE } from "./page.js";
-import { Overloaded, TaskUserError } from "./scheduler.js";
+import { DEFAULT_SERVE, Overloaded, TaskUserError } from "./scheduler.js";
 
 export interface ServeOptions extends HostOptions {
   /** Largest request body in bytes (413 above). */
@@ -28,7 +28,6 @@ export interface ServeOptions extends HostOptions {
   log: boolean;
 }
 
-export const DEFAULT_SERVE = { maxBody: 16 << 20, maxTexts: 50_000, log: true } as const;
 
 /** Methods allowed per path, for 405 answers. */
 const ROUTES: Record<string, string[]> = {

@@ -23,6 +23,9 @@ export interface SchedulerOptions {
 
 export const DEFAULT_SCHEDULER: SchedulerOptions = { maxBatch: 64, chunk: 256, maxQueued: 100_000 };
 
+/** Request limits and logging of `xmc serve` by default (here, not in app.ts, so the CLI reads them without loading fastify). */
+export const DEFAULT_SERVE = { maxBody: 16 << 20, maxTexts: 50_000, log: true } as const;
+
 /** Thrown by submit when the queue is full. */
 export class Overloaded extends Error {}
 
