@@ -1,15 +1,20 @@
 /**
- * The model behind `xmc serve`: a copy in this thread for its facts (method, labels, label
- * texts) and a pool of worker threads that predict, fed by a {@link Scheduler}. A reload loads
- * the new model beside the old one, warms its workers, then swaps; requests already queued
- * finish on the old model, whose workers stop once it is idle. A failed load leaves the old
- * model serving.
+ * The model behind `xmc serve`: the model file read once into a SharedArrayBuffer (checked
+ * whole: header, length, every array's checksum), a pool of worker threads that each decode
+ * it in place (the arrays are views over those shared bytes, not copies) and predict, fed by a
+ * {@link Scheduler}. This thread decodes no model of its own: what it tells about the model
+ * (method, labels, label texts) comes from a worker at start. A reload reads the new file
+ * beside the old one, warms its workers, then swaps; requests already queued finish on the old
+ * model, whose workers stop once it is idle (its bytes are freed with them). A failed load
+ * leaves the old model serving.
  */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { XmcError } from "../core/errors.js";
-import type { PredictOverrides, XmcModel } from "../methods/model.js";
-import { loadModel } from "../api/load.js";
+import type { PredictOverrides } from "../methods/model.js";
+import { decodeModel } from "../model/format.js";
+import { readModelHeader } from "../model/file.js";
 import { WorkerPool } from "../worker/pool.js";
-import type { PredictResult, PredictTask } from "./predict-worker.js";
+import type { ModelFacts, PredictResult, PredictTask, WorkerInit } from "./predict-worker.js";
 import { DEFAULT_SCHEDULER, Scheduler, type SchedulerOptions, type SchedulerStats } from "./scheduler.js";
 
 export interface HostOptions {
@@ -28,7 +33,9 @@ export interface ModelInfo {
 }
 
 interface Loaded {
-  model: XmcModel;
+  /** The model file's bytes, shared by the workers. */
+  bytes: Uint8Array;
+  labelTexts: string[] | null;
   pool: WorkerPool<PredictTask, PredictResult>;
   scheduler: Scheduler;
   info: ModelInfo;
@@ -68,8 +75,7 @@ export class ModelHost {
   labelText(name: string): string | undefined {
     const l = this.current.byName.get(name);
     if (l === undefined) return undefined;
-    const texts = (this.current.model as { labelTexts?: string[] | null }).labelTexts;
-    return texts?.[l] ?? "";
+    return this.current.labelTexts?.[l] ?? "";
   }
 
   async reload(path = this.current.info.path): Promise<void> {
@@ -86,31 +92,58 @@ export class ModelHost {
   }
 }
 
-async function load(path: string, opts: HostOptions, onBatch: (texts: number) => void): Promise<Loaded> {
-  const model = loadModel(path);
-  // a model that cannot take text cannot be served: say so now, not on every request
+/** Largest slice handed to one read call (single calls are capped near 2 GB). */
+const READ_SLICE = 1 << 30;
+
+/**
+ * Read a model file into a SharedArrayBuffer (its start is 8-aligned, so every array of the
+ * file can be viewed in place) and check it whole; a bad file gets a one-line XmcError naming it.
+ */
+export function readModelShared(path: string): Uint8Array {
+  readModelHeader(path); // a missing path, a directory, a file that is no model: their own messages
+  const fd = openSync(path, "r");
+  let bytes: Uint8Array;
   try {
-    model.predictTexts(["xmc serve start-up check"], { topK: 1 });
-  } catch (e) {
-    if (e instanceof XmcError) throw new XmcError(`${path}: cannot serve this model: ${e.message}`);
-    throw e;
+    const size = fstatSync(fd).size;
+    bytes = new Uint8Array(new SharedArrayBuffer(size));
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, bytes, at, Math.min(READ_SLICE, size - at), at);
+      if (n === 0) throw new XmcError(`${path}: the file shrank while being read`);
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
   }
-  const pool = new WorkerPool<PredictTask, PredictResult>(WORKER, Math.max(1, opts.threads), { source: path });
+  decodeModel(bytes, path); // the header, the length and every array's checksum
+  return bytes;
+}
+
+async function load(path: string, opts: HostOptions, onBatch: (texts: number) => void): Promise<Loaded> {
+  const bytes = readModelShared(path);
+  const init: WorkerInit = { bytes, source: path };
+  const pool = new WorkerPool<PredictTask, PredictResult>(WORKER, Math.max(1, opts.threads), init);
+  let facts: ModelFacts | undefined;
   try {
-    // the workers load the model before the swap (a model they cannot load fails here)
-    await Promise.all(Array.from({ length: pool.size }, () => pool.run({ texts: ["xmc serve warm-up"], options: { topK: 1 } })));
+    // every worker decodes the model and predicts once before the swap; a model that cannot
+    // take text (or that a worker cannot load) fails here, not on every request
+    const warm = await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.run({ texts: ["xmc serve start-up check"], options: { topK: 1 }, facts: i === 0 })));
+    for (const r of warm) {
+      if ("error" in r) throw new XmcError(`${path}: cannot serve this model: ${r.error}`);
+      facts ??= r.facts;
+    }
   } catch (e) {
     await pool.close();
     throw e;
   }
+  if (!facts) throw new Error("no worker returned the model's facts");
   const scheduler = new Scheduler(pool, { ...DEFAULT_SCHEDULER, ...opts.scheduler }, onBatch);
-  const byName = new Map(model.labelNames.map((n, i) => [n, i]));
+  const byName = new Map(facts.labelNames.map((n, i) => [n, i]));
   const info: ModelInfo = {
-    method: model.method,
-    labels: model.nLabels,
+    method: facts.method,
+    labels: facts.labels,
     path,
     loadedAt: new Date().toISOString(),
-    labelTexts: Array.isArray((model as { labelTexts?: unknown }).labelTexts),
+    labelTexts: facts.labelTexts !== null,
   };
-  return { model, pool, scheduler, info, byName };
+  return { bytes, labelTexts: facts.labelTexts, pool, scheduler, info, byName };
 }

@@ -1,32 +1,61 @@
 /**
- * A prediction worker of `xmc serve`: loads the model once (from the bytes or the path in
- * workerData), then answers tasks `{texts, options}` with one JSON string per text
- * (`[{"label":…,"score":…},…]`), so the main thread only concatenates them into a response.
- * A user error (a bad option value) is answered as `{error}` instead of failing the worker.
+ * A prediction worker of `xmc serve`. It decodes the model once from the model file's bytes in
+ * workerData: a view over a SharedArrayBuffer that the main thread read once, so the model's
+ * arrays are views over that one copy in every worker (only what the model builds from its
+ * header, such as a vocabulary lookup, is per worker). Tasks `{texts, options}` are answered with
+ * one JSON string per text (`[{"label":…,"score":…},…]`), so the main thread only concatenates
+ * them into a response; a task with `facts` also returns what the server tells about the model.
+ * A user error (a bad option value, a model that cannot take text) is answered as `{error}`
+ * instead of failing the worker.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { XmcError } from "../core/errors.js";
 import type { PredictOverrides, XmcModel } from "../methods/model.js";
 import { loadModel } from "../api/load.js";
 
+export interface WorkerInit {
+  /** The model file's bytes (a view over a SharedArrayBuffer). */
+  bytes: Uint8Array;
+  /** The model file's path, for messages. */
+  source: string;
+}
+
 export interface PredictTask {
   texts: string[];
   options: PredictOverrides;
+  /** Also return the model's facts. */
+  facts?: boolean;
 }
 
-export type PredictResult = { lines: string[] } | { error: string };
+/** What the main thread needs to know about the model (it holds no decoded copy). */
+export interface ModelFacts {
+  method: string;
+  labels: number;
+  labelNames: string[];
+  labelTexts: string[] | null;
+}
+
+export type PredictResult = { lines: string[]; facts?: ModelFacts } | { error: string };
+
+function factsOf(model: XmcModel): ModelFacts {
+  const texts = (model as { labelTexts?: unknown }).labelTexts;
+  return { method: model.method, labels: model.nLabels, labelNames: model.labelNames, labelTexts: Array.isArray(texts) ? (texts as string[]) : null };
+}
 
 if (parentPort) {
   const port = parentPort;
+  const init = workerData as WorkerInit;
   let model: XmcModel | null = null;
   port.on("message", (task: PredictTask) => {
     try {
-      model ??= loadModel((workerData as { source: string }).source);
+      model ??= loadModel(init.bytes);
       const preds = model.predictTexts(task.texts, task.options);
       const result: PredictResult = { lines: preds.map((p) => JSON.stringify(p)) };
+      if (task.facts) result.facts = factsOf(model);
       port.postMessage({ ok: true, result });
     } catch (e) {
-      if (e instanceof XmcError) port.postMessage({ ok: true, result: { error: e.message } satisfies PredictResult });
+      // messages from decoding name "(model bytes)"; the user knows the file by its path
+      if (e instanceof XmcError) port.postMessage({ ok: true, result: { error: e.message.replace("(model bytes)", init.source) } satisfies PredictResult });
       else port.postMessage({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   });

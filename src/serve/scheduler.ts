@@ -3,7 +3,12 @@
  * decides what runs next, so the order is ours and not a FIFO of whole requests.
  * - Small requests (≤ maxBatch texts) with the same prediction options are merged into one
  *   task as they wait for a free worker (batch prediction costs much less per text than
- *   one query at a time).
+ *   one query at a time). With every worker idle a request starts at once; while some
+ *   worker is busy, an idle one starts a batch of small requests only once as many texts
+ *   wait as the busy workers hold in small batches (its fair share of the texts in play),
+ *   or after maxWaitMs. Under steady load of many clients this gives batches of about
+ *   clients / workers texts instead of a stream of one-text tasks, each of which costs
+ *   nearly as much as a batch of several.
  * - A large request is cut into chunks of `chunk` texts; chunks of large requests and batches
  *   of small ones take turns, so a 10,000-text request does not hold up a one-text request.
  * - The texts waiting to run are bounded by maxQueued: beyond it `submit` throws
@@ -19,9 +24,11 @@ export interface SchedulerOptions {
   chunk: number;
   /** Texts allowed to wait for a worker (in flight not counted). */
   maxQueued: number;
+  /** Longest a small request waits for others to batch with while a worker is idle (ms). */
+  maxWaitMs: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { maxBatch: 64, chunk: 256, maxQueued: 100_000 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { maxBatch: 64, chunk: 256, maxQueued: 100_000, maxWaitMs: 2 };
 
 /** Request limits and logging of `xmc serve` by default (here, not in app.ts, so the CLI reads them without loading fastify). */
 export const DEFAULT_SERVE = { maxBody: 16 << 20, maxTexts: 50_000, log: true } as const;
@@ -61,6 +68,10 @@ export class Scheduler {
   private large: Request[] = [];
   private inFlight = 0;
   private queued = 0;
+  /** Texts of small requests waiting, and of the small batches in flight. */
+  private queuedSmall = 0;
+  private inFlightSmall = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private turnLarge = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -83,7 +94,10 @@ export class Scheduler {
     }
     return new Promise((resolve, reject) => {
       const r: Request = { key: JSON.stringify(options), options, texts, next: 0, open: 0, lines: new Array(texts.length), failed: false, resolve, reject };
-      (texts.length <= this.opts.maxBatch ? this.small : this.large).push(r);
+      if (texts.length <= this.opts.maxBatch) {
+        this.small.push(r);
+        this.queuedSmall += texts.length;
+      } else this.large.push(r);
       this.queued += texts.length;
       this.pump();
     });
@@ -95,17 +109,30 @@ export class Scheduler {
     return new Promise((ok) => this.idleWaiters.push(ok));
   }
 
-  private pump(): void {
+  private pump(force = false): void {
     while (this.inFlight < this.runner.size) {
+      if (!force && !this.worthStarting()) {
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          this.pump(true);
+        }, this.opts.maxWaitMs);
+        break;
+      }
       const task = this.nextTask();
       if (!task) break;
-      this.launch(task.parts, task.options);
+      this.launch(task.parts, task.options, task.small);
     }
     if (this.inFlight === 0 && this.queued === 0) for (const ok of this.idleWaiters.splice(0)) ok();
   }
 
+  /** Whether an idle worker should start now (see the module comment). */
+  private worthStarting(): boolean {
+    if (this.large.length > 0 || this.small.length === 0 || this.inFlight === 0) return true;
+    return this.queuedSmall >= Math.min(this.opts.maxBatch, this.inFlightSmall);
+  }
+
   /** Small batch and large chunk take turns when both wait. */
-  private nextTask(): { parts: { r: Request; from: number; to: number }[]; options: PredictOverrides } | null {
+  private nextTask(): { parts: { r: Request; from: number; to: number }[]; options: PredictOverrides; small: boolean } | null {
     const useLarge = this.large.length > 0 && (this.small.length === 0 || this.turnLarge);
     this.turnLarge = !useLarge;
     if (useLarge) {
@@ -116,7 +143,7 @@ export class Scheduler {
       // round robin over large requests: the one just served goes to the back
       this.large.shift();
       if (r.next < r.texts.length) this.large.push(r);
-      return { parts: [{ r, from, to }], options: r.options };
+      return { parts: [{ r, from, to }], options: r.options, small: false };
     }
     if (this.small.length === 0) return null;
     const key = this.small[0].key;
@@ -132,10 +159,10 @@ export class Scheduler {
       } else i++;
       if (n === this.opts.maxBatch) break;
     }
-    return { parts, options: parts[0].r.options };
+    return { parts, options: parts[0].r.options, small: true };
   }
 
-  private launch(parts: { r: Request; from: number; to: number }[], options: PredictOverrides): void {
+  private launch(parts: { r: Request; from: number; to: number }[], options: PredictOverrides, small: boolean): void {
     const texts: string[] = [];
     for (const p of parts) {
       for (let i = p.from; i < p.to; i++) texts.push(p.r.texts[i]);
@@ -143,9 +170,18 @@ export class Scheduler {
     }
     this.queued -= texts.length;
     this.inFlight++;
+    if (small) {
+      this.queuedSmall -= texts.length;
+      this.inFlightSmall += texts.length;
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+    }
     this.onBatch(texts.length);
     const done = (result: PredictResult | Error) => {
       this.inFlight--;
+      if (small) this.inFlightSmall -= texts.length;
       let offset = 0;
       for (const p of parts) {
         const r = p.r;

@@ -1,0 +1,79 @@
+/**
+ * xmc serve reads a model file once into shared memory: the bytes are a SharedArrayBuffer,
+ * decoding views them in place (no copy of any array), and a prediction worker predicts from
+ * those same bytes (a change made to them from this thread shows in the worker's answers).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { loadModel } from "../../src/api/load.js";
+import { csrFromRows } from "../../src/core/csr.js";
+import { XmcError } from "../../src/core/errors.js";
+import type { Dataset } from "../../src/data/dataset.js";
+import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { decodeModel } from "../../src/model/format.js";
+import { readModelShared } from "../../src/serve/model-host.js";
+import type { PredictResult, PredictTask } from "../../src/serve/predict-worker.js";
+import { WorkerPool } from "../../src/worker/pool.js";
+
+const WORDS = ["apple banana fruit", "car engine wheel", "guitar piano music"];
+let dir: string;
+let path: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "xmc-shared-"));
+  path = join(dir, "model.xmc");
+  const texts = Array.from({ length: 60 }, (_, i) => `${WORDS[i % 3]} sample ${i % 7}`);
+  const data: Dataset = { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(3, texts.map((_, i) => [i % 3])), labelNames: ["food", "vehicle", "music"], labelTexts: null, knownLabels: 3 };
+  const model = await XRLinearModel.train(data, { text: { vectorizers: [{ analyzer: "word", minDf: 1 }] } }, { threads: 1 });
+  model.save(path);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("the model file is read into a SharedArrayBuffer and every array is a view over it", () => {
+  const bytes = readModelShared(path);
+  assert.ok(bytes.buffer instanceof SharedArrayBuffer);
+  assert.equal(bytes.byteOffset, 0);
+  const { arrays } = decodeModel(bytes, path);
+  assert.ok(Object.keys(arrays).length > 0);
+  for (const [name, a] of Object.entries(arrays)) {
+    assert.equal(a.buffer, bytes.buffer, `${name} is a copy`);
+    assert.equal(a.byteOffset % 8, 0, `${name} is not 8-aligned`);
+  }
+});
+
+test("a bad model file is refused with a message naming it", () => {
+  const bad = join(dir, "bad.xmc");
+  writeFileSync(bad, "not a model");
+  assert.throws(() => readModelShared(bad), (e: unknown) => e instanceof XmcError && e.message.startsWith(bad));
+  assert.throws(() => readModelShared(join(dir, "missing.xmc")), /no such model file/);
+});
+
+test("a prediction worker predicts from the shared bytes themselves", async () => {
+  const bytes = readModelShared(path);
+  const pool = new WorkerPool<PredictTask, PredictResult>(new URL("../../src/serve/predict-worker.js", import.meta.url), 1, { bytes, source: path });
+  try {
+    const texts = ["a piano and a guitar", "car wheel", "banana"];
+    const run = async () => {
+      const r = await pool.run({ texts, options: { topK: 3 }, facts: true });
+      assert.ok(!("error" in r));
+      return r;
+    };
+    // a model decoded here from the same bytes, before they change
+    const here = loadModel(bytes);
+    const first = await run();
+    assert.deepEqual(first.lines.map((l) => JSON.parse(l)), here.predictTexts(texts, { topK: 3 }));
+    assert.deepEqual(first.facts, { method: "xr-linear", labels: 3, labelNames: ["food", "vehicle", "music"], labelTexts: null });
+    // zero the model's weights in the shared bytes, from this thread: the worker (which decoded
+    // before) now answers what the model decoded here answers from the changed bytes
+    const { arrays } = decodeModel(bytes, path);
+    for (const [name, a] of Object.entries(arrays)) if (name.endsWith("entVal")) a.fill(0);
+    const second = await run();
+    assert.notDeepEqual(second.lines, first.lines);
+    assert.deepEqual(second.lines.map((l) => JSON.parse(l)), here.predictTexts(texts, { topK: 3 }));
+  } finally {
+    await pool.close();
+  }
+});
