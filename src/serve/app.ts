@@ -117,14 +117,16 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     }
   });
 
-  app.addHook("onRequest", async (req, reply) => {
+  // hooks in callback style: no promise per request
+  app.addHook("onRequest", (req, reply, done) => {
     (req as { t0?: bigint }).t0 = process.hrtime.bigint();
     if (o.cors) {
       reply.header("access-control-allow-origin", o.cors);
       reply.header("vary", "origin");
     }
+    done();
   });
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     const ms = Number(process.hrtime.bigint() - ((req as { t0?: bigint }).t0 ?? process.hrtime.bigint())) / 1e6;
     const url = req.routeOptions.url;
     const route = url !== undefined && (url in ROUTES || url === "/labels/:name") ? url : "other";
@@ -134,6 +136,7 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
       const n = (req as { texts?: number }).texts;
       req.log.info({ method: req.method, path: req.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100, texts: n, bytes: Number(req.headers["content-length"] ?? 0) }, "request");
     }
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
@@ -180,9 +183,9 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     if (b.k !== undefined) options.topK = Math.min(b.k, host.info.labels);
     if (b.threshold !== undefined) options.threshold = b.threshold;
     if (b.thresholds !== undefined) options.thresholds = b.thresholds;
-    const lines = await host.predict(list, options);
+    const pieces = await host.predict(list, options);
     reply.type("application/json");
-    return `{"predictions":[${lines.join(",")}]}`;
+    return `{"predictions":[${pieces.join(",")}]}`;
   });
 
   app.get("/health", async () => ({ status: "ok" }));

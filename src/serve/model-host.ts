@@ -68,6 +68,7 @@ export class ModelHost {
     return this.current.scheduler.stats;
   }
 
+  /** Predict `texts`: pieces of JSON that, joined by commas, are the list of predictions (see {@link Scheduler.submit}). */
   predict(texts: string[], options: PredictOverrides): Promise<string[]> {
     return this.current.scheduler.submit(texts, options);
   }
@@ -126,7 +127,7 @@ async function load(path: string, opts: HostOptions, onBatch: (texts: number) =>
   try {
     // every worker decodes the model and predicts once before the swap; a model that cannot
     // take text (or that a worker cannot load) fails here, not on every request
-    const warm = await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.run({ texts: ["xmc serve start-up check"], options: { topK: 1 }, facts: i === 0 })));
+    const warm = await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.run({ texts: ["xmc serve start-up check"], options: { topK: 1 }, parts: [1], facts: i === 0 })));
     for (const r of warm) {
       if ("error" in r) throw new XmcError(`${path}: cannot serve this model: ${r.error}`);
       facts ??= r.facts;

@@ -2,9 +2,12 @@
  * A prediction worker of `xmc serve`. It decodes the model once from the model file's bytes in
  * workerData: a view over a SharedArrayBuffer that the main thread read once, so the model's
  * arrays are views over that one copy in every worker (only what the model builds from its
- * header, such as a vocabulary lookup, is per worker). Tasks `{texts, options}` are answered with
- * one JSON string per text (`[{"label":…,"score":…},…]`), so the main thread only concatenates
- * them into a response; a task with `facts` also returns what the server tells about the model.
+ * header, such as a vocabulary lookup, is per worker). A task `{texts, options, parts}` merges
+ * consecutive runs of texts of one or more requests (`parts` holds their lengths); it is answered
+ * with one JSON string per part, that part's predictions joined by commas
+ * (`[{"label":…,"score":…},…],[…]`), so the main thread neither parses nor rebuilds them: it
+ * concatenates them into responses. A task with `facts` also returns what the server tells
+ * about the model.
  * A user error (a bad option value, a model that cannot take text) is answered as `{error}`
  * instead of failing the worker.
  */
@@ -23,6 +26,8 @@ export interface WorkerInit {
 export interface PredictTask {
   texts: string[];
   options: PredictOverrides;
+  /** Lengths of the runs of texts answered as separate pieces (they add up to texts.length). */
+  parts: number[];
   /** Also return the model's facts. */
   facts?: boolean;
 }
@@ -35,7 +40,7 @@ export interface ModelFacts {
   labelTexts: string[] | null;
 }
 
-export type PredictResult = { lines: string[]; facts?: ModelFacts } | { error: string };
+export type PredictResult = { pieces: string[]; facts?: ModelFacts } | { error: string };
 
 function factsOf(model: XmcModel): ModelFacts {
   const texts = (model as { labelTexts?: unknown }).labelTexts;
@@ -50,7 +55,9 @@ if (parentPort) {
     try {
       model ??= loadModel(init.bytes);
       const preds = model.predictTexts(task.texts, task.options);
-      const result: PredictResult = { lines: preds.map((p) => JSON.stringify(p)) };
+      const pieces: string[] = [];
+      for (let at = 0, i = 0; i < task.parts.length; at += task.parts[i++]) pieces.push(JSON.stringify(preds.slice(at, at + task.parts[i])).slice(1, -1));
+      const result: PredictResult = { pieces };
       if (task.facts) result.facts = factsOf(model);
       port.postMessage({ ok: true, result });
     } catch (e) {

@@ -52,9 +52,10 @@ interface Request {
   next: number;
   /** Chunks not yet answered. */
   open: number;
-  lines: string[];
+  /** The answer of each chunk (one for a small request), JSON predictions joined by commas. */
+  pieces: string[];
   failed: boolean;
-  resolve: (lines: string[]) => void;
+  resolve: (pieces: string[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -86,14 +87,17 @@ export class Scheduler {
     return { queuedTexts: this.queued, inFlight: this.inFlight };
   }
 
-  /** Predict `texts`; resolves with one JSON line per text, in order. */
+  /**
+   * Predict `texts`; resolves with pieces of JSON, in order: each holds the predictions of a run
+   * of texts joined by commas, so the pieces joined by commas are the list of predictions.
+   */
   submit(texts: string[], options: PredictOverrides): Promise<string[]> {
     if (texts.length === 0) return Promise.resolve([]);
     if (this.queued + texts.length > this.opts.maxQueued) {
       return Promise.reject(new Overloaded(`the server has ${this.queued} texts waiting (limit ${this.opts.maxQueued}); retry later`));
     }
     return new Promise((resolve, reject) => {
-      const r: Request = { key: JSON.stringify(options), options, texts, next: 0, open: 0, lines: new Array(texts.length), failed: false, resolve, reject };
+      const r: Request = { key: JSON.stringify(options), options, texts, next: 0, open: 0, pieces: [], failed: false, resolve, reject };
       if (texts.length <= this.opts.maxBatch) {
         this.small.push(r);
         this.queuedSmall += texts.length;
@@ -164,8 +168,10 @@ export class Scheduler {
 
   private launch(parts: { r: Request; from: number; to: number }[], options: PredictOverrides, small: boolean): void {
     const texts: string[] = [];
+    const lengths: number[] = [];
     for (const p of parts) {
       for (let i = p.from; i < p.to; i++) texts.push(p.r.texts[i]);
+      lengths.push(p.to - p.from);
       p.r.open++;
     }
     this.queued -= texts.length;
@@ -182,8 +188,8 @@ export class Scheduler {
     const done = (result: PredictResult | Error) => {
       this.inFlight--;
       if (small) this.inFlightSmall -= texts.length;
-      let offset = 0;
-      for (const p of parts) {
+      for (let j = 0; j < parts.length; j++) {
+        const p = parts[j];
         const r = p.r;
         r.open--;
         if (result instanceof Error || "error" in result) {
@@ -193,14 +199,14 @@ export class Scheduler {
             r.reject(result instanceof Error ? result : new TaskUserError(result.error));
           }
         } else if (!r.failed) {
-          for (let i = p.from; i < p.to; i++) r.lines[i] = result.lines[offset + i - p.from];
-          if (r.open === 0 && r.next === r.texts.length) r.resolve(r.lines);
+          // chunks start at multiples of opts.chunk; a small request is one piece
+          r.pieces[Math.floor(p.from / this.opts.chunk)] = result.pieces[j];
+          if (r.open === 0 && r.next === r.texts.length) r.resolve(r.pieces);
         }
-        offset += p.to - p.from;
       }
       this.pump();
     };
-    this.runner.run({ texts, options }).then(done, (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+    this.runner.run({ texts, options, parts: lengths }).then(done, (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
   }
 
   /** A failed request's chunks still waiting are not run. */

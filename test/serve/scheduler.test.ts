@@ -9,13 +9,17 @@ import { test } from "node:test";
 import { Overloaded, Scheduler } from "../../src/serve/scheduler.js";
 import type { PredictResult, PredictTask } from "../../src/serve/predict-worker.js";
 
-/** Two stand-in workers; each task is answered with `text:<text>` lines when finish(i) is called. */
+/** Stand-in workers; a task is answered when the test calls its finish(), each text's "prediction" being the text itself. */
 function fakePool(size = 2) {
   const tasks: { texts: string[]; finish: () => void }[] = [];
   const runner = {
     size,
     run(task: PredictTask): Promise<PredictResult> {
-      return new Promise((resolve) => tasks.push({ texts: task.texts, finish: () => resolve({ lines: task.texts.map((t) => JSON.stringify(t)) }) }));
+      return new Promise((resolve) => tasks.push({ texts: task.texts, finish: () => {
+          const pieces: string[] = [];
+          for (let at = 0, i = 0; i < task.parts.length; at += task.parts[i++]) pieces.push(task.texts.slice(at, at + task.parts[i]).map((t) => JSON.stringify(t)).join(","));
+          resolve({ pieces });
+        } }));
     },
   };
   return { runner, tasks };
@@ -35,7 +39,7 @@ test("with every worker idle a request starts at once; small ones then wait for 
   more.push(s.submit(["f"], {}));
   assert.deepEqual(tasks.map((t) => t.texts), [["a", "b", "c"], ["d", "e", "f"]]);
   tasks[0].finish();
-  assert.deepEqual(await first, ['"a"', '"b"', '"c"']);
+  assert.deepEqual(await first, ['"a","b","c"']);
   tasks[1].finish();
   assert.deepEqual(await Promise.all(more), [['"d"'], ['"e"'], ['"f"']]);
   await s.idle();
@@ -85,7 +89,7 @@ test("a large request is cut into chunks that take turns with small batches; ans
     t.finish();
   }
   assert.deepEqual(order, [["t0", "t1", "t2", "t3"], ["s"], ["t4", "t5", "t6", "t7"], ["t8", "t9"]]);
-  assert.deepEqual(await big, texts.map((t) => JSON.stringify(t)));
+  assert.deepEqual(await big, ['"t0","t1","t2","t3"', '"t4","t5","t6","t7"', '"t8","t9"']);
   assert.deepEqual(await small, ['"s"']);
 });
 
@@ -101,5 +105,5 @@ test("beyond maxQueued waiting texts a request is refused as Overloaded", async 
     await tick();
   }
   await running;
-  assert.equal((await queued).length, 40);
+  assert.equal(JSON.parse(`[${(await queued).join(",")}]`).length, 40);
 });

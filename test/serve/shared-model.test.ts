@@ -57,22 +57,23 @@ test("a prediction worker predicts from the shared bytes themselves", async () =
   try {
     const texts = ["a piano and a guitar", "car wheel", "banana"];
     const run = async () => {
-      const r = await pool.run({ texts, options: { topK: 3 }, facts: true });
+      const r = await pool.run({ texts, options: { topK: 3 }, parts: [2, 1], facts: true });
       assert.ok(!("error" in r));
       return r;
     };
     // a model decoded here from the same bytes, before they change
     const here = loadModel(bytes);
     const first = await run();
-    assert.deepEqual(first.lines.map((l) => JSON.parse(l)), here.predictTexts(texts, { topK: 3 }));
+    // one piece per part: the predictions of texts 0-1, then of text 2
+    assert.deepEqual(first.pieces.map((p) => JSON.parse(`[${p}]`)), [here.predictTexts(texts.slice(0, 2), { topK: 3 }), here.predictTexts(texts.slice(2), { topK: 3 })]);
     assert.deepEqual(first.facts, { method: "xr-linear", labels: 3, labelNames: ["food", "vehicle", "music"], labelTexts: null });
     // zero the model's weights in the shared bytes, from this thread: the worker (which decoded
     // before) now answers what the model decoded here answers from the changed bytes
     const { arrays } = decodeModel(bytes, path);
     for (const [name, a] of Object.entries(arrays)) if (name.endsWith("entVal")) a.fill(0);
     const second = await run();
-    assert.notDeepEqual(second.lines, first.lines);
-    assert.deepEqual(second.lines.map((l) => JSON.parse(l)), here.predictTexts(texts, { topK: 3 }));
+    assert.notDeepEqual(second.pieces, first.pieces);
+    assert.deepEqual(JSON.parse(`[${second.pieces.join(",")}]`), here.predictTexts(texts, { topK: 3 }));
   } finally {
     await pool.close();
   }
