@@ -3,12 +3,12 @@
  * decides what runs next, so the order is ours and not a FIFO of whole requests.
  * - Small requests (≤ maxBatch texts) with the same prediction options are merged into one
  *   task as they wait for a free worker (batch prediction costs much less per text than
- *   one query at a time). With every worker idle a request starts at once; while some
- *   worker is busy, an idle one starts a batch of small requests only once as many texts
- *   wait as the busy workers hold in small batches (its fair share of the texts in play),
- *   or after maxWaitMs. Under steady load of many clients this gives batches of about
- *   clients / workers texts instead of a stream of one-text tasks, each of which costs
- *   nearly as much as a batch of several.
+ *   one query at a time). An idle worker starts a batch of small requests once a worker's
+ *   share of the small texts in play has arrived (texts waiting or running, averaged over
+ *   recent arrivals, divided by the number of workers), or after maxWaitMs. A lone client
+ *   (share 1) is served at once; clients that send their next request when answered get
+ *   batches of about clients / workers texts, instead of a stream of one-text tasks that each
+ *   cost nearly as much as a batch of several.
  * - A large request is cut into chunks of `chunk` texts; chunks of large requests and batches
  *   of small ones take turns, so a 10,000-text request does not hold up a one-text request.
  * - The texts waiting to run are bounded by maxQueued: beyond it `submit` throws
@@ -72,6 +72,8 @@ export class Scheduler {
   /** Texts of small requests waiting, and of the small batches in flight. */
   private queuedSmall = 0;
   private inFlightSmall = 0;
+  /** Small texts in play (waiting or running), averaged over recent arrivals. */
+  private inPlay = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private turnLarge = false;
   private idleWaiters: (() => void)[] = [];
@@ -101,6 +103,7 @@ export class Scheduler {
       if (texts.length <= this.opts.maxBatch) {
         this.small.push(r);
         this.queuedSmall += texts.length;
+        this.inPlay += (this.queuedSmall + this.inFlightSmall - this.inPlay) / 8;
       } else this.large.push(r);
       this.queued += texts.length;
       this.pump();
@@ -131,8 +134,9 @@ export class Scheduler {
 
   /** Whether an idle worker should start now (see the module comment). */
   private worthStarting(): boolean {
-    if (this.large.length > 0 || this.small.length === 0 || this.inFlight === 0) return true;
-    return this.queuedSmall >= Math.min(this.opts.maxBatch, this.inFlightSmall);
+    if (this.large.length > 0 || this.small.length === 0) return true;
+    const share = Math.max(1, Math.round(this.inPlay / this.runner.size));
+    return this.queuedSmall >= Math.min(this.opts.maxBatch, share);
   }
 
   /** Small batch and large chunk take turns when both wait. */

@@ -28,50 +28,77 @@ function fakePool(size = 2) {
 const tick = () => new Promise((r) => setImmediate(r));
 const opts = { maxBatch: 8, chunk: 4, maxQueued: 40, maxWaitMs: 50 };
 
-test("with every worker idle a request starts at once; small ones then wait for a fair share", async () => {
+/**
+ * `clients` clients that each send a one-text request again as soon as theirs is answered;
+ * the oldest running task is finished `steps` times. Returns the texts per task, in order.
+ */
+async function closedLoop(s: Scheduler, tasks: { texts: string[]; finish: () => void }[], clients: number, steps: number, stop = { now: false }): Promise<number[]> {
+  const client = (c: number): void => {
+    void s.submit([`c${c}`], {}).then(() => {
+      if (!stop.now) client(c);
+    });
+  };
+  for (let c = 0; c < clients; c++) client(c);
+  let done = 0;
+  for (let i = 0; i < steps; i++) {
+    await tick();
+    tasks[done++].finish();
+  }
+  await tick();
+  return tasks.map((t) => t.texts.length);
+}
+
+test("one client: every request starts at once, alone", async () => {
   const { runner, tasks } = fakePool();
-  const s = new Scheduler(runner, opts);
-  const first = s.submit(["a", "b", "c"], {});
-  assert.deepEqual(tasks.map((t) => t.texts), [["a", "b", "c"]]);
-  // one worker busy with 3 texts: the idle one waits until 3 texts wait
-  const more = [s.submit(["d"], {}), s.submit(["e"], {})];
-  assert.equal(tasks.length, 1);
-  more.push(s.submit(["f"], {}));
-  assert.deepEqual(tasks.map((t) => t.texts), [["a", "b", "c"], ["d", "e", "f"]]);
-  tasks[0].finish();
-  assert.deepEqual(await first, ['"a","b","c"']);
-  tasks[1].finish();
-  assert.deepEqual(await Promise.all(more), [['"d"'], ['"e"'], ['"f"']]);
-  await s.idle();
+  const s = new Scheduler(runner, { ...opts, maxWaitMs: 1000 });
+  const sizes = await closedLoop(s, tasks, 1, 20);
+  assert.ok(sizes.length > 20);
+  assert.ok(sizes.every((n) => n === 1));
+});
+
+test("ten clients on two workers: batches of about five texts, not a stream of one-text tasks", async () => {
+  const { runner, tasks } = fakePool();
+  const s = new Scheduler(runner, { ...opts, maxWaitMs: 1000 });
+  const sizes = (await closedLoop(s, tasks, 10, 60)).slice(20);
+  const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+  assert.ok(sizes.every((n) => n >= 3), `sizes ${sizes}`);
+  assert.ok(mean >= 4 && mean <= 8, `mean ${mean}`);
 });
 
 test("a lone small request does not wait longer than maxWaitMs for company", async () => {
   const { runner, tasks } = fakePool();
   const s = new Scheduler(runner, { ...opts, maxWaitMs: 5 });
-  const busy = s.submit(["a", "b", "c", "d"], {});
+  // recent traffic of ten clients, then quiet
+  const stop = { now: false };
+  await closedLoop(s, tasks, 10, 20, stop);
+  stop.now = true;
+  for (let i = 0; s.stats.inFlight > 0 || s.stats.queuedTexts > 0; ) {
+    while (i < tasks.length) tasks[i++].finish();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  // a request alone now: it waits for company, but not longer than maxWaitMs
+  const n = tasks.length;
   const lone = s.submit(["x"], {});
-  assert.equal(tasks.length, 1);
+  assert.equal(tasks.length, n);
   await new Promise((r) => setTimeout(r, 30));
-  assert.deepEqual(tasks.map((t) => t.texts), [["a", "b", "c", "d"], ["x"]]);
-  tasks[1].finish();
+  assert.deepEqual(tasks.slice(n).map((t) => t.texts), [["x"]]);
+  tasks[n].finish();
   assert.deepEqual(await lone, ['"x"']);
-  tasks[0].finish();
-  await busy;
 });
 
-test("when the busy worker finishes, what waits starts on the free workers", async () => {
+test("when busy workers finish, what waits starts on the free ones; different options are not merged", async () => {
   const { runner, tasks } = fakePool();
-  const s = new Scheduler(runner, opts);
-  const busy = s.submit(["a", "b", "c", "d"], {});
+  const s = new Scheduler(runner, { ...opts, maxWaitMs: 5 });
+  const busy = [s.submit(["a", "b", "c", "d"], {}), s.submit(["e", "f", "g", "h"], { topK: 2 })];
   const waiting = [s.submit(["x"], {}), s.submit(["y"], { topK: 2 })];
-  assert.equal(tasks.length, 1);
+  assert.equal(tasks.length, 2);
   tasks[0].finish();
-  await busy;
-  await tick();
-  // different options are not merged: two tasks, one per worker
-  assert.deepEqual(tasks.slice(1).map((t) => t.texts), [["x"], ["y"]]);
   tasks[1].finish();
+  await Promise.all(busy);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(tasks.slice(2).map((t) => t.texts), [["x"], ["y"]]);
   tasks[2].finish();
+  tasks[3].finish();
   assert.deepEqual(await Promise.all(waiting), [['"x"'], ['"y"']]);
 });
 
