@@ -105,6 +105,12 @@ export class TfidfVectorizer {
   private vocabList: string[] = [];
   private lookup: FeatureLookup | null = null;
   private idfArr: Float32Array = new Float32Array(0);
+  /**
+   * Per-feature scratch of weigh, kept across calls (`count` is all zero between calls, `value`
+   * is written before it is read): allocating and zeroing two vocabulary-sized arrays on every
+   * call cost more than weighing a short text.
+   */
+  private scratch: { count: Int32Array; value: Float64Array } | null = null;
   private nDocsFit = 0;
 
   /** @param params any subset of {@link TfidfParams}; validated (throws XmcError). */
@@ -241,8 +247,8 @@ export class TfidfVectorizer {
     const idf = this.idfArr;
     const rows = docs.ptr.length - 1;
     const nf = this.vocabList.length;
-    const count = new Int32Array(nf);
-    const value = new Float64Array(nf);
+    if (this.scratch?.count.length !== nf) this.scratch = { count: new Int32Array(nf), value: new Float64Array(nf) };
+    const { count, value } = this.scratch;
     const indptr = new Int32Array(rows + 1);
     const indices = new Int32Array(docs.ids.length);
     const data = new Float32Array(docs.ids.length);

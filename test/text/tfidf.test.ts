@@ -246,3 +246,18 @@ test("PairTable grows and keeps every entry", () => {
   assert.equal(t.get(1, 0), -1);
   assert.equal(t.getOrAdd(5, 5, 999), 15);
 });
+
+test("transforming texts one call at a time gives the rows of one call over all of them", () => {
+  const docs = ["red apple red", "green apple", "red green blue", "blue blue apple", "kiwi"];
+  for (const params of [{ ngramMax: 2 }, { binary: true, norm: "l1" as const }, { sublinearTf: true, norm: "none" as const }]) {
+    const v = new TfidfVectorizer(params).fit(docs);
+    const all = v.transform(docs);
+    // calls of one text each, in another order and repeated: each call starts from clean counts
+    for (const i of [3, 0, 0, 4, 2, 1, 3]) {
+      const one = v.transform([docs[i]]);
+      const a = all.indptr[i], b = all.indptr[i + 1];
+      assert.deepEqual(Array.from(one.indices), Array.from(all.indices.subarray(a, b)), `text ${i}`);
+      assert.deepEqual(Array.from(one.data), Array.from(all.data.subarray(a, b)), `text ${i}`);
+    }
+  }
+});
