@@ -17,6 +17,7 @@ import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../../linear/train-chain.js";
 import { memberLabelCopies, memberPost, type TreeModel, trainTree } from "./train.js";
+import { trainTreeBySubTrees } from "./sub-trees.js";
 import { parseParams } from "../../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
 import { textPaths } from "../../data/text.js";
@@ -127,7 +128,8 @@ export class XRLinearModel implements XmcModel {
     const embedding = pifa(X, Y);
     try {
       for (let i = 0; i < params.ensemble.trees; i++) {
-        trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool, embedding }));
+        const o = { threads, progress, solverKind: opts.solverKind, pool, embedding };
+        trees.push(await (params.train.subTrees > 1 ? trainTreeBySubTrees(X, Y, params, i, o) : trainTree(X, Y, params, i, o)));
       }
     } finally {
       await pool?.close();
