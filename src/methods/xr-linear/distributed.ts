@@ -136,6 +136,7 @@ async function coordinate(queue: JobQueue, X: Csr, Y: Csr, p: XRLinearParams, t:
   const total = p.ensemble.trees * K;
   if (reused > 0) progress.log(`resuming: ${reused} of ${total} sub-trees already trained in ${dir}`);
   await waitForSubTrees(queue, dir, jobs, total, reused, progress, o.pollMs ?? 500);
+  progress.log(`joining ${total} sub-trees (their files stay in ${dir}, which can be removed once the model is written)`);
   return metas.map((meta, i) => {
     const subs: SubTreeModel[] = [];
     for (let g = 0; g < K; g++) subs.push(readSubTree(join(dir, `t${i}-g${g}.sub`)));
