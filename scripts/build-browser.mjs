@@ -50,6 +50,12 @@ const nodeStubs = {
   name: "node-stubs",
   setup(build) {
     build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: "node-stub" }));
+    // the job queue of distributed training (Redis over TCP) is Node-only as well
+    build.onResolve({ filter: /^bullmq$/ }, () => ({ path: "bullmq", namespace: "pkg-stub" }));
+    build.onLoad({ filter: /.*/, namespace: "pkg-stub" }, () => ({
+      contents: ["Queue", "Worker"].map((n) => `export class ${n} { constructor() { throw new Error("bullmq ${n} is not available in the browser"); } }`).join("\n"),
+      loader: "js",
+    }));
     build.onLoad({ filter: /.*/, namespace: "node-stub" }, (args) => {
       const names = [...(stubs.get(args.path) ?? [])];
       const body = names

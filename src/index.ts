@@ -13,6 +13,7 @@ export { parsePrimeParams, type PrimeParams, type PrimeParamsInput, type PrimePr
 export { METHODS, methodByName } from "./api/methods.js";
 export type { Method, MethodTrainOptions, ModelSource, ParamsSection } from "./methods/method.js";
 export { loadModel, methodOfModel } from "./api/load.js";
+export { checkRedis, runTrainWorker, type TrainWorkerOptions } from "./api/worker.js";
 export type { AnyModel, AnyPredictOptions } from "./api/types.js";
 export type { PredictOverrides, XmcModel } from "./methods/model.js";
 export { readModelHeader } from "./model/file.js";

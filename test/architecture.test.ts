@@ -31,6 +31,7 @@ const FLOORS: Record<string, number> = {
   eval: 1,
   calibration: 1,
   worker: 1,
+  distributed: 1,
   methods: 2,
   api: 3,
   serve: 4,

@@ -10,6 +10,7 @@ import { registerInspect } from "./inspect.js";
 import { registerPredict } from "./predict.js";
 import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
+import { registerWorker } from "./worker.js";
 
 // `xmc ... | head`: when the reader closes stdout, stop quietly (status 0, no stack trace)
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -33,6 +34,7 @@ registerServe(program);
 registerDemo(program);
 registerConvert(program);
 registerInspect(program);
+registerWorker(program);
 
 /** The verb named on the command line, if any. */
 function verbOf(argv: readonly string[]): string | null {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { METHODS, methodByName } from "../api/methods.js";
+import { checkRedis } from "../api/worker.js";
 import { XmcError } from "../core/errors.js";
 import { loadDataset } from "../data/load.js";
 import { checkModelTarget } from "../model/file.js";
@@ -9,7 +10,7 @@ import { addSectionOptions, collectSections, flagSections, trainMethodFromArgv }
 import { stderrProgress } from "./progress-bar.js";
 
 /** Long names of the options of `xmc train` itself (a params field of the same name gets its section's prefix). */
-const TRAIN_OPTIONS = ["model", "method", "resume", "params", "threads", "kernel", "quiet", "help"];
+const TRAIN_OPTIONS = ["model", "method", "resume", "params", "threads", "kernel", "distributed", "queue", "quiet", "help"];
 
 /**
  * `xmc train`: the flags of the method named by `--method` in `argv` (the default method
@@ -28,6 +29,10 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
     .option("--threads <n>", "worker threads (default: all cores)");
   if (chosen.resumable) cmd.option("--resume", "continue from the checkpoint of an interrupted run");
   if (chosen.kernels) cmd.option("--kernel <kind>", `solver implementation: ${chosen.kernels.join(" or ")}`, chosen.kernels[0]);
+  if (chosen.runJob) {
+    cmd.option("--distributed <URL>", "train across machines: sub-models are jobs on the Redis server at redis://HOST:PORT, done by `xmc worker URL` processes; the work directory is MODEL.parts (see docs/distributed.md)");
+    cmd.option("--queue <NAME>", "with --distributed: the queue name", "xmc-train");
+  }
   cmd.option("-q, --quiet", "no progress output");
   addSectionOptions(cmd, sections, chosen.name);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
@@ -39,6 +44,8 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
     const progress = stderrProgress(Boolean(o.quiet));
     const params = mergeParams(o.params as string | undefined, collectSections(o, sections));
     const t0 = performance.now();
+    // a wrong Redis address is reported before the data is read
+    if (o.distributed !== undefined) await checkRedis(String(o.distributed), "--distributed");
     progress.log(`reading ${data}`);
     const ds = await loadDataset(data);
     const model = await method.train(ds, params, {
@@ -47,6 +54,7 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
       modelDir: o.model as string,
       resume: Boolean(o.resume),
       kernel: o.kernel as string | undefined,
+      distributed: o.distributed === undefined ? undefined : { url: String(o.distributed), queue: String(o.queue) },
     });
     model.save(o.model as string);
     progress.log(`trained ${model.nLabels} labels in ${((performance.now() - t0) / 1000).toFixed(2)} s; model written to ${String(o.model)}`);

@@ -31,6 +31,8 @@ export interface MethodTrainOptions {
   resume?: boolean;
   /** Solver implementation, one of the method's `kernels`. */
   kernel?: string;
+  /** Train across machines: jobs on the queue `queue` of the Redis server at `url` (methods with `runJob`). */
+  distributed?: { url: string; queue: string };
 }
 
 import type { ModelSource } from "../model/format.js";
@@ -77,6 +79,8 @@ export interface Method {
   explain?(model: XmcModel, data: Dataset, ranked: readonly { labels: Int32Array }[], topFeatures: number): FeatureContribution[][][];
   /** What `explain` attributes, one sentence for help texts. */
   readonly explainHelp?: string;
+  /** Do one job a distributed training run queued (in `xmc worker`); returns a line for the log. */
+  runJob?(data: Record<string, unknown>, opts: { threads: number }): Promise<string>;
 }
 
 /** The prediction flag every method names the same way: `-k, --top-k` for `topK`. */

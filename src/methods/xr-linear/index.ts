@@ -6,6 +6,7 @@ import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAI
 import { XRLinearModel } from "./model.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 import { checkTrainingData } from "../../data/checks.js";
+import { XmcError } from "../../core/errors.js";
 
 /** Flags renamed where a field name would clash across sections or read ambiguously. */
 const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
@@ -31,6 +32,12 @@ export const xrLinear: Method = {
   kernels: ["wasm", "js"],
   train: async (data, params, opts = {}) => {
     checkTrainingData(data);
+    if (opts.distributed) {
+      if (!opts.modelDir) throw new XmcError("distributed training needs the model's path (its work directory goes beside it)");
+      // bullmq loads only for distributed training
+      const { trainDistributed } = await import("./distributed.js");
+      return trainDistributed(data, params, { ...opts.distributed, modelPath: opts.modelDir, threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
+    }
     return XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
   },
   load: (source) => XRLinearModel.load(source),
@@ -38,6 +45,7 @@ export const xrLinear: Method = {
   inspectLabel: (model, label, n) => inspectXRLinearLabel(model as XRLinearModel, label, n),
   explain: (model, data, ranked, n) => explainXRLinear(model as XRLinearModel, data, ranked, n),
   explainHelp: XRLINEAR_EXPLAIN_HELP,
+  runJob: async (data, opts) => (await import("./distributed.js")).runJobInThread(data, opts.threads),
 };
 
 export { XRLinearModel, type NamedScore, type TrainOptions } from "./model.js";

@@ -16,7 +16,8 @@ import { pifa } from "../../tree/pifa.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../../linear/train-chain.js";
-import { memberLabelCopies, memberPost, type TreeModel, trainTree } from "./train.js";
+import { memberLabelCopies, memberPost, type TreeModel, type TreeTrainOptions, trainTree } from "./train.js";
+import { trainTreeBySubTrees } from "./sub-trees.js";
 import { parseParams } from "../../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
 import { textPaths } from "../../data/text.js";
@@ -27,6 +28,8 @@ export interface TrainOptions {
   progress?: Progress;
   /** Solver implementation; "wasm" unless the WebAssembly kernel cannot load. */
   solverKind?: "wasm" | "js";
+  /** Trains every tree of the ensemble in place of the built-in loop (the distributed coordinator). */
+  trainTrees?: (X: Csr, Y: Csr, params: XRLinearParams, o: TreeTrainOptions) => Promise<TreeModel[]>;
 }
 
 /** A label with its name and score, as users see predictions. */
@@ -121,13 +124,15 @@ export class XRLinearModel implements XmcModel {
       throw new XmcError(`${data.source}: dataset has neither texts nor features`);
     }
     const Y = data.Y;
-    const trees: TreeModel[] = [];
+    let trees: TreeModel[] = [];
     // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
     const embedding = pifa(X, Y);
     try {
-      for (let i = 0; i < params.ensemble.trees; i++) {
-        trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool, embedding }));
+      if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
+      else for (let i = 0; i < params.ensemble.trees; i++) {
+        const o = { threads, progress, solverKind: opts.solverKind, pool, embedding };
+        trees.push(await (params.train.subTrees > 1 ? trainTreeBySubTrees(X, Y, params, i, o) : trainTree(X, Y, params, i, o)));
       }
     } finally {
       await pool?.close();

@@ -11,6 +11,7 @@ export const XRLINEAR_TRAIN_SCHEMA = {
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each node is trained on: tfn (those of its true parent), man (those the trained levels route to the parent), tfn+man" },
   manBeam: { type: "number", default: 10, min: 1, integer: true, help: "with man or tfn+man negatives: nodes kept per level by the beam that routes training instances through the trained levels" },
   normalize: { type: "boolean", default: true, help: "L2-normalise feature rows of .txt/.arff input (text input is always normalised)" },
+  subTrees: { type: "number", default: 1, min: 1, max: 65536, integer: true, help: "K > 1: a meta-tree splits the labels into K groups (a power of two) and each group gets an independent sub-tree trained on its rows only, stitched into one ordinary model; the recipe xmc train --distributed runs across machines (1 = one ordinary tree)" },
 } as const satisfies Schema;
 export type XRLinearTrainParams = ParamsOf<typeof XRLINEAR_TRAIN_SCHEMA>;
 
@@ -126,10 +127,12 @@ export function parseXRLinearParams(input: unknown, where = "params"): XRLinearP
     if (!SECTIONS.includes(k)) throw new XmcError(`${where}: unknown section "${k}" (known: ${SECTIONS.join(", ")})`);
   }
   const solver = parseSolverParams(o.solver, `${where}.solver`);
+  const train = parseParams(XRLINEAR_TRAIN_SCHEMA, o.train, `${where}.train`);
+  if ((train.subTrees & (train.subTrees - 1)) !== 0) throw new XmcError(`${where}.train.subTrees: must be a power of two, got ${train.subTrees}`);
   return {
     tree: parseParams(TREE_SCHEMA, o.tree, `${where}.tree`),
     solver,
-    train: parseParams(XRLINEAR_TRAIN_SCHEMA, o.train, `${where}.train`),
+    train,
     predict: parseParams(XRLINEAR_PREDICT_SCHEMA, o.predict, `${where}.predict`),
     ensemble: parseEnsemble(o.ensemble, solver, `${where}.ensemble`),
     disentangle: parseParams(DISENTANGLE_SCHEMA, o.disentangle, `${where}.disentangle`),
