@@ -57,8 +57,8 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
 
 /**
  * Warn before training when the model's file system has less free space than the training data
- * takes: at scale a model is larger than its data (XR-Linear at 100K labels: 184 MB per tree
- * from 100 MB of data), so the save would fail after the training time was spent.
+ * takes: at scale a linear model is larger than its data (184 MB per label tree from 130 MB of
+ * data at 100K labels), so the save would fail after the training time was spent.
  */
 function warnIfLittleSpace(model: string, data: string): void {
   let dataBytes = 0;

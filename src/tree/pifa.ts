@@ -18,8 +18,10 @@ export function pifa(X: Csr, Y: Csr): Csr {
   const acc = new Float64Array(d);
   const mark = new Uint8Array(d);
   const touched = new Int32Array(d);
-  const outIdx: Int32Array[] = [];
-  const outVal: Float32Array[] = [];
+  // the output grows in place (doubling): no per-label arrays
+  const indptr = new Int32Array(L + 1);
+  let indices = new Int32Array(Math.max(1024, X.indptr[X.rows]));
+  let data = new Float32Array(indices.length);
   let total = 0;
   for (let l = 0; l < L; l++) {
     let nt = 0;
@@ -35,8 +37,19 @@ export function pifa(X: Csr, Y: Csr): Csr {
         acc[f] += w * X.data[k];
       }
     }
-    const idx = touched.slice(0, nt).sort();
-    const val = new Float32Array(nt);
+    if (total + nt > indices.length) {
+      const size = Math.max(total + nt, Math.ceil(indices.length * 1.5));
+      const ni = new Int32Array(size);
+      ni.set(indices.subarray(0, total));
+      indices = ni;
+      const nd = new Float32Array(size);
+      nd.set(data.subarray(0, total));
+      data = nd;
+    }
+    const idx = indices.subarray(total, total + nt);
+    idx.set(touched.subarray(0, nt));
+    idx.sort();
+    const val = data.subarray(total, total + nt);
     let s = 0;
     for (let k = 0; k < nt; k++) {
       const v = acc[idx[k]];
@@ -49,17 +62,8 @@ export function pifa(X: Csr, Y: Csr): Csr {
       const inv = 1 / Math.sqrt(s);
       for (let k = 0; k < nt; k++) val[k] *= inv;
     }
-    outIdx.push(idx);
-    outVal.push(val);
     total += nt;
+    indptr[l + 1] = total;
   }
-  const indptr = new Int32Array(L + 1);
-  const indices = new Int32Array(total);
-  const data = new Float32Array(total);
-  for (let l = 0; l < L; l++) {
-    indptr[l + 1] = indptr[l] + outIdx[l].length;
-    indices.set(outIdx[l], indptr[l]);
-    data.set(outVal[l], indptr[l]);
-  }
-  return { rows: L, cols: d, indptr, indices, data };
+  return { rows: L, cols: d, indptr, indices: indices.slice(0, total), data: data.slice(0, total) };
 }

@@ -13,6 +13,7 @@ import { postProcessor, type PostProcessorName } from "../../search/postprocess.
 import { StackedVectorizer } from "../../text/stack.js";
 import { validateChain } from "../../tree/chain.js";
 import { pifa } from "../../tree/pifa.js";
+import { sharedCsr } from "../../tree/kmeans-parallel.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../../linear/train-chain.js";
@@ -124,7 +125,10 @@ export class XRLinearModel implements XmcModel {
     const trees: TreeModel[] = [];
     // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
-    const embedding = pifa(X, Y);
+    const tp = performance.now();
+    // in shared memory when the clustering runs on several threads (one copy for every tree)
+    const embedding = threads > 1 ? sharedCsr(pifa(X, Y)) : pifa(X, Y);
+    progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       for (let i = 0; i < params.ensemble.trees; i++) {
         trees.push(await trainTree(X, Y, params, i, { threads, progress, solverKind: opts.solverKind, pool, embedding }));
