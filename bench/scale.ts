@@ -134,7 +134,7 @@ const int = (x: number): string => Math.round(x).toLocaleString("en-US");
 
 function markdown(rows: Row[], when: string): string {
   let md = `# Scale: XR-Linear at 10K-1M labels\n\n`;
-  md += `\`npm run bench:scale\` (${when}; 2 cores shared with other jobs, so CPU seconds vary by up to 30 % between runs). xmc: \`xmc train DATA -m MODEL --threads N\` as a whole process (reading and saving included); load, latency (median and p99 of 300 single queries after 30 warm-up, features given, one thread), batch (whole test set, one thread) and P@k in a second fresh process. Model MB = 10^6 bytes.\n\n`;
+  md += `\`npm run bench:scale\` (table updated ${when}; each row's own date in scale.json; 2 cores shared with other jobs, so CPU seconds vary by up to 30 % between runs). xmc: \`xmc train DATA -m MODEL --threads N\` as a whole process (reading and saving included); load, latency (median and p99 of 300 single queries after 30 warm-up, features given, one thread), batch (whole test set, one thread) and P@k in a second fresh process. Model MB = 10^6 bytes.\n\n`;
   md += `PECOS: XR-Linear v1.2.7 built from source, its CLI defaults (16 splits, leaves of 100, squared hinge, Cp = Cn = 1, threshold 0.1, beam 10), 2 threads, on synth_xmc.py files (seed 0) of the same sizes, this machine kind, December 2026; copied into bench/scale.ts.\n\n`;
   md += `| set | system | data | P@1 / P@3 / P@5 | train CPU s | wall s | peak RSS MB | model MB | load s | 1-query ms (p99) | batch ms/query |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
   for (const size of Object.keys(SIZES)) {
@@ -178,8 +178,21 @@ if (args[0] === "--eval") {
     }
   }
   const when = new Date().toISOString().slice(0, 16).replace("T", " ");
+  // the table shows the newest row of every (set, config, data, threads), this run's replacing earlier ones
+  const jsonPath = join(root, "bench", "results", "scale.json");
+  const key = (r: Row): string => `${r.size} ${r.config} ${r.data.split("/").slice(-1)[0]} ${r.threads}`;
+  const table = new Map<string, Row & { when?: string }>();
+  if (existsSync(jsonPath)) {
+    try {
+      for (const r of (JSON.parse(readFileSync(jsonPath, "utf8")) as { latest?: { rows?: (Row & { when?: string })[] } }).latest?.rows ?? []) table.set(key(r), r);
+    } catch {
+      // an unreadable history: start the table afresh
+    }
+  }
+  for (const r of rows) table.set(key(r), { ...r, when });
+  const all = [...table.values()].sort((a, b) => Object.keys(SIZES).indexOf(a.size) - Object.keys(SIZES).indexOf(b.size) || a.config.localeCompare(b.config));
   mkdirSync(join(root, "bench", "results"), { recursive: true });
-  writeFileSync(join(root, "bench", "results", "scale.md"), markdown(rows, when));
-  appendRuns(join(root, "bench", "results", "scale.json"), { when, rows, pecos: PECOS }, [{ when, rows }]);
-  process.stdout.write(markdown(rows, when));
+  writeFileSync(join(root, "bench", "results", "scale.md"), markdown(all, when));
+  appendRuns(jsonPath, { when, rows: all, pecos: PECOS }, [{ when, rows }]);
+  process.stdout.write(markdown(all, when));
 }
