@@ -16,7 +16,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { loadModel } from "../src/api/load.js";
 import { loadDataset } from "../src/data/load.js";
 import { evaluate } from "../src/eval/metrics.js";
@@ -122,7 +122,7 @@ function runOne(size: string, config: string, data: string, threads: number, kee
   const u = JSON.parse(readFileSync(usage, "utf8")) as { cpuS: number; maxRssKb: number };
   const e = spawnSync(process.execPath, [join(root, "dist", "bench", "scale.js"), "--eval", model, join(data, "test.txt")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 });
   if (e.status !== 0) throw new Error(`evaluating ${size} ${config} failed with status ${e.status}`);
-  const row: Row = { size, config, data, threads, trainCpuS: u.cpuS, trainWallS, peakRssMb: u.maxRssKb / 1000, modelMb: statSync(model).size / 1e6, eval: JSON.parse(e.stdout) as EvalResult };
+  const row: Row = { size, config, data: relative(root, data) || ".", threads, trainCpuS: u.cpuS, trainWallS, peakRssMb: u.maxRssKb / 1000, modelMb: statSync(model).size / 1e6, eval: JSON.parse(e.stdout) as EvalResult };
   if (!keep) rmSync(model, { force: true });
   rmSync(usage, { force: true });
   return row;

@@ -13,7 +13,6 @@ import { postProcessor, type PostProcessorName } from "../../search/postprocess.
 import { StackedVectorizer } from "../../text/stack.js";
 import { validateChain } from "../../tree/chain.js";
 import { pifa } from "../../tree/pifa.js";
-import { sharedCsr } from "../../tree/kmeans-parallel.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../../linear/train-chain.js";
@@ -127,7 +126,7 @@ export class XRLinearModel implements XmcModel {
     const pool = createTrainPool(X, threads, opts.solverKind);
     const tp = performance.now();
     // in shared memory when the clustering runs on several threads (one copy for every tree)
-    const embedding = threads > 1 ? sharedCsr(pifa(X, Y)) : pifa(X, Y);
+    const embedding = pifa(X, Y, { shared: threads > 1 });
     progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       for (let i = 0; i < params.ensemble.trees; i++) {
