@@ -3,21 +3,59 @@
  * bytes.
  *
  * Writing replaces the target in one rename: the file is written to `.NAME.tmp-PID-RANDOM` in
- * the target's directory, array by array (no buffer of the whole file, models can exceed 2 GB),
- * fsynced, renamed over the target and the directory fsynced. A crash at any point leaves the
- * old model or the new one at the path, plus at worst a temp file, which the next write to the
- * same target removes.
+ * the target's directory, array by array in slices of at most 1 GiB (no buffer of the whole file:
+ * models can be several GB; offsets are JS numbers, exact to 2^53), fsynced, renamed over the
+ * target and the directory fsynced. A crash at any point leaves the old model or the new one at
+ * the path, plus at worst a temp file, which the next write to the same target removes. Before
+ * the first byte, the file system's free space is compared with the file's size.
+ *
+ * Reading: a file up to 1 GiB is read into one buffer and its arrays are views on it (the fast
+ * path); a larger one is read array by array, each into its own buffer, so no single buffer
+ * approaches Node's limits (a typed array holds at most 4 GiB, readFileSync refuses 2 GiB).
+ *
+ * {@link saveModelOrKeep} wraps a save after training: when the target cannot be written, the
+ * model goes next to it or to the OS temp directory and the error says where.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, statfsSync, unlinkSync, writeSync, accessSync, constants } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { checkOutputPath, fsyncDir, removeStaleTemps, systemReason, tempPathFor } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
-import { decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
+import { arrayCtor, checkArray, decodeHeader, decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
 
 export type { ModelSource } from "./format.js";
 
-/** Largest slice handed to one read or write call (the OS and Node cap single calls near 2 GB). */
-const IO_SLICE = 1 << 30;
+/** Size limits of model file I/O; {@link setModelIoLimits} lowers them to test the large-file paths on small files. */
+interface IoLimits {
+  /** Largest slice handed to one read or write call (the OS and Node cap single calls near 2 GB). */
+  slice: number;
+  /** Files larger than this are read array by array instead of into one buffer. */
+  wholeFile: number;
+  /** Free bytes to assume on every file system instead of asking it (null: ask). */
+  freeBytes: number | null;
+}
+const DEFAULT_LIMITS: IoLimits = { slice: 1 << 30, wholeFile: 1 << 30, freeBytes: null };
+let limits: IoLimits = { ...DEFAULT_LIMITS };
+
+/** Replace some I/O limits (for tests: the same code paths as multi-GB files, on small files); returns the previous ones. `{}` restores the defaults. */
+export function setModelIoLimits(l: Partial<IoLimits>): IoLimits {
+  const prev = limits;
+  limits = Object.keys(l).length === 0 ? { ...DEFAULT_LIMITS } : { ...limits, ...l };
+  return prev;
+}
+
+/** Free bytes for an unprivileged writer on the file system holding `dir` (null when the platform cannot tell). */
+export function freeBytesAt(dir: string): number | null {
+  if (limits.freeBytes !== null) return limits.freeBytes;
+  try {
+    const s = statfsSync(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return null;
+  }
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
 
 /**
  * Steps of a write at which the crash test kills the process (env XMC_FAULT_KILL_AT=<step>);
@@ -56,7 +94,7 @@ function checkReplaceable(path: string, target: string): void {
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length; ) {
-    const end = Math.min(bytes.length, at + IO_SLICE);
+    const end = Math.min(bytes.length, at + limits.slice);
     at += writeSync(fd, bytes, at, end - at);
   }
 }
@@ -86,6 +124,10 @@ export function writeModelFile(path: string, header: Record<string, unknown>, ar
   checkReplaceable(path, target);
   removeStaleTemps(parent, name);
   const encoded = encodeModel(header, arrays);
+  const free = freeBytesAt(parent);
+  if (free !== null && free < encoded.totalBytes) {
+    throw new XmcError(`${path}: cannot write the model file: it needs ${mb(encoded.totalBytes)} and the file system of ${parent} has ${mb(free)} free`);
+  }
   const tmp = tempPathFor(parent, name);
   let fd: number | undefined;
   try {
@@ -153,15 +195,45 @@ export function readFileBytes(path: string): Uint8Array {
   try {
     const size = fstatSync(fd).size;
     const out = new Uint8Array(new ArrayBuffer(size));
-    for (let at = 0; at < size; ) {
-      const n = readSync(fd, out, at, Math.min(IO_SLICE, size - at), at);
-      if (n === 0) throw new XmcError(`${path}: the file shrank while being read`);
-      at += n;
-    }
+    readSlices(fd, out, 0, path);
     return out;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Fill `out` from the file at byte `position` on, in slices; a short file is an XmcError. */
+function readSlices(fd: number, out: Uint8Array, position: number, path: string): void {
+  for (let at = 0; at < out.length; ) {
+    const n = readSync(fd, out, at, Math.min(limits.slice, out.length - at), position + at);
+    if (n === 0) throw new XmcError(`${path}: the file is truncated or shrank while being read`);
+    at += n;
+  }
+}
+
+/**
+ * Read a model file array by array, each into its own (8-aligned) buffer, checking the header
+ * and every checksum as {@link decodeModel} does: for files too large for one buffer.
+ */
+function readModelInParts(fd: number, size: number, path: string): ModelContents {
+  const pre = new Uint8Array(PREAMBLE_BYTES);
+  readSlices(fd, pre.subarray(0, Math.min(size, PREAMBLE_BYTES)), 0, path);
+  const headerLen = hasMagic(pre) && size >= PREAMBLE_BYTES ? new DataView(pre.buffer).getUint32(12, true) : 0;
+  const head = new Uint8Array(Math.min(size, PREAMBLE_BYTES + headerLen));
+  readSlices(fd, head, 0, path);
+  const { header, index, dataBytes, dataStart } = decodeHeader(head, path);
+  if (size !== dataStart + dataBytes) {
+    throw new XmcError(`${path}: the file is ${size < dataStart + dataBytes ? "truncated" : "longer than its header says"} (${size} bytes, the header describes ${dataStart + dataBytes})`);
+  }
+  const arrays: Record<string, TypedArray> = {};
+  for (const [name, e] of Object.entries(index)) {
+    const Ctor = arrayCtor(name, e, dataBytes, path);
+    const a = new Ctor(e.length);
+    readSlices(fd, new Uint8Array(a.buffer, 0, a.byteLength), dataStart + e.offset, path);
+    checkArray(name, a, e, path);
+    arrays[name] = a;
+  }
+  return { source: path, header, arrays };
 }
 
 /** A model source: a file path, or the file's bytes. */
@@ -175,7 +247,47 @@ export function sourceName(source: ModelSource): string {
 export function readModelFile(source: ModelSource): ModelContents {
   if (typeof source !== "string") return decodeModel(source, sourceName(source));
   checkModelPath(source);
+  const fd = openSync(source, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limits.wholeFile) return readModelInParts(fd, size, source);
+  } finally {
+    closeSync(fd);
+  }
   return decodeModel(readFileBytes(source), source);
+}
+
+/**
+ * Save a freshly trained model with `save(path)`. When that fails with an XmcError (no space, no
+ * permission), the model is saved next to the target, else in the OS temp directory, else in
+ * the working directory, and the error thrown says where it is; it says the model is lost only
+ * when every place failed. Other errors are passed on unchanged.
+ */
+export function saveModelOrKeep(path: string, save: (path: string) => void): void {
+  let first: XmcError;
+  try {
+    save(path);
+    return;
+  } catch (e) {
+    if (!(e instanceof XmcError)) throw e;
+    first = e;
+  }
+  const name = basename(resolve(path));
+  const stamp = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${process.pid}`;
+  const places = [dirname(resolve(path)), tmpdir(), process.cwd()];
+  const tried: string[] = [];
+  for (const dir of [...new Set(places)]) {
+    const alt = join(dir, `${name}.unsaved-${stamp}`);
+    try {
+      save(alt);
+    } catch (e) {
+      if (!(e instanceof XmcError)) throw e;
+      tried.push(alt);
+      continue;
+    }
+    throw new XmcError(`${first.message}; the trained model was saved to ${alt} instead (move it where it belongs, e.g. mv ${alt} ${path})`);
+  }
+  throw new XmcError(`${first.message}; saving it to ${tried.join(", ")} failed too, so the trained model is lost`);
 }
 
 /** Read only the header of a model file (the preamble and header bytes of a path). */

@@ -81,7 +81,7 @@ export function xxhash32(bytes: Uint8Array): number {
   let h: number;
   if (n >= 16) {
     let v1 = (P1 + P2) | 0, v2 = P2, v3 = 0, v4 = -P1 | 0;
-    const blocks = n >>> 4;
+    const blocks = Math.floor(n / 16); // not n >>> 4: lengths may pass 2^32
     if ((bytes.byteOffset & 3) === 0) {
       const w = new Uint32Array(bytes.buffer, bytes.byteOffset, blocks * 4);
       for (let j = 0; j < w.length; j += 4) {
@@ -103,7 +103,7 @@ export function xxhash32(bytes: Uint8Array): number {
   } else {
     h = P5;
   }
-  h = (h + n) | 0; // the length mod 2^32, as the reference does
+  h = (h + (n % 0x100000000)) | 0; // the length mod 2^32, as the reference does
   for (; i + 4 <= n; i += 4) h = Math.imul(rotl((h + Math.imul(word(bytes, i), P3)) | 0, 17), P4);
   for (; i < n; i++) h = Math.imul(rotl((h + Math.imul(bytes[i], P5)) | 0, 11), P1);
   h = Math.imul(h ^ (h >>> 15), P2);
@@ -235,14 +235,27 @@ export function decodeModel(input: Uint8Array | ArrayBuffer, source: string): Mo
   }
   const arrays: Record<string, TypedArray> = {};
   for (const [name, e] of Object.entries(index)) {
-    const Ctor = DTYPES[e?.dtype];
-    const ok = Ctor && Number.isSafeInteger(e.offset) && e.offset >= 0 && e.offset % 8 === 0 && Number.isSafeInteger(e.length) && e.length >= 0;
-    if (!ok || e.offset + e.length * Ctor.BYTES_PER_ELEMENT > dataBytes) throw new XmcError(`${source}: array "${name}" has an invalid entry in the header`);
+    const Ctor = arrayCtor(name, e, dataBytes, source);
     const a = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset + dataStart + e.offset, e.length);
-    if (xxhash32(bytesOf(a)) !== e.checksum) throw new XmcError(`${source}: array "${name}" fails its checksum (the file is corrupt)`);
+    checkArray(name, a, e, source);
     arrays[name] = a;
   }
   return { source, header, arrays };
+}
+
+type ArrayCtor = (typeof DTYPES)[DType];
+
+/** The typed-array constructor of an index entry, after checking the entry against the data section. */
+export function arrayCtor(name: string, e: ArrayEntry, dataBytes: number, source: string): ArrayCtor {
+  const Ctor = DTYPES[e?.dtype];
+  const ok = Ctor && Number.isSafeInteger(e.offset) && e.offset >= 0 && e.offset % 8 === 0 && Number.isSafeInteger(e.length) && e.length >= 0;
+  if (!ok || e.offset + e.length * Ctor.BYTES_PER_ELEMENT > dataBytes) throw new XmcError(`${source}: array "${name}" has an invalid entry in the header`);
+  return Ctor;
+}
+
+/** Check an array read from a model file against its index entry's checksum. */
+export function checkArray(name: string, a: TypedArray, e: ArrayEntry, source: string): void {
+  if (xxhash32(bytesOf(a)) !== e.checksum) throw new XmcError(`${source}: array "${name}" fails its checksum (the file is corrupt)`);
 }
 
 /** The Int32 / Float32 arrays stored under `prefix` (e.g. an HNSW graph), with the prefix removed. */

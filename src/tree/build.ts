@@ -1,7 +1,9 @@
+import { availableParallelism } from "node:os";
 import type { Csr } from "../core/csr.js";
 import { type ParamsOf, type Schema } from "../core/params.js";
 import { type ClusterChain, chainFromCodes } from "./chain.js";
 import { balancedKMeansCodes } from "./kmeans.js";
+import { balancedKMeansCodesParallel } from "./kmeans-parallel.js";
 import { pifa } from "./pifa.js";
 
 export const TREE_SCHEMA = {
@@ -18,5 +20,15 @@ export type TreeParams = ParamsOf<typeof TREE_SCHEMA>;
  */
 export function buildLabelTree(X: Csr, Y: Csr, p: TreeParams, Z: Csr = pifa(X, Y)): ClusterChain {
   const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: p.maxLeafSize, maxIter: p.kmeansMaxIter, seed: p.seed });
+  return chainFromCodes(codes, nLeaves, p.nrSplits);
+}
+
+/**
+ * {@link buildLabelTree} with the clustering on `threads` threads, at most one per core (each
+ * worker holds a copy of Z in its kernel's memory); the same tree for every count.
+ */
+export async function buildLabelTreeParallel(X: Csr, Y: Csr, p: TreeParams, threads: number, Z: Csr = pifa(X, Y)): Promise<ClusterChain> {
+  const n = Math.max(1, Math.min(threads, availableParallelism()));
+  const { codes, nLeaves } = await balancedKMeansCodesParallel(Z, { maxLeafSize: p.maxLeafSize, maxIter: p.kmeansMaxIter, seed: p.seed }, n);
   return chainFromCodes(codes, nLeaves, p.nrSplits);
 }

@@ -28,31 +28,76 @@ export function balancedKMeansCodes(Z: Csr, opts: KMeansOptions): { codes: Int32
  */
 export function balancedKMeansCodesWith(Z: Csr, opts: KMeansOptions, scorer: WasmScorer | null): { codes: Int32Array; nLeaves: number } {
   const L = Z.rows;
-  const codes = new Int32Array(L);
-  if (opts.maxLeafSize >= L) return { codes, nLeaves: 1 };
-  const depth = Math.max(1, Math.ceil(Math.log2(L / opts.maxLeafSize)));
-  if (2 ** depth > L) throw new Error(`cannot build 2^${depth} clusters from ${L} labels`);
-  const master = new Rng(opts.seed);
+  const depth = treeDepth(L, opts.maxLeafSize);
+  if (depth === 0) return { codes: new Int32Array(L), nLeaves: 1 };
+  const seeds = nodeSeeds(opts.seed, depth);
   // labels without an embedding (no training positives) carry no information for the
   // split; they are left out of the clustering and spread evenly over the leaves afterwards,
   // so they do not pile up in a few leaves and coarsen the clusters of the other labels
+  const { live, empty } = liveAndEmpty(Z, depth);
+  const ws = new SplitWorkspace(Z, scorer);
+  const layer = splitLevels(Z, live, depth, opts.maxIter, seeds, ws);
+  return codesFromLeaves(L, layer, empty);
+}
+
+/** The live (embedded) labels and the empty ones of Z, as the clustering treats them for a tree of `depth` levels. */
+export function liveAndEmpty(Z: Csr, depth: number): { live: Int32Array; empty: number[] } {
   const live: number[] = [];
   const empty: number[] = [];
-  for (let l = 0; l < L; l++) (Z.indptr[l + 1] > Z.indptr[l] ? live : empty).push(l);
+  for (let l = 0; l < Z.rows; l++) (Z.indptr[l + 1] > Z.indptr[l] ? live : empty).push(l);
   if (live.length < 2 ** depth) {
     live.push(...empty);
     empty.length = 0;
   }
-  let layer: Int32Array[] = [Int32Array.from(live)];
-  const ws = new SplitWorkspace(Z, scorer);
-  for (let lev = 0; lev < depth; lev++) {
+  return { live: Int32Array.from(live), empty };
+}
+
+/** Depth of the binary tree for L labels and leaves of at most maxLeafSize (0: one leaf). */
+export function treeDepth(L: number, maxLeafSize: number): number {
+  if (maxLeafSize >= L) return 0;
+  const depth = Math.max(1, Math.ceil(Math.log2(L / maxLeafSize)));
+  if (2 ** depth > L) throw new Error(`cannot build 2^${depth} clusters from ${L} labels`);
+  return depth;
+}
+
+/**
+ * The seed of every split node, in breadth-first order (node k of level d at 2^d - 1 + k): one
+ * master RNG draws them, so a node's split does not depend on which thread makes it.
+ */
+export function nodeSeeds(seed: number, depth: number): Uint32Array {
+  const master = new Rng(seed);
+  const seeds = new Uint32Array(2 ** depth - 1);
+  for (let i = 0; i < seeds.length; i++) seeds[i] = master.nextU32();
+  return seeds;
+}
+
+/** The seeds of the subtree rooted at node j of level s, in its own breadth-first order, `levels` deep. */
+export function subtreeSeeds(seeds: Uint32Array, s: number, j: number, levels: number): Uint32Array {
+  const out = new Uint32Array(2 ** levels - 1);
+  for (let d = 0; d < levels; d++) {
+    const from = 2 ** (s + d) - 1 + j * 2 ** d;
+    out.set(seeds.subarray(from, from + 2 ** d), 2 ** d - 1);
+  }
+  return out;
+}
+
+/** Split `root` `levels` times (breadth-first, seeds as {@link nodeSeeds} orders them); the leaves, left to right. */
+export function splitLevels(Z: Csr, root: Int32Array, levels: number, maxIter: number, seeds: Uint32Array, ws: SplitWorkspace): Int32Array[] {
+  let layer: Int32Array[] = [root];
+  for (let lev = 0; lev < levels; lev++) {
     const next: Int32Array[] = [];
-    for (const S of layer) {
-      const [left, right] = ws.split(Z, S, opts.maxIter, master.nextU32());
+    layer.forEach((S, k) => {
+      const [left, right] = ws.split(Z, S, maxIter, seeds[2 ** lev - 1 + k]);
       next.push(left, right);
-    }
+    });
     layer = next;
   }
+  return layer;
+}
+
+/** Leaf codes from the leaves (left to right) and the empty labels to spread over them. */
+export function codesFromLeaves(L: number, layer: Int32Array[], empty: number[]): { codes: Int32Array; nLeaves: number } {
+  const codes = new Int32Array(L);
   layer.forEach((S, leaf) => {
     for (const l of S) codes[l] = leaf;
   });
@@ -66,7 +111,7 @@ export function balancedKMeansCodesWith(Z: Csr, opts: KMeansOptions, scorer: Was
  * Reusable dense buffers for one 2-means split (sized to the feature dimension). With a wasm
  * scorer, the centroid difference c lives in wasm memory and the scoring pass runs there.
  */
-class SplitWorkspace {
+export class SplitWorkspace {
   private c: Float64Array;
   private c1: Float64Array;
   private c2: Float64Array;

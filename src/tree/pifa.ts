@@ -5,8 +5,12 @@ import { type Csr, transpose } from "../core/csr.js";
  * Each label is the sum of its positive instances' feature rows, instance i weighted
  * by 1/‖y_i‖₂, then L2-normalised. Labels without positives get an empty row.
  * Y is N × L (0/1), X is N × d. Result: L × d CSR with sorted indices.
+ *
+ * Two passes over the labels: the first counts each label's distinct features, so the output
+ * arrays are allocated once at their final size (in SharedArrayBuffers with `shared`, for worker
+ * threads to read without a copy); no per-label arrays.
  */
-export function pifa(X: Csr, Y: Csr): Csr {
+export function pifa(X: Csr, Y: Csr, o: { shared?: boolean } = {}): Csr {
   const L = Y.cols;
   const d = X.cols;
   const Yt = transpose(Y); // L × N
@@ -15,12 +19,30 @@ export function pifa(X: Csr, Y: Csr): Csr {
     const c = Y.indptr[i + 1] - Y.indptr[i];
     rowWeight[i] = c > 0 ? 1 / Math.sqrt(c) : 0;
   }
-  const acc = new Float64Array(d);
   const mark = new Uint8Array(d);
   const touched = new Int32Array(d);
-  const outIdx: Int32Array[] = [];
-  const outVal: Float32Array[] = [];
-  let total = 0;
+  // pass 1: distinct features per label
+  const indptr = new Int32Array(L + 1);
+  for (let l = 0; l < L; l++) {
+    let nt = 0;
+    for (let q = Yt.indptr[l]; q < Yt.indptr[l + 1]; q++) {
+      const i = Yt.indices[q];
+      for (let k = X.indptr[i]; k < X.indptr[i + 1]; k++) {
+        const f = X.indices[k];
+        if (!mark[f]) {
+          mark[f] = 1;
+          touched[nt++] = f;
+        }
+      }
+    }
+    for (let k = 0; k < nt; k++) mark[touched[k]] = 0;
+    indptr[l + 1] = indptr[l] + nt;
+  }
+  const total = indptr[L];
+  const indices = o.shared ? new Int32Array(new SharedArrayBuffer(total * 4)) : new Int32Array(total);
+  const data = o.shared ? new Float32Array(new SharedArrayBuffer(total * 4)) : new Float32Array(total);
+  // pass 2: the weighted sums, written in place
+  const acc = new Float64Array(d);
   for (let l = 0; l < L; l++) {
     let nt = 0;
     for (let q = Yt.indptr[l]; q < Yt.indptr[l + 1]; q++) {
@@ -35,8 +57,11 @@ export function pifa(X: Csr, Y: Csr): Csr {
         acc[f] += w * X.data[k];
       }
     }
-    const idx = touched.slice(0, nt).sort();
-    const val = new Float32Array(nt);
+    const at = indptr[l];
+    const idx = indices.subarray(at, at + nt);
+    idx.set(touched.subarray(0, nt));
+    idx.sort();
+    const val = data.subarray(at, at + nt);
     let s = 0;
     for (let k = 0; k < nt; k++) {
       const v = acc[idx[k]];
@@ -49,17 +74,6 @@ export function pifa(X: Csr, Y: Csr): Csr {
       const inv = 1 / Math.sqrt(s);
       for (let k = 0; k < nt; k++) val[k] *= inv;
     }
-    outIdx.push(idx);
-    outVal.push(val);
-    total += nt;
-  }
-  const indptr = new Int32Array(L + 1);
-  const indices = new Int32Array(total);
-  const data = new Float32Array(total);
-  for (let l = 0; l < L; l++) {
-    indptr[l + 1] = indptr[l] + outIdx[l].length;
-    indices.set(outIdx[l], indptr[l]);
-    data.set(outVal[l], indptr[l]);
   }
   return { rows: L, cols: d, indptr, indices, data };
 }

@@ -5,6 +5,7 @@ import { Rng } from "../../src/core/rng.js";
 import { chainFromCodes, parentsOf, validateChain } from "../../src/tree/chain.js";
 import { balancedKMeansCodes, balancedKMeansCodesWith, selectSmallest } from "../../src/tree/kmeans.js";
 import { createWasmScorer } from "../../src/tree/kmeans-wasm.js";
+import { balancedKMeansCodesParallel } from "../../src/tree/kmeans-parallel.js";
 import { pifa } from "../../src/tree/pifa.js";
 
 function randomSparse(rows: number, cols: number, perRow: number, seed: number) {
@@ -133,5 +134,28 @@ test("2-means: the wasm scoring kernel gives the same tree as plain TypeScript",
     const b = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed });
     assert.equal(a.nLeaves, b.nLeaves);
     assert.deepEqual(Array.from(a.codes), Array.from(b.codes));
+  }
+});
+
+test("2-means on several threads (subtrees split in worker threads) gives the same tree as on one", async () => {
+  const rng = new Rng(9);
+  const L = 1500;
+  const d = 400;
+  const idx: number[][] = [];
+  const val: number[][] = [];
+  for (let l = 0; l < L; l++) {
+    const f = new Set<number>();
+    const nnz = l % 37 === 0 ? 0 : 1 + rng.int(10);
+    while (f.size < nnz) f.add(rng.int(d));
+    idx.push([...f].sort((a, b) => a - b));
+    val.push(idx[l].map(() => rng.next() - 0.3));
+  }
+  const Z = csrFromRows(d, idx, val);
+  const opts = { maxLeafSize: 25, maxIter: 15, seed: 2 };
+  const one = balancedKMeansCodes(Z, opts);
+  for (const threads of [2, 3, 4]) {
+    const many = await balancedKMeansCodesParallel(Z, opts, threads);
+    assert.equal(many.nLeaves, one.nLeaves, `${threads} threads`);
+    assert.deepEqual(Array.from(many.codes), Array.from(one.codes), `${threads} threads`);
   }
 });

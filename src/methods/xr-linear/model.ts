@@ -127,7 +127,10 @@ export class XRLinearModel implements XmcModel {
     let trees: TreeModel[] = [];
     // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
-    const embedding = pifa(X, Y);
+    const tp = performance.now();
+    // in shared memory when the clustering runs on several threads (one copy for every tree)
+    const embedding = pifa(X, Y, { shared: threads > 1 });
+    progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
       else for (let i = 0; i < params.ensemble.trees; i++) {

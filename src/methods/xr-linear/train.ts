@@ -4,7 +4,7 @@ import type { LevelWeights } from "../../linear/level-weights.js";
 import { trainChain, type NegativeScheme, type TrainPool } from "../../linear/train-chain.js";
 import { searchEveryRow } from "../../search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
-import { buildLabelTree } from "../../tree/build.js";
+import { buildLabelTreeParallel } from "../../tree/build.js";
 import type { ClusterChain } from "../../tree/chain.js";
 import { assignLabelCopies, matchCounts } from "../../tree/disentangle.js";
 import { type EnsembleMember, pickSolver, type XRLinearParams } from "./params.js";
@@ -55,7 +55,9 @@ export function memberLabelCopies(p: XRLinearParams, i: number): number {
 export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o: TreeTrainOptions): Promise<TreeModel> {
   const treeParams = memberTreeParams(p, i);
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustering ${Y.cols} labels`);
-  let chain = buildLabelTree(X, Y, treeParams, o.embedding);
+  const t0 = performance.now();
+  let chain = await buildLabelTreeParallel(X, Y, treeParams, o.threads, o.embedding);
+  o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustered in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   const post = postProcessor(memberPost(p, i));
   const train = (c: ClusterChain, levels = c.length) =>
     trainChain(X, Y, c, {
