@@ -5,8 +5,9 @@
  * single-query latency from raw text and batch throughput, check the save/load round trip.
  *
  * Usage: node dist/bench/xr-transformer.js [--dataset debian-debtags|wordnet-hyper3] [--name NAME]
- *          [--params JSON] [--alphas 0.5,1,2] [--validate] [--threads 2] [--no-write]
- * --alphas trains the encoder once and then one ranker per α (the rows share the encoder).
+ *          [--params JSON] [--alphas 0.5,1,2] [--validate] [--threads 2] [--no-write] [--keep MODEL]
+ * --alphas trains the encoder once and then one ranker per α (the rows share the encoder); α = 0
+ * is the TF-IDF-only ranker, emb the embedding-only ranker.
  * Results are appended to bench/results/xr-transformer.json; the .md table is rebuilt from it.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -27,10 +28,12 @@ const args = process.argv.slice(2);
 const dataset = takeFlag(args, "--dataset", "debian-debtags");
 const name = takeFlag(args, "--name", "defaults");
 const paramsIn = jsonArg(takeFlag(args, "--params", "{}")) as Record<string, Record<string, unknown>>;
-const alphas = takeFlag(args, "--alphas", "").split(",").filter((x) => x !== "").map(Number);
+// "emb" stands for the embedding-only ranker
+const alphas = takeFlag(args, "--alphas", "").split(",").filter((x) => x !== "").map((x) => (x === "emb" ? -1 : Number(x)));
 const validate = takeSwitch(args, "--validate");
 const threads = Number(takeFlag(args, "--threads", "2"));
 const write = !takeSwitch(args, "--no-write");
+const keep = takeFlag(args, "--keep", "");
 const outJson = join(root, "bench", "results", "xr-transformer.json");
 
 const full = await loadDataset(join(data, dataset, "train"));
@@ -49,6 +52,8 @@ interface Row {
   stages: unknown;
   matcher: unknown;
   latencyMs?: number;
+  /** CPU ms per single query (user + sys over the 500 queries / 500): robust to a busy machine. */
+  latencyCpuMs?: number;
   batchQps?: number;
   modelMB?: number;
   roundTrip?: boolean;
@@ -69,7 +74,7 @@ async function run(label: string, params: Record<string, Record<string, unknown>
   const m = evaluate(preds, test.Y, { ks: [1, 3, 5], invProp });
   const row: Row = {
     dataset, name: label, split: validate ? "validation (10% of train)" : "test", params, threads,
-    metrics: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v * 10000) / 100])),
+    metrics: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v * 100) / 100])),
     trainWallS: Math.round(trainWallS * 10) / 10, trainCpuS: Math.round(((c.user + c.system) / 1e6) * 10) / 10,
     stages: model.report?.stages.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10, cpuSeconds: Math.round(s.cpuSeconds * 10) / 10 })),
     matcher: model.report?.matcher.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10, cpuSeconds: Math.round(s.cpuSeconds * 10) / 10 })),
@@ -83,16 +88,21 @@ async function run(label: string, params: Record<string, Record<string, unknown>
 function extras(row: Row, model: XRTransformerModel): void {
   const texts = test.texts!;
   const times: number[] = [];
-  for (let i = 0; i < Math.min(500, texts.length); i++) {
+  const c0 = process.cpuUsage();
+  const nq = Math.min(500, texts.length);
+  for (let i = 0; i < nq; i++) {
     const s = performance.now();
     model.predictTexts([texts[i]], { topK: 5 });
     times.push(performance.now() - s);
   }
+  const c = process.cpuUsage(c0);
+  row.latencyCpuMs = Math.round(((c.user + c.system) / 1e3 / nq) * 1000) / 1000;
   times.sort((a, b) => a - b);
   row.latencyMs = Math.round(times[times.length >> 1] * 1000) / 1000;
   const tmp = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
   const path = join(tmp, "m.xmc");
   model.save(path);
+  if (keep) model.save(keep);
   row.modelMB = Math.round(statSync(path).size / 1e4) / 100;
   const back = XRTransformerModel.load(path);
   rmSync(tmp, { recursive: true, force: true });
@@ -103,7 +113,7 @@ function extras(row: Row, model: XRTransformerModel): void {
 
 const rows: Row[] = [];
 const show = (r: Row) =>
-  console.log(`${r.dataset} ${r.name}: P@1 ${r.metrics["P@1"]} P@3 ${r.metrics["P@3"]} P@5 ${r.metrics["P@5"]} PSP@1 ${r.metrics["PSP@1"]} | train ${r.trainWallS} s wall, ${r.trainCpuS} CPU s | ${JSON.stringify(r.stages)}${r.latencyMs !== undefined ? ` | latency ${r.latencyMs} ms, ${r.batchQps} q/s batch, ${r.modelMB} MB, round trip ${r.roundTrip}` : ""}`);
+  console.log(`${r.dataset} ${r.name}: P@1 ${r.metrics["P@1"]} P@3 ${r.metrics["P@3"]} P@5 ${r.metrics["P@5"]} PSP@1 ${r.metrics["PSP@1"]} | train ${r.trainWallS} s wall, ${r.trainCpuS} CPU s | ${JSON.stringify(r.stages)}${r.latencyMs !== undefined ? ` | latency ${r.latencyMs} ms (CPU ${r.latencyCpuMs} ms), ${r.batchQps} q/s batch, ${r.modelMB} MB, round trip ${r.roundTrip}` : ""}`);
 if (alphas.length === 0) {
   const { row, model } = await run(name, paramsIn);
   if (!validate) extras(row, model);
@@ -112,8 +122,15 @@ if (alphas.length === 0) {
 } else {
   let first: XRTransformerModel | undefined;
   for (const a of alphas) {
-    const params = { ...paramsIn, ranker: { ...(paramsIn.ranker ?? {}), alpha: a } };
-    const { row, model } = await run(`${name} α=${a}`, params, first);
+    // α = 0 stands for the TF-IDF-only ranker (XR-Linear)
+    const ranker = a === 0 ? { features: "tfidf" } : a < 0 ? { features: "embedding" } : { alpha: a };
+    const params = { ...paramsIn, ranker: { ...(paramsIn.ranker ?? {}), ...ranker } };
+    const { row, model } = await run(a === 0 ? `${name} TF-IDF only` : a < 0 ? `${name} embedding only` : `${name} α=${a}`, params, a === 0 ? undefined : first);
+    if (a === 0) {
+      rows.push(row);
+      show(row);
+      continue;
+    }
     first ??= model;
     rows.push(row);
     show(row);
@@ -129,10 +146,10 @@ function writeMarkdown(): void {
   const all = (JSON.parse(readFileSync(outJson, "utf8")) as { runs: Row[] }).runs;
   let md = "# XR-Transformer benchmark\n\n";
   md += "Produced by `npm run bench:xr-transformer` (bench/xr-transformer.ts); one row per run, newest last. CPU s = user + sys of the training process; the machine's 2 cores were shared with other jobs, so wall times are inflated.\n\n";
-  md += "| data set | run | split | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | train wall s | train CPU s | threads | latency ms | batch q/s | model MB | round trip |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  md += "| data set | run | split | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | train wall s | train CPU s | threads | latency ms (CPU ms) | batch q/s | model MB | round trip |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const r of all) {
     const m = r.metrics;
-    md += `| ${r.dataset} | ${r.name} | ${r.split} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${r.trainWallS} | ${r.trainCpuS} | ${r.threads} | ${r.latencyMs ?? ""} | ${r.batchQps ?? ""} | ${r.modelMB ?? ""} | ${r.roundTrip ?? ""} |\n`;
+    md += `| ${r.dataset} | ${r.name} | ${r.split} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${r.trainWallS} | ${r.trainCpuS} | ${r.threads} | ${r.latencyMs ?? ""}${r.latencyCpuMs !== undefined ? ` (CPU ${r.latencyCpuMs})` : ""} | ${r.batchQps ?? ""} | ${r.modelMB ?? ""} | ${r.roundTrip ?? ""} |\n`;
   }
   writeFileSync(join(root, "bench", "results", "xr-transformer.md"), md);
 }

@@ -1,11 +1,10 @@
 /** XR-Transformer: an encoder trained coarse to fine along a label tree, then an XR-Linear ranker on [TF-IDF | embedding]. */
 import { SOLVER_SCHEMA } from "../../linear/params.js";
 import { TEXT_SCHEMA } from "../../text/vocab.js";
-import { WORDVEC_SCHEMA } from "../../text/wordvec-init.js";
 import { checkTrainingData } from "../../data/checks.js";
 import { type Method, TOP_K_FLAGS } from "../method.js";
 import { XRTransformerModel } from "./model.js";
-import { parseXrtParams, XRT_ENCODER_SCHEMA, XRT_MATCHER_SCHEMA, XRT_PREDICT_SCHEMA, XRT_RANKER_SCHEMA, XRT_SECTIONS } from "./params.js";
+import { parseXrtParams, XRT_ENCODER_SCHEMA, XRT_MATCHER_SCHEMA, XRT_PREDICT_SCHEMA, XRT_RANKER_SCHEMA, XRT_SECTIONS, XRT_WORDVEC_SCHEMA } from "./params.js";
 
 export { XRTransformerModel, type XrtTrainOptions, type XrtTrainReport } from "./model.js";
 export { parseXrtParams, type XrtParams, type XrtParamsInput, type XrtPredictInput } from "./params.js";
@@ -16,7 +15,7 @@ export const xrTransformer: Method = {
   paramsKeys: XRT_SECTIONS,
   sections: [
     { name: "vocab", schema: TEXT_SCHEMA },
-    { name: "wordvec", schema: WORDVEC_SCHEMA },
+    { name: "wordvec", schema: XRT_WORDVEC_SCHEMA },
     { name: "encoder", schema: XRT_ENCODER_SCHEMA },
     { name: "matcher", schema: XRT_MATCHER_SCHEMA },
     { name: "ranker", schema: XRT_RANKER_SCHEMA },
