@@ -85,8 +85,8 @@ const PRIME_PARAMS: PrimeParamsInput = {
 const XRT_PARAMS: XrtParamsInput = {
   encoder: { dim: 16 },
   wordvec: { epochs: 1 },
-  matcher: { epochs: 1, batch: 32, maxLeafSize: 8 },
-  ranker: { trees: 1 },
+  matcher: { epochs: 1, batch: 32, maxLeafSize: 8, maxMatchClusters: 32768 },
+  ranker: { trees: 1, alpha: 0.5 },
 };
 
 const CASES: [string, () => Promise<Golden>][] = [
