@@ -85,7 +85,7 @@ const PRIME_PARAMS: PrimeParamsInput = {
 const XRT_PARAMS: XrtParamsInput = {
   encoder: { dim: 16 },
   wordvec: { epochs: 1 },
-  matcher: { epochs: 1, batch: 32, maxLeafSize: 8, maxMatchClusters: 32768 },
+  matcher: { epochs: 1, batch: 32, maxLeafSize: 8, maxMatchClusters: 32768, labelLevel: true },
   ranker: { trees: 1, alpha: 0.5 },
 };
 

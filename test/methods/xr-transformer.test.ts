@@ -107,10 +107,11 @@ test("active sets: children of the true parents (TFN), of the predicted parents 
   assert.deepEqual(Array.from(all.nodes), [1, 0, 2, 3]);
 });
 
-test("stages: every level up to maxMatchClusters, or only the last of them", () => {
+test("stages: every level up to maxMatchClusters (the label level only when asked), or only the last of them", () => {
   const p = parseXrtParams({}).matcher;
-  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 4 }), [0, 1]);
-  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 100 }), [0, 1, 2]);
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 2 }), [0]);
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 100 }), [0, 1]);
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 100, labelLevel: true }), [0, 1, 2]);
   assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 4, resolution: "last" }), [1]);
 });
 
@@ -146,7 +147,7 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8 }, ranker: { trees: 1 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.matcher.length >= 2, "one stage per tree level");
   const before = model.predictDataset(testDs, { topK: 5 });

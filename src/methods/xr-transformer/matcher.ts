@@ -211,10 +211,11 @@ export interface MatcherOptions {
   progress?: Progress;
 }
 
-/** The chain levels the stages train: every level with at most maxMatchClusters nodes, or only the last of them. */
+/** The chain levels the stages train: every level with at most maxMatchClusters nodes (the label level only with labelLevel), or only the last of them. */
 export function stageLevels(chain: ClusterChain, p: XrtMatcherParams): number[] {
   const levels: number[] = [];
-  for (let t = 0; t < chain.length; t++) if (chain[t].nNodes <= p.maxMatchClusters) levels.push(t);
+  const last = p.labelLevel ? chain.length : chain.length - 1;
+  for (let t = 0; t < last; t++) if (chain[t].nNodes <= p.maxMatchClusters) levels.push(t);
   if (p.resolution === "last" && levels.length > 1) return levels.slice(-1);
   return levels;
 }

@@ -38,6 +38,7 @@ export const XRT_MATCHER_SCHEMA = {
   nrSplits: { type: "number", default: 16, min: 2, integer: true, help: "out-degree B of the preliminary tree (PIFA on TF-IDF)" },
   maxLeafSize: { type: "number", default: 16, min: 1, integer: true, help: "largest leaf cluster of the preliminary tree (the reference's 16)" },
   maxMatchClusters: { type: "number", default: 32768, min: 0, integer: true, help: "one training stage per tree level with at most this many nodes (the label level included when it fits); 0: no encoder training (the skip-gram bag alone)" },
+  labelLevel: { type: "boolean", default: false, help: "also train a stage on the label level itself when it fits max-match-clusters (off: the encoder that trains on the labels the ranker then learns from overfits them; held-out debian-debtags P@1 88.18 without, 87.77 with)" },
   resolution: { type: "string", default: "multi", choices: ["multi", "last"] as const, help: "multi: one stage per level, coarse to fine; last: only the finest level that fits max-match-clusters (no schedule)" },
   negatives: { type: "string", default: "tfn+man", choices: ["tfn", "man", "tfn+man"] as const, help: "active set of a stage after the first: children of the true parents (tfn), of the previous stage's top parents (man), or both" },
   onlyTopk: { type: "number", default: 5, min: 1, integer: true, help: "parents per training instance the previous stage contributes to the man active set" },
