@@ -225,7 +225,10 @@ export function trainMatcher(enc: XrtEncoder, docs: readonly Int32Array[], Y: Cs
   const progress = o.progress ?? silentProgress;
   const levels = stageLevels(chain, p);
   const stats: StageStats[] = [];
-  if (levels.length === 0 || p.epochs === 0) return stats;
+  if (levels.length === 0 || p.epochs === 0) {
+    progress.log(`matcher: no stage to train (${p.epochs === 0 ? "0 epochs" : `no level of ${chain.map((l) => l.nNodes).join(" → ")} nodes fits max-match-clusters ${p.maxMatchClusters}${p.labelLevel ? "" : " below the label level"}`}); the encoder is the bag of skip-gram vectors`);
+    return stats;
+  }
   const anc = labelAncestors(chain);
   const d = enc.dim, N = Y.rows;
   let head: Tensor | null = null;
