@@ -22,7 +22,7 @@ import { TokenVocab } from "../../text/vocab.js";
 import { initWordVectors } from "../../text/wordvec-init.js";
 import { buildLabelTree } from "../../tree/build.js";
 import { validateChain } from "../../tree/chain.js";
-import type { XmcModel } from "../model.js";
+import { overridesOf, type XmcModel } from "../model.js";
 import { normalizeDenseRows, textDoc, XrtEncoder } from "./encoder.js";
 import { type StageStats, trainMatcher } from "./matcher.js";
 import { parseXrtParams, XRT_PREDICT_SCHEMA, type XrtParams, type XrtParamsInput, type XrtPredictInput } from "./params.js";
@@ -163,9 +163,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   }
 
   private options(overrides: XrtPredictInput = {}) {
-    const given: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(overrides)) if (v !== undefined) given[k] = v;
-    return parseParams(XRT_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
+    return parseParams(XRT_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(XRT_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
   /** Rank labels for every row of ranker features. */
