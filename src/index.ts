@@ -10,6 +10,8 @@ export { SyncXMLModel } from "./methods/syncxml/model.js";
 export { parseSyncXMLParams, type SyncXMLParams, type SyncXMLParamsInput, type SyncXMLPredictInput } from "./methods/syncxml/params.js";
 export { PrimeModel } from "./methods/prime/model.js";
 export { parsePrimeParams, type PrimeParams, type PrimeParamsInput, type PrimePredictInput } from "./methods/prime/params.js";
+export { XRTransformerModel, type XrtTrainOptions, type XrtTrainReport } from "./methods/xr-transformer/model.js";
+export { parseXrtParams, type XrtParams, type XrtParamsInput, type XrtPredictInput } from "./methods/xr-transformer/params.js";
 export { METHODS, methodByName } from "./api/methods.js";
 export type { Method, MethodTrainOptions, ModelSource, ParamsSection } from "./methods/method.js";
 export { loadModel, methodOfModel } from "./api/load.js";

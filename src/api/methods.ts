@@ -7,8 +7,9 @@ import type { Method } from "../methods/method.js";
 import { prime } from "../methods/prime/index.js";
 import { inceptionxml, syncxml } from "../methods/syncxml/index.js";
 import { xrLinear } from "../methods/xr-linear/index.js";
+import { xrTransformer } from "../methods/xr-transformer/index.js";
 
-export const METHODS: readonly Method[] = [xrLinear, syncxml, inceptionxml, prime];
+export const METHODS: readonly Method[] = [xrLinear, syncxml, inceptionxml, prime, xrTransformer];
 
 /** The method of this name or alias; an error listing the names otherwise. */
 export function methodByName(name: string, where = "--method"): Method {

@@ -19,7 +19,7 @@ test("registry: names and aliases are unique; methodByName finds each and lists 
   const names = METHODS.flatMap((m) => [m.name, ...(m.aliases ?? [])]);
   assert.equal(new Set(names).size, names.length);
   for (const m of METHODS) assert.equal(methodByName(m.name), m);
-  assert.throws(() => methodByName("nope"), (e: unknown) => e instanceof XmcError && /unknown method "nope" \(known: xr-linear, syncxml, inceptionxml, prime\)/.test(e.message));
+  assert.throws(() => methodByName("nope"), (e: unknown) => e instanceof XmcError && /unknown method "nope" \(known: xr-linear, syncxml, inceptionxml, prime, xr-transformer\)/.test(e.message));
 });
 
 test("registry: every method's params sections are among its params keys and take some data", () => {

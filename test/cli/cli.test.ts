@@ -142,5 +142,5 @@ test("train flags come from the chosen method's params sections", () => {
   assert.ok(!r.out.includes("--trees"));
   r = xmc("train", good, "-m", join(dir, "m-x"), "--method", "nope", "-q");
   assert.equal(r.code, 2);
-  assert.match(r.err, /--method: unknown method "nope" \(known: xr-linear, syncxml, inceptionxml, prime\)/);
+  assert.match(r.err, /--method: unknown method "nope" \(known: xr-linear, syncxml, inceptionxml, prime, xr-transformer\)/);
 });

@@ -22,6 +22,8 @@ import type { PrimeParamsInput } from "../../src/methods/prime/params.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
 import type { SyncXMLParamsInput } from "../../src/methods/syncxml/params.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { XRTransformerModel } from "../../src/methods/xr-transformer/model.js";
+import type { XrtParamsInput } from "../../src/methods/xr-transformer/params.js";
 import { loadModel } from "../../src/api/load.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
@@ -80,6 +82,13 @@ const PRIME_PARAMS: PrimeParamsInput = {
   batches: { clusterFrom: 2, clusterSize: 8 },
 };
 
+const XRT_PARAMS: XrtParamsInput = {
+  encoder: { dim: 16 },
+  wordvec: { epochs: 1 },
+  matcher: { epochs: 1, batch: 32, maxLeafSize: 8, maxMatchClusters: 32768, labelLevel: true },
+  ranker: { trees: 1, alpha: 0.5 },
+};
+
 const CASES: [string, () => Promise<Golden>][] = [
   ["xr-linear-bibtex", async () => {
     const d = await bibtex();
@@ -101,6 +110,10 @@ const CASES: [string, () => Promise<Golden>][] = [
   ["prime-debtags-text", async () => {
     const d = await debtags();
     return predictAfterRoundTrip(await PrimeModel.train(d.train, PRIME_PARAMS), d.test);
+  }],
+  ["xr-transformer-debtags-text", async () => {
+    const d = await debtags();
+    return predictAfterRoundTrip(await XRTransformerModel.train(d.train, XRT_PARAMS, { threads: 1 }), d.test);
   }],
 ];
 

@@ -1,0 +1,118 @@
+/**
+ * XR-Transformer's ranker: XR-Linear on the concatenation [TF-IDF | α·ê] of an instance's sparse
+ * TF-IDF row and its L2-normalised embedding ê, each row rescaled to unit norm, over refined trees
+ * built by PIFA on those features. Feature ids: TF-IDF columns first (0..F−1), the embedding after
+ * them (F..F+d−1). `features` "tfidf" keeps only the first block (XR-Linear), "embedding" only the
+ * second (ids 0..d−1).
+ */
+import type { Csr } from "../../core/csr.js";
+import { type Progress, silentProgress } from "../../core/progress.js";
+import type { SolverParams } from "../../linear/params.js";
+import { createTrainPool, type NegativeScheme, trainChain } from "../../linear/train-chain.js";
+import { BeamSearcher, type LevelWeights, type Ranked } from "../../search/beam.js";
+import { type Combiner, combineRankings } from "../../search/combine.js";
+import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
+import { buildLabelTree } from "../../tree/build.js";
+import type { ClusterChain } from "../../tree/chain.js";
+import { pifa } from "../../tree/pifa.js";
+import type { XrtRankerParams } from "./params.js";
+
+export type RankerFeatures = XrtRankerParams["features"];
+
+/** Number of ranker features for F TF-IDF columns and embedding width d. */
+export function rankerDim(features: RankerFeatures, F: number, d: number): number {
+  return features === "tfidf" ? F : features === "embedding" ? d : F + d;
+}
+
+/**
+ * The ranker rows of n instances: TF-IDF rows `X` (unit or zero norm) and L2-normalised
+ * embeddings `E` (n × d), each output row [x | α·ê] divided by its norm.
+ */
+export function concatFeatures(X: Csr, E: Float32Array, d: number, alpha: number, features: RankerFeatures): Csr {
+  const n = X.rows, F = X.cols;
+  const useX = features !== "embedding", useE = features !== "tfidf";
+  const a = features === "embedding" ? 1 : alpha;
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i] + (useX ? X.indptr[i + 1] - X.indptr[i] : 0) + (useE ? d : 0);
+  const indices = new Int32Array(indptr[n]), data = new Float32Array(indptr[n]);
+  const off = features === "embedding" ? 0 : F;
+  for (let i = 0; i < n; i++) {
+    let o = indptr[i], s = 0;
+    if (useX) {
+      for (let k = X.indptr[i]; k < X.indptr[i + 1]; k++, o++) {
+        indices[o] = X.indices[k];
+        data[o] = X.data[k];
+        s += X.data[k] * X.data[k];
+      }
+    }
+    if (useE) {
+      for (let j = 0; j < d; j++, o++) {
+        const v = a * E[i * d + j];
+        indices[o] = off + j;
+        data[o] = v;
+        s += v * v;
+      }
+    }
+    if (s > 0 && Math.abs(s - 1) > 1e-7) {
+      const f = 1 / Math.sqrt(s);
+      for (let k = indptr[i]; k < indptr[i + 1]; k++) data[k] *= f;
+    }
+  }
+  return { rows: n, cols: rankerDim(features, F, d), indptr, indices, data };
+}
+
+/** One refined tree with its per-level weights. */
+export interface RankerTree {
+  chain: ClusterChain;
+  weights: LevelWeights[];
+}
+
+export interface RankerTrainOptions {
+  threads: number;
+  seed: number;
+  postProcessor: PostProcessorName;
+  progress?: Progress;
+}
+
+/** Build `p.trees` refined trees on (Xc, Y) and train XR-Linear on each. */
+export async function trainRanker(Xc: Csr, Y: Csr, p: XrtRankerParams, solver: SolverParams, o: RankerTrainOptions): Promise<RankerTree[]> {
+  const progress = o.progress ?? silentProgress;
+  const Z = pifa(Xc, Y);
+  const pool = createTrainPool(Xc, o.threads);
+  const trees: RankerTree[] = [];
+  try {
+    for (let i = 0; i < p.trees; i++) {
+      progress.log(`ranker tree ${i + 1}/${p.trees}: clustering ${Y.cols} labels on ${Xc.cols} features`);
+      const chain = buildLabelTree(Xc, Y, { nrSplits: p.nrSplits, maxLeafSize: p.maxLeafSize, kmeansMaxIter: 20, seed: o.seed + i }, Z);
+      const weights = await trainChain(Xc, Y, chain, {
+        solver,
+        negatives: p.negatives as NegativeScheme,
+        threads: o.threads,
+        pool,
+        seed: o.seed + i,
+        beamSize: p.manBeam,
+        post: postProcessor(o.postProcessor),
+        progress,
+      });
+      trees.push({ chain, weights });
+    }
+  } finally {
+    await pool?.close();
+  }
+  return trees;
+}
+
+/** Beam search over every tree for one ranker row, scores combined. */
+export class RankerSearch {
+  private readonly searchers: BeamSearcher[];
+  constructor(trees: RankerTree[], dim: number, bias: number, private readonly combine: Combiner) {
+    this.searchers = trees.map((t) => new BeamSearcher(t.chain, t.weights, dim, bias));
+  }
+
+  search(idx: Int32Array, val: Float32Array, q0: number, q1: number, beamSize: number, topK: number, post: PostProcessorName): Ranked {
+    const pp = postProcessor(post);
+    const several = this.searchers.length > 1;
+    const lists = this.searchers.map((s) => s.search(idx, val, q0, q1, { beamSize, topK: several ? 2 * topK : topK, post: pp }));
+    return combineRankings(lists, this.combine, topK);
+  }
+}

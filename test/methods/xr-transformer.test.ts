@@ -1,0 +1,169 @@
+/**
+ * XR-Transformer's stages on tiny hand-checked data: the active-node scores and the weighted
+ * squared hinge with its gradient, level targets and active sets, bootstrapping by inheritance,
+ * the concatenated ranker features, and a train → save → load round trip.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { csrFromRows } from "../../src/core/csr.js";
+import { Rng } from "../../src/core/rng.js";
+import { loadDataset } from "../../src/data/load.js";
+import { backward } from "../../src/nn/tape.js";
+import { param } from "../../src/nn/tensor.js";
+import { loadModel } from "../../src/api/load.js";
+import { methodByName } from "../../src/api/methods.js";
+import { activeHingeLoss, activeScores } from "../../src/methods/xr-transformer/loss.js";
+import { activeCandidates, inheritHead, labelAncestors, levelCounts, sampleActive, stageLevels } from "../../src/methods/xr-transformer/matcher.js";
+import { parseXrtParams } from "../../src/methods/xr-transformer/params.js";
+import { concatFeatures } from "../../src/methods/xr-transformer/ranker.js";
+import { XRTransformerModel } from "../../src/methods/xr-transformer/model.js";
+import type { ClusterChain } from "../../src/tree/chain.js";
+
+const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+test("activeScores and the weighted squared hinge: values and gradients by hand", () => {
+  // d = 2; head rows (w0, w1, bias): node 0 = (1, 0, 0.5), node 1 = (0, 2, 0), node 2 = (1, 1, -1)
+  const e = param(Float32Array.from([1, 2, 0.5, -1]), [2, 2], "e");
+  const head = param(Float32Array.from([1, 0, 0.5, 0, 2, 0, 1, 1, -1]), [3, 3], "head", true);
+  // row 0: nodes 0 (positive, count 2), 1 (negative); row 1: node 2 (positive, count 1)
+  const ptr = Int32Array.from([0, 2, 3]);
+  const nodes = Int32Array.from([0, 1, 2]);
+  const counts = Float32Array.from([2, 0, 1]);
+  const z = activeScores(e, head, ptr, nodes);
+  // z = [1 + 0.5, 4, 0.5 - 1 - 1] = [1.5, 4, -1.5]
+  assert.deepEqual(Array.from(z.data), [1.5, 4, -1.5]);
+  const loss = activeHingeLoss(z, ptr, counts, "weighted-squared-hinge");
+  // row 0: positive margin 1 − 1.5 < 0 → 0; negative: (1 + 4)² = 25; mean over 2 slots 12.5
+  // row 1: positive weight 1: (1 + 1.5)² = 6.25; batch mean (12.5 + 6.25) / 2 = 9.375
+  close(loss.item(), 9.375);
+  backward(loss);
+  // dL/dz: slot 1: (1/2)(1/2)·2·5 = 2.5; slot 2: (1/2)(1/1)·(−2)·2.5 = −2.5
+  // de_0 = 2.5·w_1 = (0, 5); de_1 = −2.5·w_2 = (−2.5, −2.5)
+  assert.deepEqual(Array.from(e.grad!), [0, 5, -2.5, -2.5]);
+  // dH_1 = 2.5·(e_0, 1) = (2.5, 5, 2.5); dH_2 = −2.5·(e_1, 1) = (−1.25, 2.5, −2.5); node 0 untouched (zero rows)
+  const g = head.rowGrad!.toDense();
+  assert.deepEqual(Array.from(g), [0, 0, 0, 2.5, 5, 2.5, -1.25, 2.5, -2.5]);
+});
+
+test("the weight of a positive is its count only in the weighted losses", () => {
+  const z = param(Float32Array.from([0]), [1]);
+  close(activeHingeLoss(z, Int32Array.from([0, 1]), Float32Array.from([3]), "weighted-squared-hinge").item(), 3);
+  close(activeHingeLoss(z, Int32Array.from([0, 1]), Float32Array.from([3]), "squared-hinge").item(), 1);
+  const z2 = param(Float32Array.from([-1]), [1]);
+  close(activeHingeLoss(z2, Int32Array.from([0, 1]), Float32Array.from([3]), "weighted-hinge").item(), 6);
+  close(activeHingeLoss(z2, Int32Array.from([0, 1]), Float32Array.from([3]), "hinge").item(), 2);
+});
+
+/** Labels 0..5; level 0: 2 nodes (A = {0, 1}, B = {2, 3}); level 1: 4 clusters; level 2: 6 labels. */
+const CHAIN: ClusterChain = [
+  { nNodes: 2, nParents: 1, ptr: Int32Array.from([0, 2]), children: Int32Array.from([0, 1]) },
+  { nNodes: 4, nParents: 2, ptr: Int32Array.from([0, 2, 4]), children: Int32Array.from([0, 1, 2, 3]) },
+  // cluster 0 = {0, 1}, 1 = {2}, 2 = {3, 4}, 3 = {5}
+  { nNodes: 6, nParents: 4, ptr: Int32Array.from([0, 2, 3, 5, 6]), children: Int32Array.from([0, 1, 2, 3, 4, 5]) },
+];
+
+test("level targets count the labels under each node", () => {
+  const anc = labelAncestors(CHAIN);
+  assert.deepEqual(Array.from(anc[1]), [0, 0, 1, 2, 2, 3]);
+  assert.deepEqual(Array.from(anc[0]), [0, 0, 0, 1, 1, 1]);
+  const Y = csrFromRows(6, [[0, 1, 4], [5]]);
+  const Y1 = levelCounts(Y, anc[1], 4);
+  assert.deepEqual(Array.from(Y1.indices), [0, 2, 3]);
+  assert.deepEqual(Array.from(Y1.data), [2, 1, 1]);
+  const Y0 = levelCounts(Y, anc[0], 2);
+  assert.deepEqual(Array.from(Y0.indices), [0, 1, 1]);
+  assert.deepEqual(Array.from(Y0.data), [2, 1, 1]);
+});
+
+test("active sets: children of the true parents (TFN), of the predicted parents (MAN), and the union", () => {
+  const anc = labelAncestors(CHAIN);
+  // instance 0: label 2 (cluster 1, under A); instance 1: label 5 (cluster 3, under B)
+  const Y = csrFromRows(6, [[2], [5]]);
+  const Y1 = levelCounts(Y, anc[1], 4), Y0 = levelCounts(Y, anc[0], 2);
+  // the previous stage ranks B first for instance 0 and A first for instance 1 (k = 1)
+  const man = Int32Array.from([1, 0]);
+  const tfn = activeCandidates(Y1, Y0, null, 1, CHAIN[1]);
+  assert.deepEqual([Array.from(tfn.ptr), Array.from(tfn.idx)], [[0, 2, 4], [0, 1, 2, 3]]);
+  // MAN only: children of the predicted parent plus the positives
+  const onlyMan = activeCandidates(Y1, null, man, 1, CHAIN[1]);
+  assert.deepEqual([Array.from(onlyMan.ptr), Array.from(onlyMan.idx)], [[0, 3, 6], [1, 2, 3, 0, 1, 3]]);
+  const both = activeCandidates(Y1, Y0, man, 1, CHAIN[1]);
+  assert.deepEqual([Array.from(both.ptr), Array.from(both.idx)], [[0, 4, 8], [0, 1, 2, 3, 0, 1, 2, 3]]);
+  // the top level: every node
+  const top = activeCandidates(Y0, null, null, 1, CHAIN[0]);
+  assert.deepEqual(Array.from(top.idx), [0, 1, 0, 1]);
+  // sampling: positives first with their counts, then negatives up to the cap
+  const b = sampleActive([0, 1], Y1, both, 2, new Rng(1));
+  assert.deepEqual(Array.from(b.ptr), [0, 2, 4]);
+  assert.equal(b.nodes[0], 1);
+  assert.equal(b.nodes[2], 3);
+  assert.deepEqual(Array.from(b.counts), [1, 0, 1, 0]);
+  assert.notEqual(b.nodes[1], 1);
+  assert.notEqual(b.nodes[3], 3);
+  const all = sampleActive([0], Y1, both, 10, new Rng(1));
+  assert.deepEqual(Array.from(all.nodes), [1, 0, 2, 3]);
+});
+
+test("stages: every level up to maxMatchClusters (the label level only when asked), or only the last of them", () => {
+  const p = parseXrtParams({}).matcher;
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 2 }), [0]);
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 100 }), [0, 1]);
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 100, labelLevel: true }), [0, 1, 2]);
+  assert.deepEqual(stageLevels(CHAIN, { ...p, maxMatchClusters: 4, resolution: "last" }), [1]);
+});
+
+test("bootstrapping by inheritance: each child starts from its parent's row", () => {
+  const parent = param(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3], "h0", true);
+  const h = inheritHead(parent, CHAIN[1], "h1");
+  assert.deepEqual(h.shape, [4, 3]);
+  assert.deepEqual(Array.from(h.data), [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
+  assert.ok(h.sparseGrad);
+});
+
+test("concat features: [x | α·ê] renormalised; TF-IDF only; embedding only", () => {
+  const X = { rows: 2, cols: 3, indptr: Int32Array.from([0, 1, 1]), indices: Int32Array.from([2]), data: Float32Array.from([1]) };
+  const E = Float32Array.from([0.6, 0.8, 1, 0]);
+  const c = concatFeatures(X, E, 2, 1, "concat");
+  assert.equal(c.cols, 5);
+  assert.deepEqual(Array.from(c.indices), [2, 3, 4, 3, 4]);
+  const r = 1 / Math.SQRT2;
+  [r, 0.6 * r, 0.8 * r, 1, 0].forEach((v, i) => close(c.data[i], v, 1e-6));
+  const half = concatFeatures(X, E, 2, 0.5, "concat");
+  const n = Math.sqrt(1 + 0.25);
+  [1 / n, 0.3 / n, 0.4 / n].forEach((v, i) => close(half.data[i], v, 1e-6));
+  const t = concatFeatures(X, E, 2, 1, "tfidf");
+  assert.equal(t.cols, 3);
+  assert.deepEqual(Array.from(t.indices), [2]);
+  const e = concatFeatures(X, E, 2, 7, "embedding");
+  assert.equal(e.cols, 2);
+  assert.deepEqual(Array.from(e.data), [0.6, 0.800000011920929, 1, 0].map(Math.fround));
+});
+
+test("xr-transformer: registered; trains on text, and a saved model predicts the same after loading", async () => {
+  assert.equal(methodByName("xr-transformer").name, "xr-transformer");
+  const root = new URL("../../../", import.meta.url).pathname;
+  const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
+  const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1 } };
+  const model = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.ok(model.report!.matcher.length >= 2, "one stage per tree level");
+  const before = model.predictDataset(testDs, { topK: 5 });
+  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    const back = loadModel(path);
+    assert.equal(back.method, "xr-transformer");
+    const after = back.predictDataset(testDs, { topK: 5 });
+    assert.deepEqual(after, before);
+    assert.deepEqual(back.predictTexts([testDs.texts![0]], { topK: 3 }), model.predictTexts([testDs.texts![0]], { topK: 3 }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // same seed, same model
+  const again = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.deepEqual(again.predictDataset(testDs, { topK: 5 }), before);
+});
