@@ -11,6 +11,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { availablePackages, downloadDebs, extractDeb, packageLicense } from "./debs.js";
+import { gcideFromPackage } from "./gcide.js";
 import { collectManPages, manPoints } from "./man.js";
 import { MAN_PACKAGES } from "./packages.js";
 import { writeSet, type Point } from "./write.js";
@@ -49,6 +50,15 @@ export const RECIPES: Record<string, Recipe> = {
     unpack: MAN_UNPACK,
     treeName: "man-tree",
     points: (tree, pkgs) => manPoints(collectManPages(tree, pkgs), "short"),
+  },
+  "gcide-xref": {
+    kind: "Dictionary entries (GCIDE, Webster 1913 with additions) -> the headwords they cross-reference (See / Cf. / Same as and Syn: lists); every label is a headword, with the start of its definition as label text.",
+    about:
+      "Entries of the GNU Collaborative International Dictionary of English (Debian package `dict-gcide`). A point is a headword with the text of all its entries (definitions, etymologies, usage notes and quotations; pronunciations and source tags removed), cut to 300 words. Its labels are the other headwords its entries name in braces after See, Cf., Same as or Compare, and the words of its Syn: lists that are headwords themselves; those references and lists are removed from the text. Headwords are lower-cased, spaces written as `_`. Split by sha1(label id of the headword) % 5 == 0 -> test.",
+    packages: ["dict-gcide"],
+    unpack: ["./usr/share/dictd/*", "./usr/share/doc/*/copyright"],
+    treeName: "gcide-tree",
+    points: (tree) => gcideFromPackage(join(tree, "dict-gcide")),
   },
 };
 
