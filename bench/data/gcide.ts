@@ -2,8 +2,7 @@
  * GCIDE (the GNU Collaborative International Dictionary of English, Webster 1913 with
  * additions) entries -> the headwords they cross-reference. Reads the dictd files of the
  * `dict-gcide` package (`gcide.index`: headword, byte offset and length in base64; `gcide.dict.dz`:
- * the entries as text). A point is a headword with the text of all its entries; its labels are
- * the headwords its entries point to, in braces after "See", "Cf.", "Same as", "Compare", and the
+ * the entries as text). A point is one entry; its labels are the headwords it points to, in braces after "See", "Cf.", "Same as", "Compare", and the
  * words of its "Syn:" lists, when they are headwords of the dictionary themselves. Those
  * references and lists are taken out of the text, so the text does not spell its labels out.
  * A label's text is the headword and the start of its own definition.
@@ -25,19 +24,27 @@ export function dictNumber(s: string): number {
   return n;
 }
 
-/** Headword -> its entries' texts, in file order; dictd's own `00-database-*` entries are left out. */
-export function readDictd(indexText: string, dict: Buffer): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** The entries of a dictd dictionary, each once, with the headwords that point to it. */
+export interface Dictd {
+  /** entries in file order: the text and the index words (in index order) that point to it */
+  entries: { raw: string; words: string[] }[];
+}
+
+/** Read a dictd index and its (uncompressed) text; dictd's own `00-database-*` entries are left out. */
+export function readDictd(indexText: string, dict: Buffer): Dictd {
+  const byOffset = new Map<number, { off: number; raw: string; words: string[] }>();
   for (const line of indexText.split("\n")) {
     const [word, off, len] = line.split("\t");
     if (word === undefined || len === undefined || word.startsWith("00-database") || word.startsWith("00database")) continue;
     const o = dictNumber(off);
-    const text = dict.subarray(o, o + dictNumber(len)).toString("utf8");
-    const list = out.get(word) ?? [];
-    if (!list.includes(text)) list.push(text);
-    out.set(word, list);
+    let e = byOffset.get(o);
+    if (!e) {
+      e = { off: o, raw: dict.subarray(o, o + dictNumber(len)).toString("utf8"), words: [] };
+      byOffset.set(o, e);
+    }
+    if (!e.words.includes(word)) e.words.push(word);
   }
-  return out;
+  return { entries: [...byOffset.values()].sort((a, b) => a.off - b.off).map(({ raw, words }) => ({ raw, words })) };
 }
 
 /** A headword as a label id: lower case, spaces as `_`. */
@@ -80,40 +87,39 @@ export function parseEntry(raw: string): Entry {
   return { text: oneLine(s), refs };
 }
 
-/** Words of a point's text (all entries of a headword together). */
+/** Words of a point's text (one dictionary entry). */
 export const GCIDE_WORDS = 300;
 
 /**
- * The GCIDE points: one per headword with at least one reference to another headword; the
- * headword itself starts the text. Split key: the label id of the headword.
+ * The GCIDE points: one per dictionary entry (a headword with several entries, as homographs,
+ * gives several points) with at least one reference to a headword other than its own. Its id
+ * is its first headword's label id, with `#2`, `#3`... for that headword's later entries; the
+ * split key is that headword, so all entries of a headword land on the same side, and an entry
+ * listed under several headwords is one point.
  */
-export function gcidePoints(entries: Map<string, string[]>): { points: Point[]; labelTexts: Map<string, string> } {
-  const byId = new Map<string, { word: string; raws: string[] }>();
-  for (const [w, raws] of entries) {
-    const id = headwordId(w);
-    if (id === "") continue;
-    const cur = byId.get(id);
-    if (cur) for (const r of raws) cur.raws.includes(r) || cur.raws.push(r);
-    else byId.set(id, { word: w, raws: [...raws] });
-  }
-  const parsed = new Map<string, { word: string; text: string; refs: string[] }>();
-  for (const [id, { word, raws }] of byId) {
-    const es = raws.map(parseEntry);
-    parsed.set(id, { word, text: es.map((e) => e.text).join(" "), refs: es.flatMap((e) => e.refs) });
-  }
+export function gcidePoints(d: Dictd): { points: Point[]; labelTexts: Map<string, string> } {
+  const parsed = d.entries.map((e) => ({ ...parseEntry(e.raw), ids: e.words.map(headwordId).filter((w) => w !== "") }));
+  // a headword's label text: its first entry
+  const firstText = new Map<string, string>();
+  for (const p of parsed) for (const id of p.ids) if (!firstText.has(id)) firstText.set(id, firstWords(p.text, 30));
   const labelTexts = new Map<string, string>();
   const points: Point[] = [];
-  for (const [id, p] of parsed) {
+  const nth = new Map<string, number>();
+  for (const p of parsed) {
+    if (p.ids.length === 0) continue;
+    const key = p.ids[0];
+    const n = (nth.get(key) ?? 0) + 1;
+    nth.set(key, n);
     const labels: string[] = [];
     for (const r of p.refs) {
       const l = headwordId(r);
-      if (l !== id && parsed.has(l) && !labels.includes(l)) labels.push(l);
+      if (!p.ids.includes(l) && firstText.has(l) && !labels.includes(l)) labels.push(l);
     }
     if (labels.length === 0) continue;
     const text = firstWords(p.text, GCIDE_WORDS);
     if (text.split(" ").length < 3) continue;
-    points.push({ id, splitKey: id, text, labels });
-    for (const l of labels) if (!labelTexts.has(l)) labelTexts.set(l, firstWords(parsed.get(l)!.text, 30));
+    points.push({ id: n === 1 ? key : `${key}#${n}`, splitKey: key, text, labels });
+    for (const l of labels) labelTexts.set(l, firstText.get(l)!);
   }
   return { points, labelTexts };
 }
