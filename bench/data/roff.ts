@@ -202,6 +202,7 @@ export function parseRoff(src: string): RoffPage {
   let inDef = false;
   let braceDepth = 0;
   let inTableSpec = false;
+  let mdocName = "";
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n];
     // continuation lines ending in a backslash
@@ -258,6 +259,12 @@ export function parseRoff(src: string): RoffPage {
         text = macroArgs(rest).join("");
       } else if (name === "UR" || name === "MT") {
         text = "";
+      } else if (name === "Nm") {
+        // mdoc: the first `.Nm x` names the page; a bare `.Nm` prints that name
+        const a = macroArgs(rest);
+        const named = a.length > 0 && /^[A-Za-z0-9_]/.test(a[0]) && !MDOC_CALLABLE.has(a[0]);
+        if (mdocName === "" && named) mdocName = a[0];
+        text = named ? mdocLine(name, a) : `${mdocName} ${mdocLine(name, a)}`;
       } else if (/^[A-Z%][a-z0-9]{0,2}$/.test(name) || name === "D1" || name === "Dl") {
         text = mdocLine(name, macroArgs(rest));
       } else continue;
