@@ -1,7 +1,7 @@
 /**
  * Man pages -> the pages their SEE ALSO section names. Reads unpacked packages (`TREE/PKG/usr/
- * share/man/manN/NAME.SEC[.gz]`, English pages only), follows `.so` includes and symbolic links
- * to the page they stand for, and resolves every `name(section)` of a SEE ALSO section to a page
+ * share/man/manN/NAME.SEC[.gz]`, English pages only), follows `.so` includes, symbolic links and
+ * byte-identical copies to the page they stand for, and resolves every `name(section)` of a SEE ALSO section to a page
  * of the collection. Every label is a page, and its text is that page's NAME line.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -45,6 +45,7 @@ export function collectManPages(tree: string, pkgs: string[]): ManCollection {
   const pages = new Map<string, ManPage>();
   const alias = new Map<string, string>();
   const pending: [string, string][] = []; // alias key -> target key before canonicalisation
+  const seenSource = new Map<string, string>(); // page source -> key of the first page with it
   for (const pkg of pkgs) {
     const manDir = join(tree, pkg, "usr", "share", "man");
     if (!existsSync(manDir)) continue;
@@ -65,11 +66,20 @@ export function collectManPages(tree: string, pkgs: string[]): ManCollection {
         }
         if (!st.isFile()) continue;
         let page: RoffPage;
+        let src: string;
         try {
-          page = parseRoff(readPage(path));
+          src = readPage(path);
+          page = parseRoff(src);
         } catch {
           continue;
         }
+        // a byte-identical copy under another name (not a link) stands for the first one read
+        const copyOf = seenSource.get(src);
+        if (copyOf !== undefined && page.so === undefined) {
+          pending.push([key, copyOf]);
+          continue;
+        }
+        seenSource.set(src, key);
         if (page.so !== undefined) {
           const t = pageFileName(basename(page.so));
           if (t) pending.push([key, `${t[0]}(${t[1]})`]);

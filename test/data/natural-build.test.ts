@@ -35,11 +35,12 @@ test("roff: escapes, font macros, sections, conditionals and mdoc", () => {
   assert.equal(sectionText(cond, "DESCRIPTION"), "kept also kept");
 });
 
-test("man pages: .so aliases, NAME-line names, section prefixes; translations, unknown pages and self references left out", () => {
+test("man pages: .so aliases, copies, NAME-line names, section prefixes; translations, unknown pages and self references left out", () => {
   const c = collectManPages(TREE, ["pkga", "pkgb"]);
   assert.deepEqual([...c.pages.keys()].sort(), ["frob(1)", "frob(3)", "tls(7ssl)", "twiddle(1)"]);
   assert.equal(c.alias.get("frob_r(3)"), "frob(3)");
   assert.equal(c.alias.get("frob_all(3)"), "frob(3)");
+  assert.equal(c.alias.get("frobnicate(1)"), "frob(1)"); // a byte-identical copy
   const { points, labelTexts } = manPoints(c, "long");
   const byId = Object.fromEntries(points.map((p) => [p.id, p]));
   assert.deepEqual(byId["frob(1)"].labels, ["frob(3)", "twiddle(1)"]);
