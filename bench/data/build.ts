@@ -121,7 +121,14 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   if (!(name in RECIPES)) usage();
   const outDir = resolve(out ?? join(root, "data", "natural", name));
   const t0 = process.cpuUsage();
-  const stats = buildSet(name, { out: outDir, cache: cache === undefined ? undefined : resolve(cache), tree: tree === undefined ? undefined : resolve(tree), log: (s) => process.stderr.write(`data:build ${name}: ${s}\n`) });
+  let stats: Record<string, unknown>;
+  try {
+    stats = buildSet(name, { out: outDir, cache: cache === undefined ? undefined : resolve(cache), tree: tree === undefined ? undefined : resolve(tree), log: (s) => process.stderr.write(`data:build ${name}: ${s}\n`) });
+  } catch (e) {
+    // a failed download or an unreadable package: one line, no stack trace
+    process.stderr.write(`data:build ${name}: error: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
   const c = process.cpuUsage(t0);
   process.stderr.write(`data:build ${name}: ${stats.n_train} train, ${stats.n_test} test, ${stats.n_labels} labels in ${outDir} (${((c.user + c.system) / 1e6).toFixed(1)} s CPU)\n`);
   if (!existsSync(join(outDir, "stats.json"))) process.exit(1);
