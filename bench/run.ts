@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --only NAME[,NAME]] [--threads N] [--params JSON|FILE] [--out NAME]`
+ * (`npm run bench -- --suite natural ...`: every text data set with references, see natural.ts)
  * Trains and evaluates XR-Linear with defaults on the shared data sets (raw text with xmc's
  * TF-IDF, and the XC/ARFF features the peers used), and writes bench/results/NAME.{md,json}
  * with accuracy, train time (wall and CPU), peak RSS, model size and single-query latency,
@@ -12,6 +13,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PECOS } from "./reference.js";
 import { jsonArg } from "./util.js";
+
+if (arg("suite") !== undefined) {
+  // other suites live in their own scripts
+  if (arg("suite") !== "natural") throw new Error(`unknown suite ${arg("suite")} (known: natural)`);
+  await import("./natural.js");
+  process.exit(0);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
