@@ -4,6 +4,7 @@ import { TREE_SCHEMA } from "../../tree/build.js";
 import { type Method, TOP_K_FLAGS } from "../method.js";
 import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
 import { XRLinearModel } from "./model.js";
+import { FUSION_SCHEMA } from "./channels.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 import { checkTrainingData } from "../../data/checks.js";
 
@@ -13,7 +14,7 @@ const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
 export const xrLinear: Method = {
   name: "xr-linear",
   description: "label tree + linear rankers + beam search (text or feature data)",
-  paramsKeys: ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text"],
+  paramsKeys: ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text", "fusion"],
   sections: [
     { name: "tree", schema: TREE_SCHEMA },
     { name: "solver", schema: SOLVER_SCHEMA, flags: SOLVER_FLAGS },
@@ -22,6 +23,7 @@ export const xrLinear: Method = {
     { name: "ensemble", schema: ENSEMBLE_SCHEMA },
     { name: "disentangle", schema: DISENTANGLE_SCHEMA },
     { name: "calibration", schema: CALIBRATION_SCHEMA, flags: { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" } },
+    { name: "fusion", schema: FUSION_SCHEMA },
   ],
   predictSchema: XRLINEAR_PREDICT_SCHEMA,
   predictFlags: TOP_K_FLAGS,
