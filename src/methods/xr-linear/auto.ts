@@ -2,16 +2,18 @@
  * Settings chosen on the data in front of the model (`text: "auto"`, `fusion.vote: "auto"`,
  * `fusion.labelTexts: "auto"`):
  *
- * 1. a seeded split of the training rows: a validation part (10 %, at most 5,000 rows) and a
- *    fitting part (40 % of the rows) — small, so that choosing costs well under one training;
+ * 1. a seeded split of the training rows: a validation part (10 %, at most 3,000 rows) and a
+ *    fitting part (25 % of the rows) — small, so that choosing costs well under one training;
  * 2. each candidate featurization (word unigrams; word 1–2-grams; both with sublinear tf and a
  *    min_df that grows with the corpus) trains one tree on the fitting part and is scored by
  *    P@1 + P@3 + P@5 on the validation part; the best one is kept;
  * 3. with the best one's features, the neighbour vote's weight w and temperature τ are chosen on
  *    the same validation part (w = 0, no vote, unless a vote gains at least 0.1 points there);
- * 4. with labels.txt texts, the weight β of the label-text channel is the one that returns the
- *    most validation positives of labels absent from the fitting part within the top 10 while
- *    keeping each of P@1/P@3/P@5 within 0.1 of β = 0.
+ * 4. with labels.txt texts and labels that have no training instance, the weight β of the
+ *    label-text channel: on the validation part the channel holds as many labels absent from the
+ *    fitting part (a seeded sample) as the final model's will hold labels with no training
+ *    instance, and β is the one that returns the most validation positives of those labels
+ *    within the top 10 while keeping each of P@1/P@3/P@5 within 0.1 of β = 0 (none: off).
  *
  * The final model is then trained on all the training rows with the chosen settings; the report
  * (candidates, scores, CPU seconds, choice) is stored in the model and shown by `xmc inspect`.
@@ -55,7 +57,11 @@ export interface SelectionReport {
   candidates: CandidateScore[];
   chosen: string;
   vote: { weight: number; tau: number; "P@1": number; "P@3": number; "P@5": number } | null;
-  labelTexts: { weight: number; unseenPositives: number; "unseenR@10": number; "P@1": number; "P@3": number; "P@5": number } | null;
+  labelTexts: {
+    weight: number; unseenPositives: number; "unseenR@10": number; "P@1": number; "P@3": number; "P@5": number;
+    /** Every weight tried, with its validation scores. */
+    grid?: { weight: number; "P@1": number; "P@3": number; "P@5": number; "unseenR@10": number }[];
+  } | null;
   cpuSeconds: number;
 }
 
@@ -139,8 +145,8 @@ export async function selectSettings(
   const t0 = cpuNow();
   const order = Int32Array.from({ length: N }, (_, i) => i);
   new Rng(params.tree.seed ^ 0xa070).shuffle(order);
-  const nVal = Math.min(5000, Math.round(0.1 * N));
-  const nFit = Math.min(N - nVal, Math.round(0.4 * N));
+  const nVal = Math.min(3000, Math.round(0.1 * N));
+  const nFit = Math.min(N - nVal, Math.round(0.25 * N));
   const val = subsetDataset(data, order.slice(0, nVal).sort(), "validation split");
   const fit = subsetDataset(data, order.slice(nVal, nVal + nFit).sort(), "fitting split");
   progress.log(`auto settings: ${nFit} rows to fit, ${nVal} to validate`);
@@ -205,15 +211,27 @@ export async function selectSettings(
   // the label-text channel, for labels absent from the fitting rows
   let ltReport: SelectionReport["labelTexts"] = null;
   if (params.fusion.labelTexts === "auto") {
+    const texts = data.labelTexts ?? [];
+    const hasText = (l: number) => (texts[l] ?? "").trim() !== "";
+    // the final channel holds the labels with no instance in all the training rows
+    const full = new Int32Array(data.Y.cols);
+    for (const l of data.Y.indices) full[l]++;
+    let nFinal = 0;
+    for (let l = 0; l < full.length; l++) if (full[l] === 0 && hasText(l)) nFinal++;
+    // on the validation split: as many labels absent from the fitting rows (a seeded sample), so
+    // that label texts compete with the trees as often as they will in the final model
     const counts = new Int32Array(fit.Y.cols);
     for (const l of fit.Y.indices) counts[l]++;
+    const absent = Int32Array.from({ length: counts.length }, (_, l) => l).filter((l) => counts[l] === 0 && hasText(l));
+    new Rng(params.tree.seed ^ 0x1abe1).shuffle(absent);
+    for (const l of absent.subarray(nFinal)) counts[l] = 1;
     const vec = chosen.model.vectorizer;
-    const channel = vec && data.labelTexts ? LabelTextChannel.build(data.labelTexts, counts, chosen.model.dim, (t) => vec.transform(t), 10) : null;
+    const channel = vec && nFinal > 0 ? LabelTextChannel.build(texts, counts, chosen.model.dim, (t) => vec.transform(t), 10) : null;
     let unseen = 0;
     for (const l of val.Y.indices) if (counts[l] === 0) unseen++;
     if (!channel || unseen === 0) {
-      fusion = { ...fusion, labelTexts: channel ? "on" : "off" };
-      progress.log(channel ? `auto settings: no validation label is missing from the fitting rows; label texts kept at weight ${fusion.labelTextWeight}` : "auto settings: no label texts; off");
+      fusion = { ...fusion, labelTexts: "off" };
+      progress.log(nFinal === 0 ? "auto settings: every label with a text has training instances; no label-text channel" : "auto settings: no validation positive to weigh the label texts on; no label-text channel");
     } else {
       const matches: { l: number; c: number }[][] = [];
       for (let i = 0; i < Xval.rows; i++) {
@@ -225,10 +243,12 @@ export async function selectSettings(
       const withVote = chosen.pred.map((r, i) => (vote ? fuseOne(r, fusion.voteWeight, (add) => vote(i, add), null) : r));
       const ref = precisions(withVote, val.Y);
       let bestBeta = 0, bestRecall = 0, bestP = ref;
-      for (const beta of [0.1, 0.2, 0.3, 0.5, 0.75, 1]) {
+      const grid: { weight: number; "P@1": number; "P@3": number; "P@5": number; "unseenR@10": number }[] = [];
+      for (const beta of [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1]) {
         const fused = withVote.map((r, i) => fuseOne(r, 0, null, (add) => matches[i].forEach((m) => add(m.l, beta * m.c))));
         const p = precisions(fused, val.Y);
         const rec = unseenRecall(fused, val.Y, counts);
+        grid.push({ weight: beta, "P@1": r2(p[0]), "P@3": r2(p[1]), "P@5": r2(p[2]), "unseenR@10": r2(rec) });
         if (p[0] >= ref[0] - 0.1 && p[1] >= ref[1] - 0.1 && p[2] >= ref[2] - 0.1 && rec > bestRecall) {
           bestBeta = beta;
           bestRecall = rec;
@@ -236,7 +256,7 @@ export async function selectSettings(
         }
       }
       fusion = { ...fusion, labelTexts: bestBeta > 0 ? "on" : "off", labelTextWeight: bestBeta > 0 ? bestBeta : fusion.labelTextWeight };
-      ltReport = { weight: bestBeta, unseenPositives: unseen, "unseenR@10": r2(bestRecall), "P@1": r2(bestP[0]), "P@3": r2(bestP[1]), "P@5": r2(bestP[2]) };
+      ltReport = { weight: bestBeta, unseenPositives: unseen, "unseenR@10": r2(bestRecall), "P@1": r2(bestP[0]), "P@3": r2(bestP[1]), "P@5": r2(bestP[2]), grid };
       progress.log(`auto settings: label texts weight ${bestBeta}: validation recall@10 of ${unseen} positives of labels absent from the fitting rows ${ltReport["unseenR@10"]} %, P@1/3/5 ${ltReport["P@1"]} / ${ltReport["P@3"]} / ${ltReport["P@5"]}`);
     }
   }

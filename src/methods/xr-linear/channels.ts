@@ -2,7 +2,7 @@
  * Channels fused with XR-Linear's tree scores:
  *
  * - the neighbour vote: the query's k nearest training texts (cosine of the model's own TF-IDF
- *   rows) pass a softmax of their similarities, sim/τ, on to their labels; a label's fused score is
+ *   rows, without the features of more than 5 % of the texts) pass a softmax of their similarities, sim/τ, on to their labels; a label's fused score is
  *   (1 − w)·tree + w·vote;
  * - the label-text channel: labels with no training instance (their rankers never saw a positive)
  *   score β·cos(query, label text), the label text vectorised by the model's own vectorizer, so a
@@ -70,9 +70,13 @@ export class NeighbourChannel {
     this.sims = new Float32Array(k);
   }
 
-  /** From the training feature rows X (L2-normalised) and their labels Y. */
+  /**
+   * From the training feature rows X (L2-normalised) and their labels Y. Features in more than
+   * 5 % of the rows (and at least 50) are left out of the index: they weigh little in a TF-IDF
+   * cosine and their long posting lists would dominate the cost of a query.
+   */
   static build(X: Csr, Y: Csr, k: number, tau: number): NeighbourChannel {
-    const t = transpose(X);
+    const t = dropLongPostings(transpose(X), Math.max(50, Math.floor(0.05 * X.rows)));
     return new NeighbourChannel({ indptr: t.indptr, rows: t.indices, weights: t.data }, { indptr: Y.indptr, indices: Y.indices }, X.rows, k, tau);
   }
 
@@ -97,6 +101,23 @@ export class NeighbourChannel {
       nRows, k, tau,
     );
   }
+}
+
+/** Posting lists (rows of the transposed matrix) longer than maxLen emptied. */
+function dropLongPostings(t: Csr, maxLen: number): Csr {
+  const indptr = new Int32Array(t.rows + 1);
+  for (let r = 0; r < t.rows; r++) {
+    const len = t.indptr[r + 1] - t.indptr[r];
+    indptr[r + 1] = indptr[r] + (len <= maxLen ? len : 0);
+  }
+  if (indptr[t.rows] === t.indptr[t.rows]) return t;
+  const indices = new Int32Array(indptr[t.rows]), data = new Float32Array(indptr[t.rows]);
+  for (let r = 0; r < t.rows; r++) {
+    if (indptr[r + 1] === indptr[r]) continue;
+    indices.set(t.indices.subarray(t.indptr[r], t.indptr[r + 1]), indptr[r]);
+    data.set(t.data.subarray(t.indptr[r], t.indptr[r + 1]), indptr[r]);
+  }
+  return { rows: t.rows, cols: t.cols, indptr, indices, data };
 }
 
 /** Label texts of the labels with no training instance, searchable by a query's features. */
