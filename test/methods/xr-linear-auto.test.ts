@@ -107,7 +107,7 @@ test("auto: candidates scored on a validation split, choice stored, printed, and
   assert.ok(m.selection, "a selection report");
   assert.equal(m.selection!.candidates.length, 2);
   assert.ok(["word 1-grams", "word 1-2-grams"].includes(m.selection!.chosen));
-  assert.ok(m.selection!.validationRows === 50 && m.selection!.fitRows === 200);
+  assert.ok(m.selection!.validationRows === 50 && m.selection!.fitRows === 125);
   assert.notEqual(m.params.text, "auto", "the trained model holds the chosen featurization");
   assert.ok(m.params.fusion.vote === "on" || m.params.fusion.vote === "off");
   assert.ok(lines.some((l) => l.startsWith("auto settings: text features")), lines.join("\n"));
@@ -153,4 +153,13 @@ test("label texts: a label never seen in training is returned when its text matc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a weight given beside an auto switch is reported as unused", async () => {
+  const { autoWarnings } = await import("../../src/methods/xr-linear/auto.js");
+  const given = { fusion: { voteWeight: 0.5 } };
+  assert.match(autoWarnings(given, parseXRLinearParams(given)).join("\n"), /fusion\.voteWeight .* "auto"/);
+  const on = { fusion: { vote: "on", voteWeight: 0.5 } } as const;
+  assert.deepEqual(autoWarnings(on, parseXRLinearParams(on)), []);
+  assert.deepEqual(autoWarnings({}, parseXRLinearParams({})), []);
 });

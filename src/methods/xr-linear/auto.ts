@@ -105,10 +105,22 @@ export function precisions(pred: readonly { labels: ArrayLike<number> }[], Y: Cs
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
+/** CPU seconds of this process (user + system, every thread); wall seconds where there is no process. */
 const cpuNow = () => {
+  if (typeof process === "undefined" || typeof process.cpuUsage !== "function") return performance.now() / 1000;
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+
+/** Warnings for weights given beside an "auto" that will choose them (they would be ignored silently). */
+export function autoWarnings(input: unknown, p: XRLinearParams): string[] {
+  const f = ((input ?? {}) as { fusion?: Record<string, unknown> }).fusion ?? {};
+  const out: string[] = [];
+  for (const [key, sw] of [["voteWeight", "vote"], ["voteTau", "vote"], ["labelTextWeight", "labelTexts"]] as const) {
+    if (f[key] !== undefined && p.fusion[sw] === "auto") out.push(`warning: fusion.${key} is chosen on a validation split while fusion.${sw} is "auto"; the given ${String(f[key])} is not used (set fusion.${sw} to "on" to use it)`);
+  }
+  return out;
+}
 
 /** Does anything in params ask for a choice on the data? */
 export function needsSelection(p: XRLinearParams, data: Dataset): boolean {

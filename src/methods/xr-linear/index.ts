@@ -5,7 +5,7 @@ import { type Method, TOP_K_FLAGS } from "../method.js";
 import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
 import { XRLinearModel } from "./model.js";
 import { FUSION_SCHEMA } from "./channels.js";
-import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, type XRLinearParamsInput, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 import { checkTrainingData } from "../../data/checks.js";
 
 /** Flags renamed where a field name would clash across sections or read ambiguously. */
@@ -33,7 +33,9 @@ export const xrLinear: Method = {
   kernels: ["wasm", "js"],
   train: async (data, params, opts = {}) => {
     checkTrainingData(data);
-    return XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
+    // validated here; passed as given, so that training can tell given settings from defaults
+    parseXRLinearParams(params);
+    return XRLinearModel.train(data, params as XRLinearParamsInput, { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
   },
   load: (source) => XRLinearModel.load(source),
   inspect: (model) => inspectXRLinear(model as XRLinearModel),

@@ -21,7 +21,7 @@ import { parseParams } from "../../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
 import { textPaths } from "../../data/text.js";
 import { type Channels, fuseQuery, fuses, NO_CHANNELS } from "./channels.js";
-import { needsSelection, resolveWithoutSelection, selectSettings, type SelectionReport } from "./auto.js";
+import { autoWarnings, needsSelection, resolveWithoutSelection, selectSettings, type SelectionReport } from "./auto.js";
 import { buildChannels, channelArrays, channelsFromFiles, treeEmbedding } from "./fusion-build.js";
 
 export interface TrainOptions {
@@ -92,6 +92,7 @@ export class XRLinearModel implements XmcModel {
     const progress = opts.progress ?? silentProgress;
     if (data.Y.rows === 0) throw new XmcError(`${data.source}: no training instances`);
     let selection: SelectionReport | null = null;
+    for (const w of autoWarnings(paramsInput, params)) progress.log(w);
     if (needsSelection(params, data)) {
       ({ params, report: selection } = await selectSettings(data, params, (d, p) => XRLinearModel.trainCore(d, p, { ...opts, progress: silentProgress }), progress));
     } else params = resolveWithoutSelection(params, data);
