@@ -11,8 +11,8 @@
  *    the same validation part (w = 0, no vote, unless a vote gains at least 0.1 points there);
  * 4. with labels.txt texts and labels that have no training instance, the weight β of the
  *    label-text channel: on the validation part the channel holds as many labels absent from the
- *    fitting part (a seeded sample) as the final model's will hold labels with no training
- *    instance, and β is the one that returns the most validation positives of those labels
+ *    fitting part (a seeded sample; all of them when the sample has fewer than 20 validation
+ *    positives) as the final model's will hold labels with no training instance, and β is the one that returns the most validation positives of those labels
  *    within the top 10 while keeping each of P@1/P@3/P@5 within 0.1 of β = 0 (none: off).
  *
  * The final model is then trained on all the training rows with the chosen settings; the report
@@ -236,11 +236,19 @@ export async function selectSettings(
     for (const l of fit.Y.indices) counts[l]++;
     const absent = Int32Array.from({ length: counts.length }, (_, l) => l).filter((l) => counts[l] === 0 && hasText(l));
     new Rng(params.tree.seed ^ 0x1abe1).shuffle(absent);
-    for (const l of absent.subarray(nFinal)) counts[l] = 1;
+    const sampled = counts.slice();
+    for (const l of absent.subarray(nFinal)) sampled[l] = 1;
+    let unseen = 0;
+    for (const l of val.Y.indices) if (sampled[l] === 0) unseen++;
+    // too few positives among the sample to weigh β on: every absent label (more competition
+    // for the trees than the final model will see, so a stricter test)
+    if (unseen >= 20) counts.set(sampled);
+    else {
+      unseen = 0;
+      for (const l of val.Y.indices) if (counts[l] === 0) unseen++;
+    }
     const vec = chosen.model.vectorizer;
     const channel = vec && nFinal > 0 ? LabelTextChannel.build(texts, counts, chosen.model.dim, (t) => vec.transform(t), 10) : null;
-    let unseen = 0;
-    for (const l of val.Y.indices) if (counts[l] === 0) unseen++;
     if (!channel || unseen === 0) {
       fusion = { ...fusion, labelTexts: "off" };
       progress.log(nFinal === 0 ? "auto settings: every label with a text has training instances; no label-text channel" : "auto settings: no validation positive to weigh the label texts on; no label-text channel");
