@@ -8,7 +8,8 @@
  * - `knn`: TF-IDF 10-NN vote (word unigrams, min_df 2, sublinear tf; a label scores the summed
  *   cosine of the neighbours that have it).
  *
- * Training CPU seconds (user + system of this process, worker threads included) per run; with
+ * Training CPU seconds (user + system of this process, worker threads included) per run, and
+ * prediction CPU milliseconds per test query (featurizing included, one thread); with
  * --rounds R the trained variants alternate (old, auto, old, auto, ...) so that a busy machine
  * affects both alike. Reports P@1/3/5 on the test split and the recall@10 of test positives whose
  * label has no training instance (unseen-label R@10).
@@ -109,9 +110,12 @@ for (let r = 0; r < rounds; r++) {
     const c0 = cpu();
     const model = await XRLinearModel.train(train, params, { threads });
     const trainCpu = r2(cpu() - c0);
-    const m = metrics(model.predictDataset(test));
+    const p0 = cpu();
+    const preds = model.predictDataset(test);
+    const predictCpuMs = r2(((cpu() - p0) * 1000) / test.Y.rows);
+    const m = metrics(preds);
     rows.push({
-      dataset: name, variant, round: r, ...m, cpuSeconds: trainCpu,
+      dataset: name, variant, round: r, ...m, cpuSeconds: trainCpu, predictCpuMsPerQuery: predictCpuMs,
       chosen: model.selection ? { text: model.selection.chosen, vote: model.params.fusion.vote === "on" ? model.params.fusion.voteWeight : 0, labelTexts: model.params.fusion.labelTexts === "on" ? model.params.fusion.labelTextWeight : 0, selectionCpuSeconds: model.selection.cpuSeconds, candidates: model.selection.candidates.map((c) => ({ name: c.name, "P@1": c["P@1"], "P@3": c["P@3"], "P@5": c["P@5"] })) } : undefined,
     });
     console.log(JSON.stringify(rows[rows.length - 1]));
