@@ -107,7 +107,7 @@ test("auto: candidates scored on a validation split, choice stored, printed, and
   assert.ok(m.selection, "a selection report");
   assert.equal(m.selection!.candidates.length, 2);
   assert.ok(["word 1-grams", "word 1-2-grams"].includes(m.selection!.chosen));
-  assert.ok(m.selection!.validationRows === 50 && m.selection!.fitRows === 125);
+  assert.ok(m.selection!.validationRows === 50 && m.selection!.fitRows === 100);
   assert.notEqual(m.params.text, "auto", "the trained model holds the chosen featurization");
   assert.ok(m.params.fusion.vote === "on" || m.params.fusion.vote === "off");
   assert.ok(lines.some((l) => l.startsWith("auto settings: text features")), lines.join("\n"));

@@ -2,8 +2,8 @@
  * Settings chosen on the data in front of the model (`text: "auto"`, `fusion.vote: "auto"`,
  * `fusion.labelTexts: "auto"`):
  *
- * 1. a seeded split of the training rows: a validation part (10 %, at most 3,000 rows) and a
- *    fitting part (25 % of the rows) — small, so that choosing costs well under one training;
+ * 1. a seeded split of the training rows: a validation part (10 %, at most 2,500 rows) and a
+ *    fitting part (20 % of the rows) — small, so that choosing costs well under one training;
  * 2. each candidate featurization (word unigrams; word 1–2-grams; both with sublinear tf and a
  *    min_df that grows with the corpus) trains one tree on the fitting part and is scored by
  *    P@1 + P@3 + P@5 on the validation part; the best one is kept;
@@ -157,8 +157,8 @@ export async function selectSettings(
   const t0 = cpuNow();
   const order = Int32Array.from({ length: N }, (_, i) => i);
   new Rng(params.tree.seed ^ 0xa070).shuffle(order);
-  const nVal = Math.min(3000, Math.round(0.1 * N));
-  const nFit = Math.min(N - nVal, Math.round(0.25 * N));
+  const nVal = Math.min(2500, Math.round(0.1 * N));
+  const nFit = Math.min(N - nVal, Math.round(0.2 * N));
   const val = subsetDataset(data, order.slice(0, nVal).sort(), "validation split");
   const fit = subsetDataset(data, order.slice(nVal, nVal + nFit).sort(), "fitting split");
   progress.log(`auto settings: ${nFit} rows to fit, ${nVal} to validate`);
