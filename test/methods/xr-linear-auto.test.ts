@@ -103,7 +103,8 @@ test("auto: candidates scored on a validation split, choice stored, printed, and
   const data = textData(500, 1);
   const lines: string[] = [];
   const progress = { log: (s: string) => lines.push(s), start: () => {}, tick: () => {}, stop: () => {} };
-  const m = await XRLinearModel.train(data, small, { threads: 1, progress });
+  const auto = { ...small, fusion: { vote: "auto" } } as const;
+  const m = await XRLinearModel.train(data, auto, { threads: 1, progress });
   assert.ok(m.selection, "a selection report");
   assert.equal(m.selection!.candidates.length, 2);
   assert.ok(["word 1-grams", "word 1-2-grams"].includes(m.selection!.chosen));
@@ -112,7 +113,7 @@ test("auto: candidates scored on a validation split, choice stored, printed, and
   assert.ok(m.params.fusion.vote === "on" || m.params.fusion.vote === "off");
   assert.ok(lines.some((l) => l.startsWith("auto settings: text features")), lines.join("\n"));
   // deterministic: the same data and seed give the same choice and predictions
-  const m2 = await XRLinearModel.train(data, small, { threads: 2 });
+  const m2 = await XRLinearModel.train(data, auto, { threads: 2 });
   assert.equal(m2.selection!.chosen, m.selection!.chosen);
   assert.deepEqual(m2.params.fusion, m.params.fusion);
   const test_ = textData(60, 2);
@@ -157,7 +158,7 @@ test("label texts: a label never seen in training is returned when its text matc
 
 test("a weight given beside an auto switch is reported as unused", async () => {
   const { autoWarnings } = await import("../../src/methods/xr-linear/auto.js");
-  const given = { fusion: { voteWeight: 0.5 } };
+  const given = { fusion: { vote: "auto", voteWeight: 0.5 } } as const;
   assert.match(autoWarnings(given, parseXRLinearParams(given)).join("\n"), /fusion\.voteWeight .* "auto"/);
   const on = { fusion: { vote: "on", voteWeight: 0.5 } } as const;
   assert.deepEqual(autoWarnings(on, parseXRLinearParams(on)), []);
