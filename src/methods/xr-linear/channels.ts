@@ -36,7 +36,7 @@ export const FUSION_SCHEMA = {
     type: "string",
     default: "auto",
     choices: SWITCH,
-    help: "labels with no training instance score label-text-weight × cos(query, label text) (text data with a labels.txt of label texts): auto chooses the weight on a validation split, keeping P@1/3/5 there within 0.1; on uses the given weight; off: never",
+    help: "labels with no training instance score label-text-weight × cos(query, label text) (text data with a labels.txt of label texts): auto chooses the weight on a validation split, keeping P@1/3/5 there within 0.1 (or two queries' worth of P@1 on a small split); on uses the given weight; off: never",
   },
   labelTextWeight: { type: "number", default: 0.3, min: 0, help: "β: weight of the label-text cosine of a label with no training instance" },
   pifaLabelTexts: {
