@@ -9,7 +9,7 @@
  * measured on wordnet-hyper3 the lexical channel added +0.85 P@1 to PRIME's dense neighbours
  * (bench/results/prime.md) and +1.8 to SyncXML's (bench/results/syncxml-trials.md).
  */
-import { csrFromRows, transpose } from "../core/csr.js";
+import { type Csr, csrFromRows, transpose } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
 import { TopKHeap } from "../core/topk.js";
 import type { TopK } from "./exact.js";
@@ -77,28 +77,50 @@ export class LexicalIndex {
   search(docs: readonly Int32Array[], idf: Float32Array, k: number): TopK {
     const m = docs.length, kk = Math.max(0, Math.min(k, this.nQueries));
     const ids = new Int32Array(m * kk), scores = new Float32Array(m * kk);
-    const heap = new TopKHeap(kk), acc = this.acc, touched = this.touched, V = this.indptr.length - 1;
+    const heap = new TopKHeap(kk);
     for (let i = 0; i < m; i++) {
       const v = lexicalVector(docs[i], idf);
-      let nt = 0;
-      for (let j = 0; j < v.ids.length; j++) {
-        const t = v.ids[j];
-        if (t >= V) continue;
-        const w = v.weights[j];
-        for (let p = this.indptr[t]; p < this.indptr[t + 1]; p++) {
-          const q = this.queries[p];
-          if (acc[q] === 0) touched[nt++] = q;
-          acc[q] += w * this.weights[p];
-        }
-      }
-      heap.clear();
-      for (let j = 0; j < nt; j++) {
-        const q = touched[j];
-        if (acc[q] > 0) heap.push(q, acc[q]);
-        acc[q] = 0;
-      }
-      heap.drainSorted(ids, scores, i * kk, kk);
+      this.searchVector(v.ids, v.weights, 0, v.ids.length, heap, ids, scores, i * kk, kk);
     }
     return { ids, scores };
+  }
+
+  /**
+   * The k indexed rows of highest dot product with each row of Q (rows already weighted and
+   * normalised, e.g. TF-IDF rows of the same feature space); m×k, best first, as {@link search}.
+   * Feature ids beyond the index's vocabulary are ignored.
+   */
+  searchRows(Q: Pick<Csr, "rows" | "indptr" | "indices" | "data">, k: number): TopK {
+    const m = Q.rows, kk = Math.max(0, Math.min(k, this.nQueries));
+    const ids = new Int32Array(m * kk), scores = new Float32Array(m * kk);
+    const heap = new TopKHeap(kk);
+    for (let i = 0; i < m; i++) this.searchVector(Q.indices, Q.data, Q.indptr[i], Q.indptr[i + 1], heap, ids, scores, i * kk, kk);
+    return { ids, scores };
+  }
+
+  /** One query's sparse vector (entries a..b of ids/weights) → its top `width` rows at outIds/outScores[off..]. */
+  searchVector(
+    qIds: ArrayLike<number>, qWeights: ArrayLike<number>, a: number, b: number, heap: TopKHeap,
+    outIds: Int32Array, outScores: Float32Array, off: number, width: number,
+  ): void {
+    const acc = this.acc, touched = this.touched, V = this.indptr.length - 1;
+    let nt = 0;
+    for (let j = a; j < b; j++) {
+      const t = qIds[j];
+      if (t >= V) continue;
+      const w = qWeights[j];
+      for (let p = this.indptr[t]; p < this.indptr[t + 1]; p++) {
+        const q = this.queries[p];
+        if (acc[q] === 0) touched[nt++] = q;
+        acc[q] += w * this.weights[p];
+      }
+    }
+    heap.reset(width);
+    for (let j = 0; j < nt; j++) {
+      const q = touched[j];
+      if (acc[q] > 0) heap.push(q, acc[q]);
+      acc[q] = 0;
+    }
+    heap.drainSorted(outIds, outScores, off, width);
   }
 }

@@ -100,6 +100,16 @@ const CASES: [string, () => Promise<Golden>][] = [
     return predictAfterRoundTrip(await XRLinearModel.train(d.train, preset, { threads: 2 }), d.test);
   }],
   ["xr-linear-debtags-text", async () => {
+    // the settings that were the default before "auto": word 1-2-grams, trees only
+    const d = await debtags();
+    const old = {
+      text: { vectorizers: [{ analyzer: "word", ngramMin: 1, ngramMax: 2, minDf: 2, sublinearTf: true }] },
+      fusion: { vote: "off", labelTexts: "off", pifaLabelTexts: false },
+    } as const;
+    return predictAfterRoundTrip(await XRLinearModel.train(d.train, old, { threads: 2 }), d.test);
+  }],
+  ["xr-linear-auto-debtags-text", async () => {
+    // the defaults: featurization, neighbour vote and label texts chosen on a validation split
     const d = await debtags();
     return predictAfterRoundTrip(await XRLinearModel.train(d.train, {}, { threads: 2 }), d.test);
   }],

@@ -18,7 +18,7 @@ import { JobQueue, runInThread } from "../../distributed/queue.js";
 import { readModelFile, readModelHeader, writeModelFile } from "../../model/file.js";
 import type { TypedArray } from "../../model/format.js";
 import { XRLinearModel } from "./model.js";
-import { parseXRLinearParams, type XRLinearParams } from "./params.js";
+import { parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput } from "./params.js";
 import { checkSubTrees, type MetaTree, stitchSubTrees, subProblem, type SubTreeModel, trainMetaTree, trainSubTree } from "./sub-trees.js";
 import type { TreeModel, TreeTrainOptions } from "./train.js";
 
@@ -69,7 +69,9 @@ export async function trainDistributed(data: Dataset, paramsInput: unknown, o: D
   checkSubTrees(params, data.Y.cols);
   const queue = await JobQueue.open(o.url, o.queue);
   try {
-    return await XRLinearModel.train(data, params, {
+    // the params as given (the trainer tells given settings from defaults); the candidates of an
+    // automatic choice train here, only the final model's sub-trees become jobs
+    return await XRLinearModel.train(data, paramsInput as XRLinearParamsInput, {
       threads: o.threads,
       progress: o.progress,
       solverKind: o.solverKind,

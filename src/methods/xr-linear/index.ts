@@ -4,7 +4,8 @@ import { TREE_SCHEMA } from "../../tree/build.js";
 import { type Method, TOP_K_FLAGS } from "../method.js";
 import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
 import { XRLinearModel } from "./model.js";
-import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
+import { FUSION_SCHEMA } from "./channels.js";
+import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, type XRLinearParamsInput, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 import { checkTrainingData } from "../../data/checks.js";
 import { XmcError } from "../../core/errors.js";
 
@@ -14,7 +15,7 @@ const SOLVER_FLAGS = { threshold: "prune-threshold", loss: "loss" };
 export const xrLinear: Method = {
   name: "xr-linear",
   description: "label tree + linear rankers + beam search (text or feature data)",
-  paramsKeys: ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text"],
+  paramsKeys: ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text", "fusion"],
   sections: [
     { name: "tree", schema: TREE_SCHEMA },
     { name: "solver", schema: SOLVER_SCHEMA, flags: SOLVER_FLAGS },
@@ -23,6 +24,7 @@ export const xrLinear: Method = {
     { name: "ensemble", schema: ENSEMBLE_SCHEMA },
     { name: "disentangle", schema: DISENTANGLE_SCHEMA },
     { name: "calibration", schema: CALIBRATION_SCHEMA, flags: { method: "calibration", refit: "calibration-refit", minSupport: "threshold-min-support" } },
+    { name: "fusion", schema: FUSION_SCHEMA },
   ],
   predictSchema: XRLINEAR_PREDICT_SCHEMA,
   predictFlags: TOP_K_FLAGS,
@@ -38,7 +40,9 @@ export const xrLinear: Method = {
       const { trainDistributed } = await import("./distributed.js");
       return trainDistributed(data, params, { ...opts.distributed, modelPath: opts.modelDir, threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
     }
-    return XRLinearModel.train(data, parseXRLinearParams(params), { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
+    // validated here; passed as given, so that training can tell given settings from defaults
+    parseXRLinearParams(params);
+    return XRLinearModel.train(data, params as XRLinearParamsInput, { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
   },
   load: (source) => XRLinearModel.load(source),
   inspect: (model) => inspectXRLinear(model as XRLinearModel),

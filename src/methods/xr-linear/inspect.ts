@@ -70,6 +70,12 @@ export function inspectXRLinear(m: XRLinearModel): InspectInfo {
       labelCopies: t.chain[t.chain.length - 1].children.length - m.nLabels,
       nonzeroWeights: t.weights.reduce((s, w) => s + w.entVal.length, 0),
     })),
+    fusion: {
+      vote: m.channels.vote ? { weight: m.channels.voteWeight, k: m.channels.vote.k, tau: m.channels.vote.tau } : "off",
+      labelTexts: m.channels.labelText ? { weight: m.channels.labelTextWeight, labels: m.channels.labelText.labels.length } : "off",
+    },
+    // how the "auto" settings were chosen on a validation split (null: given, or feature data)
+    autoSettings: m.selection,
   };
 }
 

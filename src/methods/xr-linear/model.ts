@@ -21,6 +21,9 @@ import { trainTreeBySubTrees } from "./sub-trees.js";
 import { parseParams } from "../../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
 import { textPaths } from "../../data/text.js";
+import { type Channels, fuseQuery, fuses, NO_CHANNELS } from "./channels.js";
+import { autoWarnings, needsSelection, resolveWithoutSelection, selectSettings, type SelectionReport } from "./auto.js";
+import { buildChannels, channelArrays, channelsFromFiles, treeEmbedding } from "./fusion-build.js";
 
 export interface TrainOptions {
   /** Worker threads (default: all cores). */
@@ -60,6 +63,10 @@ export class XRLinearModel implements XmcModel {
     readonly nTrain: number,
     /** Calibrator and thresholds fitted on a held-out split, when trained with one. */
     readonly calibration: ScoreCalibration | null = null,
+    /** Neighbour vote and label-text channels fused with the trees (none: trees only). */
+    readonly channels: Channels = NO_CHANNELS,
+    /** How the "auto" settings were chosen, when they were (auto.ts). */
+    readonly selection: SelectionReport | null = null,
   ) {
     if (trees.length === 0) throw new XmcError("a model needs at least one tree");
     for (const t of trees) validateChain(t.chain, labelNames.length);
@@ -84,9 +91,20 @@ export class XRLinearModel implements XmcModel {
 
   /** Train on a dataset (text or features); params from a file or flags go through parseXRLinearParams first. */
   static async train(data: Dataset, paramsInput?: XRLinearParamsInput, opts: TrainOptions = {}): Promise<XRLinearModel> {
-    const params = parseXRLinearParams(paramsInput);
+    let params = parseXRLinearParams(paramsInput);
     const progress = opts.progress ?? silentProgress;
     if (data.Y.rows === 0) throw new XmcError(`${data.source}: no training instances`);
+    let selection: SelectionReport | null = null;
+    for (const w of autoWarnings(paramsInput, params)) progress.log(w);
+    if (needsSelection(params, data)) {
+      ({ params, report: selection } = await selectSettings(data, params, (d, p) => XRLinearModel.trainCore(d, p, { ...opts, trainTrees: undefined, progress: silentProgress }), progress));
+    } else params = resolveWithoutSelection(params, data);
+    const model = await XRLinearModel.trainCalibrated(data, params, opts);
+    return selection ? model.withSelection(selection) : model;
+  }
+
+  private static async trainCalibrated(data: Dataset, params: XRLinearParams, opts: TrainOptions): Promise<XRLinearModel> {
+    const progress = opts.progress ?? silentProgress;
     const cp = params.calibration;
     if (cp.holdout === 0) return XRLinearModel.trainCore(data, params, opts);
     if (data.Y.rows < 20) throw new XmcError(`${data.source}: too few instances (${data.Y.rows}) to hold out a calibration split`);
@@ -101,7 +119,12 @@ export class XRLinearModel implements XmcModel {
 
   /** The same model with calibration data attached. */
   withCalibration(c: ScoreCalibration | null): XRLinearModel {
-    return new XRLinearModel(this.params, this.labelNames, this.dim, this.trees, this.vectorizer, this.trainLabelCounts, this.nTrain, c);
+    return new XRLinearModel(this.params, this.labelNames, this.dim, this.trees, this.vectorizer, this.trainLabelCounts, this.nTrain, c, this.channels, this.selection);
+  }
+
+  /** The same model with the report of its chosen settings attached. */
+  withSelection(s: SelectionReport | null): XRLinearModel {
+    return new XRLinearModel(this.params, this.labelNames, this.dim, this.trees, this.vectorizer, this.trainLabelCounts, this.nTrain, this.calibration, this.channels, s);
   }
 
   private static async trainCore(data: Dataset, params: XRLinearParams, opts: TrainOptions): Promise<XRLinearModel> {
@@ -111,6 +134,7 @@ export class XRLinearModel implements XmcModel {
     let X: Csr;
     if (data.texts) {
       progress.log(`featurizing ${data.texts.length} texts`);
+      if (params.text === "auto") throw new XmcError("text: \"auto\" must be resolved before training");
       vectorizer = new StackedVectorizer(params.text);
       try {
         X = vectorizer.fitTransform(data.texts, "text.vectorizers");
@@ -129,7 +153,7 @@ export class XRLinearModel implements XmcModel {
     const pool = createTrainPool(X, threads, opts.solverKind);
     const tp = performance.now();
     // in shared memory when the clustering runs on several threads (one copy for every tree)
-    const embedding = pifa(X, Y, { shared: threads > 1 });
+    const embedding = treeEmbedding(pifa(X, Y, { shared: threads > 1 }), data, vectorizer, params.fusion, progress);
     progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
@@ -140,7 +164,9 @@ export class XRLinearModel implements XmcModel {
     } finally {
       await pool?.close();
     }
-    return new XRLinearModel(params, data.labelNames.slice(0, Y.cols), X.cols, trees, vectorizer, labelCounts(Y), Y.rows);
+    const counts = labelCounts(Y);
+    const channels = buildChannels(X, Y, counts, data, vectorizer, params.fusion, progress);
+    return new XRLinearModel(params, data.labelNames.slice(0, Y.cols), X.cols, trees, vectorizer, counts, Y.rows, null, channels);
   }
 
   /** Turn a dataset into the model's feature space (vectorize texts, or normalise features). */
@@ -165,7 +191,7 @@ export class XRLinearModel implements XmcModel {
       beamSize: p.beamSize,
       topK: p.topK,
       // each tree returns extra candidates: label copies merge into one, trees are combined
-      treeTopK: p.topK * copies + (several ? p.topK : 0),
+      treeTopK: p.topK * copies + (several ? p.topK : 0) + (fuses(this.channels) ? this.params.fusion.voteK : 0),
       posts,
       finish: {
         calibrated: this.calibration !== null && !p.rawScores,
@@ -173,12 +199,17 @@ export class XRLinearModel implements XmcModel {
         thresholds: p.thresholds as "none" | "global" | "tuned",
       },
       combine: this.params.ensemble.combine as Combiner,
+      // fused channels re-rank a longer list of the trees' candidates
+      fuse: fuses(this.channels),
+      combineTopK: fuses(this.channels) ? p.topK + this.params.fusion.voteK : p.topK,
     };
   }
 
   private searchOne(qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, o: ReturnType<XRLinearModel["predictOptions"]>): Ranked {
     const lists = this.searchers.map((s, i) => s.search(qIdx, qVal, q0, q1, { beamSize: o.beamSize, topK: o.treeTopK, post: o.posts[i] }));
-    return finishRanking(combineRankings(lists, o.combine, o.topK), this.calibration, o.finish);
+    if (!o.fuse) return finishRanking(combineRankings(lists, o.combine, o.topK), this.calibration, o.finish);
+    const fused = fuseQuery(combineRankings(lists, o.combine, o.combineTopK), this.channels, qIdx, qVal, q0, q1, o.topK);
+    return finishRanking(fused, this.calibration, o.finish);
   }
 
   /** Rank labels for every row of X (already featurized). */
@@ -214,7 +245,7 @@ export class XRLinearModel implements XmcModel {
 
   /** Write the model file (exactly `path`), replacing an existing one atomically. */
   save(path: string): void {
-    const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
+    const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, ...channelArrays(this.channels) };
     this.trees.forEach((tree, i) =>
       tree.chain.forEach((lv, t) => {
         const pre = `tree.${i}.${t}`;
@@ -253,6 +284,7 @@ export class XRLinearModel implements XmcModel {
       calibration: calibrationMeta,
       labelNames: this.labelNames,
       vocab,
+      selection: this.selection,
     };
     writeModelFile(path, header, arrays);
   }
@@ -288,7 +320,9 @@ export class XRLinearModel implements XmcModel {
       vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab }, `${src} vectorizer`);
     }
     const calibration = meta.calibration ? calibrationFromFiles(meta.calibration, arrays.labelThresholds as Float32Array | undefined, src) : null;
-    return new XRLinearModel(params, labelNames, meta.dim as number, trees, vectorizer, need("trainLabelCounts"), meta.nTrain as number, calibration);
+    const channels = channelsFromFiles(params, arrays, meta.nTrain as number, src);
+    const selection = (meta.selection ?? null) as SelectionReport | null;
+    return new XRLinearModel(params, labelNames, meta.dim as number, trees, vectorizer, need("trainLabelCounts"), meta.nTrain as number, calibration, channels, selection);
   }
 }
 

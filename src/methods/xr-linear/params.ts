@@ -6,6 +6,7 @@ import { COMBINERS } from "../../search/combine.js";
 import { POST_PROCESSORS } from "../../search/postprocess.js";
 import { parseStackedParams, type StackedParams, type StackedParamsInput } from "../../text/stack.js";
 import { TREE_SCHEMA, type TreeParams } from "../../tree/build.js";
+import { FUSION_SCHEMA, type FusionParams } from "./channels.js";
 
 export const XRLINEAR_TRAIN_SCHEMA = {
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each node is trained on: tfn (those of its true parent), man (those the trained levels route to the parent), tfn+man" },
@@ -98,8 +99,13 @@ export interface XRLinearParams {
   ensemble: EnsembleParams;
   disentangle: DisentangleParams;
   calibration: CalibrationParams;
-  /** TF-IDF configuration for text data (ignored for feature data). */
-  text: StackedParams;
+  /**
+   * TF-IDF configuration for text data (ignored for feature data); "auto" (the default): chosen
+   * on a validation split of the training data (auto.ts), the trained model holding the choice.
+   */
+  text: StackedParams | "auto";
+  /** Neighbour vote and label texts fused with the trees (channels.ts). */
+  fusion: FusionParams;
 }
 
 /**
@@ -114,10 +120,11 @@ export interface XRLinearParamsInput {
   ensemble?: EnsembleParamsInput;
   disentangle?: InputOf<typeof DISENTANGLE_SCHEMA>;
   calibration?: InputOf<typeof CALIBRATION_SCHEMA>;
-  text?: StackedParamsInput;
+  text?: StackedParamsInput | "auto";
+  fusion?: InputOf<typeof FUSION_SCHEMA>;
 }
 
-const SECTIONS = ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text"];
+const SECTIONS = ["tree", "solver", "train", "predict", "ensemble", "disentangle", "calibration", "text", "fusion"];
 
 /** Validate a (partial) params object; unknown sections or keys are an error naming them. */
 export function parseXRLinearParams(input: unknown, where = "params"): XRLinearParams {
@@ -137,7 +144,8 @@ export function parseXRLinearParams(input: unknown, where = "params"): XRLinearP
     ensemble: parseEnsemble(o.ensemble, solver, `${where}.ensemble`),
     disentangle: parseParams(DISENTANGLE_SCHEMA, o.disentangle, `${where}.disentangle`),
     calibration: parseParams(CALIBRATION_SCHEMA, o.calibration, `${where}.calibration`),
-    text: parseStackedParams(o.text, `${where}.text`),
+    text: o.text === undefined || o.text === null || o.text === "auto" ? "auto" : parseStackedParams(o.text, `${where}.text`),
+    fusion: parseParams(FUSION_SCHEMA, o.fusion, `${where}.fusion`),
   };
 }
 

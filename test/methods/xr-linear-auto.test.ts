@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { csrFromRows } from "../../src/core/csr.js";
+import { Rng } from "../../src/core/rng.js";
+import type { Dataset } from "../../src/data/dataset.js";
+import { precisions, textCandidates } from "../../src/methods/xr-linear/auto.js";
+import { fuseQuery, LabelTextChannel, NeighbourChannel, NO_CHANNELS } from "../../src/methods/xr-linear/channels.js";
+import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { parseXRLinearParams } from "../../src/methods/xr-linear/params.js";
+import { LexicalIndex } from "../../src/retrieval/lexical.js";
+import { loadModel } from "../../src/api/load.js";
+
+/**
+ * Texts over 30 labels: label l's keyword `kw<l>` (and a second word `aux<l>`) appear in texts
+ * of label l, with filler words; label 30 ("zebra") has a text but no training instance (its
+ * words occur in a few training texts at random).
+ */
+function textData(n: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const L = 30;
+  const texts: string[] = [], yi: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const labels = [rng.int(L)];
+    if (rng.next() < 0.4) labels.push((labels[0] + 1 + rng.int(L - 1)) % L);
+    const words = labels.flatMap((l) => [`kw${l}`, rng.next() < 0.7 ? `aux${l}` : "", "the"]);
+    for (let k = 0; k < 4; k++) words.push(`filler${rng.int(50)}`);
+    // the unseen label's words occur in training texts, as noise
+    if (rng.next() < 0.05) words.push("zebra");
+    if (rng.next() < 0.05) words.push("stripes");
+    texts.push(words.filter((w) => w !== "").join(" "));
+    yi.push(labels.sort((a, b) => a - b));
+  }
+  const labelNames = [...Array.from({ length: L }, (_, l) => `label-${l}`), "zebra"];
+  const labelTexts = [...Array.from({ length: L }, (_, l) => `kw${l} topic`), "zebra stripes savanna"];
+  return { source: "synthetic-text", kind: "text", X: null, texts, Y: csrFromRows(L + 1, yi), labelNames, labelTexts, knownLabels: L + 1 };
+}
+
+const small = { tree: { maxLeafSize: 8, nrSplits: 4 } };
+
+test("precisions: P@1/3/5 known answer, short rankings count the hits they have", () => {
+  const Y = csrFromRows(5, [[0, 1], [2]]);
+  const pred = [{ labels: Int32Array.from([0, 3, 1, 4, 2]) }, { labels: Int32Array.from([2]) }];
+  const [p1, p3, p5] = precisions(pred, Y);
+  assert.equal(p1, 100);
+  assert.ok(Math.abs(p3 - (100 * 3) / 6) < 1e-9);
+  assert.ok(Math.abs(p5 - (100 * 3) / 10) < 1e-9);
+});
+
+test("candidates: word unigrams and 1-2-grams, min_df 2 up to 100K texts and growing after", () => {
+  const c = textCandidates(5000);
+  assert.deepEqual(c.map((x) => x.name), ["word 1-grams", "word 1-2-grams"]);
+  assert.deepEqual(c.map((x) => [x.text.vectorizers[0].ngramMax, x.text.vectorizers[0].minDf, x.text.vectorizers[0].sublinearTf]), [[1, 2, true], [2, 2, true]]);
+  assert.equal(textCandidates(250000)[0].text.vectorizers[0].minDf, 3);
+});
+
+test("params: text defaults to auto, an explicit text section wins, fusion is validated", () => {
+  assert.equal(parseXRLinearParams({}).text, "auto");
+  assert.equal(parseXRLinearParams({ text: "auto" }).text, "auto");
+  const p = parseXRLinearParams({ text: { vectorizers: [{ analyzer: "word", ngramMax: 1 }] } });
+  assert.notEqual(p.text, "auto");
+  assert.throws(() => parseXRLinearParams({ fusion: { vote: "sometimes" } }), /fusion\.vote/);
+  assert.throws(() => parseXRLinearParams({ fusion: { voteWeight: 2 } }), /voteWeight/);
+});
+
+test("lexical index: searchRows gives the dot-product nearest rows, best first, ties by smaller id", () => {
+  const X = csrFromRows(4, [[0, 1], [1, 2], [0, 3], [2]], [[0.6, 0.8], [0.6, 0.8], [0.8, 0.6], [1]]);
+  const ch = NeighbourChannel.build(X, csrFromRows(3, [[0], [1], [2], [1]]), 2, 0.1);
+  const Q = csrFromRows(4, [[0], [2]], [[1], [1]]);
+  const r = ch.index.searchRows(Q, 3);
+  // query 0 (feature 0): rows 2 (0.8), 0 (0.6); nothing else shares feature 0
+  assert.deepEqual(Array.from(r.ids.subarray(0, 3)), [2, 0, -1]);
+  assert.ok(Math.abs(r.scores[0] - 0.8) < 1e-6 && Math.abs(r.scores[1] - 0.6) < 1e-6);
+  // query 1 (feature 2): rows 3 (1.0), 1 (0.8)
+  assert.deepEqual(Array.from(r.ids.subarray(3, 6)), [3, 1, -1]);
+  assert.ok(ch.index instanceof LexicalIndex);
+});
+
+test("fusion: (1 - w) tree + w vote, label texts add β·cos, ties by lower label id", () => {
+  // two training rows: row 0 (feature 0) has label 3, row 1 (feature 1) has label 4
+  const vote = NeighbourChannel.build(csrFromRows(3, [[0], [1]], [[1], [1]]), csrFromRows(6, [[3], [4]]), 1, 0.1);
+  const tree = { labels: Int32Array.from([1, 2]), scores: Float32Array.from([0.9, 0.5]) };
+  const q = { idx: Int32Array.from([0]), val: Float32Array.from([1]) };
+  const r = fuseQuery(tree, { ...NO_CHANNELS, vote, voteWeight: 0.5 }, q.idx, q.val, 0, 1, 3);
+  // tree: 1 → 0.45, 2 → 0.25; vote: the one neighbour (row 0) gives label 3 the whole 0.5
+  assert.deepEqual(Array.from(r.labels), [3, 1, 2]);
+  assert.ok(Math.abs(r.scores[0] - 0.5) < 1e-6 && Math.abs(r.scores[1] - 0.45) < 1e-6);
+  // label texts: label 5 has no training instance; its text is feature 2
+  const lt = LabelTextChannel.build(["", "", "", "", "", "stripes"], Int32Array.from([1, 1, 1, 1, 1, 0]), 3, () => csrFromRows(3, [[2]], [[1]]), 5)!;
+  assert.deepEqual(Array.from(lt.labels), [5]);
+  const q2 = { idx: Int32Array.from([2]), val: Float32Array.from([1]) };
+  const r2 = fuseQuery(tree, { ...NO_CHANNELS, labelText: lt, labelTextWeight: 0.5 }, q2.idx, q2.val, 0, 1, 3);
+  assert.deepEqual(Array.from(r2.labels), [1, 2, 5]);
+  const r3 = fuseQuery(tree, { ...NO_CHANNELS, labelText: lt, labelTextWeight: 0.5 }, q2.idx, q2.val, 0, 1, 2);
+  assert.deepEqual(Array.from(r3.labels), [1, 2]);
+  // a tie between label 2 (tree 0.5) and label 5 (β·cos = 0.5): the lower id first
+  assert.ok(Math.abs(r2.scores[1] - r2.scores[2]) < 1e-6);
+});
+
+test("auto: candidates scored on a validation split, choice stored, printed, and kept through save/load", async () => {
+  const data = textData(500, 1);
+  const lines: string[] = [];
+  const progress = { log: (s: string) => lines.push(s), start: () => {}, tick: () => {}, stop: () => {} };
+  const auto = { ...small, fusion: { vote: "auto" } } as const;
+  const m = await XRLinearModel.train(data, auto, { threads: 1, progress });
+  assert.ok(m.selection, "a selection report");
+  assert.equal(m.selection!.candidates.length, 2);
+  assert.ok(["word 1-grams", "word 1-2-grams"].includes(m.selection!.chosen));
+  assert.ok(m.selection!.validationRows === 50 && m.selection!.fitRows === 100);
+  assert.notEqual(m.params.text, "auto", "the trained model holds the chosen featurization");
+  assert.ok(m.params.fusion.vote === "on" || m.params.fusion.vote === "off");
+  assert.ok(lines.some((l) => l.startsWith("auto settings: text features")), lines.join("\n"));
+  // deterministic: the same data and seed give the same choice and predictions
+  const m2 = await XRLinearModel.train(data, auto, { threads: 2 });
+  assert.equal(m2.selection!.chosen, m.selection!.chosen);
+  assert.deepEqual(m2.params.fusion, m.params.fusion);
+  const test_ = textData(60, 2);
+  const dir = mkdtempSync(join(tmpdir(), "xmc-auto-"));
+  try {
+    m.save(join(dir, "m.xmc"));
+    const back = loadModel(join(dir, "m.xmc")) as XRLinearModel;
+    assert.deepEqual(back.selection, m.selection);
+    assert.deepEqual(back.predictDataset(test_), m.predictDataset(test_));
+    assert.deepEqual(m2.predictDataset(test_), m.predictDataset(test_));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // an explicit text section wins: no candidates scored
+  const given = await XRLinearModel.train(data, { ...small, text: { vectorizers: [{ analyzer: "word" }] } }, { threads: 1 });
+  assert.equal(given.selection!.candidates.length, 0);
+  assert.deepEqual(given.params.text, parseXRLinearParams({ text: { vectorizers: [{ analyzer: "word" }] } }).text);
+});
+
+test("label texts: a label never seen in training is returned when its text matches; the vote round-trips", async () => {
+  const data = textData(300, 3);
+  const m = await XRLinearModel.train(data, { ...small, text: { vectorizers: [{ analyzer: "word", minDf: 1 }] }, fusion: { vote: "on", voteWeight: 0.3, labelTexts: "on", labelTextWeight: 1 } }, { threads: 1 });
+  assert.equal(m.trainLabelCounts[30], 0);
+  assert.deepEqual(m.channels.labelText && Array.from(m.channels.labelText.labels), [30]);
+  const top = m.predictTexts(["zebra stripes kw3"], { topK: 5 })[0].map((s) => s.label);
+  assert.ok(top.includes("zebra"), top.join(","));
+  assert.ok(top.includes("label-3"), top.join(","));
+  // off: the unseen label is not returned
+  const off = await XRLinearModel.train(data, { ...small, text: { vectorizers: [{ analyzer: "word", minDf: 1 }] }, fusion: { vote: "off", labelTexts: "off" } }, { threads: 1 });
+  assert.ok(!off.predictTexts(["zebra stripes kw3"], { topK: 5 })[0].some((s) => s.label === "zebra"));
+  const dir = mkdtempSync(join(tmpdir(), "xmc-auto-"));
+  try {
+    m.save(join(dir, "m.xmc"));
+    const back = loadModel(join(dir, "m.xmc")) as XRLinearModel;
+    assert.ok(back.channels.vote && back.channels.labelText);
+    const q = ["kw4 aux4 the filler3", "zebra savanna"];
+    assert.deepEqual(back.predictTexts(q), m.predictTexts(q));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a weight given beside an auto switch is reported as unused", async () => {
+  const { autoWarnings } = await import("../../src/methods/xr-linear/auto.js");
+  const given = { fusion: { vote: "auto", voteWeight: 0.5 } } as const;
+  assert.match(autoWarnings(given, parseXRLinearParams(given)).join("\n"), /fusion\.voteWeight .* "auto"/);
+  const on = { fusion: { vote: "on", voteWeight: 0.5 } } as const;
+  assert.deepEqual(autoWarnings(on, parseXRLinearParams(on)), []);
+  assert.deepEqual(autoWarnings({}, parseXRLinearParams({})), []);
+});
