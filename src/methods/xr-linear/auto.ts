@@ -47,8 +47,8 @@ export interface CandidateScore {
   "P@1": number;
   "P@3": number;
   "P@5": number;
-  /** CPU seconds (user + system, this process) of fitting, training and scoring it. */
-  cpuSeconds: number;
+  /** CPU seconds (user + system, this process) of fitting, training and scoring it; printed, not saved. */
+  cpuSeconds?: number;
 }
 
 /** What was chosen, and on what evidence; JSON, stored in the model header. */
@@ -64,7 +64,14 @@ export interface SelectionReport {
     /** Every weight tried, with its validation scores. */
     grid?: { weight: number; "P@1": number; "P@3": number; "P@5": number; "unseenR@10": number }[];
   } | null;
-  cpuSeconds: number;
+  /** Printed during training, not saved: a model file depends only on its data, params and seed. */
+  cpuSeconds?: number;
+}
+
+/** The report as stored in a model file: the same without CPU timings. */
+export function reportToSave(r: SelectionReport): SelectionReport {
+  const { cpuSeconds: _, candidates, ...rest } = r;
+  return { ...rest, candidates: candidates.map(({ cpuSeconds: __, ...c }) => c) };
 }
 
 /** Below this many training rows the selection is skipped (word 1–2-grams, no vote, label texts at their default weight). */

@@ -22,7 +22,7 @@ import { parseParams } from "../../core/params.js";
 import { XRLINEAR_PREDICT_SCHEMA, parseXRLinearParams, type XRLinearParams, type XRLinearParamsInput, type XRLinearPredictInput } from "./params.js";
 import { textPaths } from "../../data/text.js";
 import { type Channels, fuseQuery, fuses, NO_CHANNELS } from "./channels.js";
-import { autoWarnings, needsSelection, resolveWithoutSelection, selectSettings, type SelectionReport } from "./auto.js";
+import { autoWarnings, needsSelection, reportToSave, resolveWithoutSelection, selectSettings, type SelectionReport } from "./auto.js";
 import { buildChannels, channelArrays, channelsFromFiles, treeEmbedding } from "./fusion-build.js";
 
 export interface TrainOptions {
@@ -284,7 +284,7 @@ export class XRLinearModel implements XmcModel {
       calibration: calibrationMeta,
       labelNames: this.labelNames,
       vocab,
-      selection: this.selection,
+      selection: this.selection ? reportToSave(this.selection) : null,
     };
     writeModelFile(path, header, arrays);
   }
