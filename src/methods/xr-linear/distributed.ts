@@ -7,6 +7,7 @@
  * carries a key (a hash of the data, the params and its ids), so a coordinator run again
  * reuses the sub-models already written and never mixes in a stale one.
  */
+import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -193,37 +194,18 @@ function headerField(path: string, key: string): unknown {
 
 function writeSubTree(path: string, key: string, s: SubTreeModel): void {
   const arrays: Record<string, TypedArray> = {};
-  s.chain.forEach((lv, t) => {
-    arrays[`${t}.ptr`] = lv.ptr;
-    arrays[`${t}.children`] = lv.children;
-    const w = s.weights[t];
-    arrays[`${t}.chunkPtr`] = w.chunkPtr;
-    arrays[`${t}.rowFeat`] = w.rowFeat;
-    arrays[`${t}.rowPtr`] = w.rowPtr;
-    arrays[`${t}.entChild`] = w.entChild;
-    arrays[`${t}.entVal`] = w.entVal;
-  });
-  writeModelFile(path, { kind: SUB_KIND, key, levels: s.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents })) }, arrays);
+  addTreeArrays([s], arrays);
+  writeModelFile(path, { kind: SUB_KIND, key, levels: treeShapes([s])[0] }, arrays);
 }
 
 function readSubTree(path: string): SubTreeModel {
   const { header, arrays } = readModelFile(path);
-  const need = <T extends TypedArray>(k: string): T => {
+  const need = (k: string): TypedArray => {
     const a = arrays[k];
     if (!a) throw new XmcError(`${path}: array "${k}" is missing`);
-    return a as T;
+    return a;
   };
-  const levels = header.levels as { nNodes: number; nParents: number }[];
-  return {
-    chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`${t}.ptr`), children: need(`${t}.children`) })),
-    weights: levels.map((_, t) => ({
-      chunkPtr: need(`${t}.chunkPtr`),
-      rowFeat: need(`${t}.rowFeat`),
-      rowPtr: need(`${t}.rowPtr`),
-      entChild: need(`${t}.entChild`),
-      entVal: need(`${t}.entVal`),
-    })),
-  };
+  return treesFromArrays([header.levels as TreeShapes[number]], need)[0];
 }
 
 /**

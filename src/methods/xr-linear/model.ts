@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
 import { type Csr, normalizeRowsL2 } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
@@ -246,19 +247,7 @@ export class XRLinearModel implements XmcModel {
   /** Write the model file (exactly `path`), replacing an existing one atomically. */
   save(path: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts, ...channelArrays(this.channels) };
-    this.trees.forEach((tree, i) =>
-      tree.chain.forEach((lv, t) => {
-        const pre = `tree.${i}.${t}`;
-        arrays[`${pre}.ptr`] = lv.ptr;
-        arrays[`${pre}.children`] = lv.children;
-        const w = tree.weights[t];
-        arrays[`${pre}.chunkPtr`] = w.chunkPtr;
-        arrays[`${pre}.rowFeat`] = w.rowFeat;
-        arrays[`${pre}.rowPtr`] = w.rowPtr;
-        arrays[`${pre}.entChild`] = w.entChild;
-        arrays[`${pre}.entVal`] = w.entVal;
-      }),
-    );
+    addTreeArrays(this.trees, arrays);
     let vectorizerMeta: unknown = null;
     let vocab: string[] | null = null;
     if (this.vectorizer) {
@@ -279,7 +268,7 @@ export class XRLinearModel implements XmcModel {
       dim: this.dim,
       nLabels: this.nLabels,
       nTrain: this.nTrain,
-      trees: this.trees.map((tree) => tree.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents }))),
+      trees: treeShapes(this.trees),
       vectorizer: vectorizerMeta,
       calibration: calibrationMeta,
       labelNames: this.labelNames,
@@ -299,18 +288,9 @@ export class XRLinearModel implements XmcModel {
       return a as T;
     };
     const params = parseXRLinearParams(meta.params, `${src} params`);
-    const shapes = meta.trees as { nNodes: number; nParents: number }[][];
+    const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: TreeModel[] = shapes.map((levels, i) => ({
-      chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`tree.${i}.${t}.ptr`), children: need(`tree.${i}.${t}.children`) })),
-      weights: levels.map((_, t) => ({
-        chunkPtr: need(`tree.${i}.${t}.chunkPtr`),
-        rowFeat: need(`tree.${i}.${t}.rowFeat`),
-        rowPtr: need(`tree.${i}.${t}.rowPtr`),
-        entChild: need(`tree.${i}.${t}.entChild`),
-        entVal: need(`tree.${i}.${t}.entVal`),
-      })),
-    }));
+    const trees: TreeModel[] = treesFromArrays(shapes, need);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     let vectorizer: StackedVectorizer | null = null;
     if (meta.vectorizer) {

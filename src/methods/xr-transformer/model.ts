@@ -4,6 +4,7 @@
  * (matcher.ts), then an XR-Linear ranker on [TF-IDF | α·embedding] over refined trees
  * (ranker.ts). Prediction encodes the query, builds its concatenated row and runs beam search.
  */
+import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
 import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { parseParams } from "../../core/params.js";
@@ -204,19 +205,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   /** Write the model file (exactly `path`), replacing an existing one atomically. */
   save(path: string): void {
     const arrays: Record<string, TypedArray> = { trainLabelCounts: this.trainLabelCounts };
-    this.trees.forEach((tree, i) =>
-      tree.chain.forEach((lv, t) => {
-        const pre = `tree.${i}.${t}`;
-        const w = tree.weights[t];
-        arrays[`${pre}.ptr`] = lv.ptr;
-        arrays[`${pre}.children`] = lv.children;
-        arrays[`${pre}.chunkPtr`] = w.chunkPtr;
-        arrays[`${pre}.rowFeat`] = w.rowFeat;
-        arrays[`${pre}.rowPtr`] = w.rowPtr;
-        arrays[`${pre}.entChild`] = w.entChild;
-        arrays[`${pre}.entVal`] = w.entVal;
-      }),
-    );
+    addTreeArrays(this.trees, arrays);
     const s = this.vectorizer.save();
     for (const [k, a] of Object.entries(s.arrays)) arrays[`text.${k}`] = a;
     if (this.encoder) {
@@ -228,7 +217,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       params: this.params,
       nLabels: this.nLabels,
       nTrain: this.nTrain,
-      trees: this.trees.map((tree) => tree.chain.map((lv) => ({ nNodes: lv.nNodes, nParents: lv.nParents }))),
+      trees: treeShapes(this.trees),
       vectorizer: s.meta,
       vocab: s.vocab,
       words: this.vocab ? this.vocab.words : null,
@@ -248,18 +237,9 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       return a as T;
     };
     const params = parseXrtParams(meta.params, `${src} params`);
-    const shapes = meta.trees as { nNodes: number; nParents: number }[][];
+    const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: RankerTree[] = shapes.map((levels, i) => ({
-      chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: need(`tree.${i}.${t}.ptr`), children: need(`tree.${i}.${t}.children`) })),
-      weights: levels.map((_, t) => ({
-        chunkPtr: need(`tree.${i}.${t}.chunkPtr`),
-        rowFeat: need(`tree.${i}.${t}.rowFeat`),
-        rowPtr: need(`tree.${i}.${t}.rowPtr`),
-        entChild: need(`tree.${i}.${t}.entChild`),
-        entVal: need(`tree.${i}.${t}.entVal`),
-      })),
-    }));
+    const trees: RankerTree[] = treesFromArrays(shapes, need);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     const textArrays: Record<string, Float32Array> = {};
     for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
