@@ -4,21 +4,16 @@
  * The same encoder embeds queries and label texts. Texts arrive as token-id lists (`PrimeTokens`:
  * known words and word pairs); a text with no known word embeds to the UNK row.
  */
+import { type Bags, idfBags } from "../../text/bags.js";
 import type { Rng } from "../../core/rng.js";
 import { Linear, type LayerBuffer } from "../../nn/layers.js";
 import { embeddingTable } from "../../nn/init.js";
 import { add, dropout, embeddingBag, gelu } from "../../nn/ops/index.js";
 import type { Tensor } from "../../nn/tensor.js";
-import { UNK } from "../../text/vocab.js";
 import { smoothIdf } from "../../retrieval/lexical.js";
 import type { PrimeEncoderParams } from "./params.js";
 
-/** Texts as a bag layout: ids and their offsets (CSR), with per-id weights. */
-export interface Bags {
-  ids: Int32Array;
-  offsets: Int32Array;
-  weights: Float32Array;
-}
+export type { Bags };
 
 /** Bag encoder; see the module comment. */
 export class BagEncoder {
@@ -42,20 +37,7 @@ export class BagEncoder {
 
   /** Bag layout of some token-id documents (ids < 0 or UNK dropped; `PrimeTokens.doc` truncates). */
   bags(docs: readonly Int32Array[]): Bags {
-    let n = 0;
-    for (const d of docs) n += Math.max(1, d.length);
-    const ids = new Int32Array(n), weights = new Float32Array(n), offsets = new Int32Array(docs.length + 1);
-    let o = 0;
-    docs.forEach((d, b) => {
-      const start = o;
-      for (let i = 0; i < d.length; i++) if (d[i] > UNK) ids[o++] = d[i];
-      if (o === start) ids[o++] = UNK;
-      let s = 0;
-      for (let i = start; i < o; i++) s += this.idf[ids[i]];
-      for (let i = start; i < o; i++) weights[i] = this.idf[ids[i]] / s;
-      offsets[b + 1] = o;
-    });
-    return { ids: ids.subarray(0, o), offsets, weights: weights.subarray(0, o) };
+    return idfBags(docs, this.idf);
   }
 
   /** Embeddings [B, dim] of bags (not normalised). */

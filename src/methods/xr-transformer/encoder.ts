@@ -4,6 +4,7 @@
  * from skip-gram vectors trained on the training (and label) texts; the whole encoder is then
  * trained coarse to fine along the label tree (matcher.ts).
  */
+import { type Bags, idfBags } from "../../text/bags.js";
 import type { Rng } from "../../core/rng.js";
 import { embeddingTable } from "../../nn/init.js";
 import { Linear } from "../../nn/layers.js";
@@ -14,12 +15,7 @@ import { smoothIdf } from "../../retrieval/lexical.js";
 import { type TokenVocab, UNK } from "../../text/vocab.js";
 import type { XrtEncoderParams } from "./params.js";
 
-/** Texts as a bag layout: ids and their offsets (CSR), with per-id weights. */
-export interface Bags {
-  ids: Int32Array;
-  offsets: Int32Array;
-  weights: Float32Array;
-}
+export type { Bags };
 
 /** The first `maxTokens` known words of a text (UNK and stop words dropped). */
 export function textDoc(vocab: TokenVocab, text: string, maxTokens: number): Int32Array {
@@ -55,20 +51,7 @@ export class XrtEncoder {
 
   /** Bag layout of token-id documents; an empty document is the UNK row. */
   bags(docs: readonly Int32Array[]): Bags {
-    let n = 0;
-    for (const d of docs) n += Math.max(1, d.length);
-    const ids = new Int32Array(n), weights = new Float32Array(n), offsets = new Int32Array(docs.length + 1);
-    let o = 0;
-    docs.forEach((d, b) => {
-      const start = o;
-      for (let i = 0; i < d.length; i++) ids[o++] = d[i];
-      if (o === start) ids[o++] = UNK;
-      let s = 0;
-      for (let i = start; i < o; i++) s += this.idf[ids[i]];
-      for (let i = start; i < o; i++) weights[i] = this.idf[ids[i]] / s;
-      offsets[b + 1] = o;
-    });
-    return { ids: ids.subarray(0, o), offsets, weights: weights.subarray(0, o) };
+    return idfBags(docs, this.idf);
   }
 
   /** Embeddings [B, dim] of bags (not normalised). */
