@@ -182,7 +182,10 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     const options: Record<string, unknown> = {};
     if (b.k !== undefined) options.topK = Math.min(b.k, host.info.labels);
     if (b.threshold !== undefined) options.threshold = b.threshold;
-    if (b.thresholds !== undefined) options.thresholds = b.thresholds;
+    if (b.thresholds !== undefined) {
+      if (!host.takes("thresholds")) return sendError(reply, 400, `"thresholds": a ${host.info.method} model has no fitted thresholds; give "threshold" (a score) instead`);
+      options.thresholds = b.thresholds;
+    }
     const pieces = await host.predict(list, options);
     reply.type("application/json");
     return `{"predictions":[${pieces.join(",")}]}`;

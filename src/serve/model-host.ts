@@ -40,6 +40,7 @@ interface Loaded {
   scheduler: Scheduler;
   info: ModelInfo;
   byName: Map<string, number>;
+  predictOptions: Set<string>;
 }
 
 const WORKER = new URL("./predict-worker.js", import.meta.url);
@@ -71,6 +72,11 @@ export class ModelHost {
   /** Predict `texts`: pieces of JSON that, joined by commas, are the list of predictions (see {@link Scheduler.submit}). */
   predict(texts: string[], options: PredictOverrides): Promise<string[]> {
     return this.current.scheduler.submit(texts, options);
+  }
+
+  /** Whether the served model's method takes this prediction option (e.g. "thresholds"). */
+  takes(option: string): boolean {
+    return this.current.predictOptions.has(option);
   }
 
   labelText(name: string): string | undefined {
@@ -146,5 +152,5 @@ async function load(path: string, opts: HostOptions, onBatch: (texts: number) =>
     loadedAt: new Date().toISOString(),
     labelTexts: facts.labelTexts !== null,
   };
-  return { bytes, labelTexts: facts.labelTexts, pool, scheduler, info, byName };
+  return { bytes, labelTexts: facts.labelTexts, pool, scheduler, info, byName, predictOptions: new Set(facts.predictOptions) };
 }

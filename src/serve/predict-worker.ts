@@ -15,6 +15,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { XmcError } from "../core/errors.js";
 import type { PredictOverrides, XmcModel } from "../methods/model.js";
 import { loadModel } from "../api/load.js";
+import { methodByName } from "../api/methods.js";
 
 export interface WorkerInit {
   /** The model file's bytes (a view over a SharedArrayBuffer). */
@@ -38,13 +39,16 @@ export interface ModelFacts {
   labels: number;
   labelNames: string[];
   labelTexts: string[] | null;
+  /** The prediction options the model's method takes (its predict schema's fields). */
+  predictOptions: string[];
 }
 
 export type PredictResult = { pieces: string[]; facts?: ModelFacts } | { error: string };
 
 function factsOf(model: XmcModel): ModelFacts {
   const texts = (model as { labelTexts?: unknown }).labelTexts;
-  return { method: model.method, labels: model.nLabels, labelNames: model.labelNames, labelTexts: Array.isArray(texts) ? (texts as string[]) : null };
+  const predictOptions = Object.keys(methodByName(model.method).predictSchema);
+  return { method: model.method, labels: model.nLabels, labelNames: model.labelNames, labelTexts: Array.isArray(texts) ? (texts as string[]) : null, predictOptions };
 }
 
 if (parentPort) {

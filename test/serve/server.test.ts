@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { XRTransformerModel } from "../../src/methods/xr-transformer/model.js";
 import { createXmcServer, type XmcServer } from "../../src/serve/app.js";
 import { PREDICT_BODY } from "../../src/serve/openapi.js";
 
@@ -196,6 +197,30 @@ test("a model trained on features is refused at start, with the reason", async (
     const m = await XRLinearModel.train(data, { ensemble: { trees: 1 } }, { threads: 1 });
     m.save(path);
     await assert.rejects(createXmcServer(path, { threads: 1, log: false }), /cannot serve this model: .*features/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a model whose method has no fitted thresholds answers 400 to \"thresholds\", and predicts without it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "xmc-serve-"));
+  try {
+    const path = join(dir, "xrt.xmc");
+    const params = { encoder: { dim: 8 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 16, maxLeafSize: 2 }, ranker: { trees: 1 } };
+    (await XRTransformerModel.train(toy(["food", "vehicle", "music"]), params, { threads: 1 })).save(path);
+    const server = await createXmcServer(path, { threads: 1, log: false });
+    try {
+      const port = await server.listen(0, "127.0.0.1");
+      const ask = (body: unknown) => raw(port, "POST", "/predict", JSON.stringify(body), { "content-type": "application/json" });
+      const bad = await ask({ text: "apple banana fruit", thresholds: "tuned" });
+      assert.equal(bad.status, 400);
+      assert.match(JSON.parse(bad.body).error, /"thresholds": a xr-transformer model has no fitted thresholds/);
+      const ok = await ask({ text: "apple banana fruit", k: 1 });
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal(JSON.parse(ok.body).predictions[0].length, 1);
+    } finally {
+      await server.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
