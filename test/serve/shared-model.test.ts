@@ -3,6 +3,7 @@
  * decoding views them in place (no copy of any array), and a prediction worker predicts from
  * those same bytes (a change made to them from this thread shows in the worker's answers).
  */
+import { XRLINEAR_PREDICT_SCHEMA } from "../../src/methods/xr-linear/params.js";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,7 +67,8 @@ test("a prediction worker predicts from the shared bytes themselves", async () =
     const first = await run();
     // one piece per part: the predictions of texts 0-1, then of text 2
     assert.deepEqual(first.pieces.map((p) => JSON.parse(`[${p}]`)), [here.predictTexts(texts.slice(0, 2), { topK: 3 }), here.predictTexts(texts.slice(2), { topK: 3 })]);
-    assert.deepEqual(first.facts, { method: "xr-linear", labels: 3, labelNames: ["food", "vehicle", "music"], labelTexts: null });
+    assert.deepEqual(first.facts, { method: "xr-linear", labels: 3, labelNames: ["food", "vehicle", "music"], labelTexts: null, predictOptions: Object.keys(XRLINEAR_PREDICT_SCHEMA) });
+    assert.ok(first.facts!.predictOptions.includes("thresholds"));
     // zero the model's weights in the shared bytes, from this thread: the worker (which decoded
     // before) now answers what the model decoded here answers from the changed bytes
     const { arrays } = decodeModel(bytes, path);
