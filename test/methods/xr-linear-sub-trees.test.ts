@@ -4,36 +4,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { csrFromRows } from "../../src/core/csr.js";
 import { XmcError } from "../../src/core/errors.js";
 import { silentProgress } from "../../src/core/progress.js";
-import { Rng } from "../../src/core/rng.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { evaluate } from "../../src/eval/metrics.js";
+import { syntheticXc } from "./xr-linear-toy.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { parseXRLinearParams } from "../../src/methods/xr-linear/params.js";
 import { stitchSubTrees, subProblem, trainMetaTree, trainSubTree } from "../../src/methods/xr-linear/sub-trees.js";
 import { validateChain } from "../../src/tree/chain.js";
 
-/** Label l fires feature l (plus noise); 64 labels, one or two per row. */
-function synthetic(n: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const L = 64;
-  const xi: number[][] = [];
-  const xv: number[][] = [];
-  const yi: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const labels = [rng.int(L)];
-    if (rng.next() < 0.5) labels.push((labels[0] + 1 + rng.int(L - 1)) % L);
-    const feats = new Map<number, number>();
-    for (const l of labels) feats.set(l, 1);
-    for (let k = 0; k < 3; k++) feats.set(L + rng.int(60), 0.3);
-    xi.push([...feats.keys()]);
-    xv.push([...feats.values()]);
-    yi.push(labels);
-  }
-  return { source: "synthetic", kind: "xc", X: csrFromRows(L + 60, xi, xv), texts: null, Y: csrFromRows(L, yi), labelNames: Array.from({ length: L }, (_, l) => `label-${l}`), labelTexts: null, knownLabels: L };
-}
+/** Label l fires feature l (plus noise), 64 labels. */
+const synthetic = (n: number, seed: number): Dataset => syntheticXc(n, seed, 64);
 
 const small = { tree: { maxLeafSize: 4, nrSplits: 4 } };
 
