@@ -1,3 +1,4 @@
+import { XmcError } from "../core/errors.js";
 import type { Schema } from "../core/params.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
@@ -16,11 +17,19 @@ export interface PredictOverrides {
   thresholds?: "none" | "global" | "tuned";
 }
 
-/** The overrides a method's prediction schema knows (given ones only), to lay over its stored defaults. */
+/**
+ * The given (defined) overrides, checked against a method's prediction schema, to lay over its
+ * stored defaults. An option the method does not take (e.g. `thresholds` for a method without
+ * fitted thresholds, or a misspelt `topk`) is an error, never silently dropped.
+ */
 export function overridesOf(schema: Schema, overrides: object): Record<string, unknown> {
   const o = overrides as Readonly<Record<string, unknown>>;
   const given: Record<string, unknown> = {};
-  for (const k of Object.keys(schema)) if (o[k] !== undefined) given[k] = o[k];
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    if (!Object.hasOwn(schema, k)) throw new XmcError(`predict: unknown option "${k}" for this model (known: ${Object.keys(schema).join(", ")})`);
+    given[k] = v;
+  }
   return given;
 }
 

@@ -67,3 +67,22 @@ test("loadModel dispatches on the method the model records; a directory without 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a prediction option the model's method does not take is an error through the library, not dropped", async () => {
+  const texts: string[] = [];
+  const labels: number[][] = [];
+  for (let i = 0; i < 60; i++) {
+    texts.push(`${["apple banana", "car truck", "guitar drum"][i % 3]} sample ${i % 7}`);
+    labels.push([i % 3]);
+  }
+  const data: Dataset = { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(3, labels), labelNames: ["food", "vehicle", "music"], labelTexts: null, knownLabels: 3 };
+  const xrt = methodByName("xr-transformer");
+  const params = { encoder: { dim: 8 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 16, maxLeafSize: 2 }, ranker: { trees: 1 } };
+  const model = await xrt.train(data, params, { threads: 1 });
+  assert.equal(model.predictTexts(["apple banana"], { topK: 1 })[0]!.length, 1);
+  for (const bad of [{ thresholds: "tuned" }, { topk: 3 }]) {
+    assert.throws(() => model.predictTexts(["apple banana"], bad as never), (e: unknown) => e instanceof XmcError && /unknown option "(thresholds|topk)" for this model \(known: .*topK/.test(e.message));
+  }
+  // undefined values are "not given", as from optional CLI flags
+  assert.equal(model.predictTexts(["apple banana"], { topK: 2, thresholds: undefined } as never)[0]!.length, 2);
+});
