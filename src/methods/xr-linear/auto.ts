@@ -12,7 +12,7 @@
  *    does not move the default;
  * 3. the neighbour vote, with the chosen features: its weight w and temperature τ (a grid of
  *    twelve) are tried on the same validation part, fused with the trees' scores; a vote is kept
- *    only when its gain in P@1 + P@3 + P@5 exceeds three standard errors of the per-query
+ *    only when its gain in P@1 + P@3 + P@5 exceeds 2.5 standard errors of the per-query
  *    difference. First with the fitting part's tree and neighbours; where a vote passes that,
  *    again with one tree and the vote's index on every training row outside the validation part,
  *    and that second test decides: a model fitted on a fifth of the rows has far weaker trees
@@ -349,8 +349,8 @@ export const VOTE_MARGIN_SE = 2.5;
 /**
  * The best (w, τ) of VOTE_GRID for fusing tree rankings with neighbour lists `nb` (k per query,
  * rows of `labelsOf`), scored by P@1 + P@3 + P@5 against Y; weight 0 unless its gain over the
- * trees alone exceeds VOTE_MARGIN_SE standard errors of the per-query difference (three: the
- * best of twelve tries is kept only at about the 5 % level for the whole grid).
+ * trees alone exceeds VOTE_MARGIN_SE standard errors of the per-query difference (2.5: a
+ * one-sided level of 0.6 % for one try, under 8 % for the best of twelve).
  */
 export function chooseVote(
   trees: Ranked[], Y: Csr, nb: { ids: Int32Array; scores: Float32Array }, labelsOf: Pick<Csr, "indptr" | "indices">, k: number,

@@ -27,7 +27,7 @@ export const FUSION_SCHEMA = {
     type: "string",
     default: "auto",
     choices: SWITCH,
-    help: "nearest-neighbour vote fused with the trees (text data): auto chooses vote-weight and vote-tau on a validation split of the training data and keeps the vote only where its gain there exceeds three standard errors, checked with trees and neighbours from all the rows outside that split; on uses the given weight; off: trees only",
+    help: "nearest-neighbour vote fused with the trees (text data): auto chooses vote-weight and vote-tau on a validation split of the training data and keeps the vote only where its gain there exceeds 2.5 standard errors of the per-query difference, checked with trees and neighbours from all the rows outside that split; on uses the given weight; off: trees only",
   },
   voteWeight: { type: "number", default: 0.3, min: 0, max: 1, help: "w in (1 − w)·tree + w·vote" },
   voteK: { type: "number", default: 10, min: 1, max: 200, integer: true, help: "training texts that vote for a query" },
