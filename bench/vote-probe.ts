@@ -37,7 +37,7 @@ const train = await loadDataset(join(dataDir, name, "train"));
 const test = await loadDataset(join(dataDir, name, "test"), { labels: train.labelNames });
 const N = train.Y.rows;
 const order = Int32Array.from({ length: N }, (_, i) => i);
-new Rng(0 ^ 0xa070).shuffle(order);
+new Rng(0 ^ 0xa070).shuffle(order); // the automatic settings' split with the default tree.seed 0
 const nVal = Math.min(2500, Math.round(0.1 * N));
 const nFit = Math.min(N - nVal, Math.round(0.2 * N));
 const val = subsetDataset(train, order.slice(0, nVal).sort(), "validation");
