@@ -91,6 +91,45 @@ test("vote choice: a gain within 2.5 standard errors of the per-query difference
   assert.equal(chooseVote(many.trees, many.Y, many.nb, many.labelsOf, 1).weight, 0.3);
 });
 
+/**
+ * n texts drawn from T templates: each template has 4 words of its own and 1 to 3 of L labels;
+ * a text keeps each template word with probability 0.8 and adds 3 of 40 filler words. Trees
+ * fitted on a few hundred rows miss many templates that a neighbour vote still finds; trees
+ * fitted on thousands know them all.
+ */
+function templateData(n: number, T: number, L: number): Dataset {
+  const t = new Rng(7);
+  const templates = Array.from({ length: T }, (_, i) => ({
+    words: [0, 1, 2, 3].map((j) => `t${i}w${j}`),
+    labels: [...new Set([t.int(L), t.int(L), t.int(L)])].sort((a, b) => a - b),
+  }));
+  const rng = new Rng(1);
+  const texts: string[] = [], yi: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const tp = templates[rng.int(T)];
+    const words = tp.words.filter(() => rng.next() < 0.8);
+    for (let k = 0; k < 3; k++) words.push(`f${rng.int(40)}`);
+    texts.push(words.join(" "));
+    yi.push(tp.labels);
+  }
+  return { source: "templates", kind: "text", X: null, texts, Y: csrFromRows(L, yi), labelNames: Array.from({ length: L }, (_, l) => `l${l}`), labelTexts: null, knownLabels: L };
+}
+
+test("auto vote: a gain on the fitting part's small model is weighed again on 90 % of the rows, which decides", async () => {
+  const lines: string[] = [];
+  const progress = { log: (s: string) => lines.push(s), start: () => {}, tick: () => {}, stop: () => {} };
+  const m = await XRLinearModel.train(templateData(4000, 400, 400), small, { threads: 1, progress });
+  // 400 validation rows, 800 fitting rows: the vote gains clearly with the fitting part's tree
+  assert.ok(lines.some((l) => /neighbour vote gains [\d.]+ points on the fitting rows' model .* weighing it on 3600 rows/.test(l)), lines.join("\n"));
+  // with one tree on the other 3600 rows the trees find every template: the vote is off
+  const v = m.selection!.vote!;
+  assert.equal(v.rows, 3600);
+  assert.equal(v.weight, 0);
+  assert.ok(v.gain! <= v.noise!);
+  assert.equal(m.params.fusion.vote, "off");
+  assert.ok(!m.channels.vote);
+});
+
 test("params: text defaults to auto, an explicit text section wins, fusion is validated", () => {
   assert.equal(parseXRLinearParams({}).text, "auto");
   assert.equal(parseXRLinearParams({ text: "auto" }).text, "auto");
