@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Dataset } from "../../src/data/dataset.js";
-import { precisions, reportToSave, textCandidates } from "../../src/methods/xr-linear/auto.js";
+import { chooseVote, precisions, reportToSave, textCandidates, VOTE_GRID } from "../../src/methods/xr-linear/auto.js";
 import { fuseQuery, LabelTextChannel, NeighbourChannel, NO_CHANNELS } from "../../src/methods/xr-linear/channels.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { parseXRLinearParams } from "../../src/methods/xr-linear/params.js";
@@ -56,9 +56,85 @@ test("candidates: word unigrams and 1-2-grams, min_df 2 up to 100K texts and gro
   assert.equal(textCandidates(250000)[0].text.vectorizers[0].minDf, 3);
 });
 
+/**
+ * n queries whose trees rank label 1 (0.9) over label 0 (0.5); each query's one neighbour has
+ * label 0 (cosine 1). `truths[i]` is query i's one true label.
+ */
+function voteCase(truths: number[]) {
+  const trees = truths.map(() => ({ labels: Int32Array.from([1, 0]), scores: Float32Array.from([0.9, 0.5]) }));
+  const Y = csrFromRows(2, truths.map((t) => [t]));
+  const nb = { ids: new Int32Array(truths.length), scores: new Float32Array(truths.length).fill(1) };
+  return { trees, Y, nb, labelsOf: csrFromRows(2, [[0]]) };
+}
+
+test("vote choice: a vote that fixes every query is kept at the smallest weight that does it", () => {
+  // fused: label 1 (1 − w)·0.9, label 0 (1 − w)·0.5 + w; label 0 first from w = 0.3 on (0.65 > 0.63)
+  const c = voteCase(Array.from({ length: 40 }, () => 0));
+  const r = chooseVote(c.trees, c.Y, c.nb, c.labelsOf, 1);
+  assert.equal(r.weight, 0.3);
+  assert.equal(r.tau, VOTE_GRID.taus[0]);
+  // P@1 0 → 100; both labels were already in the top 3 and 5
+  assert.ok(Math.abs(r.gain - 100) < 1e-9 && r.noise < 1e-9, `${r.gain} ${r.noise}`);
+  assert.deepEqual(r.p.map((v) => Math.round(v * 100) / 100), [100, 33.33, 20]);
+});
+
+test("vote choice: a gain within 2.5 standard errors of the per-query difference keeps the vote off", () => {
+  // 6 queries gain 100 points of P@1, 4 lose 100: mean +20, standard error 32.7 (margin 81.6)
+  const c = voteCase([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  const r = chooseVote(c.trees, c.Y, c.nb, c.labelsOf, 1);
+  assert.equal(r.weight, 0);
+  assert.ok(Math.abs(r.gain - 20) < 1e-9);
+  assert.ok(Math.abs(r.noise - 2.5 * Math.sqrt((6 * 80 ** 2 + 4 * 120 ** 2) / 9 / 10)) < 1e-9);
+  assert.deepEqual(r.p, precisions(c.trees, c.Y), "off: the trees' own scores");
+  // the same pattern 36 to 4: mean +80, standard error 15.4: kept
+  const many = voteCase([...Array.from({ length: 36 }, () => 0), 1, 1, 1, 1]);
+  assert.equal(chooseVote(many.trees, many.Y, many.nb, many.labelsOf, 1).weight, 0.3);
+});
+
+/**
+ * n texts drawn from T templates: each template has 4 words of its own and 1 to 3 of L labels;
+ * a text keeps each template word with probability 0.8 and adds 3 of 40 filler words. Trees
+ * fitted on a few hundred rows miss many templates that a neighbour vote still finds; trees
+ * fitted on thousands know them all.
+ */
+function templateData(n: number, T: number, L: number): Dataset {
+  const t = new Rng(7);
+  const templates = Array.from({ length: T }, (_, i) => ({
+    words: [0, 1, 2, 3].map((j) => `t${i}w${j}`),
+    labels: [...new Set([t.int(L), t.int(L), t.int(L)])].sort((a, b) => a - b),
+  }));
+  const rng = new Rng(1);
+  const texts: string[] = [], yi: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const tp = templates[rng.int(T)];
+    const words = tp.words.filter(() => rng.next() < 0.8);
+    for (let k = 0; k < 3; k++) words.push(`f${rng.int(40)}`);
+    texts.push(words.join(" "));
+    yi.push(tp.labels);
+  }
+  return { source: "templates", kind: "text", X: null, texts, Y: csrFromRows(L, yi), labelNames: Array.from({ length: L }, (_, l) => `l${l}`), labelTexts: null, knownLabels: L };
+}
+
+test("auto vote: a gain on the fitting part's small model is weighed again on 90 % of the rows, which decides", async () => {
+  const lines: string[] = [];
+  const progress = { log: (s: string) => lines.push(s), start: () => {}, tick: () => {}, stop: () => {} };
+  const m = await XRLinearModel.train(templateData(4000, 400, 400), small, { threads: 1, progress });
+  // 400 validation rows, 800 fitting rows: the vote gains clearly with the fitting part's tree
+  assert.ok(lines.some((l) => /neighbour vote gains [\d.]+ points on the fitting rows' model .* weighing it on 3600 rows/.test(l)), lines.join("\n"));
+  // with one tree on the other 3600 rows the trees find every template: the vote is off
+  const v = m.selection!.vote!;
+  assert.equal(v.rows, 3600);
+  assert.equal(v.weight, 0);
+  assert.ok(v.gain! <= v.noise!);
+  assert.equal(m.params.fusion.vote, "off");
+  assert.ok(!m.channels.vote);
+});
+
 test("params: text defaults to auto, an explicit text section wins, fusion is validated", () => {
   assert.equal(parseXRLinearParams({}).text, "auto");
   assert.equal(parseXRLinearParams({ text: "auto" }).text, "auto");
+  assert.equal(parseXRLinearParams({}).fusion.vote, "auto");
+  assert.equal(parseXRLinearParams({}).fusion.labelTexts, "auto");
   const p = parseXRLinearParams({ text: { vectorizers: [{ analyzer: "word", ngramMax: 1 }] } });
   assert.notEqual(p.text, "auto");
   assert.throws(() => parseXRLinearParams({ fusion: { vote: "sometimes" } }), /fusion\.vote/);
@@ -111,6 +187,10 @@ test("auto: candidates scored on a validation split, choice stored, printed, and
   assert.ok(m.selection!.validationRows === 50 && m.selection!.fitRows === 100);
   assert.notEqual(m.params.text, "auto", "the trained model holds the chosen featurization");
   assert.ok(m.params.fusion.vote === "on" || m.params.fusion.vote === "off");
+  const v = m.selection!.vote!;
+  assert.ok(v && typeof v.gain === "number" && typeof v.noise === "number", "the vote's gain and noise margin are reported");
+  assert.equal(v.weight > 0, m.params.fusion.vote === "on");
+  assert.ok(v.weight === 0 || v.gain! > v.noise!);
   assert.ok(lines.some((l) => l.startsWith("auto settings: text features")), lines.join("\n"));
   // deterministic: the same data and seed give the same choice and predictions
   const m2 = await XRLinearModel.train(data, auto, { threads: 2 });
