@@ -249,7 +249,12 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
   });
 
   // POST /predict on node:http: the same validator as fastify's route, the same metrics and log line
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
   const validate = app.validatorCompiler!({ schema: PREDICT_BODY, method: "POST", url: "/predict", httpPart: "body" }) as Parameters<typeof fastPredictHandler>[0]["validate"];
   const predictLatency = latency.labels({ route: "/predict" });
   const predictCounts = new Map<number, { inc(): void }>();
