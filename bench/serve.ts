@@ -92,6 +92,8 @@ interface Row {
   textsPerTask: number | null;
   /** CPU time (user + system) of the server process per request, in ms (null where /proc is missing). */
   serverCpuMsPerReq: number | null;
+  /** CPU time of the bench process (autocannon, the load generator) per request, in ms. */
+  clientCpuMsPerReq: number;
 }
 
 /** CPU seconds (user + system) used so far by process `pid`, from /proc (Linux); null elsewhere. */
@@ -124,6 +126,7 @@ async function load(run: string, server: string, workers: number | null, s: { ch
   const xmc = server === "xmc";
   const batches0 = xmc ? await batchTotals(port) : null;
   const cpu0 = cpuSeconds(s.child.pid);
+  const client0 = process.cpuUsage();
   const r = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -138,6 +141,7 @@ async function load(run: string, server: string, workers: number | null, s: { ch
     ],
   });
   const cpu1 = cpuSeconds(s.child.pid);
+  const client = process.cpuUsage(client0);
   const batches1 = xmc ? await batchTotals(port) : null;
   const row: Row = {
     run,
@@ -155,6 +159,7 @@ async function load(run: string, server: string, workers: number | null, s: { ch
     errors: r.errors + r.timeouts,
     textsPerTask: batches0 && batches1 ? (batches1.sum - batches0.sum) / Math.max(1, batches1.count - batches0.count) : null,
     serverCpuMsPerReq: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1000) / Math.max(1, r.requests.total) : null,
+    clientCpuMsPerReq: (client.user + client.system) / 1000 / Math.max(1, r.requests.total),
   };
   process.stderr.write(`${JSON.stringify(row)}\n`);
   return row;
@@ -231,23 +236,26 @@ const ratioBaseline = mean(pick("xmc", 10)) / mean(pick("baseline (one thread)",
 // each xmc run against the baseline run just before it
 const pairRatios = pick("xmc", 10).map((r, i) => r.reqPerSec / pick("baseline (one thread)", 10)[i].reqPerSec);
 const c50 = at("xmc", 2, 50, 1);
+const meanOf = (xs: Row[], f: (r: Row) => number | null) => xs.reduce((a, r) => a + (f(r) ?? NaN), 0) / xs.length;
+// the CPU budget behind the 2× target (see the note above the table)
+const budget = `xmc server + client CPU ${(meanOf(pick("xmc", 10), (r) => r.serverCpuMsPerReq) + meanOf(pick("xmc", 10), (r) => r.clientCpuMsPerReq)).toFixed(2)} ms/req against the baseline's server CPU ${meanOf(pick("baseline (one thread)", 10), (r) => r.serverCpuMsPerReq).toFixed(2)} ms/req`;
 const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}`;
 const checks = [
   [`50 connections for ${longRun} s: zero errors and non-2xx`, c50.errors === 0 && c50.non2xx === 0, `${c50.errors} errors, ${c50.non2xx} non-2xx`],
   ["50 connections: p99 ≤ 50 ms", c50.p99 <= 50, `${c50.p99} ms`],
   ["texts/s, 2 workers ≥ 1.6 × 1 worker (100-text requests)", ratioWorkers >= 1.6, `${ratioWorkers.toFixed(2)}×`],
-  ["single text at 10 connections ≥ 2 × the one-thread handler", ratioBaseline >= 2, `${ratioBaseline.toFixed(2)}× (mean of ${pairRatios.length} alternating runs each; run by run ${pairRatios.map((x) => x.toFixed(2)).join(", ")}×)`],
+  ["single text at 10 connections ≥ 2 × the one-thread handler", ratioBaseline >= 2, `${ratioBaseline.toFixed(2)}× (mean of ${pairRatios.length} alternating runs each; run by run ${pairRatios.map((x) => x.toFixed(2)).join(", ")}×); ${budget}`],
   ["/health p99 ≤ 20 ms during a 10,000-text request", health.p99 <= 20 && health.bigStatus === 200, `${health.p99.toFixed(1)} ms over ${health.probes} probes (the request took ${(health.bigMs / 1000).toFixed(1)} s, status ${health.bigStatus})`],
 ] as const;
 
 const md = [
   "# xmc serve under load",
   "",
-  `\`npm run bench:serve -- --trees ${trees} --duration ${longRun}\` on ${machine}; debian-debtags text model (${trees} tree${trees > 1 ? "s" : ""}), k 5, each request a different test text; autocannon in the same process as the bench, on the same cores as the server. Load average (1 min) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (above ~2, other work shared the cores and every figure is lower than on a quiet machine); server CPU per request is the least sensitive figure.`,
+  `\`npm run bench:serve -- --trees ${trees} --duration ${longRun}\` on ${machine}; debian-debtags text model (${trees} tree${trees > 1 ? "s" : ""}), k 5, each request a different test text; autocannon in the same process as the bench, on the same cores as the server. Load average (1 min) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (above ~2, other work shared the cores and every figure is lower than on a quiet machine); server CPU per request is the least sensitive figure. Client CPU is the bench process's (autocannon's) per request: the baseline uses one core and autocannon most of the other, so xmc reaches 2× the baseline's rate only if its server CPU plus the client's per request is at most the baseline's server CPU per request.`,
   "",
-  "| run | server | workers | req/s | texts/s | p50 ms | p99 ms | max ms | non-2xx | errors | texts per task | server CPU ms/req |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.run} (${r.seconds} s) | ${r.server} | ${r.workers ?? "–"} | ${r.reqPerSec.toFixed(0)} | ${r.textsPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.textsPerTask?.toFixed(1) ?? "–"} | ${r.serverCpuMsPerReq?.toFixed(2) ?? "–"} |`),
+  "| run | server | workers | req/s | texts/s | p50 ms | p99 ms | max ms | non-2xx | errors | texts per task | server CPU ms/req | client CPU ms/req |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.run} (${r.seconds} s) | ${r.server} | ${r.workers ?? "–"} | ${r.reqPerSec.toFixed(0)} | ${r.textsPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.textsPerTask?.toFixed(1) ?? "–"} | ${r.serverCpuMsPerReq?.toFixed(2) ?? "–"} | ${r.clientCpuMsPerReq.toFixed(2)} |`),
   "",
   `/health during one 10,000-text request (2 workers): p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.probes} probes; the request took ${(health.bigMs / 1000).toFixed(1)} s.`,
   "",

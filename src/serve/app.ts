@@ -1,20 +1,24 @@
 /**
  * The HTTP server of `xmc serve`, on fastify (request validation from JSON schemas, body limits
- * answered with 413, pino logging, a close() that drains in-flight requests). Prediction runs
- * in worker threads (see model-host.ts and scheduler.ts); this thread only parses, queues and
- * answers, so /health answers while a large request is being predicted.
+ * answered with 413, pino logging, a close() that drains in-flight requests). POST /predict, the
+ * route every prediction takes, is answered by a plain node:http handler in front of fastify
+ * with the same answers (predict-http.ts): per request it costs a fraction of a framework route.
+ * Prediction runs in worker threads (see model-host.ts and scheduler.ts); this thread only
+ * parses, queues and answers, so /health answers while a large request is being predicted.
  *
  * Routes: POST /predict, GET|HEAD /health, GET /ready, GET /metrics (Prometheus),
  * GET /openapi.json, GET / (a page to try the model), GET /labels/:name (a label's text),
  * POST /admin/reload (loopback clients only). A known path with another method gets 405 and
  * `Allow`; an unknown path 404. Every error body is `{"error": "..."}`.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { XmcError } from "../core/errors.js";
 import { type HostOptions, ModelHost } from "./model-host.js";
 import { openApiDocument, PREDICT_BODY } from "./openapi.js";
 import { PAGE } from "./page.js";
+import { fastPredictHandler, planPredict, type PredictBody, predictFailure, schemaMessage } from "./predict-http.js";
 import { DEFAULT_SERVE, Overloaded, TaskUserError } from "./scheduler.js";
 
 export interface ServeOptions extends HostOptions {
@@ -39,14 +43,6 @@ const ROUTES: Record<string, string[]> = {
   "/": ["GET", "HEAD"],
   "/admin/reload": ["POST"],
 };
-
-interface PredictBody {
-  texts?: string[];
-  text?: string;
-  k?: number;
-  threshold?: number;
-  thresholds?: "none" | "global" | "tuned";
-}
 
 export interface XmcServer {
   app: FastifyInstance;
@@ -88,8 +84,41 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     modelInfo.set({ method: host.info.method, labels: String(host.info.labels), path: host.info.path }, 1);
   };
   setInfo();
+  // what POST /predict needs to know about the model (the current one, after a reload too)
+  const served = {
+    get labels() {
+      return host.info.labels;
+    },
+    get method() {
+      return host.info.method;
+    },
+    get maxQueued() {
+      return host.maxQueued;
+    },
+    takes: (option: string) => host.takes(option),
+    predict: (list: string[], options: Record<string, unknown>) => host.predict(list, options),
+  };
 
+  // request ids (for the log) shared by fastify's routes and the POST /predict handler
+  let lastId = 0;
+  const nextId = () => `req-${(lastId = (lastId + 1) & 0x7fffffff).toString(36)}`;
+  // POST /predict (without a query string) goes to its own handler, set once the app is ready;
+  // every other request, and every request once closing, to fastify
+  let predictRoute: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  let closing = false;
   const app = Fastify({
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (predictRoute !== null && !closing && req.method === "POST" && req.url === "/predict") predictRoute(req, res);
+        else handler(req, res);
+      });
+      // what fastify sets on a server it creates itself
+      server.keepAliveTimeout = 5_000;
+      server.requestTimeout = 30_000;
+      server.setTimeout(0);
+      return server;
+    },
+    genReqId: nextId,
     bodyLimit: o.maxBody,
     // slow clients: a body must arrive within 30 s, headers within 10 s (set below)
     requestTimeout: 30_000,
@@ -140,13 +169,7 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
   });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err.validation) {
-      const v = err.validation[0];
-      const extra = (v?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-      const where = v?.instancePath ? v.instancePath.slice(1).replace(/\//g, ".") : "body";
-      const msg = extra ? `unknown field "${extra}" (known: ${Object.keys(PREDICT_BODY.properties).join(", ")})` : `${where}: ${v?.message ?? err.message}`;
-      return sendError(reply, 400, msg);
-    }
+    if (err.validation) return sendError(reply, 400, schemaMessage(err.validation[0]));
     if (err.statusCode === 413 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, 413, `request body larger than ${o.maxBody} bytes`);
     if (err instanceof XmcError || err instanceof TaskUserError) return sendError(reply, 400, err.message);
     if (err instanceof Overloaded) {
@@ -173,20 +196,13 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
   });
 
   app.post<{ Body: PredictBody }>("/predict", { schema: { body: PREDICT_BODY } }, async (req, reply) => {
-    const b = req.body;
-    if ((b.texts === undefined) === (b.text === undefined)) throw new XmcError('give exactly one of "texts" (a list of strings) or "text" (a string)');
-    const list = b.texts ?? [b.text as string];
-    (req as { texts?: number }).texts = list.length;
-    const most = Math.min(o.maxTexts, host.maxQueued);
-    if (list.length > most) return sendError(reply, 413, `${list.length} texts in one request; at most ${most}`);
-    const options: Record<string, unknown> = {};
-    if (b.k !== undefined) options.topK = Math.min(b.k, host.info.labels);
-    if (b.threshold !== undefined) options.threshold = b.threshold;
-    if (b.thresholds !== undefined) {
-      if (!host.takes("thresholds")) return sendError(reply, 400, `"thresholds": a ${host.info.method} model has no fitted thresholds; give "threshold" (a score) instead`);
-      options.thresholds = b.thresholds;
+    const plan = planPredict(req.body, served, o.maxTexts);
+    if ("error" in plan) {
+      (req as { texts?: number }).texts = plan.texts;
+      return sendError(reply, plan.status, plan.error);
     }
-    const pieces = await host.predict(list, options);
+    (req as { texts?: number }).texts = plan.texts.length;
+    const pieces = await host.predict(plan.texts, plan.options);
     reply.type("application/json");
     return `{"predictions":[${pieces.join(",")}]}`;
   });
@@ -232,6 +248,37 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     return { reloaded: true, ...host.info };
   });
 
+  // POST /predict on node:http: the same validator as fastify's route, the same metrics and log line
+  try {
+    await app.ready();
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
+  const validate = app.validatorCompiler!({ schema: PREDICT_BODY, method: "POST", url: "/predict", httpPart: "body" }) as Parameters<typeof fastPredictHandler>[0]["validate"];
+  const predictLatency = latency.labels({ route: "/predict" });
+  const predictCounts = new Map<number, { inc(): void }>();
+  predictRoute = fastPredictHandler({
+    maxBody: o.maxBody,
+    maxTexts: o.maxTexts,
+    cors: o.cors,
+    validate,
+    model: () => served,
+    closing: () => closing,
+    sink: {
+      answered(req, status, ms, n) {
+        let count = predictCounts.get(status);
+        if (count === undefined) predictCounts.set(status, (count = requests.labels({ route: "/predict", status: String(status) })));
+        count.inc();
+        predictLatency.observe(ms / 1000);
+        if (o.log) app.log.info({ reqId: nextId(), method: "POST", path: "/predict", status, ms: Math.round(ms * 100) / 100, texts: n, bytes: Number(req.headers["content-length"] ?? 0) }, "request");
+      },
+      failed(e) {
+        app.log.error({ err: e }, "internal error");
+      },
+    },
+  });
+
   return {
     app,
     host,
@@ -242,6 +289,7 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     },
     reload,
     async close() {
+      closing = true;
       await app.close();
       await host.close();
     },

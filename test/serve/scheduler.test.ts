@@ -134,3 +134,29 @@ test("beyond maxQueued waiting texts a request is refused as Overloaded", async 
   await running;
   assert.equal(JSON.parse(`[${(await queued).join(",")}]`).length, 40);
 });
+
+test("maxWaitMs 0 (the default): a worker never idles while texts wait, and batches form while both are busy", async () => {
+  const { runner, tasks } = fakePool();
+  const s = new Scheduler(runner, { ...opts, maxWaitMs: 0 });
+  const stop = { now: false };
+  const client = (c: number): void => {
+    void s.submit([`c${c}`], {}).then(() => {
+      if (!stop.now) client(c);
+    });
+  };
+  for (let c = 0; c < 10; c++) client(c);
+  for (let i = 0; i < 40; i++) {
+    await tick();
+    assert.ok(s.stats.inFlight === 2 || s.stats.queuedTexts === 0, `step ${i}: ${JSON.stringify(s.stats)}`);
+    tasks[i].finish();
+  }
+  stop.now = true;
+  const sizes = tasks.map((t) => t.texts.length);
+  assert.deepEqual(sizes.slice(0, 2), [1, 1]);
+  assert.ok(sizes.slice(2).some((n) => n > 1), `sizes ${sizes}`);
+  assert.ok(sizes.every((n) => n <= opts.maxBatch));
+  for (let i = 40; s.stats.inFlight > 0 || s.stats.queuedTexts > 0; i++) {
+    await tick();
+    tasks[i]?.finish();
+  }
+});
