@@ -25,6 +25,7 @@ import { buildLabelTree } from "../../tree/build.js";
 import { validateChain } from "../../tree/chain.js";
 import { overridesOf, type XmcModel } from "../model.js";
 import { normalizeDenseRows, textDoc, XrtEncoder } from "./encoder.js";
+import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "./crossfit.js";
 import { type StageStats, trainMatcher } from "./matcher.js";
 import { parseXrtParams, XRT_PREDICT_SCHEMA, type XrtParams, type XrtParamsInput, type XrtPredictInput } from "./params.js";
 import { concatFeatures, rankerDim, RankerSearch, type RankerTree, trainRanker } from "./ranker.js";
@@ -33,7 +34,7 @@ export interface XrtTrainOptions {
   /** Solver threads of the ranker (default 1; the matcher trains on one thread). */
   threads?: number;
   progress?: Progress;
-  /** Reuse this model's trained encoder (its params must match in vocab, wordvec, encoder and matcher): only the ranker is trained. */
+  /** Reuse this model's trained encoder (its params must match in vocab, wordvec, encoder and matcher) and, when it was trained on the same data, its training embeddings (out-of-fold with matcher.folds > 1): only the ranker is trained. */
   encoderFrom?: XRTransformerModel;
 }
 
@@ -59,6 +60,8 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   private readonly search: RankerSearch;
   /** How long each training stage took (set by {@link train}; null for a loaded model). */
   report: XrtTrainReport | null = null;
+  /** The normalised embeddings the ranker was trained on (set by {@link train}, not saved). */
+  trainEmbeddings: Float32Array | null = null;
 
   constructor(
     readonly params: XrtParams,
@@ -127,7 +130,8 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       vocab = opts.encoderFrom.vocab;
       encoder = opts.encoderFrom.encoder;
       const v = vocab, enc = encoder;
-      E = await timed("embed", () => normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, p.encoder.maxTokens))), enc.dim));
+      const kept = opts.encoderFrom.trainEmbeddings;
+      E = kept && kept.length === texts.length * enc.dim ? kept : await timed("embed", () => normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, p.encoder.maxTokens))), enc.dim));
     } else if (p.ranker.features !== "tfidf") {
       const labelTexts = p.vocab.labelTexts && data.labelTexts ? data.labelTexts.slice(0, Y.cols) : [];
       vocab = TokenVocab.build(texts, p.vocab, labelTexts);
@@ -137,12 +141,20 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       encoder = enc;
       await timed("word vectors", () => initWordVectors(enc.table.data, p.encoder.dim, v, data, { text: p.vocab, wordvec: p.wordvec, seed: p.matcher.seed }, progress));
       enc.fitIdf(docs);
+      let oof: Float32Array | null = null;
       if (p.matcher.maxMatchClusters > 0 && p.matcher.epochs > 0) {
         const chain = await timed("preliminary tree", () => buildLabelTree(X, Y, { nrSplits: p.matcher.nrSplits, maxLeafSize: p.matcher.maxLeafSize, kmeansMaxIter: 20, seed: p.matcher.seed }));
         progress.log(`preliminary tree: ${chain.map((l) => l.nNodes).join(" → ")} nodes`);
+        // the fold encoders start where the full one starts: from the skip-gram vectors
+        const start = p.matcher.folds > 1 ? cloneEncoder(enc) : null;
         report.matcher = await timed("matcher", () => trainMatcher(enc, docs, Y, chain, p.matcher, { progress }));
+        if (start) {
+          const k = p.matcher.folds;
+          const fold = foldAssignment(docs.length, k, p.matcher.seed);
+          oof = await timed("cross-fitting", () => outOfFoldEmbeddings(start, docs, Y, chain, p.matcher, fold, k, progress).E);
+        }
       }
-      E = await timed("embed", () => normalizeDenseRows(enc.embedAll(docs), enc.dim));
+      E = await timed("embed", () => normalizeDenseRows(oof ?? enc.embedAll(docs), enc.dim));
     }
     const Xc = concatFeatures(X, E, encoder?.dim ?? 0, p.ranker.alpha, p.ranker.features);
     const trees = await timed("ranker", () =>
@@ -150,6 +162,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     );
     const model = new XRTransformerModel(p, data.labelNames.slice(0, Y.cols), vectorizer, vocab, encoder, trees, labelCounts(Y), Y.rows);
     model.report = report;
+    if (encoder) model.trainEmbeddings = E;
     return model;
   }
 

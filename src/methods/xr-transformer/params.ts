@@ -45,6 +45,7 @@ export const XRT_MATCHER_SCHEMA = {
   maxActiveLabels: { type: "number", default: 200, min: 1, integer: true, help: "active nodes per instance per step: positives first, then negatives sampled at random" },
   loss: { type: "string", default: "weighted-squared-hinge", choices: XRT_LOSSES, help: "loss on the active nodes; weighted: a positive node counts as often as it has positive labels under it" },
   bootstrap: { type: "string", default: "inherit", choices: ["inherit", "none"] as const, help: "head of a stage after the first: each child starts from its parent's row (inherit) or at random (none); the encoder always carries over" },
+  folds: { type: "number", default: 1, min: 1, max: 10, integer: true, help: "cross-fitting: K > 1 trains K more encoders, each on the instances outside one fold, and the ranker learns from out-of-fold embeddings (an instance embedded by the encoder that did not see it); queries use the encoder trained on all instances. 1: the ranker learns from the in-sample embeddings" },
   epochs: { type: "number", default: 2, min: 0, integer: true, help: "epochs per stage (CPU choice)" },
   batch: { type: "number", default: 64, min: 1, integer: true, help: "instances per step (CPU choice; the reference uses 32)" },
   lr: { type: "number", default: 2e-3, min: 0, help: "peak learning rate of AdamW for the residual layers (CPU choice for a model trained from scratch)" },
