@@ -3,10 +3,11 @@
  * never the test set): the skip-gram vectors, the preliminary tree and the encoder trained on
  * every instance are computed once; then out-of-fold embeddings with K folds, and rankers on
  * them: concatenation [TF-IDF | α·ê] (queries embedded by the full encoder, or by the mean of the
- * fold encoders), and score-level fusion of a TF-IDF-only ranker with an embedding-only ranker.
+ * fold encoders), and score-level fusion (1 − w)·TF-IDF ranker + w·(concat ranker, or with --emb
+ * also the embedding-only ranker).
  *
  * Usage: node dist/bench/xr-transformer-crossfit.js [--dataset debian-debtags] [--folds 3]
- *          [--alphas 0.25] [--fusion 0.1,0.2,0.3] [--in-sample] [--params JSON] [--threads 2]
+ *          [--alphas 0.25] [--fusion 0.3,0.5] [--emb] [--in-sample] [--params JSON] [--threads 2]
  * Rows are appended to bench/results/xr-transformer-crossfit.json.
  */
 import { dirname, join } from "node:path";
@@ -40,6 +41,7 @@ const K = Number(takeFlag(args, "--folds", "3"));
 const alphas = takeFlag(args, "--alphas", "0.25").split(",").filter((x) => x !== "").map(Number);
 const fusion = takeFlag(args, "--fusion", "").split(",").filter((x) => x !== "").map(Number);
 const inSample = takeSwitch(args, "--in-sample");
+const embFusion = takeSwitch(args, "--emb");
 const threads = Number(takeFlag(args, "--threads", "2"));
 const name = takeFlag(args, "--name", `K=${K}`);
 const p = parseXrtParams(jsonArg(takeFlag(args, "--params", "{}")));
@@ -110,22 +112,31 @@ function predict(trees: RankerTree[], Xc: Csr, topK: number): Ranked[] {
   return out;
 }
 const rankerOpts = { threads, seed: p.matcher.seed, postProcessor: post, progress };
-const queryEmb: [string, Float32Array][] = [["full-encoder queries", EvFull], ...(EvMean ? ([["fold-mean queries", EvMean]] as [string, Float32Array][]) : [])];
+const foldMean = takeSwitch(args, "--fold-mean");
+const queryEmb: [string, Float32Array][] = [["full-encoder queries", EvFull], ...(EvMean && foldMean ? ([["fold-mean queries", EvMean]] as [string, Float32Array][]) : [])];
 
+const top5 = (rs: Ranked[]) => rs.map((r) => ({ labels: r.labels.slice(0, 5), scores: r.scores.slice(0, 5) }));
+let pT: Ranked[] | null = null;
+if (fusion.length > 0) {
+  const tT = await timed("ranker tfidf", () => trainRanker(concatFeatures(X, Etrain, d, 0, "tfidf"), Y, { ...p.ranker, features: "tfidf" }, p.solver, rankerOpts));
+  pT = predict(tT, concatFeatures(Xv, EvFull, d, 0, "tfidf"), 20);
+  score("TF-IDF only", top5(pT), {});
+}
 for (const a of alphas) {
   const Xc = concatFeatures(X, Etrain, d, a, "concat");
   const trees = await timed(`ranker concat α=${a}`, () => trainRanker(Xc, Y, { ...p.ranker, features: "concat", alpha: a }, p.solver, rankerOpts));
-  for (const [q, Ev] of queryEmb) score(`concat α=${a}, ${q}`, predict(trees, concatFeatures(Xv, Ev, d, a, "concat"), 5), { rankerCpuS: cpuLog[`ranker concat α=${a}`] });
+  for (const [q, Ev] of queryEmb) {
+    const pC = predict(trees, concatFeatures(Xv, Ev, d, a, "concat"), 20);
+    score(`concat α=${a}, ${q}`, top5(pC), { rankerCpuS: cpuLog[`ranker concat α=${a}`] });
+    for (const w of fusion) score(`TF-IDF ranker + concat α=${a} ranker, w=${w}, ${q}`, pT!.map((r, i) => fuse(r, pC[i], w, 5)), {});
+  }
 }
-if (fusion.length > 0) {
-  const tT = await timed("ranker tfidf", () => trainRanker(concatFeatures(X, Etrain, d, 0, "tfidf"), Y, { ...p.ranker, features: "tfidf" }, p.solver, rankerOpts));
+if (fusion.length > 0 && embFusion) {
   const tE = await timed("ranker embedding", () => trainRanker(concatFeatures(X, Etrain, d, 1, "embedding"), Y, { ...p.ranker, features: "embedding" }, p.solver, rankerOpts));
-  const pT = predict(tT, concatFeatures(Xv, EvFull, d, 0, "tfidf"), 20);
-  score("TF-IDF only", pT.map((r) => ({ labels: r.labels.slice(0, 5), scores: r.scores.slice(0, 5) })), {});
   for (const [q, Ev] of queryEmb) {
     const pE = predict(tE, concatFeatures(Xv, Ev, d, 1, "embedding"), 20);
-    score(`embedding only, ${q}`, pE.map((r) => ({ labels: r.labels.slice(0, 5), scores: r.scores.slice(0, 5) })), {});
-    for (const w of fusion) score(`fusion w=${w}, ${q}`, pT.map((r, i) => fuse(r, pE[i], w, 5)), {});
+    score(`embedding only, ${q}`, top5(pE), {});
+    for (const w of fusion) score(`TF-IDF ranker + embedding ranker, w=${w}, ${q}`, pT!.map((r, i) => fuse(r, pE[i], w, 5)), {});
   }
 }
 appendRuns(join(root, "bench", "results", "xr-transformer-crossfit.json"), rows[rows.length - 1], rows);

@@ -21,7 +21,7 @@ import { XrtEncoder } from "../../src/methods/xr-transformer/encoder.js";
 import { activeHingeLoss, activeScores } from "../../src/methods/xr-transformer/loss.js";
 import { activeCandidates, inheritHead, labelAncestors, levelCounts, sampleActive, stageLevels } from "../../src/methods/xr-transformer/matcher.js";
 import { parseXrtParams } from "../../src/methods/xr-transformer/params.js";
-import { concatFeatures } from "../../src/methods/xr-transformer/ranker.js";
+import { concatFeatures, fuseRankings } from "../../src/methods/xr-transformer/ranker.js";
 import { XRTransformerModel } from "../../src/methods/xr-transformer/model.js";
 import type { ClusterChain } from "../../src/tree/chain.js";
 
@@ -238,4 +238,48 @@ test("xr-transformer with matcher.folds 2: the ranker learns from out-of-fold em
   }
   const again = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.deepEqual(again.predictDataset(testDs, { topK: 5 }), before);
+});
+
+test("score-level fusion: (1 − w)·a + w·b over the union, absent = 0, ties to the lower label", () => {
+  const a = { labels: Int32Array.from([3, 1]), scores: Float32Array.from([0.9, 0.5]) };
+  const b = { labels: Int32Array.from([1, 7, 2]), scores: Float32Array.from([0.8, 0.6, 0.5]) };
+  // w = 0.25: 3 → 0.675, 1 → 0.375 + 0.2 = 0.575, 7 → 0.15, 2 → 0.125
+  const f = fuseRankings(a, b, 0.25, 3);
+  assert.deepEqual(Array.from(f.labels), [3, 1, 7]);
+  [0.675, 0.575, 0.15].forEach((v, i) => close(f.scores[i], v, 1e-6));
+  assert.deepEqual(Array.from(fuseRankings(a, b, 0, 2).labels), [3, 1]);
+  assert.deepEqual(Array.from(fuseRankings(a, b, 1, 2).labels), [1, 7]);
+  // a tie (0.5·0.5 each for labels 3 and 4) goes to the lower id
+  const t = fuseRankings({ labels: Int32Array.from([4]), scores: Float32Array.from([0.5]) }, { labels: Int32Array.from([3]), scores: Float32Array.from([0.5]) }, 0.5, 1);
+  assert.deepEqual(Array.from(t.labels), [3]);
+  assert.throws(() => parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 1 } }), /already TF-IDF only/);
+});
+
+test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is the TF-IDF trees alone; round trip", async () => {
+  const root = new URL("../../../", import.meta.url).pathname;
+  const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
+  const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
+  const model = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.equal(model.trees.length, 2);
+  const before = model.predictDataset(testDs, { topK: 5 });
+  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    assert.deepEqual(loadModel(path).predictDataset(testDs, { topK: 5 }), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // w = 0 ranks exactly as the TF-IDF-only ranker with the same tree (same seed)
+  const onlyT = new XRTransformerModel({ ...model.params, ranker: { ...model.params.ranker, fusionWeight: 0 } }, model.labelNames, model.vectorizer, model.vocab, model.encoder, model.trees, model.trainLabelCounts, model.nTrain);
+  const xl = await XRTransformerModel.train(train, { ...params, ranker: { trees: 1, features: "tfidf" } }, { threads: 1 });
+  const got = onlyT.predictDataset(testDs, { topK: 5 }), want = xl.predictDataset(testDs, { topK: 5 });
+  // equal scores (ties may come in another order)
+  for (let i = 0; i < got.length; i++) {
+    assert.equal(got[i].labels.length, want[i].labels.length);
+    got[i].scores.forEach((s, j) => close(s, want[i].scores[j], 1e-6));
+    const m = new Map(Array.from(want[i].labels, (l, j) => [l, want[i].scores[j]]));
+    got[i].labels.forEach((l, j) => m.has(l) && close(m.get(l)!, got[i].scores[j], 1e-6));
+  }
 });

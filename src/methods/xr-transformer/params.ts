@@ -62,6 +62,8 @@ export const XRT_RANKER_SCHEMA = {
   maxLeafSize: { type: "number", default: 100, min: 1, integer: true, help: "largest leaf cluster of the refined tree" },
   trees: { type: "number", default: 2, min: 1, max: 16, integer: true, help: "refined trees (tree i clusters with seed + i); their scores are combined as XR-Linear's ensemble" },
   combine: { type: "string", default: "mean", choices: COMBINERS, help: "how the trees' scores are combined" },
+  tfidfTrees: { type: "number", default: 0, min: 0, max: 16, integer: true, help: "extra refined trees on the TF-IDF block alone (an XR-Linear model beside the main trees); a label's score is then (1 − w)·TF-IDF trees + w·main trees, w = fusion-weight (score-level fusion; 0: off)" },
+  fusionWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "weight w of the main trees in the score-level fusion with the tfidf-trees (used only when tfidf-trees > 0)" },
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each ranker node is trained on (as XR-Linear's train.negatives)" },
   manBeam: { type: "number", default: 10, min: 1, integer: true, help: "with man or tfn+man negatives: beam that routes training instances" },
 } as const satisfies Schema;
@@ -123,6 +125,9 @@ export function parseXrtParams(input: unknown, where = "params"): XrtParams {
   };
   if (p.ranker.features === "concat" && p.ranker.alpha === 0) {
     throw new XmcError(`${where}.ranker.alpha: 0 with features "concat" drops the embedding; use features "tfidf" for a TF-IDF-only ranker`);
+  }
+  if (p.ranker.tfidfTrees > 0 && p.ranker.features === "tfidf") {
+    throw new XmcError(`${where}.ranker.tfidfTrees: the ranker is already TF-IDF only; set ranker.trees instead`);
   }
   return p;
 }
