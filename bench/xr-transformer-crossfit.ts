@@ -8,7 +8,7 @@
  *
  * Usage: node dist/bench/xr-transformer-crossfit.js [--dataset debian-debtags] [--folds 3]
  *          [--alphas 0.25] [--fusion 0.3,0.5] [--emb] [--in-sample] [--params JSON] [--threads 2]
- * Rows are appended to bench/results/xr-transformer-crossfit.json.
+ * Rows are appended to bench/results/xr-transformer-crossfit.json and listed in xr-transformer.md.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,7 @@ import { TokenVocab } from "../src/text/vocab.js";
 import { initWordVectors } from "../src/text/wordvec-init.js";
 import { buildLabelTree } from "../src/tree/build.js";
 import { appendRuns, jsonArg, takeFlag, takeSwitch } from "./util.js";
+import { writeXrtMarkdown } from "./xr-transformer-results.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -140,6 +141,7 @@ if (fusion.length > 0 && embFusion) {
   }
 }
 appendRuns(join(root, "bench", "results", "xr-transformer-crossfit.json"), rows[rows.length - 1], rows);
+writeXrtMarkdown(root);
 
 /** (1 − w)·a + w·b over the union of two ranked lists (absent = 0). */
 function fuse(a: Ranked, b: Ranked, w: number, topK: number): Ranked {

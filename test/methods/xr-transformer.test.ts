@@ -150,7 +150,7 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1, tfidfTrees: 1 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.matcher.length >= 2, "one stage per tree level");
   const before = model.predictDataset(testDs, { topK: 5 });
@@ -220,7 +220,7 @@ test("xr-transformer with matcher.folds 2: the ranker learns from out-of-fold em
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2 }, ranker: { trees: 1 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2 }, ranker: { trees: 1, tfidfTrees: 0 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.stages.some((s) => s.name === "cross-fitting"));
   const inSample = await XRTransformerModel.train(train, { ...params, matcher: { ...params.matcher, folds: 1 } }, { threads: 1 });
@@ -252,14 +252,14 @@ test("score-level fusion: (1 − w)·a + w·b over the union, absent = 0, ties t
   // a tie (0.5·0.5 each for labels 3 and 4) goes to the lower id
   const t = fuseRankings({ labels: Int32Array.from([4]), scores: Float32Array.from([0.5]) }, { labels: Int32Array.from([3]), scores: Float32Array.from([0.5]) }, 0.5, 1);
   assert.deepEqual(Array.from(t.labels), [3]);
-  assert.throws(() => parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 1 } }), /already TF-IDF only/);
+  assert.equal(parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 1 } }).ranker.tfidfTrees, 0, "a TF-IDF-only ranker has nothing to fuse with");
 });
 
 test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is the TF-IDF trees alone; round trip", async () => {
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 1 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.equal(model.trees.length, 2);
   const before = model.predictDataset(testDs, { topK: 5 });
