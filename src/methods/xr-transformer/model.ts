@@ -2,7 +2,9 @@
  * XR-Transformer models (Zhang et al., NeurIPS 2021, as in PECOS's xtransformer) on a CPU: TF-IDF,
  * a preliminary label tree from PIFA on TF-IDF, an encoder trained coarse to fine along that tree
  * (matcher.ts), then an XR-Linear ranker on [TF-IDF | α·embedding] over refined trees
- * (ranker.ts). Prediction encodes the query, builds its concatenated row and runs beam search.
+ * (ranker.ts), learnt from out-of-fold embeddings (crossfit.ts) and fused at the score level with
+ * TF-IDF-only trees. Prediction encodes the query, builds its concatenated (and TF-IDF) rows, runs
+ * beam search on each side and fuses the two.
  */
 import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
 import type { Csr } from "../../core/csr.js";
