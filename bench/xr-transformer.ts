@@ -10,7 +10,7 @@
  * is the TF-IDF-only ranker, emb the embedding-only ranker.
  * Results are appended to bench/results/xr-transformer.json; the .md table is rebuilt from it.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity } from "../src/eval/propensity.js";
 import { parseXrtParams, XRTransformerModel } from "../src/methods/xr-transformer/index.js";
 import { appendRuns, jsonArg, takeFlag, takeSwitch } from "./util.js";
+import { type XrtRow, writeXrtMarkdown } from "./xr-transformer-results.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -40,25 +41,7 @@ const full = await loadDataset(join(data, dataset, "train"));
 const { train, heldOut } = validate ? splitDataset(full, 0.1, 0) : { train: full, heldOut: null };
 const test = heldOut ?? (await loadDataset(join(data, dataset, "test"), { labels: train.labelNames }));
 
-interface Row {
-  dataset: string;
-  name: string;
-  split: string;
-  params: unknown;
-  threads: number;
-  metrics: Record<string, number>;
-  trainWallS: number;
-  trainCpuS: number;
-  stages: unknown;
-  matcher: unknown;
-  latencyMs?: number;
-  /** CPU ms per single query (user + sys over the 500 queries / 500): robust to a busy machine. */
-  latencyCpuMs?: number;
-  batchQps?: number;
-  modelMB?: number;
-  roundTrip?: boolean;
-  date: string;
-}
+type Row = XrtRow;
 
 async function run(label: string, params: Record<string, Record<string, unknown>>, from?: XRTransformerModel): Promise<{ row: Row; model: XRTransformerModel }> {
   const p = parseXrtParams(params);
@@ -123,7 +106,7 @@ if (alphas.length === 0) {
   let first: XRTransformerModel | undefined;
   for (const a of alphas) {
     // α = 0 stands for the TF-IDF-only ranker (XR-Linear)
-    const ranker = a === 0 ? { features: "tfidf" } : a < 0 ? { features: "embedding" } : { alpha: a };
+    const ranker = a === 0 ? { features: "tfidf", tfidfTrees: 0 } : a < 0 ? { features: "embedding" } : { alpha: a };
     const params = { ...paramsIn, ranker: { ...(paramsIn.ranker ?? {}), ...ranker } };
     const { row, model } = await run(a === 0 ? `${name} TF-IDF only` : a < 0 ? `${name} embedding only` : `${name} α=${a}`, params, a === 0 ? undefined : first);
     if (a === 0) {
@@ -138,18 +121,5 @@ if (alphas.length === 0) {
 }
 if (write) {
   appendRuns(outJson, rows[rows.length - 1], rows);
-  writeMarkdown();
-}
-
-/** Rebuild the .md table from every stored run. */
-function writeMarkdown(): void {
-  const all = (JSON.parse(readFileSync(outJson, "utf8")) as { runs: Row[] }).runs;
-  let md = "# XR-Transformer benchmark\n\n";
-  md += "Produced by `npm run bench:xr-transformer` (bench/xr-transformer.ts); one row per run, newest last. CPU s = user + sys of the training process; the machine's 2 cores were shared with other jobs, so wall times are inflated.\n\n";
-  md += "| data set | run | split | P@1 | P@3 | P@5 | PSP@1 | PSP@3 | PSP@5 | train wall s | train CPU s | threads | latency ms (CPU ms) | batch q/s | model MB | round trip |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const r of all) {
-    const m = r.metrics;
-    md += `| ${r.dataset} | ${r.name} | ${r.split} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${m["PSP@3"]} | ${m["PSP@5"]} | ${r.trainWallS} | ${r.trainCpuS} | ${r.threads} | ${r.latencyMs ?? ""}${r.latencyCpuMs !== undefined ? ` (CPU ${r.latencyCpuMs})` : ""} | ${r.batchQps ?? ""} | ${r.modelMB ?? ""} | ${r.roundTrip ?? ""} |\n`;
-  }
-  writeFileSync(join(root, "bench", "results", "xr-transformer.md"), md);
+  writeXrtMarkdown(root);
 }

@@ -1,7 +1,8 @@
 /**
  * XR-Transformer's stages on tiny hand-checked data: the active-node scores and the weighted
  * squared hinge with its gradient, level targets and active sets, bootstrapping by inheritance,
- * the concatenated ranker features, and a train → save → load round trip.
+ * the concatenated ranker features, cross-fitting (folds partition the rows, an out-of-fold
+ * embedding does not depend on its own fold's labels), and a train → save → load round trip.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,10 +16,12 @@ import { backward } from "../../src/nn/tape.js";
 import { param } from "../../src/nn/tensor.js";
 import { loadModel } from "../../src/api/load.js";
 import { methodByName } from "../../src/api/methods.js";
+import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "../../src/methods/xr-transformer/crossfit.js";
+import { XrtEncoder } from "../../src/methods/xr-transformer/encoder.js";
 import { activeHingeLoss, activeScores } from "../../src/methods/xr-transformer/loss.js";
 import { activeCandidates, inheritHead, labelAncestors, levelCounts, sampleActive, stageLevels } from "../../src/methods/xr-transformer/matcher.js";
 import { parseXrtParams } from "../../src/methods/xr-transformer/params.js";
-import { concatFeatures } from "../../src/methods/xr-transformer/ranker.js";
+import { concatFeatures, fuseRankings } from "../../src/methods/xr-transformer/ranker.js";
 import { XRTransformerModel } from "../../src/methods/xr-transformer/model.js";
 import type { ClusterChain } from "../../src/tree/chain.js";
 
@@ -147,7 +150,7 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1, tfidfTrees: 1 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.matcher.length >= 2, "one stage per tree level");
   const before = model.predictDataset(testDs, { topK: 5 });
@@ -166,4 +169,117 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
   // same seed, same model
   const again = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.deepEqual(again.predictDataset(testDs, { topK: 5 }), before);
+});
+
+test("cross-fitting folds: a seeded partition into k folds of sizes differing by at most one", () => {
+  for (const [n, k] of [[10, 3], [7, 2], [5, 5], [1000, 4]]) {
+    const f = foldAssignment(n, k, 0);
+    assert.equal(f.length, n);
+    const sizes = new Array(k).fill(0);
+    for (const x of f) {
+      assert.ok(Number.isInteger(x) && x >= 0 && x < k);
+      sizes[x]++;
+    }
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${sizes}`);
+    assert.deepEqual(foldAssignment(n, k, 0), f, "same seed, same folds");
+  }
+  assert.notDeepEqual(foldAssignment(1000, 4, 1), foldAssignment(1000, 4, 0));
+});
+
+test("cross-fitting: an out-of-fold embedding never depends on its own fold's labels", () => {
+  // 12 documents over 6 words, 6 labels on the 3-level CHAIN; fold f's rows are embedded by an encoder trained on the others
+  const docs = Array.from({ length: 12 }, (_, i) => Int32Array.from([2 + (i % 6), 2 + ((i * 5 + 1) % 6)]));
+  const labels = Array.from({ length: 12 }, (_, i) => [i % 6]);
+  const p = { ...parseXrtParams({ encoder: { dim: 4 } }).matcher, epochs: 2, batch: 4, warmupSteps: 1 };
+  const start = new XrtEncoder(parseXrtParams({ encoder: { dim: 4 } }).encoder, 8, new Rng(3));
+  start.fitIdf(docs);
+  const before = Array.from(start.table.data);
+  const fold = foldAssignment(12, 3, 0);
+  const a = outOfFoldEmbeddings(start, docs, csrFromRows(6, labels), CHAIN, p, fold, 3);
+  assert.deepEqual(Array.from(start.table.data), before, "the starting encoder is left untouched");
+  assert.equal(a.encoders.length, 3);
+  // change the labels of fold 0's rows only
+  const changed = labels.map((l, i) => (fold[i] === 0 ? [(l[0] + 3) % 6] : l));
+  const b = outOfFoldEmbeddings(start, docs, csrFromRows(6, changed), CHAIN, p, fold, 3);
+  let otherMoved = false;
+  for (let i = 0; i < 12; i++) {
+    const ra = Array.from(a.E.subarray(i * 4, i * 4 + 4)), rb = Array.from(b.E.subarray(i * 4, i * 4 + 4));
+    if (fold[i] === 0) assert.deepEqual(rb, ra, `row ${i} (fold 0) is embedded by an encoder that never saw fold 0`);
+    else if (JSON.stringify(ra) !== JSON.stringify(rb)) otherMoved = true;
+  }
+  assert.ok(otherMoved, "the other folds' encoders did train on fold 0's labels");
+  // each row's embedding is its fold encoder's embedding
+  for (let i = 0; i < 12; i++) assert.deepEqual(Array.from(a.encoders[fold[i]].embedAll([docs[i]])), Array.from(a.E.subarray(i * 4, i * 4 + 4)));
+  // a clone is a copy, not a view
+  const c = cloneEncoder(start);
+  c.table.data[0] += 1;
+  assert.notEqual(c.table.data[0], start.table.data[0]);
+});
+
+test("xr-transformer with matcher.folds 2: the ranker learns from out-of-fold embeddings; round trip and determinism", async () => {
+  const root = new URL("../../../", import.meta.url).pathname;
+  const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
+  const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2 }, ranker: { trees: 1, tfidfTrees: 0 } };
+  const model = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.ok(model.report!.stages.some((s) => s.name === "cross-fitting"));
+  const inSample = await XRTransformerModel.train(train, { ...params, matcher: { ...params.matcher, folds: 1 } }, { threads: 1 });
+  // the same full encoder (queries are embedded alike), different ranker rows
+  assert.deepEqual(Array.from(model.encoder!.table.data), Array.from(inSample.encoder!.table.data));
+  assert.notDeepEqual(Array.from(model.trainEmbeddings!), Array.from(inSample.trainEmbeddings!));
+  const before = model.predictDataset(testDs, { topK: 5 });
+  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    assert.deepEqual(loadModel(path).predictDataset(testDs, { topK: 5 }), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const again = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.deepEqual(again.predictDataset(testDs, { topK: 5 }), before);
+});
+
+test("score-level fusion: (1 − w)·a + w·b over the union, absent = 0, ties to the lower label", () => {
+  const a = { labels: Int32Array.from([3, 1]), scores: Float32Array.from([0.9, 0.5]) };
+  const b = { labels: Int32Array.from([1, 7, 2]), scores: Float32Array.from([0.8, 0.6, 0.5]) };
+  // w = 0.25: 3 → 0.675, 1 → 0.375 + 0.2 = 0.575, 7 → 0.15, 2 → 0.125
+  const f = fuseRankings(a, b, 0.25, 3);
+  assert.deepEqual(Array.from(f.labels), [3, 1, 7]);
+  [0.675, 0.575, 0.15].forEach((v, i) => close(f.scores[i], v, 1e-6));
+  assert.deepEqual(Array.from(fuseRankings(a, b, 0, 2).labels), [3, 1]);
+  assert.deepEqual(Array.from(fuseRankings(a, b, 1, 2).labels), [1, 7]);
+  // a tie (0.5·0.5 each for labels 3 and 4) goes to the lower id
+  const t = fuseRankings({ labels: Int32Array.from([4]), scores: Float32Array.from([0.5]) }, { labels: Int32Array.from([3]), scores: Float32Array.from([0.5]) }, 0.5, 1);
+  assert.deepEqual(Array.from(t.labels), [3]);
+  assert.equal(parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 1 } }).ranker.tfidfTrees, 0, "a TF-IDF-only ranker has nothing to fuse with");
+});
+
+test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is the TF-IDF trees alone; round trip", async () => {
+  const root = new URL("../../../", import.meta.url).pathname;
+  const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
+  const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 1 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
+  const model = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.equal(model.trees.length, 2);
+  const before = model.predictDataset(testDs, { topK: 5 });
+  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    assert.deepEqual(loadModel(path).predictDataset(testDs, { topK: 5 }), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // w = 0 ranks exactly as the TF-IDF-only ranker with the same tree (same seed)
+  const onlyT = new XRTransformerModel({ ...model.params, ranker: { ...model.params.ranker, fusionWeight: 0 } }, model.labelNames, model.vectorizer, model.vocab, model.encoder, model.trees, model.trainLabelCounts, model.nTrain);
+  const xl = await XRTransformerModel.train(train, { ...params, ranker: { trees: 1, features: "tfidf" } }, { threads: 1 });
+  const got = onlyT.predictDataset(testDs, { topK: 5 }), want = xl.predictDataset(testDs, { topK: 5 });
+  // equal scores (ties may come in another order)
+  for (let i = 0; i < got.length; i++) {
+    assert.equal(got[i].labels.length, want[i].labels.length);
+    got[i].scores.forEach((s, j) => close(s, want[i].scores[j], 1e-6));
+    const m = new Map(Array.from(want[i].labels, (l, j) => [l, want[i].scores[j]]));
+    got[i].labels.forEach((l, j) => m.has(l) && close(m.get(l)!, got[i].scores[j], 1e-6));
+  }
 });

@@ -2,7 +2,9 @@
  * XR-Transformer models (Zhang et al., NeurIPS 2021, as in PECOS's xtransformer) on a CPU: TF-IDF,
  * a preliminary label tree from PIFA on TF-IDF, an encoder trained coarse to fine along that tree
  * (matcher.ts), then an XR-Linear ranker on [TF-IDF | α·embedding] over refined trees
- * (ranker.ts). Prediction encodes the query, builds its concatenated row and runs beam search.
+ * (ranker.ts), learnt from out-of-fold embeddings (crossfit.ts) and fused at the score level with
+ * TF-IDF-only trees. Prediction encodes the query, builds its concatenated (and TF-IDF) rows, runs
+ * beam search on each side and fuses the two.
  */
 import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
 import type { Csr } from "../../core/csr.js";
@@ -25,15 +27,16 @@ import { buildLabelTree } from "../../tree/build.js";
 import { validateChain } from "../../tree/chain.js";
 import { overridesOf, type XmcModel } from "../model.js";
 import { normalizeDenseRows, textDoc, XrtEncoder } from "./encoder.js";
+import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "./crossfit.js";
 import { type StageStats, trainMatcher } from "./matcher.js";
 import { parseXrtParams, XRT_PREDICT_SCHEMA, type XrtParams, type XrtParamsInput, type XrtPredictInput } from "./params.js";
-import { concatFeatures, rankerDim, RankerSearch, type RankerTree, trainRanker } from "./ranker.js";
+import { concatFeatures, fuseRankings, rankerDim, RankerSearch, type RankerTree, trainRanker } from "./ranker.js";
 
 export interface XrtTrainOptions {
   /** Solver threads of the ranker (default 1; the matcher trains on one thread). */
   threads?: number;
   progress?: Progress;
-  /** Reuse this model's trained encoder (its params must match in vocab, wordvec, encoder and matcher): only the ranker is trained. */
+  /** Reuse this model's trained encoder (its params must match in vocab, wordvec, encoder and matcher) and, when it was trained on the same data, its training embeddings (out-of-fold with matcher.folds > 1): only the ranker is trained. */
   encoderFrom?: XRTransformerModel;
 }
 
@@ -57,8 +60,12 @@ function cpuNow(): number {
 export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   readonly method = "xr-transformer";
   private readonly search: RankerSearch;
+  /** The TF-IDF-only trees of the score-level fusion (ranker.tfidfTrees > 0), else null. */
+  private readonly tfidfSearch: RankerSearch | null;
   /** How long each training stage took (set by {@link train}; null for a loaded model). */
   report: XrtTrainReport | null = null;
+  /** The normalised embeddings the ranker was trained on (set by {@link train}, not saved). */
+  trainEmbeddings: Float32Array | null = null;
 
   constructor(
     readonly params: XrtParams,
@@ -67,6 +74,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     /** The encoder's words and the encoder (null for a TF-IDF-only ranker). */
     readonly vocab: TokenVocab | null,
     readonly encoder: XrtEncoder | null,
+    /** The ranker's trees: the ranker.trees main trees, then the ranker.tfidfTrees TF-IDF-only trees. */
     readonly trees: RankerTree[],
     readonly trainLabelCounts: Int32Array,
     readonly nTrain: number,
@@ -74,7 +82,11 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     if (trees.length === 0) throw new XmcError("a model needs at least one ranker tree");
     if ((encoder === null) !== (params.ranker.features === "tfidf")) throw new XmcError("an xr-transformer model has an encoder exactly when its ranker uses the embedding");
     for (const t of trees) validateChain(t.chain, labelNames.length);
-    this.search = new RankerSearch(trees, this.dim, params.solver.bias, params.ranker.combine as Combiner);
+    const nMain = params.ranker.trees, nTfidf = params.ranker.tfidfTrees;
+    if (trees.length !== nMain + nTfidf) throw new XmcError(`the model has ${trees.length} ranker trees, its params say ${nMain} + ${nTfidf} (ranker.trees + ranker.tfidfTrees)`);
+    const combine = params.ranker.combine as Combiner;
+    this.search = new RankerSearch(trees.slice(0, nMain), this.dim, params.solver.bias, combine);
+    this.tfidfSearch = nTfidf > 0 ? new RankerSearch(trees.slice(nMain), vectorizer.nFeatures, params.solver.bias, combine) : null;
   }
 
   get nLabels(): number {
@@ -127,7 +139,8 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       vocab = opts.encoderFrom.vocab;
       encoder = opts.encoderFrom.encoder;
       const v = vocab, enc = encoder;
-      E = await timed("embed", () => normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, p.encoder.maxTokens))), enc.dim));
+      const kept = opts.encoderFrom.trainEmbeddings;
+      E = kept && kept.length === texts.length * enc.dim ? kept : await timed("embed", () => normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, p.encoder.maxTokens))), enc.dim));
     } else if (p.ranker.features !== "tfidf") {
       const labelTexts = p.vocab.labelTexts && data.labelTexts ? data.labelTexts.slice(0, Y.cols) : [];
       vocab = TokenVocab.build(texts, p.vocab, labelTexts);
@@ -137,43 +150,66 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       encoder = enc;
       await timed("word vectors", () => initWordVectors(enc.table.data, p.encoder.dim, v, data, { text: p.vocab, wordvec: p.wordvec, seed: p.matcher.seed }, progress));
       enc.fitIdf(docs);
+      let oof: Float32Array | null = null;
       if (p.matcher.maxMatchClusters > 0 && p.matcher.epochs > 0) {
         const chain = await timed("preliminary tree", () => buildLabelTree(X, Y, { nrSplits: p.matcher.nrSplits, maxLeafSize: p.matcher.maxLeafSize, kmeansMaxIter: 20, seed: p.matcher.seed }));
         progress.log(`preliminary tree: ${chain.map((l) => l.nNodes).join(" → ")} nodes`);
+        // the fold encoders start where the full one starts: from the skip-gram vectors
+        const start = p.matcher.folds > 1 ? cloneEncoder(enc) : null;
         report.matcher = await timed("matcher", () => trainMatcher(enc, docs, Y, chain, p.matcher, { progress }));
+        if (start) {
+          const k = p.matcher.folds;
+          const fold = foldAssignment(docs.length, k, p.matcher.seed);
+          oof = await timed("cross-fitting", () => outOfFoldEmbeddings(start, docs, Y, chain, p.matcher, fold, k, progress).E);
+        }
       }
-      E = await timed("embed", () => normalizeDenseRows(enc.embedAll(docs), enc.dim));
+      E = await timed("embed", () => normalizeDenseRows(oof ?? enc.embedAll(docs), enc.dim));
     }
     const Xc = concatFeatures(X, E, encoder?.dim ?? 0, p.ranker.alpha, p.ranker.features);
-    const trees = await timed("ranker", () =>
-      trainRanker(Xc, Y, p.ranker, p.solver, { threads, seed: p.matcher.seed, postProcessor: p.predict.postProcessor as PostProcessorName, progress }),
-    );
+    const rankerOpts = { threads, seed: p.matcher.seed, postProcessor: p.predict.postProcessor as PostProcessorName, progress };
+    const trees = await timed("ranker", () => trainRanker(Xc, Y, p.ranker, p.solver, rankerOpts));
+    if (p.ranker.tfidfTrees > 0) {
+      const Xt = concatFeatures(X, E, 0, 0, "tfidf");
+      trees.push(...(await timed("ranker (TF-IDF trees)", () => trainRanker(Xt, Y, { ...p.ranker, trees: p.ranker.tfidfTrees, features: "tfidf" }, p.solver, rankerOpts))));
+    }
     const model = new XRTransformerModel(p, data.labelNames.slice(0, Y.cols), vectorizer, vocab, encoder, trees, labelCounts(Y), Y.rows);
     model.report = report;
+    if (encoder) model.trainEmbeddings = E;
     return model;
   }
 
-  /** The ranker rows of raw texts. */
-  features(texts: readonly string[]): Csr {
+  /** The ranker rows of raw texts (`tfidf`: the TF-IDF rows of the fusion's TF-IDF trees, when the model has them). */
+  features(texts: readonly string[]): { rows: Csr; tfidf: Csr | null } {
     const X = this.vectorizer.transform(texts as string[]);
+    const tfidf = this.tfidfSearch ? concatFeatures(X, new Float32Array(0), 0, 0, "tfidf") : null;
     const enc = this.encoder;
-    if (!enc || !this.vocab) return concatFeatures(X, new Float32Array(0), 0, 0, "tfidf");
+    if (!enc || !this.vocab) return { rows: concatFeatures(X, new Float32Array(0), 0, 0, "tfidf"), tfidf };
     const v = this.vocab;
     const E = normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, this.params.encoder.maxTokens))), enc.dim);
-    return concatFeatures(X, E, enc.dim, this.params.ranker.alpha, this.params.ranker.features);
+    return { rows: concatFeatures(X, E, enc.dim, this.params.ranker.alpha, this.params.ranker.features), tfidf };
   }
 
   private options(overrides: XrtPredictInput = {}) {
     return parseParams(XRT_PREDICT_SCHEMA, { ...this.params.predict, ...overridesOf(XRT_PREDICT_SCHEMA, overrides) }, "predict");
   }
 
-  /** Rank labels for every row of ranker features. */
-  predictFeatures(Xc: Csr, overrides: XrtPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
+  /** Rank labels for every row of ranker features (as returned by {@link features}). */
+  predictFeatures(f: { rows: Csr; tfidf: Csr | null }, overrides: XrtPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.options(overrides);
+    const Xc = f.rows, Xt = f.tfidf;
+    if (this.tfidfSearch && !Xt) throw new XmcError("this model fuses TF-IDF trees: give the TF-IDF rows too");
+    const post = o.postProcessor as PostProcessorName;
+    const w = this.params.ranker.fusionWeight;
     const out: Ranked[] = new Array(Xc.rows);
     progress.start("predict", Xc.rows);
     for (let i = 0; i < Xc.rows; i++) {
-      let r = this.search.search(Xc.indices, Xc.data, Xc.indptr[i], Xc.indptr[i + 1], o.beamSize, o.topK, o.postProcessor as PostProcessorName);
+      let r: Ranked;
+      if (this.tfidfSearch && Xt) {
+        // each side keeps a wider list so that a label strong on one side only can still make the fused top-K
+        const a = this.tfidfSearch.search(Xt.indices, Xt.data, Xt.indptr[i], Xt.indptr[i + 1], o.beamSize, 2 * o.topK, post);
+        const b = this.search.search(Xc.indices, Xc.data, Xc.indptr[i], Xc.indptr[i + 1], o.beamSize, 2 * o.topK, post);
+        r = fuseRankings(a, b, w, o.topK);
+      } else r = this.search.search(Xc.indices, Xc.data, Xc.indptr[i], Xc.indptr[i + 1], o.beamSize, o.topK, post);
       if (o.threshold > 0) {
         let n = 0;
         while (n < r.scores.length && r.scores[n] >= o.threshold) n++;

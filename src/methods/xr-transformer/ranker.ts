@@ -6,6 +6,7 @@
  * second (ids 0..d−1).
  */
 import type { Csr } from "../../core/csr.js";
+import { TopKHeap } from "../../core/topk.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import type { SolverParams } from "../../linear/params.js";
 import { createTrainPool, type NegativeScheme, trainChain } from "../../linear/train-chain.js";
@@ -115,4 +116,19 @@ export class RankerSearch {
     const lists = this.searchers.map((s) => s.search(idx, val, q0, q1, { beamSize, topK: several ? 2 * topK : topK, post: pp }));
     return combineRankings(lists, this.combine, topK);
   }
+}
+
+/**
+ * Score-level fusion of two ranked lists of one query: (1 − w)·a + w·b over their union (a label
+ * absent from a list scores 0 there), the best `topK`; ties go to the lower label id.
+ */
+export function fuseRankings(a: Ranked, b: Ranked, w: number, topK: number): Ranked {
+  const acc = new Map<number, number>();
+  for (let i = 0; i < a.labels.length; i++) acc.set(a.labels[i], (1 - w) * a.scores[i]);
+  for (let i = 0; i < b.labels.length; i++) acc.set(b.labels[i], (acc.get(b.labels[i]) ?? 0) + w * b.scores[i]);
+  const heap = new TopKHeap(Math.min(topK, acc.size));
+  for (const [label, s] of acc) heap.push(label, s);
+  const labels = new Int32Array(heap.size), scores = new Float64Array(heap.size);
+  heap.drainSorted(labels, scores, 0, 0);
+  return { labels, scores: Float32Array.from(scores) };
 }
