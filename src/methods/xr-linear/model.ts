@@ -180,7 +180,21 @@ export class XRLinearModel implements XmcModel {
     return this.params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
   }
 
+  /** The resolved prediction options of recent override sets (a query stream usually repeats one). */
+  private optionsCache = new Map<string, ReturnType<XRLinearModel["resolvePredictOptions"]>>();
+
   private predictOptions(overrides: XRLinearPredictInput = {}) {
+    const key = JSON.stringify(overrides);
+    let o = this.optionsCache.get(key);
+    if (o === undefined) {
+      o = this.resolvePredictOptions(overrides);
+      if (this.optionsCache.size >= 16) this.optionsCache.clear();
+      this.optionsCache.set(key, o);
+    }
+    return o;
+  }
+
+  private resolvePredictOptions(overrides: XRLinearPredictInput) {
     const given = stripUndefined(overrides);
     const p = parseParams(XRLINEAR_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
     // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
