@@ -304,7 +304,7 @@ export class XRLinearModel implements XmcModel {
     const params = parseXRLinearParams(meta.params, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: TreeModel[] = treesFromArrays(shapes, need);
+    const trees: TreeModel[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     let vectorizer: StackedVectorizer | null = null;
     if (meta.vectorizer) {
