@@ -11,9 +11,22 @@ export function chunkLevel(level: ChainLevel, W: WeightBlock): LevelWeights {
   let dim = 0;
   for (let q = 0; q < nnz; q++) if (W.rows[q] >= dim) dim = W.rows[q] + 1;
   const rowOf = new Int32Array(dim).fill(-1);
+  // count the rows first (the distinct features of each parent's children), so that the row
+  // arrays are allocated at their size: at 100K labels the bottom level has 10M weights in 6M rows
+  let totalRows = 0;
+  for (let p = 0; p < nParents; p++) {
+    for (let q = W.colptr[level.ptr[p]]; q < W.colptr[level.ptr[p + 1]]; q++) {
+      const f = W.rows[q];
+      if (rowOf[f] !== p) {
+        rowOf[f] = p;
+        totalRows++;
+      }
+    }
+  }
+  rowOf.fill(-1);
   const chunkPtr = new Int32Array(nParents + 1);
-  const rowFeat = new Int32Array(nnz);
-  const rowPtr = new Int32Array(nnz + 1);
+  const rowFeat = new Int32Array(totalRows);
+  const rowPtr = new Int32Array(totalRows + 1);
   let maxChildren = 0;
   for (let p = 0; p < nParents; p++) maxChildren = Math.max(maxChildren, level.ptr[p + 1] - level.ptr[p]);
   const entChild = maxChildren <= 65536 ? new Uint16Array(nnz) : new Int32Array(nnz);
@@ -52,11 +65,5 @@ export function chunkLevel(level: ChainLevel, W: WeightBlock): LevelWeights {
     for (let r = r0; r < nRows; r++) rowOf[rowFeat[r]] = -1;
     chunkPtr[p + 1] = nRows;
   }
-  return {
-    chunkPtr,
-    rowFeat: rowFeat.slice(0, nRows),
-    rowPtr: rowPtr.slice(0, nRows + 1),
-    entChild,
-    entVal,
-  };
+  return { chunkPtr, rowFeat, rowPtr, entChild, entVal };
 }

@@ -191,20 +191,22 @@ function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: N
   return jobs;
 }
 
-function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): WeightBlock {
+/** One weight block for the whole level from the jobs' blocks; each job's block is dropped once copied (their memory can go before the chunked layout is built). */
+function assembleEdges(nEdges: number, jobs: Job[], blocks: (WeightBlock | undefined)[]): WeightBlock {
   const colptr = new Int32Array(nEdges + 1);
   for (let k = 0; k < jobs.length; k++) {
     const { e0, e1 } = jobs[k];
-    for (let e = e0; e < e1; e++) colptr[e + 1] = blocks[k].colptr[e - e0 + 1] - blocks[k].colptr[e - e0];
+    for (let e = e0; e < e1; e++) colptr[e + 1] = blocks[k]!.colptr[e - e0 + 1] - blocks[k]!.colptr[e - e0];
   }
   for (let e = 0; e < nEdges; e++) colptr[e + 1] += colptr[e];
   const rows = new Int32Array(colptr[nEdges]);
   const values = new Float32Array(colptr[nEdges]);
   for (let k = 0; k < jobs.length; k++) {
-    const b = blocks[k];
+    const b = blocks[k]!;
     const n = b.colptr[b.colptr.length - 1];
     rows.set(b.rows.subarray(0, n), colptr[jobs[k].e0]);
     values.set(b.values.subarray(0, n), colptr[jobs[k].e0]);
+    blocks[k] = undefined;
   }
   return { colptr, rows, values };
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
-import { type Csr, normalizeRowsL2 } from "../../core/csr.js";
+import { type Csr, normalizeRowsL2, toShared } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import type { Dataset } from "../../data/dataset.js";
@@ -148,18 +148,26 @@ export class XRLinearModel implements XmcModel {
     } else {
       throw new XmcError(`${data.source}: dataset has neither texts nor features`);
     }
+    // the solver and clustering workers read X from shared memory: make that the only working copy
+    if (threads > 1) X = toShared(X);
     const Y = data.Y;
     let trees: TreeModel[] = [];
     // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
     const tp = performance.now();
     // in shared memory when the clustering runs on several threads (one copy for every tree)
-    const embedding = treeEmbedding(pifa(X, Y, { shared: threads > 1 }), data, vectorizer, params.fusion, progress);
+    let embedding: Csr | undefined = treeEmbedding(pifa(X, Y, { shared: threads > 1 }), data, vectorizer, params.fusion, progress);
     progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
       else for (let i = 0; i < params.ensemble.trees; i++) {
-        const o = { threads, progress, solverKind: opts.solverKind, pool, embedding };
+        const last = i === params.ensemble.trees - 1;
+        const o: TreeTrainOptions = { threads, progress, solverKind: opts.solverKind, pool, embedding };
+        // the last tree lets go of the embedding once it is clustered: the solver levels do not need it
+        if (last) o.clustered = () => {
+          embedding = undefined;
+          o.embedding = undefined;
+        };
         trees.push(await (params.train.subTrees > 1 ? trainTreeBySubTrees(X, Y, params, i, o) : trainTree(X, Y, params, i, o)));
       }
     } finally {
