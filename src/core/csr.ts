@@ -145,9 +145,10 @@ export function hstack(ms: Csr[]): Csr {
   return { rows, cols, indptr, indices, data };
 }
 
-/** Copy a matrix into SharedArrayBuffer-backed arrays so worker threads can read it without copies. */
+/** Copy a matrix into SharedArrayBuffer-backed arrays so worker threads can read it without copies (arrays already shared are kept). */
 export function toShared(m: Csr): Csr {
   const mk = <T extends Int32Array | Float32Array>(a: T, Ctor: new (b: SharedArrayBuffer) => T): T => {
+    if (a.buffer instanceof SharedArrayBuffer) return a; // already shared: no second copy
     const out = new Ctor(new SharedArrayBuffer(Math.max(4, a.byteLength)));
     (out as Int32Array).set(a as Int32Array);
     return out.length === a.length ? out : (out.subarray(0, a.length) as T);

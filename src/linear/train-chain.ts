@@ -6,7 +6,7 @@ import type { PostProcessor } from "../search/postprocess.js";
 import type { ClusterChain } from "../tree/chain.js";
 import { WorkerPool } from "../worker/pool.js";
 import type { TrainTask } from "./train-worker.js";
-import { chunkLevel, type LevelWeights } from "./level-weights.js";
+import { chunkLevelBlocks, type LevelWeights } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
 import { levelTargets, type NodeInstances } from "./targets.js";
@@ -96,7 +96,7 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
         });
       }
       progress.stop();
-      levels.push(chunkLevel(lv, assembleEdges(lv.children.length, jobs, blocks)));
+      levels.push(chunkLevelBlocks(lv, jobs.map((job, k) => ({ e0: job.e0, block: blocks[k] }))));
     }
   } finally {
     await own?.close();
@@ -189,22 +189,4 @@ function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: N
     }
   }
   return jobs;
-}
-
-function assembleEdges(nEdges: number, jobs: Job[], blocks: WeightBlock[]): WeightBlock {
-  const colptr = new Int32Array(nEdges + 1);
-  for (let k = 0; k < jobs.length; k++) {
-    const { e0, e1 } = jobs[k];
-    for (let e = e0; e < e1; e++) colptr[e + 1] = blocks[k].colptr[e - e0 + 1] - blocks[k].colptr[e - e0];
-  }
-  for (let e = 0; e < nEdges; e++) colptr[e + 1] += colptr[e];
-  const rows = new Int32Array(colptr[nEdges]);
-  const values = new Float32Array(colptr[nEdges]);
-  for (let k = 0; k < jobs.length; k++) {
-    const b = blocks[k];
-    const n = b.colptr[b.colptr.length - 1];
-    rows.set(b.rows.subarray(0, n), colptr[jobs[k].e0]);
-    values.set(b.values.subarray(0, n), colptr[jobs[k].e0]);
-  }
-  return { colptr, rows, values };
 }

@@ -1,6 +1,6 @@
 import type { Csr } from "../core/csr.js";
 import { type Progress, silentProgress } from "../core/progress.js";
-import { TopKHeap, topKIndices } from "../core/topk.js";
+import { TopKHeap } from "../core/topk.js";
 import type { ClusterChain } from "../tree/chain.js";
 import type { PostProcessor } from "./postprocess.js";
 
@@ -49,6 +49,11 @@ export class BeamSearcher {
   private candNode: Int32Array;
   private candScore: Float64Array;
   private candTie: Float64Array;
+  /** The beam of the current and the next level (node, score, tie-breaker), swapped level by level. */
+  private beamNode = [new Int32Array(16), new Int32Array(16)];
+  private beamScore = [new Float64Array(16), new Float64Array(16)];
+  private beamTie = [new Float64Array(16), new Float64Array(16)];
+  private sel = new Int32Array(16);
   private heap = new TopKHeap(0);
   /**
    * Per level, when small enough: feature → chunk row, dense per parent (rowAt[p·(dim+1) + f], −1 = none),
@@ -56,6 +61,8 @@ export class BeamSearcher {
    * few parents (the top of the tree, which every query and the disentanglement matching visit).
    */
   private rowAt: (Int32Array | null)[];
+  /** Per level without a dense map: the row directory of every chunk (see {@link RowDirectory}). */
+  private dirs: (RowDirectory | null)[];
 
   constructor(
     private chain: ClusterChain,
@@ -65,6 +72,8 @@ export class BeamSearcher {
     private bias: number,
     /** Largest dense feature → row map built for a level (entries); 0 searches every chunk. */
     denseRowsMax = DENSE_ROWS_MAX,
+    /** Rows per bucket of the row directories built for the other levels; 0 searches the chunks instead. */
+    rowsPerBucket = ROWS_PER_BUCKET,
   ) {
     let maxChildren = 1;
     for (const lv of chain) {
@@ -75,6 +84,7 @@ export class BeamSearcher {
     this.candScore = new Float64Array(0);
     this.candTie = new Float64Array(0);
     this.rowAt = weights.map((W, t) => denseRows(W, chain[t].nParents, dim, denseRowsMax));
+    this.dirs = weights.map((W, t) => (this.rowAt[t] === null && rowsPerBucket > 0 ? rowDirectory(W, chain[t].nParents, dim, rowsPerBucket) : null));
   }
 
   private ensure(n: number): void {
@@ -82,6 +92,21 @@ export class BeamSearcher {
       this.candNode = new Int32Array(n);
       this.candScore = new Float64Array(n);
       this.candTie = new Float64Array(n);
+    }
+  }
+
+  private ensureBeam(k: number): void {
+    if (this.sel.length >= k) return;
+    const n = Math.max(k, 2 * this.sel.length);
+    this.sel = new Int32Array(n);
+    for (let b = 0; b < 2; b++) {
+      const node = new Int32Array(n), score = new Float64Array(n), tie = new Float64Array(n);
+      node.set(this.beamNode[b]);
+      score.set(this.beamScore[b]);
+      tie.set(this.beamTie[b]);
+      this.beamNode[b] = node;
+      this.beamScore[b] = score;
+      this.beamTie[b] = tie;
     }
   }
 
@@ -105,6 +130,8 @@ export class BeamSearcher {
         const v = qVal[k];
         for (let e = W.rowPtr[r]; e < W.rowPtr[r + 1]; e++) acc[W.entChild[e]] += v * W.entVal[e];
       }
+    } else if (this.dirs[t] !== null) {
+      this.scoreByDirectory(W, this.dirs[t]!, p, r1, qIdx, qVal, q0, q1);
     } else {
       this.scoreBySearch(W, lo, r1, qIdx, qVal, q0, q1);
     }
@@ -112,6 +139,28 @@ export class BeamSearcher {
       for (let e = W.rowPtr[r1 - 1]; e < W.rowPtr[r1]; e++) acc[W.entChild[e]] += this.bias * W.entVal[e];
     }
     return m;
+  }
+
+  /** Accumulate the rows of chunk p (ending at r1) that match query features, found through the chunk's row directory. */
+  private scoreByDirectory(W: LevelWeights, d: RowDirectory, p: number, r1: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): void {
+    const rf = W.rowFeat, rp = W.rowPtr, ec = W.entChild, ev = W.entVal;
+    const acc = this.acc;
+    const tab = d.first;
+    const off = d.ptr[p];
+    const shift = d.shift[p];
+    const nb = d.ptr[p + 1] - off - 1;
+    for (let k = q0; k < q1; k++) {
+      const f = qIdx[k];
+      const j = f >> shift;
+      if (j >= nb) break;
+      let r = tab[off + j];
+      const end = tab[off + j + 1];
+      while (r < end && rf[r] < f) r++;
+      if (r < end && rf[r] === f) {
+        const v = qVal[k];
+        for (let e = rp[r]; e < rp[r + 1]; e++) acc[ec[e]] += v * ev[e];
+      }
+    }
   }
 
   /** Accumulate the chunk rows [lo, r1) that match query features, found by galloping search. */
@@ -155,53 +204,60 @@ export class BeamSearcher {
     while (q1 > q0 && qIdx[q1 - 1] >= this.dim) q1--;
     const depth = opts.levels ?? this.chain.length;
     const post = opts.post;
-    let nodes: Int32Array = Int32Array.of(0);
-    let scores: Float64Array = Float64Array.of(post.rootScore);
-    // tie-breaker: the sum of raw scores along the path (saturating transforms such as
-    // l3-hinge map every raw score >= 1 to exactly 1, so many paths would tie)
-    let ties: Float64Array = Float64Array.of(0);
+    this.ensureBeam(Math.max(1, opts.beamSize, opts.topK));
+    // the beam: nodes, combined scores and tie-breakers (the sum of raw scores along the path:
+    // saturating transforms such as l3-hinge map every raw score >= 1 to exactly 1, so many paths would tie)
+    let cur = 0;
+    this.beamNode[cur][0] = 0;
+    this.beamScore[cur][0] = post.rootScore;
+    this.beamTie[cur][0] = 0;
+    let width = 1;
+    const heap = this.heap;
     for (let t = 0; t < depth; t++) {
       const lv = this.chain[t];
+      const nodes = this.beamNode[cur], scores = this.beamScore[cur], ties = this.beamTie[cur];
       let total = 0;
-      for (const p of nodes) total += lv.ptr[p + 1] - lv.ptr[p];
+      for (let i = 0; i < width; i++) total += lv.ptr[nodes[i] + 1] - lv.ptr[nodes[i]];
       this.ensure(total);
       const cn = this.candNode;
       const cs = this.candScore;
       const ct = this.candTie;
+      const acc = this.acc;
       let n = 0;
-      for (let i = 0; i < nodes.length; i++) {
+      for (let i = 0; i < width; i++) {
         const p = nodes[i];
         const m = this.scoreChildren(t, p, qIdx, qVal, q0, q1);
         const base = lv.ptr[p];
+        const parent = t === 0 ? post.rootScore : scores[i];
         for (let c = 0; c < m; c++) {
-          const v = post.transform(this.acc[c]);
           cn[n] = lv.children[base + c];
-          ct[n] = ties[i] + this.acc[c];
-          cs[n] = t === 0 ? post.combine(v, post.rootScore) : post.combine(v, scores[i]);
+          ct[n] = ties[i] + acc[c];
+          cs[n] = post.combine(post.transform(acc[c]), parent);
           n++;
         }
       }
       const last = t === depth - 1;
-      const k = Math.min(last ? opts.topK : opts.beamSize, n);
-      const sel = topKIndices(cs, n, k, ct, this.heap);
-      const nextNodes = new Int32Array(k);
-      const nextScores = new Float64Array(k);
-      const nextTies = new Float64Array(k);
+      const k = Math.max(0, Math.min(last ? opts.topK : opts.beamSize, n));
+      heap.reset(k);
+      for (let i = 0; i < n; i++) heap.push(i, cs[i], ct[i]);
+      const sel = this.sel;
+      heap.drainSorted(sel, null, 0, 0);
+      const nx = 1 - cur;
+      const nNodes = this.beamNode[nx], nScores = this.beamScore[nx], nTies = this.beamTie[nx];
       for (let i = 0; i < k; i++) {
-        nextNodes[i] = cn[sel[i]];
-        nextScores[i] = cs[sel[i]];
-        nextTies[i] = ct[sel[i]];
+        nNodes[i] = cn[sel[i]];
+        nScores[i] = cs[sel[i]];
+        nTies[i] = ct[sel[i]];
       }
-      nodes = nextNodes;
-      scores = nextScores;
-      ties = nextTies;
+      cur = nx;
+      width = k;
     }
+    let labels: Int32Array = this.beamNode[cur].slice(0, width);
+    let out: Float64Array = this.beamScore[cur].subarray(0, width);
     // merge duplicates (a label reached through several parents keeps its best score)
-    let labels: Int32Array = nodes;
-    let out: Float64Array = scores;
     if (hasDuplicates(labels)) ({ labels, scores: out } = mergeMax(labels, out));
     // score thresholds are applied to the final ranking (applyThreshold in finishRanking)
-    return { labels: labels.slice(), scores: Float32Array.from(out) };
+    return { labels, scores: Float32Array.from(out) };
   }
 }
 
@@ -228,6 +284,7 @@ export function searchEveryRow(
 /** Entries of the dense feature → row maps a searcher may build per level (4 bytes each). */
 const DENSE_ROWS_MAX = 1 << 21;
 
+
 /** The dense feature → chunk-row map of one level, or null when it would exceed `max` entries. */
 function denseRows(W: LevelWeights, nParents: number, dim: number, max: number): Int32Array | null {
   const width = dim + 1;
@@ -240,6 +297,53 @@ function denseRows(W: LevelWeights, nParents: number, dim: number, max: number):
     }
   }
   return out;
+}
+
+/**
+ * A bucket index over the sorted feature ids of every chunk of a level: chunk p's features are cut
+ * into buckets of 2^shift[p] ids (about ROWS_PER_BUCKET rows each), and first[ptr[p] + j] is the first
+ * row of the chunk whose feature is ≥ j·2^shift[p] (ptr[p+1] − ptr[p] − 1 buckets, the last entry ends the
+ * chunk). Looking a feature up reads two entries and scans a bucket: a few reads in place of a
+ * binary search. Built at load, never stored.
+ */
+interface RowDirectory {
+  ptr: Int32Array;
+  shift: Uint8Array;
+  first: Int32Array;
+}
+
+/** Rows per bucket of a row directory (0: none, chunks are searched). */
+const ROWS_PER_BUCKET = 4;
+
+function rowDirectory(W: LevelWeights, nParents: number, dim: number, rowsPerBucket: number): RowDirectory {
+  const ptr = new Int32Array(nParents + 1);
+  const shift = new Uint8Array(nParents);
+  const ids = dim + 1; // the bias row has id dim
+  for (let p = 0; p < nParents; p++) {
+    const rows = W.chunkPtr[p + 1] - W.chunkPtr[p];
+    let s = 0;
+    // the fewest buckets of 2^s ids with about rowsPerBucket rows each (ids spread evenly)
+    while (s < 30 && (ids >> (s + 1)) * rowsPerBucket >= rows) s++;
+    shift[p] = s;
+    const nb = rows === 0 ? 0 : (dim >> s) + 1;
+    ptr[p + 1] = ptr[p] + nb + 1;
+  }
+  const first = new Int32Array(ptr[nParents]);
+  const rf = W.rowFeat;
+  for (let p = 0; p < nParents; p++) {
+    const off = ptr[p];
+    const nb = ptr[p + 1] - off - 1;
+    const s = shift[p];
+    let r = W.chunkPtr[p];
+    const r1 = W.chunkPtr[p + 1];
+    for (let j = 0; j < nb; j++) {
+      const lo = j << s;
+      while (r < r1 && rf[r] < lo) r++;
+      first[off + j] = r;
+    }
+    first[off + nb] = r1;
+  }
+  return { ptr, shift, first };
 }
 
 function hasDuplicates(a: Int32Array): boolean {

@@ -205,7 +205,7 @@ function readSubTree(path: string): SubTreeModel {
     if (!a) throw new XmcError(`${path}: array "${k}" is missing`);
     return a;
   };
-  return treesFromArrays([header.levels as TreeShapes[number]], need)[0];
+  return treesFromArrays([header.levels as TreeShapes[number]], need, (k) => arrays[k] !== undefined, path)[0];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
-import { type Csr, normalizeRowsL2 } from "../../core/csr.js";
+import { type Csr, normalizeRowsL2, toShared } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import type { Dataset } from "../../data/dataset.js";
@@ -148,18 +148,26 @@ export class XRLinearModel implements XmcModel {
     } else {
       throw new XmcError(`${data.source}: dataset has neither texts nor features`);
     }
+    // the solver and clustering workers read X from shared memory: make that the only working copy
+    if (threads > 1) X = toShared(X);
     const Y = data.Y;
     let trees: TreeModel[] = [];
     // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
     const tp = performance.now();
     // in shared memory when the clustering runs on several threads (one copy for every tree)
-    const embedding = treeEmbedding(pifa(X, Y, { shared: threads > 1 }), data, vectorizer, params.fusion, progress);
+    let embedding: Csr | undefined = treeEmbedding(pifa(X, Y, { shared: threads > 1 }), data, vectorizer, params.fusion, progress);
     progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
       else for (let i = 0; i < params.ensemble.trees; i++) {
-        const o = { threads, progress, solverKind: opts.solverKind, pool, embedding };
+        const last = i === params.ensemble.trees - 1;
+        const o: TreeTrainOptions = { threads, progress, solverKind: opts.solverKind, pool, embedding };
+        // the last tree lets go of the embedding once it is clustered: the solver levels do not need it
+        if (last) o.clustered = () => {
+          embedding = undefined;
+          o.embedding = undefined;
+        };
         trees.push(await (params.train.subTrees > 1 ? trainTreeBySubTrees(X, Y, params, i, o) : trainTree(X, Y, params, i, o)));
       }
     } finally {
@@ -180,7 +188,21 @@ export class XRLinearModel implements XmcModel {
     return this.params.train.normalize ? normalizeRowsL2(copyCsr(data.X)) : data.X;
   }
 
+  /** The resolved prediction options of recent override sets (a query stream usually repeats one). */
+  private optionsCache = new Map<string, ReturnType<XRLinearModel["resolvePredictOptions"]>>();
+
   private predictOptions(overrides: XRLinearPredictInput = {}) {
+    const key = JSON.stringify(overrides);
+    let o = this.optionsCache.get(key);
+    if (o === undefined) {
+      o = this.resolvePredictOptions(overrides);
+      if (this.optionsCache.size >= 16) this.optionsCache.clear();
+      this.optionsCache.set(key, o);
+    }
+    return o;
+  }
+
+  private resolvePredictOptions(overrides: XRLinearPredictInput) {
     const given = stripUndefined(overrides);
     const p = parseParams(XRLINEAR_PREDICT_SCHEMA, { ...this.params.predict, ...given }, "predict");
     // per-tree post-processors (mixed-loss ensembles) unless the caller overrides them
@@ -290,7 +312,7 @@ export class XRLinearModel implements XmcModel {
     const params = parseXRLinearParams(meta.params, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: TreeModel[] = treesFromArrays(shapes, need);
+    const trees: TreeModel[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     let vectorizer: StackedVectorizer | null = null;
     if (meta.vectorizer) {

@@ -23,6 +23,8 @@ export interface TreeTrainOptions {
   pool?: TrainPool | null;
   /** PIFA label embeddings of (X, Y), computed once for all trees. */
   embedding?: Csr;
+  /** Called once the tree is clustered (so a caller can free the embedding the tree no longer needs). */
+  clustered?: () => void;
 }
 
 /** The settings ensemble member i gives itself (none when `ensemble.members` is empty). */
@@ -58,6 +60,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
   const t0 = performance.now();
   let chain = await buildLabelTreeParallel(X, Y, treeParams, o.threads, o.embedding);
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustered in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  o.clustered?.();
   const post = postProcessor(memberPost(p, i));
   const train = (c: ClusterChain, levels = c.length) =>
     trainChain(X, Y, c, {

@@ -275,7 +275,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     const params = parseXrtParams(meta.params, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: RankerTree[] = treesFromArrays(shapes, need);
+    const trees: RankerTree[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     const textArrays: Record<string, Float32Array> = {};
     for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
