@@ -14,7 +14,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Csr } from "../src/core/csr.js";
 import { Rng } from "../src/core/rng.js";
-import { TopKHeap } from "../src/core/topk.js";
 import { loadDataset } from "../src/data/load.js";
 import { splitDataset } from "../src/data/subset.js";
 import { evaluate } from "../src/eval/metrics.js";
@@ -23,7 +22,7 @@ import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "../src/method
 import { normalizeDenseRows, textDoc, XrtEncoder } from "../src/methods/xr-transformer/encoder.js";
 import { trainMatcher } from "../src/methods/xr-transformer/matcher.js";
 import { parseXrtParams } from "../src/methods/xr-transformer/params.js";
-import { concatFeatures, RankerSearch, type RankerTree, trainRanker } from "../src/methods/xr-transformer/ranker.js";
+import { concatFeatures, fuseRankings, RankerSearch, type RankerTree, trainRanker } from "../src/methods/xr-transformer/ranker.js";
 import type { Ranked } from "../src/search/beam.js";
 import type { PostProcessorName } from "../src/search/postprocess.js";
 import { StackedVectorizer } from "../src/text/stack.js";
@@ -129,7 +128,7 @@ for (const a of alphas) {
   for (const [q, Ev] of queryEmb) {
     const pC = predict(trees, concatFeatures(Xv, Ev, d, a, "concat"), 20);
     score(`concat α=${a}, ${q}`, top5(pC), { rankerCpuS: cpuLog[`ranker concat α=${a}`] });
-    for (const w of fusion) score(`TF-IDF ranker + concat α=${a} ranker, w=${w}, ${q}`, pT!.map((r, i) => fuse(r, pC[i], w, 5)), {});
+    for (const w of fusion) score(`TF-IDF ranker + concat α=${a} ranker, w=${w}, ${q}`, pT!.map((r, i) => fuseRankings(r, pC[i], w, 5)), {});
   }
 }
 if (fusion.length > 0 && embFusion) {
@@ -137,20 +136,8 @@ if (fusion.length > 0 && embFusion) {
   for (const [q, Ev] of queryEmb) {
     const pE = predict(tE, concatFeatures(Xv, Ev, d, 1, "embedding"), 20);
     score(`embedding only, ${q}`, top5(pE), {});
-    for (const w of fusion) score(`TF-IDF ranker + embedding ranker, w=${w}, ${q}`, pT!.map((r, i) => fuse(r, pE[i], w, 5)), {});
+    for (const w of fusion) score(`TF-IDF ranker + embedding ranker, w=${w}, ${q}`, pT!.map((r, i) => fuseRankings(r, pE[i], w, 5)), {});
   }
 }
 appendRuns(join(root, "bench", "results", "xr-transformer-crossfit.json"), rows[rows.length - 1], rows);
 writeXrtMarkdown(root);
-
-/** (1 − w)·a + w·b over the union of two ranked lists (absent = 0). */
-function fuse(a: Ranked, b: Ranked, w: number, topK: number): Ranked {
-  const acc = new Map<number, number>();
-  for (let i = 0; i < a.labels.length; i++) acc.set(a.labels[i], (1 - w) * a.scores[i]);
-  for (let i = 0; i < b.labels.length; i++) acc.set(b.labels[i], (acc.get(b.labels[i]) ?? 0) + w * b.scores[i]);
-  const heap = new TopKHeap(Math.min(topK, acc.size));
-  for (const [l, s] of acc) heap.push(l, s);
-  const labels = new Int32Array(heap.size), scores = new Float64Array(heap.size);
-  heap.drainSorted(labels, scores, 0, 0);
-  return { labels, scores: Float32Array.from(scores) };
-}

@@ -228,14 +228,7 @@ test("xr-transformer with matcher.folds 2: the ranker learns from out-of-fold em
   assert.deepEqual(Array.from(model.encoder!.table.data), Array.from(inSample.encoder!.table.data));
   assert.notDeepEqual(Array.from(model.trainEmbeddings!), Array.from(inSample.trainEmbeddings!));
   const before = model.predictDataset(testDs, { topK: 5 });
-  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
-  try {
-    const path = join(dir, "m.xmc");
-    model.save(path);
-    assert.deepEqual(loadModel(path).predictDataset(testDs, { topK: 5 }), before);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.deepEqual(savedAndLoaded(model).predictDataset(testDs, { topK: 5 }), before);
   const again = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.deepEqual(again.predictDataset(testDs, { topK: 5 }), before);
 });
@@ -263,14 +256,7 @@ test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is t
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.equal(model.trees.length, 2);
   const before = model.predictDataset(testDs, { topK: 5 });
-  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
-  try {
-    const path = join(dir, "m.xmc");
-    model.save(path);
-    assert.deepEqual(loadModel(path).predictDataset(testDs, { topK: 5 }), before);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.deepEqual(savedAndLoaded(model).predictDataset(testDs, { topK: 5 }), before);
   // w = 0 ranks exactly as the TF-IDF-only ranker with the same tree (same seed)
   const onlyT = new XRTransformerModel({ ...model.params, ranker: { ...model.params.ranker, fusionWeight: 0 } }, model.labelNames, model.vectorizer, model.vocab, model.encoder, model.trees, model.trainLabelCounts, model.nTrain);
   const xl = await XRTransformerModel.train(train, { ...params, ranker: { trees: 1, features: "tfidf" } }, { threads: 1 });
@@ -283,3 +269,15 @@ test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is t
     got[i].labels.forEach((l, j) => m.has(l) && close(m.get(l)!, got[i].scores[j], 1e-6));
   }
 });
+
+/** The model saved to a temporary file and loaded back. */
+function savedAndLoaded(model: XRTransformerModel): ReturnType<typeof loadModel> {
+  const dir = mkdtempSync(join(tmpdir(), "xmc-xrt-"));
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    return loadModel(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

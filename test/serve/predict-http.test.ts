@@ -15,6 +15,7 @@ import type { Dataset } from "../../src/data/dataset.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { createXmcServer, type XmcServer } from "../../src/serve/app.js";
 import { planPredict, schemaMessage } from "../../src/serve/predict-http.js";
+import { type Answer, raw } from "./raw-http.js";
 
 const WORDS = ["apple banana fruit", "car engine wheel", "guitar piano music"];
 
@@ -27,26 +28,6 @@ async function trainTo(path: string): Promise<void> {
   }
   const data: Dataset = { source: "toy", kind: "text", X: null, texts, Y: csrFromRows(3, labels), labelNames: ["food", "vehicle", "music"], labelTexts: null, knownLabels: 3 };
   (await XRLinearModel.train(data, { text: { vectorizers: [{ analyzer: "word", minDf: 1 }] } }, { threads: 1 })).save(path);
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function raw(port: number, path: string, body: string | undefined, headers: Record<string, string>, method = "POST"): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.end(body);
-    else req.end();
-  });
 }
 
 const SHOWN = ["content-type", "content-length", "retry-after", "access-control-allow-origin", "vary", "connection"];
@@ -103,8 +84,8 @@ describe("POST /predict on node:http answers as the fastify route does", () => {
   ];
   for (const [name, body, headers] of cases) {
     test(name, async () => {
-      const fast = await raw(port, "/predict", body, headers);
-      const viaFastify = await raw(port, "/predict?via=fastify", body, headers);
+      const fast = await raw(port, "POST", "/predict", body, headers);
+      const viaFastify = await raw(port, "POST", "/predict?via=fastify", body, headers);
       assert.deepEqual(shown(fast), shown(viaFastify));
       assert.equal(fast.headers["access-control-allow-origin"], "http://example.test");
       assert.equal(typeof JSON.parse(fast.body), "object");
@@ -112,12 +93,12 @@ describe("POST /predict on node:http answers as the fastify route does", () => {
   }
 
   test("the messages users see", async () => {
-    const ask = async (body: unknown) => JSON.parse((await raw(port, "/predict", JSON.stringify(body), J)).body) as { error?: string };
+    const ask = async (body: unknown) => JSON.parse((await raw(port, "POST", "/predict", JSON.stringify(body), J)).body) as { error?: string };
     assert.equal((await ask({ texts: ["a", 1] })).error, "texts.1: must be string");
     assert.equal((await ask({ text: "x", k: 0 })).error, "k: must be >= 1");
     assert.equal((await ask({ text: "x", zz: 1 })).error, 'unknown field "zz" (known: texts, text, k, threshold, thresholds)');
     assert.equal((await ask({ texts: ["a", "b", "c", "d", "e"] })).error, "5 texts in one request; at most 4");
-    const empty = await raw(port, "/predict", undefined, {});
+    const empty = await raw(port, "POST", "/predict", undefined, {});
     assert.equal(JSON.parse(empty.body).error, "body: must be object");
   });
 
@@ -144,10 +125,10 @@ describe("POST /predict on node:http answers as the fastify route does", () => {
     };
     const ok0 = await count(200);
     const bad0 = await count(400);
-    await raw(port, "/predict", JSON.stringify({ text: "car" }), J);
-    await raw(port, "/predict", JSON.stringify({ text: "car" }), J);
-    await raw(port, "/predict?x=1", JSON.stringify({ text: "car" }), J);
-    await raw(port, "/predict", "{nope", J);
+    await raw(port, "POST", "/predict", JSON.stringify({ text: "car" }), J);
+    await raw(port, "POST", "/predict", JSON.stringify({ text: "car" }), J);
+    await raw(port, "POST", "/predict?x=1", JSON.stringify({ text: "car" }), J);
+    await raw(port, "POST", "/predict", "{nope", J);
     assert.equal((await count(200)) - ok0, 3);
     assert.equal((await count(400)) - bad0, 1);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +15,7 @@ import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { XRTransformerModel } from "../../src/methods/xr-transformer/model.js";
 import { createXmcServer, type XmcServer } from "../../src/serve/app.js";
 import { PREDICT_BODY } from "../../src/serve/openapi.js";
+import { raw } from "./raw-http.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const WORDS = ["apple banana fruit", "car engine wheel", "guitar piano music"];
@@ -34,21 +34,6 @@ async function trainTo(path: string, names = ["food", "vehicle", "music"]): Prom
   const model = await XRLinearModel.train(toy(names), { text: { vectorizers: [{ analyzer: "word", minDf: 1 }] } }, { threads: 1 });
   model.save(path);
   return model;
-}
-
-/** A raw HTTP request (fetch cannot send a wrong Content-Length or read a 413 mid-upload). */
-function raw(port: number, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.end(body);
-    else req.end();
-  });
 }
 
 describe("xmc serve over HTTP", () => {
