@@ -161,3 +161,40 @@ export function toShared(m: Csr): Csr {
     data: mk(m.data, Float32Array),
   };
 }
+
+/**
+ * Builds the rows of a CSR pattern one at a time, each as a set: `add` ignores an id already
+ * in the current row, `endRow` sorts the row and moves to the next. For maps of the kind
+ * binarize(Y · C): each row's distinct parents, groups or candidate nodes.
+ */
+export class RowSetBuilder {
+  readonly ptr: Int32Array;
+  private readonly ids: number[] = [];
+  private readonly mark: Int32Array;
+  private row = 0;
+  private start = 0;
+
+  constructor(rows: number, cols: number) {
+    this.ptr = new Int32Array(rows + 1);
+    this.mark = new Int32Array(cols).fill(-1);
+  }
+
+  add(id: number): void {
+    if (this.mark[id] !== this.row) {
+      this.mark[id] = this.row;
+      this.ids.push(id);
+    }
+  }
+
+  endRow(): void {
+    const seg = this.ids.slice(this.start).sort((a, b) => a - b);
+    for (let k = 0; k < seg.length; k++) this.ids[this.start + k] = seg[k];
+    this.ptr[++this.row] = this.ids.length;
+    this.start = this.ids.length;
+  }
+
+  /** The column ids of every row so far, row after row. */
+  indices(): Int32Array {
+    return Int32Array.from(this.ids);
+  }
+}

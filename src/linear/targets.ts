@@ -1,4 +1,4 @@
-import { type Csr, transposePattern } from "../core/csr.js";
+import { type Csr, RowSetBuilder, transposePattern } from "../core/csr.js";
 import { type ClusterChain, parentsOf } from "../tree/chain.js";
 
 /** Node → sorted instance ids, for every node of one level (a CSC of Y_t). */
@@ -23,27 +23,16 @@ export function levelTargets(Y: Csr, chain: ClusterChain): NodeInstances[] {
     out[t] = { ptr: nodes.ptr, idx: nodes.idx };
     if (t === 0) break;
     const up = parentsOf(chain[t]);
-    const mark = new Int32Array(chain[t].nParents).fill(-1);
-    const ptr = new Int32Array(Y.rows + 1);
-    const idx: number[] = [];
+    const rows = new RowSetBuilder(Y.rows, chain[t].nParents);
     for (let i = 0; i < Y.rows; i++) {
-      const start = idx.length;
       for (let k = rowsPtr[i]; k < rowsPtr[i + 1]; k++) {
         const j = rowsIdx[k];
-        for (let q = up.ptr[j]; q < up.ptr[j + 1]; q++) {
-          const p = up.parents[q];
-          if (mark[p] !== i) {
-            mark[p] = i;
-            idx.push(p);
-          }
-        }
+        for (let q = up.ptr[j]; q < up.ptr[j + 1]; q++) rows.add(up.parents[q]);
       }
-      const seg = idx.slice(start).sort((a, b) => a - b);
-      for (let k = 0; k < seg.length; k++) idx[start + k] = seg[k];
-      ptr[i + 1] = idx.length;
+      rows.endRow();
     }
-    rowsPtr = ptr;
-    rowsIdx = Int32Array.from(idx);
+    rowsPtr = rows.ptr;
+    rowsIdx = rows.indices();
   }
   return out;
 }

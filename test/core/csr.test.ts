@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { csrFromRows, groupBy, transpose, transposePattern } from "../../src/core/csr.js";
+import { csrFromRows, groupBy, RowSetBuilder, transpose, transposePattern } from "../../src/core/csr.js";
 
 test("groupBy: positions grouped by key, ascending within a group, empty groups kept", () => {
   const { ptr, order } = groupBy(Int32Array.of(2, 0, 2, 1, 0, 2), 4);
@@ -31,4 +31,15 @@ test("transpose: values carried along, and transposing twice gives the matrix ba
   assert.deepEqual(Array.from(t.data), [7, 2, 9, 5]);
   const back = transpose(t);
   assert.deepEqual(back, m);
+});
+
+test("RowSetBuilder: each row's distinct ids, sorted; empty rows keep their place", () => {
+  const b = new RowSetBuilder(3, 5);
+  for (const id of [4, 1, 4, 0, 1]) b.add(id);
+  b.endRow();
+  b.endRow();
+  for (const id of [1, 1, 3]) b.add(id); // ids seen in an earlier row count again
+  b.endRow();
+  assert.deepEqual(Array.from(b.ptr), [0, 3, 3, 5]);
+  assert.deepEqual(Array.from(b.indices()), [0, 1, 4, 1, 3]);
 });

@@ -7,7 +7,7 @@
  * file format, same beam search). The same functions serve the single-machine trainer and
  * the distributed one, so both give the same model.
  */
-import { type Csr, groupBy, selectRows, transposePattern } from "../../core/csr.js";
+import { type Csr, groupBy, RowSetBuilder, selectRows, transposePattern } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import type { LevelWeights } from "../../linear/level-weights.js";
 import { trainChain, type NegativeScheme } from "../../linear/train-chain.js";
@@ -70,24 +70,13 @@ function metaChain(K: number, B: number): ClusterChain {
 
 /** Rows × groups: row i is positive for group g when it has a label of g. */
 function groupTargets(Y: Csr, groupOf: Int32Array, K: number): Csr {
-  const indptr = new Int32Array(Y.rows + 1);
-  const out: number[] = [];
-  const mark = new Int32Array(K).fill(-1);
+  const rows = new RowSetBuilder(Y.rows, K);
   for (let i = 0; i < Y.rows; i++) {
-    const start = out.length;
-    for (let q = Y.indptr[i]; q < Y.indptr[i + 1]; q++) {
-      const g = groupOf[Y.indices[q]];
-      if (mark[g] !== i) {
-        mark[g] = i;
-        out.push(g);
-      }
-    }
-    const seg = out.slice(start).sort((a, b) => a - b);
-    for (let k = 0; k < seg.length; k++) out[start + k] = seg[k];
-    indptr[i + 1] = out.length;
+    for (let q = Y.indptr[i]; q < Y.indptr[i + 1]; q++) rows.add(groupOf[Y.indices[q]]);
+    rows.endRow();
   }
-  const indices = Int32Array.from(out);
-  return { rows: Y.rows, cols: K, indptr, indices, data: new Float32Array(indices.length).fill(1) };
+  const indices = rows.indices();
+  return { rows: Y.rows, cols: K, indptr: rows.ptr, indices, data: new Float32Array(indices.length).fill(1) };
 }
 
 /**

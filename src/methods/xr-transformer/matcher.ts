@@ -10,7 +10,7 @@
  *
  * Determinism: one thread, every draw from Rng(seed + stage), so a seed fixes the result.
  */
-import type { Csr } from "../../core/csr.js";
+import { type Csr, RowSetBuilder } from "../../core/csr.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import { Rng } from "../../core/rng.js";
 import { topKIndices } from "../../core/topk.js";
@@ -72,40 +72,24 @@ export function levelCounts(Y: Csr, ancestors: Int32Array, K: number): Csr {
  * previous level (`level.nParents` = 1) every node is active.
  */
 export function activeCandidates(Yt: Csr, parents: Csr | null, man: Int32Array | null, k: number, level: ChainLevel): NodeSets {
-  const N = Yt.rows, ptr = new Int32Array(N + 1);
-  const out: number[] = [];
-  const mark = new Int32Array(level.nNodes).fill(-1);
+  const N = Yt.rows;
+  const rows = new RowSetBuilder(N, level.nNodes);
   const pmark = new Int32Array(level.nParents).fill(-1);
   for (let i = 0; i < N; i++) {
-    const start = out.length;
     const addParent = (p: number) => {
       if (pmark[p] === i) return;
       pmark[p] = i;
-      for (let c = level.ptr[p]; c < level.ptr[p + 1]; c++) {
-        const n = level.children[c];
-        if (mark[n] !== i) {
-          mark[n] = i;
-          out.push(n);
-        }
-      }
+      for (let c = level.ptr[p]; c < level.ptr[p + 1]; c++) rows.add(level.children[c]);
     };
     if (level.nParents === 1) addParent(0);
     else {
       if (parents) for (let q = parents.indptr[i]; q < parents.indptr[i + 1]; q++) addParent(parents.indices[q]);
       if (man) for (let q = i * k; q < (i + 1) * k; q++) if (man[q] >= 0) addParent(man[q]);
     }
-    for (let q = Yt.indptr[i]; q < Yt.indptr[i + 1]; q++) {
-      const n = Yt.indices[q];
-      if (mark[n] !== i) {
-        mark[n] = i;
-        out.push(n);
-      }
-    }
-    const row = out.slice(start).sort((a, b) => a - b);
-    for (let j = 0; j < row.length; j++) out[start + j] = row[j];
-    ptr[i + 1] = out.length;
+    for (let q = Yt.indptr[i]; q < Yt.indptr[i + 1]; q++) rows.add(Yt.indices[q]);
+    rows.endRow();
   }
-  return { ptr, idx: Int32Array.from(out) };
+  return { ptr: rows.ptr, idx: rows.indices() };
 }
 
 /** The active slots of a batch: CSR over its rows, positives first, with their counts (0 for negatives). */
