@@ -1,7 +1,7 @@
 import type { Csr } from "../core/csr.js";
 import { type Progress, silentProgress } from "../core/progress.js";
 import { TopKHeap } from "../core/topk.js";
-import type { ClusterChain } from "../tree/chain.js";
+import type { ChainLevel, ClusterChain } from "../tree/chain.js";
 import type { PostProcessor } from "./postprocess.js";
 
 /**
@@ -56,12 +56,14 @@ export class BeamSearcher {
   private sel = new Int32Array(16);
   private heap = new TopKHeap(0);
   /**
-   * Per level, when small enough: feature → chunk row, dense per parent (rowAt[p·(dim+1) + f], −1 = none),
-   * which replaces the per-feature search of a parent's sorted chunk rows. Built for the levels with
-   * few parents (the top of the tree, which every query and the disentanglement matching visit).
+   * Per level with few parents: the whole level's weights by feature (see {@link LevelIndex}), used
+   * when the beam holds at least half of the level's parents (the top of the tree, which every
+   * query and the disentanglement matching visit).
    */
-  private rowAt: (Int32Array | null)[];
-  /** Per level without a dense map: the row directory of every chunk (see {@link RowDirectory}). */
+  private whole: (LevelIndex | null)[];
+  /** The scores of every child slot of a level scored whole. */
+  private levelAcc: Float64Array;
+  /** Per level: the row directory of every chunk (see {@link RowDirectory}), or null to search the chunks. */
   private dirs: (RowDirectory | null)[];
 
   constructor(
@@ -70,12 +72,12 @@ export class BeamSearcher {
     /** Feature dimension d; the bias weight is stored under feature id d. */
     private dim: number,
     private bias: number,
-    /** Largest dense feature → row map built for a level (entries); 0 searches every chunk. */
-    denseRowsMax = DENSE_ROWS_MAX,
-    /** Rows per bucket of the row directories built for the other levels; 0 searches the chunks instead. */
-    rowsPerBucket = ROWS_PER_BUCKET,
+    o: SearcherLayout = {},
   ) {
+    const wholeParents = o.wholeLevelParents ?? WHOLE_LEVEL_PARENTS;
+    const rowsPerBucket = o.rowsPerBucket ?? ROWS_PER_BUCKET;
     let maxChildren = 1;
+    let maxSlots = 0;
     for (const lv of chain) {
       for (let p = 0; p < lv.nParents; p++) maxChildren = Math.max(maxChildren, lv.ptr[p + 1] - lv.ptr[p]);
     }
@@ -83,8 +85,13 @@ export class BeamSearcher {
     this.candNode = new Int32Array(0);
     this.candScore = new Float64Array(0);
     this.candTie = new Float64Array(0);
-    this.rowAt = weights.map((W, t) => denseRows(W, chain[t].nParents, dim, denseRowsMax));
-    this.dirs = weights.map((W, t) => (this.rowAt[t] === null && rowsPerBucket > 0 ? rowDirectory(W, chain[t].nParents, dim, rowsPerBucket) : null));
+    this.whole = weights.map((W, t) => {
+      if (chain[t].nParents > wholeParents || W.entVal.length > WHOLE_LEVEL_ENTRIES) return null;
+      maxSlots = Math.max(maxSlots, chain[t].children.length);
+      return levelIndex(W, chain[t], dim);
+    });
+    this.levelAcc = new Float64Array(maxSlots);
+    this.dirs = weights.map((W, t) => (rowsPerBucket > 0 ? rowDirectory(W, chain[t].nParents, dim, rowsPerBucket) : null));
   }
 
   private ensure(n: number): void {
@@ -121,16 +128,7 @@ export class BeamSearcher {
     const lo = W.chunkPtr[p];
     const r1 = W.chunkPtr[p + 1];
     if (lo >= r1) return m;
-    const dense = this.rowAt[t];
-    if (dense !== null) {
-      const base = p * (this.dim + 1);
-      for (let k = q0; k < q1; k++) {
-        const r = dense[base + qIdx[k]];
-        if (r < 0) continue;
-        const v = qVal[k];
-        for (let e = W.rowPtr[r]; e < W.rowPtr[r + 1]; e++) acc[W.entChild[e]] += v * W.entVal[e];
-      }
-    } else if (this.dirs[t] !== null) {
+    if (this.dirs[t] !== null) {
       this.scoreByDirectory(W, this.dirs[t]!, p, r1, qIdx, qVal, q0, q1);
     } else {
       this.scoreBySearch(W, lo, r1, qIdx, qVal, q0, q1);
@@ -139,6 +137,26 @@ export class BeamSearcher {
       for (let e = W.rowPtr[r1 - 1]; e < W.rowPtr[r1]; e++) acc[W.entChild[e]] += this.bias * W.entVal[e];
     }
     return m;
+  }
+
+  /**
+   * Raw scores of every child slot of level t (this.levelAcc[slot], slots as in `ChainLevel.children`)
+   * from the level's feature index: one lookup per query feature instead of one per feature and
+   * parent. Each slot sums its terms in the same order as {@link scoreChildren}, so the scores are equal to the bit.
+   */
+  private scoreLevel(t: number, ix: LevelIndex, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): void {
+    const acc = this.levelAcc;
+    acc.fill(0, 0, this.chain[t].children.length);
+    const fp = ix.featPtr, es = ix.entSlot, ev = ix.entVal;
+    for (let k = q0; k < q1; k++) {
+      const f = qIdx[k];
+      const v = qVal[k];
+      for (let e = fp[f]; e < fp[f + 1]; e++) acc[es[e]] += v * ev[e];
+    }
+    if (this.bias > 0) {
+      const b = this.bias;
+      for (let e = fp[this.dim]; e < fp[this.dim + 1]; e++) acc[es[e]] += b * ev[e];
+    }
   }
 
   /** Accumulate the rows of chunk p (ending at r1) that match query features, found through the chunk's row directory. */
@@ -222,17 +240,29 @@ export class BeamSearcher {
       const cn = this.candNode;
       const cs = this.candScore;
       const ct = this.candTie;
-      const acc = this.acc;
+      const ix = this.whole[t];
+      const byLevel = ix !== null && 2 * width >= lv.nParents;
+      if (byLevel) this.scoreLevel(t, ix, qIdx, qVal, q0, q1);
       let n = 0;
       for (let i = 0; i < width; i++) {
         const p = nodes[i];
-        const m = this.scoreChildren(t, p, qIdx, qVal, q0, q1);
+        let acc: Float64Array, a0: number, m: number;
+        if (byLevel) {
+          acc = this.levelAcc;
+          a0 = lv.ptr[p];
+          m = lv.ptr[p + 1] - a0;
+        } else {
+          acc = this.acc;
+          a0 = 0;
+          m = this.scoreChildren(t, p, qIdx, qVal, q0, q1);
+        }
         const base = lv.ptr[p];
         const parent = t === 0 ? post.rootScore : scores[i];
         for (let c = 0; c < m; c++) {
+          const raw = acc[a0 + c];
           cn[n] = lv.children[base + c];
-          ct[n] = ties[i] + acc[c];
-          cs[n] = post.combine(post.transform(acc[c]), parent);
+          ct[n] = ties[i] + raw;
+          cs[n] = post.combine(post.transform(raw), parent);
           n++;
         }
       }
@@ -281,22 +311,51 @@ export function searchEveryRow(
   return out;
 }
 
-/** Entries of the dense feature → row maps a searcher may build per level (4 bytes each). */
-const DENSE_ROWS_MAX = 1 << 21;
+/** How a searcher lays out its lookup structures (built at load, never stored). */
+export interface SearcherLayout {
+  /** Levels with at most this many parents get a whole-level feature index; 0: none. */
+  wholeLevelParents?: number;
+  /** Rows per bucket of the chunks' row directories; 0 searches the chunks instead. */
+  rowsPerBucket?: number;
+}
 
+/** Levels with at most this many parents are indexed whole (the default beam of 10 covers half of 20). */
+const WHOLE_LEVEL_PARENTS = 32;
+/** Largest level (weight entries) indexed whole: the index repeats the level's entries. */
+const WHOLE_LEVEL_ENTRIES = 1 << 24;
 
-/** The dense feature → chunk-row map of one level, or null when it would exceed `max` entries. */
-function denseRows(W: LevelWeights, nParents: number, dim: number, max: number): Int32Array | null {
-  const width = dim + 1;
-  if (nParents * width > max) return null;
-  const out = new Int32Array(nParents * width).fill(-1);
-  for (let p = 0; p < nParents; p++) {
+/**
+ * A whole level's weights ordered by feature: the entries of feature f (bias: f = dim) are
+ * [featPtr[f], featPtr[f + 1]), each naming its child slot (the index into `ChainLevel.children`,
+ * i.e. the tree edge) and weight; within a feature, slots ascend.
+ */
+interface LevelIndex {
+  featPtr: Int32Array;
+  entSlot: Int32Array | Uint16Array;
+  entVal: Float32Array;
+}
+
+function levelIndex(W: LevelWeights, lv: ChainLevel, dim: number): LevelIndex {
+  const featPtr = new Int32Array(dim + 2);
+  const nEnt = W.entVal.length;
+  for (let r = 0; r < W.rowFeat.length; r++) featPtr[W.rowFeat[r] + 1] += W.rowPtr[r + 1] - W.rowPtr[r];
+  for (let f = 0; f <= dim; f++) featPtr[f + 1] += featPtr[f];
+  const entSlot = lv.children.length < 65536 ? new Uint16Array(nEnt) : new Int32Array(nEnt);
+  const entVal = new Float32Array(nEnt);
+  const fill = featPtr.slice(0, dim + 1);
+  // parents in order, so the slots of one feature ascend
+  for (let p = 0; p < lv.nParents; p++) {
+    const base = lv.ptr[p];
     for (let r = W.chunkPtr[p]; r < W.chunkPtr[p + 1]; r++) {
       const f = W.rowFeat[r];
-      if (f < dim) out[p * width + f] = r; // the bias row (f = dim) is added separately
+      for (let e = W.rowPtr[r]; e < W.rowPtr[r + 1]; e++) {
+        const at = fill[f]++;
+        entSlot[at] = base + W.entChild[e];
+        entVal[at] = W.entVal[e];
+      }
     }
   }
-  return out;
+  return { featPtr, entSlot, entVal };
 }
 
 /**

@@ -101,29 +101,32 @@ test("beam search with a full beam equals exhaustive path scoring; scores are so
   }
 });
 
-test("dense feature maps and row directories give the same results as searching the chunks (features past dim ignored)", () => {
+test("whole-level feature indexes and row directories give the same results as searching the chunks (features past dim ignored)", () => {
   const rng = new Rng(5);
   const codes = Int32Array.from({ length: 40 }, (_, l) => l % 8);
   const ch = chainFromCodes(codes, 8, 4);
   const d = 25;
   const ws = ch.map((lv) => chunkLevel(lv, edges(Array.from({ length: lv.children.length }, () => Array.from({ length: 6 }, () => [rng.int(d + 1), rng.next() * 2 - 0.5] as [number, number]).filter((v, i, a) => a.findIndex((u) => u[0] === v[0]) === i)))));
   const dense = new BeamSearcher(ch, ws, d, 1);
-  const plain = new BeamSearcher(ch, ws, d, 1, 0, 0);
-  // row directories of 1 and 3 rows per bucket (d = 25 ids: buckets of 1-8 ids)
-  const dirs = [1, 3].map((rpb) => new BeamSearcher(ch, ws, d, 1, 0, rpb));
+  const plain = new BeamSearcher(ch, ws, d, 1, { wholeLevelParents: 0, rowsPerBucket: 0 });
+  // row directories of 1 and 3 rows per bucket (d = 25 ids: buckets of 1-8 ids), with and without whole-level indexes
+  const dirs = [1, 3].flatMap((rpb) => [0, 100].map((w) => new BeamSearcher(ch, ws, d, 1, { wholeLevelParents: w, rowsPerBucket: rpb })));
   const post = postProcessor("l3-hinge");
   for (let q = 0; q < 30; q++) {
     // sorted distinct features, some past the model's dimension
     const idx = Int32Array.from(new Set(Array.from({ length: 5 }, () => rng.int(d + 4)))).sort();
     const val = Float32Array.from(idx, () => rng.next());
-    const a = dense.search(idx, val, 0, idx.length, { beamSize: 3, topK: 10, post });
-    const b = plain.search(idx, val, 0, idx.length, { beamSize: 3, topK: 10, post });
-    assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
-    assert.deepEqual(Array.from(a.scores), Array.from(b.scores));
-    for (const s of dirs) {
-      const c = s.search(idx, val, 0, idx.length, { beamSize: 3, topK: 10, post });
-      assert.deepEqual(Array.from(c.labels), Array.from(b.labels));
-      assert.deepEqual(Array.from(c.scores), Array.from(b.scores));
+    // beam 3 scores the 8 parents of the last level chunk by chunk, beam 4 the whole level at once
+    for (const beamSize of [3, 4]) {
+      const a = dense.search(idx, val, 0, idx.length, { beamSize, topK: 10, post });
+      const b = plain.search(idx, val, 0, idx.length, { beamSize, topK: 10, post });
+      assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
+      assert.deepEqual(Array.from(a.scores), Array.from(b.scores));
+      for (const s of dirs) {
+        const c = s.search(idx, val, 0, idx.length, { beamSize, topK: 10, post });
+        assert.deepEqual(Array.from(c.labels), Array.from(b.labels));
+        assert.deepEqual(Array.from(c.scores), Array.from(b.scores));
+      }
     }
   }
 });
