@@ -103,8 +103,8 @@ test("beam search with a full beam equals exhaustive path scoring; scores are so
 
 test("whole-level feature indexes and row directories give the same results as searching the chunks (features past dim ignored)", () => {
   const rng = new Rng(5);
-  const codes = Int32Array.from({ length: 40 }, (_, l) => l % 8);
-  const ch = chainFromCodes(codes, 8, 4);
+  const codes = Int32Array.from({ length: 160 }, (_, l) => l % 32);
+  const ch = chainFromCodes(codes, 32, 4); // 2 -> 8 -> 32 -> 160
   const d = 25;
   const ws = ch.map((lv) => chunkLevel(lv, edges(Array.from({ length: lv.children.length }, () => Array.from({ length: 6 }, () => [rng.int(d + 1), rng.next() * 2 - 0.5] as [number, number]).filter((v, i, a) => a.findIndex((u) => u[0] === v[0]) === i)))));
   const dense = new BeamSearcher(ch, ws, d, 1);
@@ -116,7 +116,7 @@ test("whole-level feature indexes and row directories give the same results as s
     // sorted distinct features, some past the model's dimension
     const idx = Int32Array.from(new Set(Array.from({ length: 5 }, () => rng.int(d + 4)))).sort();
     const val = Float32Array.from(idx, () => rng.next());
-    // beam 3 scores the 8 parents of the last level chunk by chunk, beam 4 the whole level at once
+    // beam 3 scores the 32 parents of the last level chunk by chunk, beam 4 the whole level at once
     for (const beamSize of [3, 4]) {
       const a = dense.search(idx, val, 0, idx.length, { beamSize, topK: 10, post });
       const b = plain.search(idx, val, 0, idx.length, { beamSize, topK: 10, post });
