@@ -1,11 +1,11 @@
 /**
- * The xmc model file (format 3): bytes in, bytes out, no file system (this module is also
+ * The xmc model file (format 4): bytes in, bytes out, no file system (this module is also
  * meant for browsers, so it imports no `node:` module). The file I/O is in file.ts.
  *
  * Layout (all integers little-endian):
  *
  *   offset 0   8 bytes  magic  0x89 'X' 'M' 'C' '\r' '\n' 0x1a '\n'
- *   offset 8   u32      format version (3)
+ *   offset 8   u32      format version (4; format 3 files are read too)
  *   offset 12  u32      header length H in bytes
  *   offset 16  u32      xxHash32 (seed 0) of the header bytes
  *   offset 20  u32      0 (reserved)
@@ -22,8 +22,16 @@
  */
 import { XmcError } from "../core/errors.js";
 
-/** Format version written in the preamble; files of other versions are refused. */
-export const MODEL_FORMAT = 3;
+/**
+ * Format version written in the preamble. Format 4 has the same layout as format 3; its number
+ * says that label trees may be stored compactly (varint row features, narrow row counts, see
+ * src/search/tree-arrays.ts), which builds that read only format 3 cannot decode: they refuse a
+ * format 4 file by its number instead of failing on a missing array.
+ */
+export const MODEL_FORMAT = 4;
+
+/** Format versions this build reads. */
+export const READABLE_FORMATS: readonly number[] = [3, 4];
 
 /** The 8 magic bytes a model file starts with (a PNG-style signature: detects text-mode transfers). */
 export const MAGIC = Uint8Array.from([0x89, 0x58, 0x4d, 0x43, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -188,7 +196,7 @@ export function decodePreamble(bytes: Uint8Array, source: string): { headerBytes
   if (bytes.length < PREAMBLE_BYTES) throw new XmcError(`${source}: the file is truncated (${bytes.length} bytes, shorter than its preamble)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, PREAMBLE_BYTES);
   const version = view.getUint32(8, true);
-  if (version !== MODEL_FORMAT) throw new XmcError(`${source}: model format ${version} is not supported by this version of xmc (it reads format ${MODEL_FORMAT})`);
+  if (!READABLE_FORMATS.includes(version)) throw new XmcError(`${source}: model format ${version} is not supported by this version of xmc (it reads formats ${READABLE_FORMATS.join(" and ")})`);
   return { headerBytes: view.getUint32(12, true), checksum: view.getUint32(16, true) };
 }
 
