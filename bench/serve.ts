@@ -122,24 +122,28 @@ async function load(run: string, server: string, workers: number | null, s: { ch
     const block = Array.from({ length: perRequest }, () => texts[next++ % texts.length]);
     bodies.push(JSON.stringify(perRequest === 1 ? { text: block[0], k: 5 } : { texts: block, k: 5 }));
   }
-  let b = 0;
   const xmc = server === "xmc";
+  const request = { method: "POST", path: "/predict", headers: { "content-type": "application/json" } };
+  // single texts: each connection cycles through its own slice of the bodies, given to autocannon
+  // up front (no per-request callback: the load generator shares the server's cores, and this
+  // halves its CPU per request); blocks of texts: the next body per request
+  const per = Math.floor(bodies.length / connections);
+  let conn = 0;
+  let b = 0;
+  const traffic =
+    perRequest === 1
+      ? {
+          requests: [{ ...request, body: bodies[0] }],
+          setupClient: (client: { setRequests(r: unknown[]): void }) => {
+            const from = (conn++ % connections) * per;
+            client.setRequests(bodies.slice(from, from + per).map((body) => ({ ...request, body })));
+          },
+        }
+      : { requests: [{ ...request, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[b++ % bodies.length] }) }] };
   const batches0 = xmc ? await batchTotals(port) : null;
   const cpu0 = cpuSeconds(s.child.pid);
   const client0 = process.cpuUsage();
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: "POST",
-        path: "/predict",
-        headers: { "content-type": "application/json" },
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[b++ % bodies.length] }),
-      },
-    ],
-  });
+  const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, ...traffic });
   const cpu1 = cpuSeconds(s.child.pid);
   const client = process.cpuUsage(client0);
   const batches1 = xmc ? await batchTotals(port) : null;
@@ -251,7 +255,7 @@ const checks = [
 const md = [
   "# xmc serve under load",
   "",
-  `\`npm run bench:serve -- --trees ${trees} --duration ${longRun}\` on ${machine}; debian-debtags text model (${trees} tree${trees > 1 ? "s" : ""}), k 5, each request a different test text; autocannon in the same process as the bench, on the same cores as the server. Load average (1 min) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (above ~2, other work shared the cores and every figure is lower than on a quiet machine); server CPU per request is the least sensitive figure. Client CPU is the bench process's (autocannon's) per request: the baseline uses one core and autocannon most of the other, so xmc reaches 2× the baseline's rate only if its server CPU plus the client's per request is at most the baseline's server CPU per request.`,
+  `\`npm run bench:serve -- --trees ${trees} --duration ${longRun}\` on ${machine}; debian-debtags text model (${trees} tree${trees > 1 ? "s" : ""}), k 5, test texts (single-text runs: each connection cycles through its own 2,000 / connections texts, given to autocannon up front; the texts differ between connections); autocannon in the same process as the bench, on the same cores as the server. Load average (1 min) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (above ~2, other work shared the cores and every figure is lower than on a quiet machine); server CPU per request is the least sensitive figure. Client CPU is the bench process's (autocannon's) per request: the baseline uses one core and autocannon most of the other, so xmc reaches 2× the baseline's rate only if its server CPU plus the client's per request is at most the baseline's server CPU per request.`,
   "",
   "| run | server | workers | req/s | texts/s | p50 ms | p99 ms | max ms | non-2xx | errors | texts per task | server CPU ms/req | client CPU ms/req |",
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
