@@ -63,8 +63,12 @@ export class BeamSearcher {
   private whole: (LevelIndex | null)[];
   /** The scores of every child slot of a level scored whole. */
   private levelAcc: Float64Array;
-  /** Per level: the row directory of every chunk (see {@link RowDirectory}), or null to search the chunks. */
-  private dirs: (RowDirectory | null)[];
+  /**
+   * Per level: the row directory of every chunk (see {@link RowDirectory}), or null to search the
+   * chunks; undefined until first needed on a level indexed whole (only a narrow beam needs it there).
+   */
+  private dirs: (RowDirectory | null | undefined)[];
+  private rowsPerBucket: number;
 
   constructor(
     private chain: ClusterChain,
@@ -75,7 +79,7 @@ export class BeamSearcher {
     o: SearcherLayout = {},
   ) {
     const wholeParents = o.wholeLevelParents ?? WHOLE_LEVEL_PARENTS;
-    const rowsPerBucket = o.rowsPerBucket ?? ROWS_PER_BUCKET;
+    this.rowsPerBucket = o.rowsPerBucket ?? ROWS_PER_BUCKET;
     let maxChildren = 1;
     let maxSlots = 0;
     for (const lv of chain) {
@@ -91,7 +95,7 @@ export class BeamSearcher {
       return levelIndex(W, chain[t], dim);
     });
     this.levelAcc = new Float64Array(maxSlots);
-    this.dirs = weights.map((W, t) => (rowsPerBucket > 0 ? rowDirectory(W, chain[t].nParents, dim, rowsPerBucket) : null));
+    this.dirs = weights.map((_, t) => (this.whole[t] === null ? this.directory(t) : undefined));
   }
 
   private ensure(n: number): void {
@@ -117,6 +121,10 @@ export class BeamSearcher {
     }
   }
 
+  private directory(t: number): RowDirectory | null {
+    return this.rowsPerBucket > 0 ? rowDirectory(this.weights[t], this.chain[t].nParents, this.dim, this.rowsPerBucket) : null;
+  }
+
   /** Raw scores w·x + bias·b of the children of parent p at level t, written to this.acc[0..m); qIdx[q0, q1) sorted and < dim. */
   scoreChildren(t: number, p: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): number {
     const lv = this.chain[t];
@@ -128,8 +136,9 @@ export class BeamSearcher {
     const lo = W.chunkPtr[p];
     const r1 = W.chunkPtr[p + 1];
     if (lo >= r1) return m;
-    if (this.dirs[t] !== null) {
-      this.scoreByDirectory(W, this.dirs[t]!, p, r1, qIdx, qVal, q0, q1);
+    const dir = this.dirs[t] === undefined ? (this.dirs[t] = this.directory(t)) : this.dirs[t];
+    if (dir !== null) {
+      this.scoreByDirectory(W, dir, p, r1, qIdx, qVal, q0, q1);
     } else {
       this.scoreBySearch(W, lo, r1, qIdx, qVal, q0, q1);
     }
@@ -329,8 +338,13 @@ const WHOLE_LEVEL_PARENTS = 64;
  * 100K labels) scored whole took 2,160 µs.
  */
 const WHOLE_LEVEL_COVER = 8;
-/** Largest level (weight entries) indexed whole: the index repeats the level's entries. */
-const WHOLE_LEVEL_ENTRIES = 1 << 25;
+/**
+ * Largest level (weight entries) indexed whole: the index repeats the level's entries (6 bytes
+ * each) and is built at load. At 1M labels the third level (64 parents, 28.8M entries) scored
+ * whole took a two-tree query from 996-1,021 to 786-815 CPU µs, but cost 173 MB and 1.1-1.4 s of
+ * load per tree; the second (4 parents, 15.1M entries) stays within the limit.
+ */
+const WHOLE_LEVEL_ENTRIES = 1 << 24;
 /** Largest level (child slots) indexed whole: its slot scores are cleared for every query. */
 const WHOLE_LEVEL_SLOTS = 1 << 16;
 
@@ -346,25 +360,33 @@ interface LevelIndex {
 }
 
 function levelIndex(W: LevelWeights, lv: ChainLevel, dim: number): LevelIndex {
-  const featPtr = new Int32Array(dim + 2);
   const nEnt = W.entVal.length;
-  for (let r = 0; r < W.rowFeat.length; r++) featPtr[W.rowFeat[r] + 1] += W.rowPtr[r + 1] - W.rowPtr[r];
-  for (let f = 0; f <= dim; f++) featPtr[f + 1] += featPtr[f];
-  const entSlot = lv.children.length < 65536 ? new Uint16Array(nEnt) : new Int32Array(nEnt);
+  const nParents = lv.nParents;
+  const rf = W.rowFeat, rp = W.rowPtr, ec = W.entChild, ev = W.entVal;
+  const featPtr = new Int32Array(dim + 2);
+  const entSlot = lv.children.length <= 65536 ? new Uint16Array(nEnt) : new Int32Array(nEnt);
   const entVal = new Float32Array(nEnt);
-  const fill = featPtr.slice(0, dim + 1);
-  // parents in order, so the slots of one feature ascend
-  for (let p = 0; p < lv.nParents; p++) {
-    const base = lv.ptr[p];
-    for (let r = W.chunkPtr[p]; r < W.chunkPtr[p + 1]; r++) {
-      const f = W.rowFeat[r];
-      for (let e = W.rowPtr[r]; e < W.rowPtr[r + 1]; e++) {
-        const at = fill[f]++;
-        entSlot[at] = base + W.entChild[e];
-        entVal[at] = W.entVal[e];
+  // a merge of the parents' chunks (each sorted by feature), parents in order so that the slots
+  // of one feature ascend: the reads and writes run along the arrays (a scatter by feature would
+  // miss the cache on nearly every weight of a large level)
+  const cur = W.chunkPtr.slice(0, nParents);
+  const end = W.chunkPtr.subarray(1, nParents + 1);
+  let at = 0;
+  for (let f = 0; f <= dim; f++) {
+    featPtr[f] = at;
+    for (let p = 0; p < nParents; p++) {
+      const r = cur[p];
+      if (r < end[p] && rf[r] === f) {
+        const base = lv.ptr[p];
+        for (let e = rp[r]; e < rp[r + 1]; e++) {
+          entSlot[at] = base + ec[e];
+          entVal[at++] = ev[e];
+        }
+        cur[p] = r + 1;
       }
     }
   }
+  featPtr[dim + 1] = at;
   return { featPtr, entSlot, entVal };
 }
 
