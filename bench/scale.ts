@@ -9,7 +9,7 @@
  * single queries after 30 warm-up ones (features given, one thread), predicts the whole test set
  * in one batch (ms per query) and computes P@1/3/5.
  *
- * Usage: node dist/bench/scale.js [--sizes 10k,100k[,1m]] [--configs default,trees1[,trees1-seed1,trees1-seed2]]
+ * Usage: node dist/bench/scale.js [--sizes 10k,100k[,1m]] [--configs default,trees1[,trees1-seed1,...]]
  *        [--threads 2] [--data 100k=DIR ...] [--keep-models]
  * `--data SIZE=DIR` uses DIR/train.txt and DIR/test.txt for that size instead of generating one
  * (e.g. the files the PECOS figures were measured on).
@@ -51,13 +51,15 @@ const CONFIGS: Record<string, string[]> = {
   // the same one tree clustered from other seeds: how far P@k moves with the clustering alone
   "trees1-seed1": ["--trees", "1", "--seed", "1"],
   "trees1-seed2": ["--trees", "1", "--seed", "2"],
+  // labels without training rows split with the others as zero vectors (PECOS's clustering)
+  "trees1-cluster": ["--trees", "1", "--empty-labels", "cluster"],
+  "trees1-cluster-seed1": ["--trees", "1", "--empty-labels", "cluster", "--seed", "1"],
+  "trees1-cluster-seed2": ["--trees", "1", "--empty-labels", "cluster", "--seed", "2"],
 };
 
-/** How a config is named in the table. */
+/** How a config is named in the table: its flags. */
 function configLabel(config: string): string {
-  if (config === "default") return "default (2 trees)";
-  const seed = /-seed(\d+)$/.exec(config);
-  return seed ? `\`--trees 1 --seed ${seed[1]}\`` : "`--trees 1`";
+  return config === "default" ? "default (2 trees)" : `\`${CONFIGS[config].join(" ")}\``;
 }
 
 interface EvalResult {
