@@ -9,7 +9,7 @@
  * single queries after 30 warm-up ones (features given, one thread), predicts the whole test set
  * in one batch (ms per query) and computes P@1/3/5.
  *
- * Usage: node dist/bench/scale.js [--sizes 10k,100k[,1m]] [--configs default,trees1]
+ * Usage: node dist/bench/scale.js [--sizes 10k,100k[,1m]] [--configs default,trees1[,trees1-seed1,...]]
  *        [--threads 2] [--data 100k=DIR ...] [--keep-models]
  * `--data SIZE=DIR` uses DIR/train.txt and DIR/test.txt for that size instead of generating one
  * (e.g. the files the PECOS figures were measured on).
@@ -45,7 +45,22 @@ const PECOS: Record<string, { p: [number, number, number]; cpu: number[]; wall: 
   "1m": { p: [68.73, 41.77, 26.73], cpu: [1373], wall: [760], rssMb: 4196, modelMb: 913, queryMs: 1.15, queryP99Ms: 1.63, batchMs: 0.17 },
 };
 
-const CONFIGS: Record<string, string[]> = { default: [], trees1: ["--trees", "1"] };
+const CONFIGS: Record<string, string[]> = {
+  default: [],
+  trees1: ["--trees", "1"],
+  // the same one tree clustered from other seeds: how far P@k moves with the clustering alone
+  "trees1-seed1": ["--trees", "1", "--seed", "1"],
+  "trees1-seed2": ["--trees", "1", "--seed", "2"],
+  // labels without training rows split with the others as zero vectors (PECOS's clustering)
+  "trees1-cluster": ["--trees", "1", "--empty-labels", "cluster"],
+  "trees1-cluster-seed1": ["--trees", "1", "--empty-labels", "cluster", "--seed", "1"],
+  "trees1-cluster-seed2": ["--trees", "1", "--empty-labels", "cluster", "--seed", "2"],
+};
+
+/** How a config is named in the table: its flags. */
+function configLabel(config: string): string {
+  return config === "default" ? "default (2 trees)" : `\`${CONFIGS[config].join(" ")}\``;
+}
 
 interface EvalResult {
   loadS: number;
@@ -145,7 +160,7 @@ function markdown(rows: Row[], when: string): string {
     for (const r of mine) {
       const e = r.eval;
       const data = r.data.includes(`synth-${size}`) ? "bench/synth.ts" : r.data.split("/").slice(-1)[0];
-      md += `| ${size} | xmc ${r.config === "default" ? "default (2 trees)" : "`--trees 1`"}, ${r.threads} threads | ${data} | ${e.p.map(f2).join(" / ")} | ${f1(r.trainCpuS)} | ${f1(r.trainWallS)} | ${int(r.peakRssMb)} | ${int(r.modelMb)} | ${f2(e.loadS)} | ${f2(e.queryMs)} (${f2(e.queryP99Ms)}) | ${f2(e.batchMs)} |\n`;
+      md += `| ${size} | xmc ${configLabel(r.config)}, ${r.threads} threads | ${data} | ${e.p.map(f2).join(" / ")} | ${f1(r.trainCpuS)} | ${f1(r.trainWallS)} | ${int(r.peakRssMb)} | ${int(r.modelMb)} | ${f2(e.loadS)} | ${f2(e.queryMs)} (${f2(e.queryP99Ms)}) | ${f2(e.batchMs)} |\n`;
     }
   }
   return md;

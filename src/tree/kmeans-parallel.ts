@@ -32,7 +32,7 @@ export async function balancedKMeansCodesParallel(Z: Csr, opts: KMeansOptions, t
   const top = Math.ceil(Math.log2(Math.max(1, threads)));
   if (threads <= 1 || depth <= top) return balancedKMeansCodes(Z, opts);
   const seeds = nodeSeeds(opts.seed, depth);
-  const { live, empty } = liveAndEmpty(Z, depth);
+  const { live, empty } = liveAndEmpty(Z, depth, opts.emptyLabels);
   const shared = sharedCsr(Z);
   const ws = new SplitWorkspace(shared, createWasmScorer(shared));
   const roots = splitLevels(shared, live, top, opts.maxIter, seeds, ws);

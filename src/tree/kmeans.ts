@@ -2,12 +2,23 @@ import type { Csr } from "../core/csr.js";
 import { Rng } from "../core/rng.js";
 import { createWasmScorer, type WasmScorer } from "./kmeans-wasm.js";
 
+/**
+ * Where the labels without an embedding (no training positives) go: "spread" leaves them out
+ * of the splits and deals them evenly over the leaves afterwards; "cluster" splits them with the
+ * others as zero vectors (PECOS's way: a zero row scores 0, so they fill the middle of every
+ * sorted split and the embedded labels on either side need not divide evenly).
+ */
+export const EMPTY_LABEL_MODES = ["spread", "cluster"] as const;
+export type EmptyLabelMode = (typeof EMPTY_LABEL_MODES)[number];
+
 export interface KMeansOptions {
   /** Largest number of labels in a leaf cluster. */
   maxLeafSize: number;
   /** 2-means iterations per node. */
   maxIter: number;
   seed: number;
+  /** Labels without an embedding (default "spread"). */
+  emptyLabels?: EmptyLabelMode;
 }
 
 /**
@@ -32,16 +43,20 @@ export function balancedKMeansCodesWith(Z: Csr, opts: KMeansOptions, scorer: Was
   if (depth === 0) return { codes: new Int32Array(L), nLeaves: 1 };
   const seeds = nodeSeeds(opts.seed, depth);
   // labels without an embedding (no training positives) carry no information for the
-  // split; they are left out of the clustering and spread evenly over the leaves afterwards,
-  // so they do not pile up in a few leaves and coarsen the clusters of the other labels
-  const { live, empty } = liveAndEmpty(Z, depth);
+  // split; by default they are left out of the clustering and spread evenly over the leaves
+  // afterwards, so they do not pile up in a few leaves and coarsen the clusters of the others
+  const { live, empty } = liveAndEmpty(Z, depth, opts.emptyLabels);
   const ws = new SplitWorkspace(Z, scorer);
   const layer = splitLevels(Z, live, depth, opts.maxIter, seeds, ws);
   return codesFromLeaves(L, layer, empty);
 }
 
-/** The live (embedded) labels and the empty ones of Z, as the clustering treats them for a tree of `depth` levels. */
-export function liveAndEmpty(Z: Csr, depth: number): { live: Int32Array; empty: number[] } {
+/**
+ * The labels the splits see (`live`) and those dealt to the leaves afterwards (`empty`), as the
+ * clustering treats them for a tree of `depth` levels: with "cluster" every label is split.
+ */
+export function liveAndEmpty(Z: Csr, depth: number, mode: EmptyLabelMode = "spread"): { live: Int32Array; empty: number[] } {
+  if (mode === "cluster") return { live: Int32Array.from({ length: Z.rows }, (_, l) => l), empty: [] };
   const live: number[] = [];
   const empty: number[] = [];
   for (let l = 0; l < Z.rows; l++) (Z.indptr[l + 1] > Z.indptr[l] ? live : empty).push(l);

@@ -114,6 +114,40 @@ test("labels without an embedding are spread over the leaves, not piled into a f
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
 });
 
+test("emptyLabels cluster: empty labels are split as zero vectors, so an uneven pair of groups stays whole", () => {
+  // labels 0-3 on features 0-1, labels 4-5 on features 2-3, labels 6-7 without an embedding; 2 leaves of 4
+  const rows: [number, number][][] = [0, 1, 2, 3].map((k) => [[0, 1], [1, 0.2 * k]] as [number, number][]);
+  rows.push([[2, 1], [3, 0.1]], [[2, 1], [3, 0.3]], [], []);
+  const Z = csrFromRows(4, rows.map((r) => r.map(([f]) => f)), rows.map((r) => r.map(([, v]) => v)));
+  for (const seed of [0, 1, 2, 3]) {
+    const cluster = balancedKMeansCodes(Z, { maxLeafSize: 4, maxIter: 10, seed, emptyLabels: "cluster" }).codes;
+    // the four labels of the first group share a leaf; the other leaf holds the pair and the empty labels
+    assert.deepEqual(new Set(Array.from(cluster.subarray(0, 4))).size, 1, `seed ${seed}`);
+    assert.deepEqual(Array.from(cluster.subarray(4)).filter((c) => c === cluster[0]).length, 0, `seed ${seed}`);
+    // spread: the six embedded labels are cut 3 / 3, so one of the four joins the pair
+    const spread = balancedKMeansCodes(Z, { maxLeafSize: 4, maxIter: 10, seed }).codes;
+    assert.equal(new Set(Array.from(spread.subarray(0, 4))).size, 2, `seed ${seed}`);
+    assert.notEqual(spread[6], spread[7]);
+  }
+});
+
+test("emptyLabels cluster: every leaf within one label of the others, and the same tree on several threads", async () => {
+  const idx: number[][] = [];
+  const rng = new Rng(4);
+  for (let l = 0; l < 96; l++) idx.push(l < 64 ? [rng.int(40), rng.int(40)] : []);
+  const Z = csrFromRows(40, idx);
+  const opts = { maxLeafSize: 12, maxIter: 10, seed: 1, emptyLabels: "cluster" as const };
+  const one = balancedKMeansCodes(Z, opts);
+  const sizes = new Array(one.nLeaves).fill(0);
+  for (let l = 0; l < 96; l++) sizes[one.codes[l]]++;
+  assert.equal(one.nLeaves, 8);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+  const two = await balancedKMeansCodesParallel(Z, opts, 2);
+  assert.deepEqual(Array.from(two.codes), Array.from(one.codes));
+  // it is another tree than the default's
+  assert.notDeepEqual(Array.from(balancedKMeansCodes(Z, { ...opts, emptyLabels: "spread" }).codes), Array.from(one.codes));
+});
+
 test("2-means: the wasm scoring kernel gives the same tree as plain TypeScript", () => {
   const rng = new Rng(5);
   const L = 700;

@@ -91,7 +91,7 @@ export async function trainMetaTree(X: Csr, Y: Csr, p: XRLinearParams, i: number
   const tp = memberTreeParams(p, i);
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: meta-tree over ${K} sub-trees of ${L} labels`);
   const Z = o.embedding ?? pifa(X, Y);
-  const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: Math.ceil(L / K), maxIter: tp.kmeansMaxIter, seed: tp.seed });
+  const { codes, nLeaves } = balancedKMeansCodes(Z, { maxLeafSize: Math.ceil(L / K), maxIter: tp.kmeansMaxIter, seed: tp.seed, emptyLabels: tp.emptyLabels });
   if (nLeaves !== K) throw new Error(`meta-tree: ${nLeaves} groups instead of ${K}`);
   const byGroup = groupBy(codes, K);
   const groupLabels = Array.from({ length: K }, (_, g) => byGroup.order.slice(byGroup.ptr[g], byGroup.ptr[g + 1]).sort());
@@ -183,7 +183,7 @@ export async function trainSubTree(Xs: Csr, Ys: Csr, p: XRLinearParams, s: SubTr
     codes = new Int32Array(n);
     nLeaves = 1;
   } else {
-    ({ codes, nLeaves } = balancedKMeansCodes(pifa(Xs, Ys), { maxLeafSize: Math.ceil(n / leaves), maxIter: tp.kmeansMaxIter, seed }));
+    ({ codes, nLeaves } = balancedKMeansCodes(pifa(Xs, Ys), { maxLeafSize: Math.ceil(n / leaves), maxIter: tp.kmeansMaxIter, seed, emptyLabels: tp.emptyLabels }));
     if (nLeaves !== leaves) throw new Error(`sub-tree ${s.group}: ${nLeaves} leaf clusters instead of ${leaves}`);
   }
   const chain = chainFromCodes(codes, nLeaves, tp.nrSplits);
