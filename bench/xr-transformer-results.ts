@@ -1,7 +1,8 @@
 /**
  * bench/results/xr-transformer.md, rebuilt from the stored runs of bench/xr-transformer.ts
- * (xr-transformer.json) and of the cross-fitting study bench/xr-transformer-crossfit.ts
- * (xr-transformer-crossfit.json).
+ * (xr-transformer.json), of the cross-fitting study bench/xr-transformer-crossfit.ts
+ * (xr-transformer-crossfit.json) and of the encoder-ensemble study bench/xr-transformer-ensemble.ts
+ * (xr-transformer-ensemble.json).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -57,6 +58,17 @@ export function writeXrtMarkdown(root: string): void {
       const m = r.metrics;
       const cpu = Object.entries(r.cpu).map(([k, v]) => `${k} ${v}`).join("; ");
       md += `| ${r.dataset} | ${r.folds} | ${r.run} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${cpu} |\n`;
+    }
+  }
+  const ens = runsOf<XrtStudyRow>(join(dir, "xr-transformer-ensemble.json"));
+  if (ens.length > 0) {
+    md += "\n## Encoder ensembles (validation split)\n\n";
+    md += "Produced by `node dist/bench/xr-transformer-ensemble.js` (bench/xr-transformer-ensemble.ts): 10% of the training set held out (seed 0), never the test set. Members m = 1..M share the skip-gram vectors and the preliminary tree; each has its own seed (residual layers, batches, folds), out-of-fold embeddings and concat ranker. A row \"m members × t trees\" uses the first m members with the first t trees of each, as a model with `matcher.ensemble` m and `ranker.trees` t; fusion rows: (1 − w)·TF-IDF-only trees + w·concat trees. CPU s: the study's stages so far.\n\n";
+    md += "| data set | run | P@1 | P@3 | P@5 | PSP@1 | CPU s so far |\n|---|---|---|---|---|---|---|\n";
+    for (const r of ens) {
+      const m = r.metrics;
+      const cpu = Object.entries(r.cpu).map(([k, v]) => `${k} ${v}`).join("; ");
+      md += `| ${r.dataset} | ${r.run} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${cpu} |\n`;
     }
   }
   writeFileSync(join(dir, "xr-transformer.md"), md);
