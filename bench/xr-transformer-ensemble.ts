@@ -110,8 +110,10 @@ function score(run: string, preds: Ranked[]): void {
 }
 const side = (lists: Ranked[][], i: number, k: number) => combineRankings(lists.map((l) => l[i]), "mean", k);
 const nv = vtexts.length;
-const tfidfSide = Array.from({ length: nv }, (_, i) => side(tfidfLists, i, 2 * TOP));
-score(`TF-IDF only (${tT.length} trees)`, tfidfSide.map((r) => ({ labels: r.labels.slice(0, TOP), scores: r.scores.slice(0, TOP) })));
+// the TF-IDF side with its first 2 trees and, when ranker.tfidfTrees is larger, with all of them
+const tfidfCounts = [...new Set([Math.min(2, tT.length), tT.length])];
+const tfidfSides = tfidfCounts.map((tt) => Array.from({ length: nv }, (_, i) => side(tfidfLists.slice(0, tt), i, 2 * TOP)));
+tfidfCounts.forEach((tt, j) => score(`TF-IDF only (${tt} trees)`, tfidfSides[j].map((r) => ({ labels: r.labels.slice(0, TOP), scores: r.scores.slice(0, TOP) }))));
 
 for (let m = 0; m < M; m++) {
   const seed = p.matcher.seed + m;
@@ -130,7 +132,9 @@ for (let m = 0; m < M; m++) {
     const cside = Array.from({ length: nv }, (_, i) => side(lists, i, 2 * TOP));
     const what = `${m + 1} member${m > 0 ? "s" : ""} × ${t} tree${t > 1 ? "s" : ""}`;
     score(`concat, ${what}`, cside.map((r) => ({ labels: r.labels.slice(0, TOP), scores: r.scores.slice(0, TOP) })));
-    for (const w of fusion) score(`TF-IDF + concat (${what}), w=${w}`, tfidfSide.map((r, i) => fuseRankings(r, cside[i], w, TOP)));
+    tfidfCounts.forEach((tt, j) => {
+      for (const w of fusion) score(`${tt} TF-IDF trees + concat (${what}), w=${w}`, tfidfSides[j].map((r, i) => fuseRankings(r, cside[i], w, TOP)));
+    });
   }
 }
 appendRuns(join(root, "bench", "results", "xr-transformer-ensemble.json"), rows[rows.length - 1], rows);
