@@ -150,7 +150,7 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1, tfidfTrees: 1 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true, ensemble: 1 }, ranker: { trees: 1, tfidfTrees: 1 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.matcher.length >= 2, "one stage per tree level");
   const before = model.predictDataset(testDs, { topK: 5 });
@@ -220,7 +220,7 @@ test("xr-transformer with matcher.folds 2: the ranker learns from out-of-fold em
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2 }, ranker: { trees: 1, tfidfTrees: 0 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2, ensemble: 1 }, ranker: { trees: 1, tfidfTrees: 0 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.stages.some((s) => s.name === "cross-fitting"));
   const inSample = await XRTransformerModel.train(train, { ...params, matcher: { ...params.matcher, folds: 1 } }, { threads: 1 });
@@ -252,7 +252,7 @@ test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is t
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 1 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 1, ensemble: 1 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.equal(model.trees.length, 2);
   const before = model.predictDataset(testDs, { topK: 5 });
