@@ -15,6 +15,7 @@ import { loadDataset } from "../../src/data/load.js";
 import { backward } from "../../src/nn/tape.js";
 import { param } from "../../src/nn/tensor.js";
 import { loadModel } from "../../src/api/load.js";
+import { readModelFile, writeModelFile } from "../../src/model/file.js";
 import { methodByName } from "../../src/api/methods.js";
 import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "../../src/methods/xr-transformer/crossfit.js";
 import { XrtEncoder } from "../../src/methods/xr-transformer/encoder.js";
@@ -163,6 +164,15 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
     const after = back.predictDataset(testDs, { topK: 5 });
     assert.deepEqual(after, before);
     assert.deepEqual(back.predictTexts([testDs.texts![0]], { topK: 3 }), model.predictTexts([testDs.texts![0]], { topK: 3 }));
+    // a file written before matcher.ensemble existed (no such key in its params) loads as one encoder
+    const { header, arrays } = readModelFile(path);
+    const params = header.params as { matcher: Record<string, unknown> };
+    delete params.matcher.ensemble;
+    const oldPath = join(dir, "old.xmc");
+    writeModelFile(oldPath, header, arrays);
+    const old = XRTransformerModel.load(oldPath);
+    assert.equal(old.params.matcher.ensemble, 1);
+    assert.deepEqual(old.predictDataset(testDs, { topK: 5 }), before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -325,7 +325,9 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       if (!a) throw new XmcError(`${src}: model array "${name}" is missing`);
       return a as T;
     };
-    const params = parseXrtParams(meta.params, `${src} params`);
+    // a file written before matcher.ensemble existed holds one encoder
+    const mp = (meta.params ?? {}) as { matcher?: Record<string, unknown> };
+    const params = parseXrtParams(mp.matcher && mp.matcher.ensemble === undefined ? { ...mp, matcher: { ...mp.matcher, ensemble: 1 } } : mp, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
     const trees: RankerTree[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
