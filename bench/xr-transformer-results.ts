@@ -1,7 +1,8 @@
 /**
  * bench/results/xr-transformer.md, rebuilt from the stored runs of bench/xr-transformer.ts
- * (xr-transformer.json) and of the cross-fitting study bench/xr-transformer-crossfit.ts
- * (xr-transformer-crossfit.json).
+ * (xr-transformer.json), of the cross-fitting study bench/xr-transformer-crossfit.ts
+ * (xr-transformer-crossfit.json) and of the encoder-ensemble study bench/xr-transformer-ensemble.ts
+ * (xr-transformer-ensemble.json).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,7 @@ export interface XrtStudyRow {
   name: string;
   run: string;
   folds: number;
+  params?: { ranker?: { trees?: number } };
   metrics: Record<string, number>;
   cpu: Record<string, number>;
 }
@@ -52,11 +54,22 @@ export function writeXrtMarkdown(root: string): void {
   if (study.length > 0) {
     md += "\n## Cross-fitting and score-level fusion (validation split)\n\n";
     md += "Produced by `node dist/bench/xr-transformer-crossfit.js` (bench/xr-transformer-crossfit.ts): 10% of the training set held out (seed 0), never the test set. One encoder and one set of out-of-fold embeddings (`folds` K; 1 = in-sample) per study; every ranker row of a study shares them. Fusion rows: (1 − w)·TF-IDF-only ranker + w·the other ranker. CPU s: the study's stages so far (user + sys).\n\n";
-    md += "| data set | folds | run | P@1 | P@3 | P@5 | PSP@1 | CPU s so far |\n|---|---|---|---|---|---|---|---|\n";
+    md += "| data set | folds | trees per ranker | run | P@1 | P@3 | P@5 | PSP@1 | CPU s so far |\n|---|---|---|---|---|---|---|---|---|\n";
     for (const r of study) {
       const m = r.metrics;
       const cpu = Object.entries(r.cpu).map(([k, v]) => `${k} ${v}`).join("; ");
-      md += `| ${r.dataset} | ${r.folds} | ${r.run} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${cpu} |\n`;
+      md += `| ${r.dataset} | ${r.folds} | ${r.params?.ranker?.trees ?? ""} | ${r.run} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${cpu} |\n`;
+    }
+  }
+  const ens = runsOf<XrtStudyRow>(join(dir, "xr-transformer-ensemble.json"));
+  if (ens.length > 0) {
+    md += "\n## Encoder ensembles (validation split)\n\n";
+    md += "Produced by `node dist/bench/xr-transformer-ensemble.js` (bench/xr-transformer-ensemble.ts): 10% of the training set held out (seed 0), never the test set. Members m = 1..M share the skip-gram vectors and the preliminary tree; each has its own seed (residual layers, batches, folds), out-of-fold embeddings and concat ranker. A row \"m members × t trees\" uses the first m members with the first t trees of each, as a model with `matcher.ensemble` m and `ranker.trees` t; fusion rows: (1 − w)·TF-IDF-only trees + w·concat trees. CPU s: the study's stages so far.\n\n";
+    md += "| data set | study | run | P@1 | P@3 | P@5 | PSP@1 | CPU s so far |\n|---|---|---|---|---|---|---|---|\n";
+    for (const r of ens) {
+      const m = r.metrics;
+      const cpu = Object.entries(r.cpu).map(([k, v]) => `${k} ${v}`).join("; ");
+      md += `| ${r.dataset} | ${r.name} | ${r.run} | ${m["P@1"]} | ${m["P@3"]} | ${m["P@5"]} | ${m["PSP@1"]} | ${cpu} |\n`;
     }
   }
   writeFileSync(join(dir, "xr-transformer.md"), md);

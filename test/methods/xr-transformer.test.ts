@@ -15,6 +15,7 @@ import { loadDataset } from "../../src/data/load.js";
 import { backward } from "../../src/nn/tape.js";
 import { param } from "../../src/nn/tensor.js";
 import { loadModel } from "../../src/api/load.js";
+import { readModelFile, writeModelFile } from "../../src/model/file.js";
 import { methodByName } from "../../src/api/methods.js";
 import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "../../src/methods/xr-transformer/crossfit.js";
 import { XrtEncoder } from "../../src/methods/xr-transformer/encoder.js";
@@ -150,7 +151,7 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true }, ranker: { trees: 1, tfidfTrees: 1 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, labelLevel: true, ensemble: 1 }, ranker: { trees: 1, tfidfTrees: 1 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.matcher.length >= 2, "one stage per tree level");
   const before = model.predictDataset(testDs, { topK: 5 });
@@ -163,6 +164,15 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
     const after = back.predictDataset(testDs, { topK: 5 });
     assert.deepEqual(after, before);
     assert.deepEqual(back.predictTexts([testDs.texts![0]], { topK: 3 }), model.predictTexts([testDs.texts![0]], { topK: 3 }));
+    // a file written before matcher.ensemble existed (no such key in its params) loads as one encoder
+    const { header, arrays } = readModelFile(path);
+    const params = header.params as { matcher: Record<string, unknown> };
+    delete params.matcher.ensemble;
+    const oldPath = join(dir, "old.xmc");
+    writeModelFile(oldPath, header, arrays);
+    const old = XRTransformerModel.load(oldPath);
+    assert.equal(old.params.matcher.ensemble, 1);
+    assert.deepEqual(old.predictDataset(testDs, { topK: 5 }), before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -220,13 +230,13 @@ test("xr-transformer with matcher.folds 2: the ranker learns from out-of-fold em
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2 }, ranker: { trees: 1, tfidfTrees: 0 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2, ensemble: 1 }, ranker: { trees: 1, tfidfTrees: 0 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.ok(model.report!.stages.some((s) => s.name === "cross-fitting"));
   const inSample = await XRTransformerModel.train(train, { ...params, matcher: { ...params.matcher, folds: 1 } }, { threads: 1 });
   // the same full encoder (queries are embedded alike), different ranker rows
   assert.deepEqual(Array.from(model.encoder!.table.data), Array.from(inSample.encoder!.table.data));
-  assert.notDeepEqual(Array.from(model.trainEmbeddings!), Array.from(inSample.trainEmbeddings!));
+  assert.notDeepEqual(Array.from(model.trainEmbeddings![0]), Array.from(inSample.trainEmbeddings![0]));
   const before = model.predictDataset(testDs, { topK: 5 });
   assert.deepEqual(savedAndLoaded(model).predictDataset(testDs, { topK: 5 }), before);
   const again = await XRTransformerModel.train(train, params, { threads: 1 });
@@ -252,13 +262,13 @@ test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is t
   const root = new URL("../../../", import.meta.url).pathname;
   const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
   const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
-  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 1 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 1, ensemble: 1 }, ranker: { trees: 1, tfidfTrees: 1, fusionWeight: 0.5 } };
   const model = await XRTransformerModel.train(train, params, { threads: 1 });
   assert.equal(model.trees.length, 2);
   const before = model.predictDataset(testDs, { topK: 5 });
   assert.deepEqual(savedAndLoaded(model).predictDataset(testDs, { topK: 5 }), before);
   // w = 0 ranks exactly as the TF-IDF-only ranker with the same tree (same seed)
-  const onlyT = new XRTransformerModel({ ...model.params, ranker: { ...model.params.ranker, fusionWeight: 0 } }, model.labelNames, model.vectorizer, model.vocab, model.encoder, model.trees, model.trainLabelCounts, model.nTrain);
+  const onlyT = new XRTransformerModel({ ...model.params, ranker: { ...model.params.ranker, fusionWeight: 0 } }, model.labelNames, model.vectorizer, model.vocab, model.encoders, model.trees, model.trainLabelCounts, model.nTrain);
   const xl = await XRTransformerModel.train(train, { ...params, ranker: { trees: 1, features: "tfidf" } }, { threads: 1 });
   const got = onlyT.predictDataset(testDs, { topK: 5 }), want = xl.predictDataset(testDs, { topK: 5 });
   // equal scores (ties may come in another order)
@@ -268,6 +278,36 @@ test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is t
     const m = new Map(Array.from(want[i].labels, (l, j) => [l, want[i].scores[j]]));
     got[i].labels.forEach((l, j) => m.has(l) && close(m.get(l)!, got[i].scores[j], 1e-6));
   }
+});
+
+test("xr-transformer with matcher.ensemble 2: member 0 is the single-encoder model, member 1 differs; round trip and determinism", async () => {
+  const root = new URL("../../../", import.meta.url).pathname;
+  const train = await loadDataset(join(root, "test/golden/data/debtags-mini-train"));
+  const testDs = await loadDataset(join(root, "test/golden/data/debtags-mini-test"), { labels: train.labelNames, labelsOptional: true });
+  const params = { encoder: { dim: 16 }, wordvec: { epochs: 1 }, matcher: { epochs: 1, batch: 32, maxLeafSize: 8, folds: 2, ensemble: 2 }, ranker: { trees: 1, tfidfTrees: 1 } };
+  const model = await XRTransformerModel.train(train, params, { threads: 1 });
+  const single = await XRTransformerModel.train(train, { ...params, matcher: { ...params.matcher, ensemble: 1 } }, { threads: 1 });
+  assert.equal(model.encoders.length, 2);
+  assert.equal(model.trees.length, 2 * 1 + 1, "ranker.trees per encoder, then the TF-IDF trees");
+  assert.ok(model.report!.stages.some((s) => s.name === "cross-fitting (encoder 2/2)"));
+  // member 0 trains exactly as the single-encoder model: same encoder, same training embeddings, same first tree
+  assert.deepEqual(Array.from(model.encoders[0].table.data), Array.from(single.encoder!.table.data));
+  assert.deepEqual(Array.from(model.trainEmbeddings![0]), Array.from(single.trainEmbeddings![0]));
+  assert.deepEqual(model.trees[0].chain.map((l) => Array.from(l.children)), single.trees[0].chain.map((l) => Array.from(l.children)));
+  // member 1: same skip-gram start, its own seed: another encoder
+  assert.notDeepEqual(Array.from(model.encoders[1].table.data), Array.from(model.encoders[0].table.data));
+  assert.deepEqual(Array.from(model.encoders[1].idf), Array.from(model.encoders[0].idf));
+  const before = model.predictDataset(testDs, { topK: 5 });
+  assert.notDeepEqual(before, single.predictDataset(testDs, { topK: 5 }));
+  const back = savedAndLoaded(model) as XRTransformerModel;
+  assert.equal(back.encoders.length, 2);
+  assert.deepEqual(back.predictDataset(testDs, { topK: 5 }), before);
+  assert.deepEqual(back.predictTexts([testDs.texts![0]], { topK: 3 }), model.predictTexts([testDs.texts![0]], { topK: 3 }));
+  const again = await XRTransformerModel.train(train, params, { threads: 1 });
+  assert.deepEqual(again.predictDataset(testDs, { topK: 5 }), before);
+  // a model needs one encoder per member
+  assert.throws(() => new XRTransformerModel(model.params, model.labelNames, model.vectorizer, model.vocab, model.encoders.slice(0, 1), model.trees, model.trainLabelCounts, model.nTrain), /matcher\.ensemble \(2\) encoders/);
+  assert.throws(() => parseXrtParams({ matcher: { ensemble: 0 } }), /ensemble/);
 });
 
 /** The model saved to a temporary file and loaded back. */

@@ -62,3 +62,16 @@ export function outOfFoldEmbeddings(start: XrtEncoder, docs: readonly Int32Array
   }
   return { E, stats, encoders };
 }
+
+/**
+ * The starting encoder of ensemble member m (matcher.ensemble): member 0 is a copy of `start`;
+ * member m > 0 has the same skip-gram word vectors and idf but residual layers drawn from
+ * Rng(seed + m), so that the members differ in initialisation as well as in their batches.
+ */
+export function memberStart(start: XrtEncoder, m: number, seed: number): XrtEncoder {
+  if (m === 0) return cloneEncoder(start);
+  const c = new XrtEncoder(start.p, start.vocabSize, new Rng(seed + m));
+  c.table.data.set(start.table.data);
+  c.idf.set(start.idf);
+  return c;
+}

@@ -1,4 +1,4 @@
-/** XR-Transformer: an encoder trained coarse to fine along a label tree, then an XR-Linear ranker on [TF-IDF | out-of-fold embedding] fused with TF-IDF-only trees. */
+/** XR-Transformer: encoders (an ensemble of 3 by default) trained coarse to fine along a label tree, then per encoder an XR-Linear ranker on [TF-IDF | out-of-fold embedding], fused with TF-IDF-only trees. */
 import { SOLVER_SCHEMA } from "../../linear/params.js";
 import { TEXT_SCHEMA } from "../../text/vocab.js";
 import { checkTrainingData } from "../../data/checks.js";
@@ -11,7 +11,7 @@ export { parseXrtParams, type XrtParams, type XrtParamsInput, type XrtPredictInp
 
 export const xrTransformer: Method = {
   name: "xr-transformer",
-  description: "encoder trained coarse to fine along a label tree + XR-Linear ranker on [TF-IDF | embedding], fused with TF-IDF-only trees (text data)",
+  description: "encoders (3 by default) trained coarse to fine along a label tree + XR-Linear rankers on [TF-IDF | embedding], fused with TF-IDF-only trees (text data)",
   paramsKeys: XRT_SECTIONS,
   sections: [
     { name: "vocab", schema: TEXT_SCHEMA },

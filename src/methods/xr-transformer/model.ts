@@ -3,7 +3,9 @@
  * a preliminary label tree from PIFA on TF-IDF, an encoder trained coarse to fine along that tree
  * (matcher.ts), then an XR-Linear ranker on [TF-IDF | α·embedding] over refined trees
  * (ranker.ts), learnt from out-of-fold embeddings (crossfit.ts) and fused at the score level with
- * TF-IDF-only trees. Prediction encodes the query, builds its concatenated (and TF-IDF) rows, runs
+ * TF-IDF-only trees. With matcher.ensemble M > 1, M encoders (different seeds, the same skip-gram
+ * vectors and preliminary tree) each get their own concat trees, whose scores are averaged.
+ * Prediction encodes the query with every encoder, builds its concatenated (and TF-IDF) rows, runs
  * beam search on each side and fuses the two.
  */
 import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
@@ -18,7 +20,7 @@ import { labelCounts } from "../../eval/propensity.js";
 import { type ModelSource, readModelFile, writeModelFile } from "../../model/file.js";
 import { headerStrings, type TypedArray } from "../../model/format.js";
 import type { Ranked } from "../../search/beam.js";
-import type { Combiner } from "../../search/combine.js";
+import { type Combiner, combineRankings } from "../../search/combine.js";
 import type { PostProcessorName } from "../../search/postprocess.js";
 import { StackedVectorizer } from "../../text/stack.js";
 import { TokenVocab } from "../../text/vocab.js";
@@ -27,7 +29,7 @@ import { buildLabelTree } from "../../tree/build.js";
 import { validateChain } from "../../tree/chain.js";
 import { overridesOf, type XmcModel } from "../model.js";
 import { normalizeDenseRows, textDoc, XrtEncoder } from "./encoder.js";
-import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "./crossfit.js";
+import { foldAssignment, memberStart, outOfFoldEmbeddings } from "./crossfit.js";
 import { type StageStats, trainMatcher } from "./matcher.js";
 import { parseXrtParams, XRT_PREDICT_SCHEMA, type XrtParams, type XrtParamsInput, type XrtPredictInput } from "./params.js";
 import { concatFeatures, fuseRankings, rankerDim, RankerSearch, type RankerTree, trainRanker } from "./ranker.js";
@@ -36,7 +38,7 @@ export interface XrtTrainOptions {
   /** Solver threads of the ranker (default 1; the matcher trains on one thread). */
   threads?: number;
   progress?: Progress;
-  /** Reuse this model's trained encoder (its params must match in vocab, wordvec, encoder and matcher) and, when it was trained on the same data, its training embeddings (out-of-fold with matcher.folds > 1): only the ranker is trained. */
+  /** Reuse this model's trained encoders (its params must match in vocab, wordvec, encoder and matcher) and, when it was trained on the same data, their training embeddings (out-of-fold with matcher.folds > 1): only the ranker is trained. */
   encoderFrom?: XRTransformerModel;
 }
 
@@ -46,10 +48,19 @@ export interface XrtTrainReport {
   matcher: StageStats[];
 }
 
+/** Ranker rows of some texts: one matrix per encoder (one TF-IDF matrix for a TF-IDF-only ranker), and the TF-IDF rows of the fusion's TF-IDF trees. */
+export interface XrtFeatures {
+  rows: Csr[];
+  tfidf: Csr | null;
+}
+
 export interface NamedScore {
   label: string;
   score: number;
 }
+
+/** Prefix of ensemble member m's arrays in the model file. */
+const encPrefix = (m: number) => (m === 0 ? "enc." : `enc${m + 1}.`);
 
 function cpuNow(): number {
   const c = process.cpuUsage();
@@ -59,34 +70,39 @@ function cpuNow(): number {
 /** See the module comment. */
 export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   readonly method = "xr-transformer";
-  private readonly search: RankerSearch;
+  /** Per ensemble member, the search over its concat (or embedding-only, or TF-IDF-only) trees. */
+  private readonly searches: RankerSearch[];
   /** The TF-IDF-only trees of the score-level fusion (ranker.tfidfTrees > 0), else null. */
   private readonly tfidfSearch: RankerSearch | null;
   /** How long each training stage took (set by {@link train}; null for a loaded model). */
   report: XrtTrainReport | null = null;
-  /** The normalised embeddings the ranker was trained on (set by {@link train}, not saved). */
-  trainEmbeddings: Float32Array | null = null;
+  /** Per encoder, the normalised embeddings the ranker was trained on (set by {@link train}, not saved). */
+  trainEmbeddings: Float32Array[] | null = null;
 
   constructor(
     readonly params: XrtParams,
     readonly labelNames: string[],
     readonly vectorizer: StackedVectorizer,
-    /** The encoder's words and the encoder (null for a TF-IDF-only ranker). */
+    /** The encoders' words (null for a TF-IDF-only ranker) and the matcher.ensemble encoders (none for a TF-IDF-only ranker). */
     readonly vocab: TokenVocab | null,
-    readonly encoder: XrtEncoder | null,
-    /** The ranker's trees: the ranker.trees main trees, then the ranker.tfidfTrees TF-IDF-only trees. */
+    readonly encoders: XrtEncoder[],
+    /** The ranker's trees: ranker.trees main trees per encoder (member 0's first), then the ranker.tfidfTrees TF-IDF-only trees. */
     readonly trees: RankerTree[],
     readonly trainLabelCounts: Int32Array,
     readonly nTrain: number,
   ) {
     if (trees.length === 0) throw new XmcError("a model needs at least one ranker tree");
-    if ((encoder === null) !== (params.ranker.features === "tfidf")) throw new XmcError("an xr-transformer model has an encoder exactly when its ranker uses the embedding");
+    const members = params.ranker.features === "tfidf" ? 1 : params.matcher.ensemble;
+    if (params.ranker.features === "tfidf" ? encoders.length !== 0 : encoders.length !== members) {
+      throw new XmcError(`an xr-transformer model has matcher.ensemble (${params.matcher.ensemble}) encoders exactly when its ranker uses the embedding (it has ${encoders.length})`);
+    }
+    if ((vocab === null) !== (encoders.length === 0)) throw new XmcError("an xr-transformer model has a vocabulary exactly when it has encoders");
     for (const t of trees) validateChain(t.chain, labelNames.length);
     const nMain = params.ranker.trees, nTfidf = params.ranker.tfidfTrees;
-    if (trees.length !== nMain + nTfidf) throw new XmcError(`the model has ${trees.length} ranker trees, its params say ${nMain} + ${nTfidf} (ranker.trees + ranker.tfidfTrees)`);
+    if (trees.length !== members * nMain + nTfidf) throw new XmcError(`the model has ${trees.length} ranker trees, its params say ${members} × ${nMain} + ${nTfidf} (matcher.ensemble × ranker.trees + ranker.tfidfTrees)`);
     const combine = params.ranker.combine as Combiner;
-    this.search = new RankerSearch(trees.slice(0, nMain), this.dim, params.solver.bias, combine);
-    this.tfidfSearch = nTfidf > 0 ? new RankerSearch(trees.slice(nMain), vectorizer.nFeatures, params.solver.bias, combine) : null;
+    this.searches = Array.from({ length: members }, (_, m) => new RankerSearch(trees.slice(m * nMain, (m + 1) * nMain), this.dim, params.solver.bias, combine));
+    this.tfidfSearch = nTfidf > 0 ? new RankerSearch(trees.slice(members * nMain), vectorizer.nFeatures, params.solver.bias, combine) : null;
   }
 
   get nLabels(): number {
@@ -104,6 +120,11 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   /** Ranker feature dimension. */
   get dim(): number {
     return rankerDim(this.params.ranker.features, this.vectorizer.nFeatures, this.encoder?.dim ?? 0);
+  }
+
+  /** The first encoder (ensemble member 0), or null for a TF-IDF-only ranker. */
+  get encoder(): XrtEncoder | null {
+    return this.encoders[0] ?? null;
   }
 
   /** Train on a text dataset. */
@@ -133,60 +154,89 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       }
     });
     let vocab: TokenVocab | null = null;
-    let encoder: XrtEncoder | null = null;
-    let E: Float32Array = new Float32Array(0);
-    if (p.ranker.features !== "tfidf" && opts.encoderFrom?.encoder && opts.encoderFrom.vocab) {
-      vocab = opts.encoderFrom.vocab;
-      encoder = opts.encoderFrom.encoder;
-      const v = vocab, enc = encoder;
-      const kept = opts.encoderFrom.trainEmbeddings;
-      E = kept && kept.length === texts.length * enc.dim ? kept : await timed("embed", () => normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, p.encoder.maxTokens))), enc.dim));
+    let encoders: XrtEncoder[] = [];
+    let Es: Float32Array[] = [];
+    const M = p.matcher.ensemble;
+    const from = opts.encoderFrom;
+    if (p.ranker.features !== "tfidf" && from && from.vocab && from.encoders.length === M) {
+      vocab = from.vocab;
+      encoders = from.encoders;
+      const v = vocab;
+      const kept = from.trainEmbeddings;
+      if (kept && kept.length === M && kept.every((E, m) => E.length === texts.length * encoders[m].dim)) Es = kept;
+      else {
+        const docs = texts.map((t) => textDoc(v, t, p.encoder.maxTokens));
+        Es = await timed("embed", () => encoders.map((enc) => normalizeDenseRows(enc.embedAll(docs), enc.dim)));
+      }
     } else if (p.ranker.features !== "tfidf") {
       const labelTexts = p.vocab.labelTexts && data.labelTexts ? data.labelTexts.slice(0, Y.cols) : [];
       vocab = TokenVocab.build(texts, p.vocab, labelTexts);
       const v = vocab;
       const docs = texts.map((t) => textDoc(v, t, p.encoder.maxTokens));
-      const enc = new XrtEncoder(p.encoder, vocab.size, new Rng(p.matcher.seed));
-      encoder = enc;
-      await timed("word vectors", () => initWordVectors(enc.table.data, p.encoder.dim, v, data, { text: p.vocab, wordvec: p.wordvec, seed: p.matcher.seed }, progress));
-      enc.fitIdf(docs);
-      let oof: Float32Array | null = null;
-      if (p.matcher.maxMatchClusters > 0 && p.matcher.epochs > 0) {
-        const chain = await timed("preliminary tree", () => buildLabelTree(X, Y, { nrSplits: p.matcher.nrSplits, maxLeafSize: p.matcher.maxLeafSize, kmeansMaxIter: 20, seed: p.matcher.seed }));
-        progress.log(`preliminary tree: ${chain.map((l) => l.nNodes).join(" → ")} nodes`);
-        // the fold encoders start where the full one starts: from the skip-gram vectors
-        const start = p.matcher.folds > 1 ? cloneEncoder(enc) : null;
-        report.matcher = await timed("matcher", () => trainMatcher(enc, docs, Y, chain, p.matcher, { progress }));
-        if (start) {
-          const k = p.matcher.folds;
-          const fold = foldAssignment(docs.length, k, p.matcher.seed);
-          oof = await timed("cross-fitting", () => outOfFoldEmbeddings(start, docs, Y, chain, p.matcher, fold, k, progress).E);
+      const start = new XrtEncoder(p.encoder, vocab.size, new Rng(p.matcher.seed));
+      await timed("word vectors", () => initWordVectors(start.table.data, p.encoder.dim, v, data, { text: p.vocab, wordvec: p.wordvec, seed: p.matcher.seed }, progress));
+      start.fitIdf(docs);
+      const train = p.matcher.maxMatchClusters > 0 && p.matcher.epochs > 0;
+      const chain = train ? await timed("preliminary tree", () => buildLabelTree(X, Y, { nrSplits: p.matcher.nrSplits, maxLeafSize: p.matcher.maxLeafSize, kmeansMaxIter: 20, seed: p.matcher.seed })) : null;
+      if (chain) progress.log(`preliminary tree: ${chain.map((l) => l.nNodes).join(" → ")} nodes`);
+      // ensemble member m trains with seed + m; every member (and its fold encoders) starts from the same skip-gram vectors
+      for (let m = 0; m < M; m++) {
+        const pm = { ...p.matcher, seed: p.matcher.seed + m };
+        const tag = M > 1 ? ` (encoder ${m + 1}/${M})` : "";
+        const enc = memberStart(start, m, p.matcher.seed);
+        encoders.push(enc);
+        let oof: Float32Array | null = null;
+        if (chain) {
+          const fresh = p.matcher.folds > 1 ? memberStart(start, m, p.matcher.seed) : null;
+          if (M > 1) progress.log(`encoder ${m + 1}/${M}, seed ${pm.seed}`);
+          report.matcher.push(...(await timed(`matcher${tag}`, () => trainMatcher(enc, docs, Y, chain, pm, { progress }))));
+          if (fresh) {
+            const k = p.matcher.folds;
+            const fold = foldAssignment(docs.length, k, pm.seed);
+            oof = await timed(`cross-fitting${tag}`, () => outOfFoldEmbeddings(fresh, docs, Y, chain, pm, fold, k, progress).E);
+          }
         }
+        Es.push(await timed(`embed${tag}`, () => normalizeDenseRows(oof ?? enc.embedAll(docs), enc.dim)));
       }
-      E = await timed("embed", () => normalizeDenseRows(oof ?? enc.embedAll(docs), enc.dim));
     }
-    const Xc = concatFeatures(X, E, encoder?.dim ?? 0, p.ranker.alpha, p.ranker.features);
-    const rankerOpts = { threads, seed: p.matcher.seed, postProcessor: p.predict.postProcessor as PostProcessorName, progress };
-    const trees = await timed("ranker", () => trainRanker(Xc, Y, p.ranker, p.solver, rankerOpts));
+    const rankerOpts = (seed: number) => ({ threads, seed, postProcessor: p.predict.postProcessor as PostProcessorName, progress });
+    const trees: RankerTree[] = [];
+    if (p.ranker.features === "tfidf") {
+      trees.push(...(await timed("ranker", () => trainRanker(concatFeatures(X, new Float32Array(0), 0, 0, "tfidf"), Y, p.ranker, p.solver, rankerOpts(p.matcher.seed)))));
+    } else {
+      for (let m = 0; m < M; m++) {
+        const d = encoders[m].dim;
+        const Xc = concatFeatures(X, Es[m], d, p.ranker.alpha, p.ranker.features);
+        // member m's trees cluster with seeds seed + m·trees + i: no two trees of the ensemble share a seed
+        trees.push(...(await timed(`ranker${M > 1 ? ` (encoder ${m + 1}/${M})` : ""}`, () => trainRanker(Xc, Y, p.ranker, p.solver, rankerOpts(p.matcher.seed + m * p.ranker.trees)))));
+      }
+    }
     if (p.ranker.tfidfTrees > 0) {
-      const Xt = concatFeatures(X, E, 0, 0, "tfidf");
-      trees.push(...(await timed("ranker (TF-IDF trees)", () => trainRanker(Xt, Y, { ...p.ranker, trees: p.ranker.tfidfTrees, features: "tfidf" }, p.solver, rankerOpts))));
+      const Xt = concatFeatures(X, new Float32Array(0), 0, 0, "tfidf");
+      trees.push(...(await timed("ranker (TF-IDF trees)", () => trainRanker(Xt, Y, { ...p.ranker, trees: p.ranker.tfidfTrees, features: "tfidf" }, p.solver, rankerOpts(p.matcher.seed)))));
     }
-    const model = new XRTransformerModel(p, data.labelNames.slice(0, Y.cols), vectorizer, vocab, encoder, trees, labelCounts(Y), Y.rows);
+    const model = new XRTransformerModel(p, data.labelNames.slice(0, Y.cols), vectorizer, vocab, encoders, trees, labelCounts(Y), Y.rows);
     model.report = report;
-    if (encoder) model.trainEmbeddings = E;
+    if (encoders.length > 0) model.trainEmbeddings = Es;
     return model;
   }
 
-  /** The ranker rows of raw texts (`tfidf`: the TF-IDF rows of the fusion's TF-IDF trees, when the model has them). */
-  features(texts: readonly string[]): { rows: Csr; tfidf: Csr | null } {
+  /** The ranker rows of raw texts, one matrix per encoder (`tfidf`: the TF-IDF rows of the fusion's TF-IDF trees, when the model has them). */
+  features(texts: readonly string[]): XrtFeatures {
     const X = this.vectorizer.transform(texts as string[]);
     const tfidf = this.tfidfSearch ? concatFeatures(X, new Float32Array(0), 0, 0, "tfidf") : null;
-    const enc = this.encoder;
-    if (!enc || !this.vocab) return { rows: concatFeatures(X, new Float32Array(0), 0, 0, "tfidf"), tfidf };
+    if (this.encoders.length === 0 || !this.vocab) return { rows: [concatFeatures(X, new Float32Array(0), 0, 0, "tfidf")], tfidf };
     const v = this.vocab;
-    const E = normalizeDenseRows(enc.embedAll(texts.map((t) => textDoc(v, t, this.params.encoder.maxTokens))), enc.dim);
-    return { rows: concatFeatures(X, E, enc.dim, this.params.ranker.alpha, this.params.ranker.features), tfidf };
+    const docs = texts.map((t) => textDoc(v, t, this.params.encoder.maxTokens));
+    const rows = this.encoders.map((enc) => concatFeatures(X, normalizeDenseRows(enc.embedAll(docs), enc.dim), enc.dim, this.params.ranker.alpha, this.params.ranker.features));
+    return { rows, tfidf };
+  }
+
+  /** Row i's top `k` on the main trees: every encoder's trees on its own row, scores combined over all of them. */
+  private searchMain(rows: Csr[], i: number, beamSize: number, k: number, post: PostProcessorName): Ranked {
+    if (this.searches.length === 1) return this.searches[0].search(rows[0].indices, rows[0].data, rows[0].indptr[i], rows[0].indptr[i + 1], beamSize, k, post);
+    const lists = this.searches.flatMap((s, m) => s.lists(rows[m].indices, rows[m].data, rows[m].indptr[i], rows[m].indptr[i + 1], beamSize, 2 * k, post));
+    return combineRankings(lists, this.params.ranker.combine as Combiner, k);
   }
 
   private options(overrides: XrtPredictInput = {}) {
@@ -194,22 +244,24 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
   }
 
   /** Rank labels for every row of ranker features (as returned by {@link features}). */
-  predictFeatures(f: { rows: Csr; tfidf: Csr | null }, overrides: XrtPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
+  predictFeatures(f: XrtFeatures, overrides: XrtPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.options(overrides);
-    const Xc = f.rows, Xt = f.tfidf;
+    const Xt = f.tfidf;
     if (this.tfidfSearch && !Xt) throw new XmcError("this model fuses TF-IDF trees: give the TF-IDF rows too");
+    if (f.rows.length !== this.searches.length) throw new XmcError(`this model needs ${this.searches.length} ranker row matrices (one per encoder), got ${f.rows.length}`);
     const post = o.postProcessor as PostProcessorName;
     const w = this.params.ranker.fusionWeight;
-    const out: Ranked[] = new Array(Xc.rows);
-    progress.start("predict", Xc.rows);
-    for (let i = 0; i < Xc.rows; i++) {
+    const n = f.rows[0].rows;
+    const out: Ranked[] = new Array(n);
+    progress.start("predict", n);
+    for (let i = 0; i < n; i++) {
       let r: Ranked;
       if (this.tfidfSearch && Xt) {
         // each side keeps a wider list so that a label strong on one side only can still make the fused top-K
         const a = this.tfidfSearch.search(Xt.indices, Xt.data, Xt.indptr[i], Xt.indptr[i + 1], o.beamSize, 2 * o.topK, post);
-        const b = this.search.search(Xc.indices, Xc.data, Xc.indptr[i], Xc.indptr[i + 1], o.beamSize, 2 * o.topK, post);
+        const b = this.searchMain(f.rows, i, o.beamSize, 2 * o.topK, post);
         r = fuseRankings(a, b, w, o.topK);
-      } else r = this.search.search(Xc.indices, Xc.data, Xc.indptr[i], Xc.indptr[i + 1], o.beamSize, o.topK, post);
+      } else r = this.searchMain(f.rows, i, o.beamSize, o.topK, post);
       if (o.threshold > 0) {
         let n = 0;
         while (n < r.scores.length && r.scores[n] >= o.threshold) n++;
@@ -244,10 +296,11 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     addTreeArrays(this.trees, arrays);
     const s = this.vectorizer.save();
     for (const [k, a] of Object.entries(s.arrays)) arrays[`text.${k}`] = a;
-    if (this.encoder) {
-      for (const t of this.encoder.parameters()) arrays[`enc.${t.name}`] = t.data;
-      arrays["enc.idf"] = this.encoder.idf;
-    }
+    // encoder 0 as enc.*, further ensemble members as enc2.*, enc3.*, ...
+    this.encoders.forEach((enc, m) => {
+      for (const t of enc.parameters()) arrays[`${encPrefix(m)}${t.name}`] = t.data;
+      arrays[`${encPrefix(m)}idf`] = enc.idf;
+    });
     const header = {
       method: this.method,
       params: this.params,
@@ -272,7 +325,9 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
       if (!a) throw new XmcError(`${src}: model array "${name}" is missing`);
       return a as T;
     };
-    const params = parseXrtParams(meta.params, `${src} params`);
+    // a file written before matcher.ensemble existed holds one encoder
+    const mp = (meta.params ?? {}) as { matcher?: Record<string, unknown> };
+    const params = parseXrtParams(mp.matcher && mp.matcher.ensemble === undefined ? { ...mp, matcher: { ...mp.matcher, ensemble: 1 } } : mp, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
     const trees: RankerTree[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
@@ -281,17 +336,20 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
     const vectorizer = StackedVectorizer.load({ meta: meta.vectorizer as never, arrays: textArrays, vocab: headerStrings(meta.vocab, src, "vocab") }, `${src} vectorizer`);
     let vocab: TokenVocab | null = null;
-    let encoder: XrtEncoder | null = null;
+    const encoders: XrtEncoder[] = [];
     if (meta.words !== null && meta.words !== undefined) {
       vocab = new TokenVocab(headerStrings(meta.words, src, "words"), meta.stopWords === true);
-      encoder = new XrtEncoder(params.encoder, vocab.size, new Rng(0));
-      for (const t of encoder.parameters()) {
-        const a = need<Float32Array>(`enc.${t.name}`);
-        if (a.length !== t.data.length) throw new XmcError(`${src}: model array "enc.${t.name}" has ${a.length} values, expected ${t.data.length}`);
-        t.data.set(a);
+      for (let m = 0; m < params.matcher.ensemble; m++) {
+        const enc = new XrtEncoder(params.encoder, vocab.size, new Rng(0));
+        for (const t of [...enc.parameters(), { name: "idf", data: enc.idf }]) {
+          const name = `${encPrefix(m)}${t.name}`;
+          const a = need<Float32Array>(name);
+          if (a.length !== t.data.length) throw new XmcError(`${src}: model array "${name}" has ${a.length} values, expected ${t.data.length}`);
+          t.data.set(a);
+        }
+        encoders.push(enc);
       }
-      encoder.idf.set(need<Float32Array>("enc.idf"));
     }
-    return new XRTransformerModel(params, labelNames, vectorizer, vocab, encoder, trees, need("trainLabelCounts"), meta.nTrain as number);
+    return new XRTransformerModel(params, labelNames, vectorizer, vocab, encoders, trees, need("trainLabelCounts"), meta.nTrain as number);
   }
 }

@@ -111,10 +111,14 @@ export class RankerSearch {
   }
 
   search(idx: Int32Array, val: Float32Array, q0: number, q1: number, beamSize: number, topK: number, post: PostProcessorName): Ranked {
-    const pp = postProcessor(post);
     const several = this.searchers.length > 1;
-    const lists = this.searchers.map((s) => s.search(idx, val, q0, q1, { beamSize, topK: several ? 2 * topK : topK, post: pp }));
-    return combineRankings(lists, this.combine, topK);
+    return combineRankings(this.lists(idx, val, q0, q1, beamSize, several ? 2 * topK : topK, post), this.combine, topK);
+  }
+
+  /** Each tree's own top `k` for one ranker row (to combine with other trees' lists). */
+  lists(idx: Int32Array, val: Float32Array, q0: number, q1: number, beamSize: number, k: number, post: PostProcessorName): Ranked[] {
+    const pp = postProcessor(post);
+    return this.searchers.map((s) => s.search(idx, val, q0, q1, { beamSize, topK: k, post: pp }));
   }
 }
 
