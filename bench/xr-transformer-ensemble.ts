@@ -15,25 +15,19 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Csr } from "../src/core/csr.js";
-import { Rng } from "../src/core/rng.js";
-import { loadDataset } from "../src/data/load.js";
-import { splitDataset } from "../src/data/subset.js";
 import { evaluate } from "../src/eval/metrics.js";
 import { inversePropensity, labelCounts } from "../src/eval/propensity.js";
 import { foldAssignment, memberStart, outOfFoldEmbeddings } from "../src/methods/xr-transformer/crossfit.js";
-import { normalizeDenseRows, textDoc, XrtEncoder } from "../src/methods/xr-transformer/encoder.js";
+import { normalizeDenseRows } from "../src/methods/xr-transformer/encoder.js";
 import { trainMatcher } from "../src/methods/xr-transformer/matcher.js";
 import { parseXrtParams } from "../src/methods/xr-transformer/params.js";
 import { concatFeatures, fuseRankings, RankerSearch, type RankerTree, trainRanker } from "../src/methods/xr-transformer/ranker.js";
 import type { Ranked } from "../src/search/beam.js";
 import { combineRankings } from "../src/search/combine.js";
 import type { PostProcessorName } from "../src/search/postprocess.js";
-import { StackedVectorizer } from "../src/text/stack.js";
-import { TokenVocab } from "../src/text/vocab.js";
-import { initWordVectors } from "../src/text/wordvec-init.js";
-import { buildLabelTree } from "../src/tree/build.js";
 import { appendRuns, jsonArg, takeFlag } from "./util.js";
 import { writeXrtMarkdown } from "./xr-transformer-results.js";
+import { cpuLog, prepareStudy, progress, timed } from "./xr-transformer-study.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -48,38 +42,7 @@ const p = parseXrtParams(jsonArg(takeFlag(args, "--params", "{}")));
 const K = p.matcher.folds;
 const T = p.ranker.trees;
 
-const cpu = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
-const log = (m: string) => console.error(`  ${m}`);
-const progress = { start() {}, tick() {}, stop() {}, log } as never;
-
-const full = await loadDataset(join(dataDir, dataset, "train"));
-const { train, heldOut: val } = splitDataset(full, 0.1, 0);
-const texts = train.texts!, vtexts = val.texts!;
-const Y = train.Y;
-const cpuLog: Record<string, number> = {};
-const timed = async <T>(k: string, f: () => T | Promise<T>): Promise<T> => {
-  const c0 = cpu();
-  const out = await f();
-  cpuLog[k] = Math.round((cpu() - c0) * 10) / 10;
-  log(`${k}: ${cpuLog[k]} CPU s`);
-  return out;
-};
-
-const vectorizer = new StackedVectorizer(p.text);
-const X = vectorizer.fitTransform(texts, "text.vectorizers");
-const Xv = vectorizer.transform(vtexts);
-const labelTexts = p.vocab.labelTexts && train.labelTexts ? train.labelTexts.slice(0, Y.cols) : [];
-const vocab = TokenVocab.build(texts, p.vocab, labelTexts);
-const docs = texts.map((t) => textDoc(vocab, t, p.encoder.maxTokens));
-const vdocs = vtexts.map((t) => textDoc(vocab, t, p.encoder.maxTokens));
-const start = new XrtEncoder(p.encoder, vocab.size, new Rng(p.matcher.seed));
-await timed("word vectors", () => initWordVectors(start.table.data, p.encoder.dim, vocab, train, { text: p.vocab, wordvec: p.wordvec, seed: p.matcher.seed }, progress));
-start.fitIdf(docs);
-const chain = buildLabelTree(X, Y, { nrSplits: p.matcher.nrSplits, maxLeafSize: p.matcher.maxLeafSize, kmeansMaxIter: 20, seed: p.matcher.seed });
-const d = start.dim;
+const { val, Y, X, Xv, docs, vdocs, start, chain, d } = await prepareStudy(dataDir, dataset, p);
 const post = p.predict.postProcessor as PostProcessorName;
 const beam = p.predict.beamSize;
 const invProp = inversePropensity(labelCounts(Y), Y.rows, 0.55, 1.5, val.Y.cols);
@@ -109,7 +72,7 @@ function score(run: string, preds: Ranked[]): void {
   rows.push({ dataset, name, run, folds: K, params: p, metrics: r, cpu: { ...cpuLog }, date: new Date().toISOString() });
 }
 const side = (lists: Ranked[][], i: number, k: number) => combineRankings(lists.map((l) => l[i]), "mean", k);
-const nv = vtexts.length;
+const nv = vdocs.length;
 // the TF-IDF side with its first 2 trees and, when ranker.tfidfTrees is larger, with all of them
 const tfidfCounts = [...new Set([Math.min(2, tT.length), tT.length])];
 const tfidfSides = tfidfCounts.map((tt) => Array.from({ length: nv }, (_, i) => side(tfidfLists.slice(0, tt), i, 2 * TOP)));
