@@ -255,7 +255,10 @@ test("score-level fusion: (1 − w)·a + w·b over the union, absent = 0, ties t
   // a tie (0.5·0.5 each for labels 3 and 4) goes to the lower id
   const t = fuseRankings({ labels: Int32Array.from([4]), scores: Float32Array.from([0.5]) }, { labels: Int32Array.from([3]), scores: Float32Array.from([0.5]) }, 0.5, 1);
   assert.deepEqual(Array.from(t.labels), [3]);
-  assert.equal(parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 1 } }).ranker.tfidfTrees, 0, "a TF-IDF-only ranker has nothing to fuse with");
+  // a TF-IDF-only ranker has nothing to fuse with: no fusion trees by default, an error when asked for
+  assert.equal(parseXrtParams({ ranker: { features: "tfidf" } }).ranker.tfidfTrees, 0);
+  assert.equal(parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 0 } }).ranker.tfidfTrees, 0);
+  assert.throws(() => parseXrtParams({ ranker: { features: "tfidf", tfidfTrees: 1 } }), /params\.ranker\.tfidfTrees: 1 with features "tfidf" would only add TF-IDF trees/);
 });
 
 test("xr-transformer with TF-IDF trees fused beside the concat trees: w = 0 is the TF-IDF trees alone; round trip", async () => {

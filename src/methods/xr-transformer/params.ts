@@ -63,7 +63,7 @@ export const XRT_RANKER_SCHEMA = {
   maxLeafSize: { type: "number", default: 100, min: 1, integer: true, help: "largest leaf cluster of the refined tree" },
   trees: { type: "number", default: 1, min: 1, max: 16, integer: true, help: "refined trees per encoder (tree i of encoder m clusters with seed + m·trees + i); the scores of all trees are combined as XR-Linear's ensemble (one per encoder with matcher.ensemble 3: as good on held-out splits as two, and cheaper)" },
   combine: { type: "string", default: "mean", choices: COMBINERS, help: "how the trees' scores are combined" },
-  tfidfTrees: { type: "number", default: 2, min: 0, max: 16, integer: true, help: "extra refined trees on the TF-IDF block alone (an XR-Linear model beside the main trees); a label's score is then (1 − w)·TF-IDF trees + w·main trees, w = fusion-weight (score-level fusion; 0: off, and so with features tfidf; held-out wordnet-hyper3 P@1 66.71 without, 67.09 with 2, TF-IDF alone 66.68)" },
+  tfidfTrees: { type: "number", default: 2, min: 0, max: 16, integer: true, help: "extra refined trees on the TF-IDF block alone (an XR-Linear model beside the main trees); a label's score is then (1 − w)·TF-IDF trees + w·main trees, w = fusion-weight (score-level fusion; 0: off; none with features tfidf, where giving more is an error; held-out wordnet-hyper3 P@1 66.71 without, 67.09 with 2, TF-IDF alone 66.68)" },
   fusionWeight: { type: "number", default: 0.5, min: 0, max: 1, help: "weight w of the main trees in the score-level fusion with the tfidf-trees (used only when tfidf-trees > 0; picked on held-out splits among 0.3, 0.5, 0.7)" },
   negatives: { type: "string", default: "tfn", choices: NEGATIVE_SCHEMES, help: "which instances each ranker node is trained on (as XR-Linear's train.negatives)" },
   manBeam: { type: "number", default: 10, min: 1, integer: true, help: "with man or tfn+man negatives: beam that routes training instances" },
@@ -128,6 +128,12 @@ export function parseXrtParams(input: unknown, where = "params"): XrtParams {
     throw new XmcError(`${where}.ranker.alpha: 0 with features "concat" drops the embedding; use features "tfidf" for a TF-IDF-only ranker`);
   }
   // a TF-IDF-only ranker has nothing to fuse with: its trees are ranker.trees
-  if (p.ranker.features === "tfidf") p.ranker.tfidfTrees = 0;
+  if (p.ranker.features === "tfidf") {
+    const given = (o.ranker as Record<string, unknown> | undefined)?.tfidfTrees !== undefined;
+    if (given && p.ranker.tfidfTrees > 0) {
+      throw new XmcError(`${where}.ranker.tfidfTrees: ${p.ranker.tfidfTrees} with features "tfidf" would only add TF-IDF trees to TF-IDF trees; set ranker.trees instead (or tfidfTrees 0)`);
+    }
+    p.ranker.tfidfTrees = 0;
+  }
   return p;
 }
