@@ -126,7 +126,7 @@ async function load(run: string, server: string, workers: number | null, s: { ch
   const request = { method: "POST", path: "/predict", headers: { "content-type": "application/json" } };
   // single texts: each connection cycles through its own slice of the bodies, given to autocannon
   // up front (no per-request callback: the load generator shares the server's cores, and this
-  // halves its CPU per request); blocks of texts: the next body per request
+  // cuts its CPU per request by about 40 %); blocks of texts: the next body per request
   const per = Math.floor(bodies.length / connections);
   let conn = 0;
   let b = 0;
