@@ -255,17 +255,11 @@ export class BeamSearcher {
       let n = 0;
       for (let i = 0; i < width; i++) {
         const p = nodes[i];
-        let acc: Float64Array, a0: number, m: number;
-        if (byLevel) {
-          acc = this.levelAcc;
-          a0 = lv.ptr[p];
-          m = lv.ptr[p + 1] - a0;
-        } else {
-          acc = this.acc;
-          a0 = 0;
-          m = this.scoreChildren(t, p, qIdx, qVal, q0, q1);
-        }
         const base = lv.ptr[p];
+        // a level scored whole holds parent p's children at slots base.., a chunk scored alone at 0..
+        const acc = byLevel ? this.levelAcc : this.acc;
+        const a0 = byLevel ? base : 0;
+        const m = byLevel ? lv.ptr[p + 1] - base : this.scoreChildren(t, p, qIdx, qVal, q0, q1);
         const parent = t === 0 ? post.rootScore : scores[i];
         for (let c = 0; c < m; c++) {
           const raw = acc[a0 + c];
@@ -355,7 +349,8 @@ const WHOLE_LEVEL_SLOTS = 1 << 16;
  */
 interface LevelIndex {
   featPtr: Int32Array;
-  entSlot: Int32Array | Uint16Array;
+  /** Child slots fit 16 bits: levels with more than WHOLE_LEVEL_SLOTS nodes are not indexed. */
+  entSlot: Uint16Array;
   entVal: Float32Array;
 }
 
@@ -364,7 +359,7 @@ function levelIndex(W: LevelWeights, lv: ChainLevel, dim: number): LevelIndex {
   const nParents = lv.nParents;
   const rf = W.rowFeat, rp = W.rowPtr, ec = W.entChild, ev = W.entVal;
   const featPtr = new Int32Array(dim + 2);
-  const entSlot = lv.children.length <= 65536 ? new Uint16Array(nEnt) : new Int32Array(nEnt);
+  const entSlot = new Uint16Array(nEnt);
   const entVal = new Float32Array(nEnt);
   // a merge of the parents' chunks (each sorted by feature), parents in order so that the slots
   // of one feature ascend: the reads and writes run along the arrays (a scatter by feature would

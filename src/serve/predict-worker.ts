@@ -2,10 +2,10 @@
  * A prediction worker of `xmc serve`. It decodes the model once from the model file's bytes in
  * workerData: a view over a SharedArrayBuffer that the main thread read once, so the model's
  * arrays are views over that one copy in every worker (per worker is only what the model builds
- * at decode: a vocabulary lookup, the beam search's row directories and whole-level indexes). A task `{texts, options, parts}` merges
- * consecutive runs of texts of one or more requests (`parts` holds their lengths); it is answered
- * with one JSON string per part, that part's predictions joined by commas
- * (`[{"label":…,"score":…},…],[…]`), so the main thread neither parses nor rebuilds them: it
+ * at decode: a vocabulary lookup, the beam search's row directories and whole-level indexes).
+ * A task `{texts, options, parts}` merges consecutive runs of texts of one or more requests
+ * (`parts` holds their lengths); it is answered with one JSON string per part, that part's
+ * predictions joined by commas (`[{"label":…,"score":…},…],[…]`), so the main thread neither parses nor rebuilds them: it
  * concatenates them into responses. A task with `facts` also returns what the server tells
  * about the model.
  * A user error (a bad option value, a model that cannot take text) is answered as `{error}`
