@@ -18,7 +18,7 @@ import { XmcError } from "../core/errors.js";
 import { type HostOptions, ModelHost } from "./model-host.js";
 import { openApiDocument, PREDICT_BODY } from "./openapi.js";
 import { PAGE } from "./page.js";
-import { fastPredictHandler, planPredict, type PredictBody, predictFailure, schemaMessage } from "./predict-http.js";
+import { fastPredictHandler, planPredict, predictionsJson, type PredictBody, predictFailure, schemaMessage } from "./predict-http.js";
 import { DEFAULT_SERVE, Overloaded, TaskUserError } from "./scheduler.js";
 
 export interface ServeOptions extends HostOptions {
@@ -204,7 +204,7 @@ export async function createXmcServer(path: string, options: Partial<ServeOption
     (req as { texts?: number }).texts = plan.texts.length;
     const pieces = await host.predict(plan.texts, plan.options);
     reply.type("application/json");
-    return `{"predictions":[${pieces.join(",")}]}`;
+    return predictionsJson(pieces);
   });
 
   app.get("/health", async () => ({ status: "ok" }));

@@ -14,7 +14,7 @@ import type { PredictOverrides } from "../methods/model.js";
 import { decodeModel } from "../model/format.js";
 import { readModelHeader } from "../model/file.js";
 import { WorkerPool } from "../worker/pool.js";
-import type { ModelFacts, PredictResult, PredictTask, WorkerInit } from "./predict-worker.js";
+import type { ModelFacts, Piece, PredictResult, PredictTask, WorkerInit } from "./predict-worker.js";
 import { DEFAULT_SCHEDULER, Scheduler, type SchedulerOptions, type SchedulerStats } from "./scheduler.js";
 
 export interface HostOptions {
@@ -69,8 +69,8 @@ export class ModelHost {
     return this.current.scheduler.stats;
   }
 
-  /** Predict `texts`: pieces of JSON that, joined by commas, are the list of predictions (see {@link Scheduler.submit}). */
-  predict(texts: string[], options: PredictOverrides): Promise<string[]> {
+  /** Predict `texts`: pieces of JSON (text or UTF-8 bytes) that, joined by commas, are the list of predictions (see {@link Scheduler.submit}). */
+  predict(texts: string[], options: PredictOverrides): Promise<Piece[]> {
     return this.current.scheduler.submit(texts, options);
   }
 

@@ -12,8 +12,10 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { XmcError } from "../core/errors.js";
+import { JsonStream } from "./json-stream.js";
 import type { PredictOverrides } from "../methods/model.js";
 import { PREDICT_BODY } from "./openapi.js";
+import type { Piece } from "./predict-worker.js";
 import { Overloaded, TaskUserError } from "./scheduler.js";
 
 export interface PredictBody {
@@ -66,6 +68,26 @@ export function planPredict(b: PredictBody, model: ServedModel, maxTexts: number
   return { texts, options: options as PredictOverrides };
 }
 
+/** `{"predictions":[…]}` as the parts written to the socket, and its length in bytes. */
+export function predictionsParts(pieces: Piece[]): { parts: Piece[]; bytes: number } {
+  const parts: Piece[] = ['{"predictions":['];
+  for (let i = 0; i < pieces.length; i++) {
+    if (i > 0) parts.push(",");
+    parts.push(pieces[i]);
+  }
+  parts.push("]}");
+  let bytes = 0;
+  for (const p of parts) bytes += typeof p === "string" ? Buffer.byteLength(p) : p.length;
+  return { parts, bytes };
+}
+
+/** `{"predictions":[…]}` as one string. */
+export function predictionsJson(pieces: Piece[]): string {
+  if (pieces.every((p) => typeof p === "string")) return `{"predictions":[${pieces.join(",")}]}`;
+  const { parts } = predictionsParts(pieces);
+  return Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p))).toString("utf8");
+}
+
 /** Status and message of a failed prediction (the request's fault, overload, or ours). */
 export function predictFailure(e: unknown): { status: number; error: string } {
   if (e instanceof Overloaded) return { status: 503, error: e.message };
@@ -87,7 +109,7 @@ export interface FastPredictOptions {
   cors?: string;
   /** The compiled validator of {@link PREDICT_BODY} (the one fastify uses for the route). */
   validate: ((body: unknown) => boolean) & { errors?: SchemaError[] | null };
-  model: () => ServedModel & { predict(texts: string[], options: PredictOverrides): Promise<string[]> };
+  model: () => ServedModel & { predict(texts: string[], options: PredictOverrides): Promise<Piece[]> };
   /** Whether the server is closing (answers then carry Connection: close). */
   closing: () => boolean;
   sink: PredictSink;
@@ -107,14 +129,26 @@ export function fastPredictHandler(o: FastPredictOptions): (req: IncomingMessage
     res.end(body);
     sink.answered(req, status, performance.now() - t0, texts);
   };
+  // a large answer: the workers' bytes written as they are, not joined into one string and encoded here
+  const sendParts = (req: IncomingMessage, res: ServerResponse, t0: number, pieces: Piece[], texts: number): void => {
+    const { parts, bytes } = predictionsParts(pieces);
+    const headers: Record<string, string | number> = { ...baseHeaders, "content-type": JSON_TYPE, "content-length": bytes };
+    if (o.closing()) headers.connection = "close";
+    res.writeHead(200, headers);
+    res.cork();
+    for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+    res.end(parts[parts.length - 1]);
+    sink.answered(req, 200, performance.now() - t0, texts);
+  };
   const sendError = (req: IncomingMessage, res: ServerResponse, t0: number, status: number, error: string, texts?: number, extra?: Record<string, string>): void =>
     send(req, res, t0, status, JSON.stringify({ error }), texts, extra);
 
-  const answer = (req: IncomingMessage, res: ServerResponse, t0: number, raw: string | undefined): void => {
-    let body: unknown;
-    if (raw !== undefined) {
+  /** Answer a request whose body is `parsed` (parsed already) or the bytes `raw` (none: no body). */
+  const answer = (req: IncomingMessage, res: ServerResponse, t0: number, raw: Buffer | undefined, parsed?: { value: unknown }): void => {
+    let body: unknown = parsed?.value;
+    if (parsed === undefined && raw !== undefined) {
       try {
-        body = JSON.parse(raw);
+        body = JSON.parse(raw.toString("utf8"));
       } catch (e) {
         // the connection is closed after a body that is not JSON, as fastify does
         sendError(req, res, t0, 400, `request body is not JSON (${(e as Error).message})`, undefined, { connection: "close" });
@@ -133,7 +167,10 @@ export function fastPredictHandler(o: FastPredictOptions): (req: IncomingMessage
     }
     const n = plan.texts.length;
     model.predict(plan.texts, plan.options).then(
-      (pieces) => send(req, res, t0, 200, `{"predictions":[${pieces.join(",")}]}`, n),
+      (pieces) => {
+        if (pieces.every((p) => typeof p === "string")) send(req, res, t0, 200, `{"predictions":[${pieces.join(",")}]}`, n);
+        else sendParts(req, res, t0, pieces, n);
+      },
       (e: unknown) => {
         const f = predictFailure(e);
         if (f.status === 500) sink.failed(e);
@@ -160,6 +197,18 @@ export function fastPredictHandler(o: FastPredictOptions): (req: IncomingMessage
     let rest: Buffer[] | null = null;
     let size = 0;
     let over = false;
+    // A body in one chunk is parsed by JSON.parse at the end. A body in several is parsed chunk
+    // by chunk as it arrives (a large body parsed at once would hold the event loop for tens of
+    // milliseconds); after a syntax error the chunks are kept and JSON.parse names the error.
+    let stream: JsonStream | null = null;
+    let broken = false;
+    const feed = (c: Buffer): void => {
+      try {
+        (stream as JsonStream).push(c);
+      } catch {
+        broken = true;
+      }
+    };
     // a client that goes away mid-body ends the request with an error: nothing to answer
     req.on("error", ignore);
     req.on("data", (c: Buffer) => {
@@ -170,8 +219,17 @@ export function fastPredictHandler(o: FastPredictOptions): (req: IncomingMessage
         sendError(req, res, t0, 413, `request body larger than ${maxBody} bytes`, undefined, { connection: "close" });
         return;
       }
-      if (first === null) first = c;
-      else (rest ??= [first]).push(c);
+      if (first === null) {
+        first = c;
+        return;
+      }
+      if (rest === null) {
+        rest = [first];
+        stream = new JsonStream();
+        feed(first);
+      }
+      rest.push(c);
+      if (!broken) feed(c);
     });
     req.on("end", () => {
       if (over) return;
@@ -179,9 +237,19 @@ export function fastPredictHandler(o: FastPredictOptions): (req: IncomingMessage
         sendError(req, res, t0, 400, "Request body size did not match Content-Length");
         return;
       }
-      // decoded once at the end, so a character split across chunks stays whole
-      const raw = rest !== null ? Buffer.concat(rest, size).toString("utf8") : first !== null ? (first as Buffer).toString("utf8") : "";
-      answer(req, res, t0, raw);
+      if (stream !== null && !broken) {
+        let value: unknown;
+        try {
+          value = stream.end();
+        } catch {
+          broken = true;
+        }
+        if (!broken) {
+          answer(req, res, t0, undefined, { value });
+          return;
+        }
+      }
+      answer(req, res, t0, rest !== null ? Buffer.concat(rest, size) : (first ?? Buffer.alloc(0)));
     });
   };
 }

@@ -4,9 +4,11 @@
  * arrays are views over that one copy in every worker (per worker is only what the model builds
  * at decode: a vocabulary lookup, the beam search's row directories and whole-level indexes).
  * A task `{texts, options, parts}` merges consecutive runs of texts of one or more requests
- * (`parts` holds their lengths); it is answered with one JSON string per part, that part's
- * predictions joined by commas (`[{"label":…,"score":…},…],[…]`), so the main thread neither parses nor rebuilds them: it
- * concatenates them into responses. A task with `facts` also returns what the server tells
+ * (`parts` holds their lengths); it is answered with one piece of JSON per part, that part's
+ * predictions joined by commas (`[{"label":…,"score":…},…],[…]`), so the main thread neither
+ * parses nor rebuilds them: it writes them into responses. A piece longer than
+ * {@link ENCODE_AT} characters comes as its UTF-8 bytes, encoded here and transferred, so the
+ * main thread does not encode megabytes of answer at once. A task with `facts` also returns what the server tells
  * about the model.
  * A user error (a bad option value, a model that cannot take text) is answered as `{error}`
  * instead of failing the worker.
@@ -43,7 +45,13 @@ export interface ModelFacts {
   predictOptions: string[];
 }
 
-export type PredictResult = { pieces: string[]; facts?: ModelFacts } | { error: string };
+/** Predictions of a run of texts as JSON: text, or UTF-8 bytes when long. */
+export type Piece = string | Uint8Array;
+
+/** Pieces at least this long (in UTF-16 units) are sent as bytes. */
+export const ENCODE_AT = 16_384;
+
+export type PredictResult = { pieces: Piece[]; facts?: ModelFacts } | { error: string };
 
 function factsOf(model: XmcModel): ModelFacts {
   const texts = (model as { labelTexts?: unknown }).labelTexts;
@@ -55,15 +63,25 @@ if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
   let model: XmcModel | null = null;
+  const encoder = new TextEncoder();
   port.on("message", (task: PredictTask) => {
     try {
       model ??= loadModel(init.bytes);
       const preds = model.predictTexts(task.texts, task.options);
-      const pieces: string[] = [];
-      for (let at = 0, i = 0; i < task.parts.length; at += task.parts[i++]) pieces.push(JSON.stringify(preds.slice(at, at + task.parts[i])).slice(1, -1));
+      const pieces: Piece[] = [];
+      const transfer: ArrayBuffer[] = [];
+      for (let at = 0, i = 0; i < task.parts.length; at += task.parts[i++]) {
+        const json = JSON.stringify(preds.slice(at, at + task.parts[i])).slice(1, -1);
+        if (json.length < ENCODE_AT) pieces.push(json);
+        else {
+          const bytes = encoder.encode(json);
+          pieces.push(bytes);
+          transfer.push(bytes.buffer as ArrayBuffer);
+        }
+      }
       const result: PredictResult = { pieces };
       if (task.facts) result.facts = factsOf(model);
-      port.postMessage({ ok: true, result });
+      port.postMessage({ ok: true, result }, transfer);
     } catch (e) {
       // messages from decoding name "(model bytes)"; the user knows the file by its path
       if (e instanceof XmcError) port.postMessage({ ok: true, result: { error: e.message.replace("(model bytes)", init.source) } satisfies PredictResult });

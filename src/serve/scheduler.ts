@@ -16,7 +16,7 @@
  *   {@link Overloaded} (HTTP 503), never an unbounded queue.
  */
 import type { PredictOverrides } from "../methods/model.js";
-import type { PredictResult, PredictTask } from "./predict-worker.js";
+import type { Piece, PredictResult, PredictTask } from "./predict-worker.js";
 
 export interface SchedulerOptions {
   /** Texts per merged batch of small requests; larger requests are chunked. */
@@ -54,9 +54,9 @@ interface Request {
   /** Chunks not yet answered. */
   open: number;
   /** The answer of each chunk (one for a small request), JSON predictions joined by commas. */
-  pieces: string[];
+  pieces: Piece[];
   failed: boolean;
-  resolve: (pieces: string[]) => void;
+  resolve: (pieces: Piece[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -94,7 +94,7 @@ export class Scheduler {
    * Predict `texts`; resolves with pieces of JSON, in order: each holds the predictions of a run
    * of texts joined by commas, so the pieces joined by commas are the list of predictions.
    */
-  submit(texts: string[], options: PredictOverrides): Promise<string[]> {
+  submit(texts: string[], options: PredictOverrides): Promise<Piece[]> {
     if (texts.length === 0) return Promise.resolve([]);
     if (this.queued + texts.length > this.opts.maxQueued) {
       return Promise.reject(new Overloaded(`the server has ${this.queued} texts waiting (limit ${this.opts.maxQueued}); retry later`));

@@ -150,3 +150,52 @@ test("schemaMessage: the field path with dots, unknown fields named, the body it
   assert.equal(schemaMessage({ instancePath: "", message: "must be object" }), "body: must be object");
   assert.match(schemaMessage({ instancePath: "", message: "x", params: { additionalProperty: "q" } }), /^unknown field "q" \(known: texts, text, k, threshold, thresholds\)$/);
 });
+
+describe("large bodies (parsed chunk by chunk) and large answers (bytes from the workers)", () => {
+  let dir: string;
+  let server: XmcServer;
+  let port: number;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "xmc-predict-http-large-"));
+    const path = join(dir, "model.xmc");
+    await trainTo(path);
+    server = await createXmcServer(path, { threads: 1, log: false, scheduler: { chunk: 400 } });
+    port = await server.listen(0, "127.0.0.1");
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const J = { "content-type": "application/json" };
+  // about 250 KB: several chunks on the socket; the answer's pieces are long enough to come as bytes
+  const texts = Array.from({ length: 2500 }, (_, i) => `${WORDS[i % 3]} é 文字 ${"x".repeat(i % 150)} ${i}`);
+
+  test("a body of many chunks: the answer of the fastify route, which parses it whole", async () => {
+    const body = JSON.stringify({ texts, k: 2 });
+    const fast = await raw(port, "POST", "/predict", body, J);
+    const viaFastify = await raw(port, "POST", "/predict?via=fastify", body, J);
+    assert.equal(fast.status, 200);
+    assert.deepEqual(shown(fast), shown(viaFastify));
+    const predictions = (JSON.parse(fast.body) as { predictions: { label: string }[][] }).predictions;
+    assert.equal(predictions.length, texts.length);
+    assert.equal(predictions[1][0].label, "vehicle");
+    assert.equal(predictions[2500 - 1][0].label, ["food", "vehicle", "music"][(2500 - 1) % 3]);
+    // the same texts one request each give the same predictions
+    for (const i of [0, 1234, 2499]) {
+      const one = JSON.parse((await raw(port, "POST", "/predict", JSON.stringify({ text: texts[i], k: 2 }), J)).body) as { predictions: unknown[] };
+      assert.deepEqual(one.predictions[0], predictions[i]);
+    }
+  });
+
+  test("a body of many chunks that is not JSON, or is JSON of the wrong shape: the fastify route's answer", async () => {
+    const good = JSON.stringify({ texts, k: 2 });
+    for (const body of [good.slice(0, -1), `${good.slice(0, -2)},]}`, `${good.slice(0, 200_000)}\u0001${good.slice(200_000)}`, good.replace('"k":2', '"k":"2"'), good.replace('"k":2', '"topK":2'), `${good} x`]) {
+      const fast = await raw(port, "POST", "/predict", body, J);
+      const viaFastify = await raw(port, "POST", "/predict?via=fastify", body, J);
+      assert.equal(fast.status, 400);
+      assert.deepEqual(shown(fast), shown(viaFastify));
+    }
+  });
+});
