@@ -45,6 +45,8 @@ export function registerTrain(program: Command, argv: readonly string[] = proces
     const threads = parseThreads(o.threads);
     const progress = stderrProgress(Boolean(o.quiet));
     const params = mergeParams(o.params as string | undefined, collectSections(o, sections));
+    // a bad setting is reported before the data is read
+    method.checkParams(params);
     const t0 = performance.now();
     // a wrong Redis address is reported before the data is read
     if (o.distributed !== undefined) await checkRedis(String(o.distributed), "--distributed");

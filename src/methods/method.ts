@@ -69,6 +69,8 @@ export interface Method {
   readonly resumable: boolean;
   /** Solver implementations it offers, the first the default; none: no choice. */
   readonly kernels?: readonly string[];
+  /** Validate a params object as `train` would (an `XmcError` naming the first bad setting), before any data is read. */
+  checkParams(params: unknown): void;
   train(data: Dataset, params: unknown, opts?: MethodTrainOptions): Promise<XmcModel>;
   load(source: ModelSource): XmcModel;
   /** Method-specific facts about a trained model (for tree models: depth and level sizes per tree). */

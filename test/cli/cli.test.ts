@@ -39,6 +39,13 @@ test("missing data and missing model are clear errors", () => {
   r = xmc("train", good, "-m", join(dir, "m"), "--nr-splits", "1", "-q");
   assert.equal(r.code, 2);
   assert.match(r.err, /nrSplits: must be at least 2/);
+  // a bad setting is reported before the data is read (here the data does not even exist)
+  for (const method of ["xr-linear", "xr-transformer", "prime", "syncxml"]) {
+    r = xmc("train", join(dir, "nope.txt"), "-m", join(dir, "m"), "--method", method, "--params", file(`bad-${method}.json`, JSON.stringify({ predict: { topK: 0 } })), "-q");
+    assert.equal(r.code, 2, method);
+    assert.match(r.err, /topK: must be at least 1/, method);
+    assert.doesNotMatch(r.err, /nope\.txt/, method);
+  }
 });
 
 test("train, predict (JSON Lines with names) and evaluate --json on a tiny data set", () => {

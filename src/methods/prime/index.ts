@@ -41,6 +41,7 @@ export const prime: Method = {
   takesText: true,
   takesFeatures: false,
   resumable: true,
+  checkParams: (params) => void parsePrimeParams(params),
   train: async (data, params, opts = {}) => {
     checkTrainingData(data);
     return PrimeModel.train(data, parsePrimeParams(params), { progress: opts.progress, modelDir: opts.modelDir, resume: opts.resume });

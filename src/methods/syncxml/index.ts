@@ -15,6 +15,12 @@ const { architecture: _architecture, ...MODEL_FLAGS_SCHEMA } = SYNCXML_MODEL_SCH
 
 /** The entry of one architecture: training sets `model.architecture` to the method's name. */
 function entry(name: "syncxml" | "inceptionxml", description: string): Method {
+  /** The params validated, with the architecture this entry names. */
+  const withArchitecture = (params: unknown) => {
+    const base = (params ?? {}) as Record<string, unknown>;
+    const model = (base.model ?? {}) as Record<string, unknown>;
+    return parseSyncXMLParams({ ...base, model: { ...model, architecture: name } });
+  };
   return {
     name,
     description,
@@ -32,11 +38,10 @@ function entry(name: "syncxml" | "inceptionxml", description: string): Method {
     takesText: true,
     takesFeatures: false,
     resumable: true,
+    checkParams: (params) => void withArchitecture(params),
     train: async (data, params, opts = {}) => {
       checkTrainingData(data);
-      const base = (params ?? {}) as Record<string, unknown>;
-      const model = (base.model ?? {}) as Record<string, unknown>;
-      return SyncXMLModel.train(data, parseSyncXMLParams({ ...base, model: { ...model, architecture: name } }), { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });
+      return SyncXMLModel.train(data, withArchitecture(params), { progress: opts.progress, threads: opts.threads, modelDir: opts.modelDir, resume: opts.resume });
     },
     load: (source) => SyncXMLModel.load(source),
   };

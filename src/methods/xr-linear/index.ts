@@ -32,6 +32,7 @@ export const xrLinear: Method = {
   takesFeatures: true,
   resumable: false,
   kernels: ["wasm", "js"],
+  checkParams: (params) => void parseXRLinearParams(params),
   train: async (data, params, opts = {}) => {
     checkTrainingData(data);
     if (opts.distributed) {

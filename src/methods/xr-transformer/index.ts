@@ -27,6 +27,7 @@ export const xrTransformer: Method = {
   takesText: true,
   takesFeatures: false,
   resumable: false,
+  checkParams: (params) => void parseXrtParams(params),
   train: async (data, params, opts = {}) => {
     checkTrainingData(data);
     return XRTransformerModel.train(data, parseXrtParams(params), { threads: opts.threads, progress: opts.progress });
