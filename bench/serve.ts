@@ -6,8 +6,8 @@
  * - 100-text requests at 10 connections with 2 workers and with 1 (texts/s ratio);
  * - the single-threaded handler xmc served with before (bench/serve-baseline.ts) at 10
  *   connections, alternating twice with xmc at 10 connections;
- * - /health latency, probed every 10 ms, while a 10,000-text request (sent by another process)
- *   is being served.
+ * - /health latency, probed every 10 ms, while 10,000-text requests (sent by another process)
+ *   are being served, three in a row on a fresh server.
  * Writes bench/results/serve.md and serve.json (earlier runs kept in the JSON).
  *
  *   npm run bench:serve [-- --trees 1] [--duration 30] [--model FILE]
@@ -170,15 +170,8 @@ async function load(run: string, server: string, workers: number | null, s: { ch
   return row;
 }
 
-/**
- * /health latencies (ms), probed every 10 ms while one 10,000-text request runs. The large
- * request is sent by a child process, so that encoding its 4 MB body and reading its answer do
- * not delay the probes in this one: what is measured is the server.
- */
-async function healthUnderLoad(port: number): Promise<{ probes: number; p50: number; p99: number; max: number; bigMs: number; bigStatus: number }> {
-  const big = JSON.stringify({ texts: Array.from({ length: 10_000 }, (_, i) => texts[i % texts.length]), k: 5 });
-  // the probe's own HTTP client is set up before the clock starts
-  await (await fetch(`http://127.0.0.1:${port}/health`)).arrayBuffer();
+/** One 10,000-text request, sent by a child process; /health probed every 10 ms while it runs. */
+async function probeOneLarge(port: number, big: string): Promise<{ lat: number[]; status: number; ms: number }> {
   const sender = spawn(
     process.execPath,
     ["--input-type=module", "-e", `let b="";process.stdin.setEncoding("utf8");for await (const c of process.stdin) b+=c;process.stdout.write("sending\\n");const t=performance.now();const r=await fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:b});await r.arrayBuffer();process.stdout.write(JSON.stringify({status:r.status,ms:performance.now()-t}));`, `http://127.0.0.1:${port}/predict`],
@@ -204,10 +197,37 @@ async function healthUnderLoad(port: number): Promise<{ probes: number; p50: num
     await new Promise((r) => setTimeout(r, 10));
   }
   await finished;
-  const { status: bigStatus, ms: bigMs } = JSON.parse(out.slice("sending\n".length) || '{"status":0,"ms":0}') as { status: number; ms: number };
+  const { status, ms } = JSON.parse(out.slice("sending\n".length) || '{"status":0,"ms":0}') as { status: number; ms: number };
+  return { lat, status, ms };
+}
+
+const LARGE_REQUESTS = 3;
+
+/**
+ * /health latencies (ms) while 10,000-text requests run: LARGE_REQUESTS of them one after the
+ * other on a fresh server (the first meets a server that has answered nothing large yet), the
+ * probes of all pooled; the worst probe of each request is kept too. The large requests are
+ * sent by a child process, so that encoding their 4 MB bodies and reading their answers do not
+ * delay the probes in this one: what is measured is the server.
+ */
+async function healthUnderLoad(port: number): Promise<{ probes: number; p50: number; p99: number; max: number; maxPerRequest: number[]; bigMs: number; bigStatus: number }> {
+  const big = JSON.stringify({ texts: Array.from({ length: 10_000 }, (_, i) => texts[i % texts.length]), k: 5 });
+  // the probe's own HTTP client is set up before the clock starts
+  await (await fetch(`http://127.0.0.1:${port}/health`)).arrayBuffer();
+  const lat: number[] = [];
+  const maxPerRequest: number[] = [];
+  let bigMs = 0;
+  let bigStatus = 200;
+  for (let i = 0; i < LARGE_REQUESTS; i++) {
+    const one = await probeOneLarge(port, big);
+    lat.push(...one.lat);
+    maxPerRequest.push(Math.max(...one.lat));
+    bigMs = Math.max(bigMs, one.ms);
+    if (one.status !== 200) bigStatus = one.status;
+  }
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { probes: lat.length, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1], bigMs, bigStatus };
+  return { probes: lat.length, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1], maxPerRequest, bigMs, bigStatus };
 }
 
 const rows: Row[] = [];
@@ -264,7 +284,7 @@ const checks = [
   ["50 connections: p99 ≤ 50 ms", c50.p99 <= 50, `${c50.p99} ms`],
   ["texts/s, 2 workers ≥ 1.6 × 1 worker (100-text requests)", ratioWorkers >= 1.6, `${ratioWorkers.toFixed(2)}×`],
   ["single text at 10 connections ≥ 2 × the one-thread handler", ratioBaseline >= 2, `${ratioBaseline.toFixed(2)}× (mean of ${pairRatios.length} alternating runs each; run by run ${pairRatios.map((x) => x.toFixed(2)).join(", ")}×); ${budget}`],
-  ["/health p99 ≤ 20 ms during a 10,000-text request", health.p99 <= 20 && health.bigStatus === 200, `${health.p99.toFixed(1)} ms over ${health.probes} probes (the request took ${(health.bigMs / 1000).toFixed(1)} s, status ${health.bigStatus})`],
+  ["/health p99 ≤ 20 ms during a 10,000-text request", health.p99 <= 20 && health.bigStatus === 200, `${health.p99.toFixed(1)} ms over ${health.probes} probes during ${LARGE_REQUESTS} requests (worst probe of each: ${health.maxPerRequest.map((m) => m.toFixed(1)).join(", ")} ms; the slowest request took ${(health.bigMs / 1000).toFixed(1)} s, status ${health.bigStatus})`],
 ] as const;
 
 const md = [
@@ -276,7 +296,7 @@ const md = [
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ...rows.map((r) => `| ${r.run} (${r.seconds} s) | ${r.server} | ${r.workers ?? "–"} | ${r.reqPerSec.toFixed(0)} | ${r.textsPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.textsPerTask?.toFixed(1) ?? "–"} | ${r.serverCpuMsPerReq?.toFixed(2) ?? "–"} | ${r.clientCpuMsPerReq.toFixed(2)} |`),
   "",
-  `/health during one 10,000-text request (2 workers): p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.probes} probes; the request took ${(health.bigMs / 1000).toFixed(1)} s.`,
+  `/health during ${LARGE_REQUESTS} 10,000-text requests, one after the other on a fresh server (2 workers; sent by another process): p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.probes} probes; the worst probe during each request: ${health.maxPerRequest.map((m) => m.toFixed(1)).join(", ")} ms; the slowest request took ${(health.bigMs / 1000).toFixed(1)} s.`,
   "",
   "| target | met | measured |",
   "|---|---|---|",
