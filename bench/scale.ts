@@ -51,10 +51,12 @@ const CONFIGS: Record<string, string[]> = {
   // the same one tree clustered from other seeds: how far P@k moves with the clustering alone
   "trees1-seed1": ["--trees", "1", "--seed", "1"],
   "trees1-seed2": ["--trees", "1", "--seed", "2"],
-  // labels without training rows split with the others as zero vectors (PECOS's clustering)
-  "trees1-cluster": ["--trees", "1", "--empty-labels", "cluster"],
-  "trees1-cluster-seed1": ["--trees", "1", "--empty-labels", "cluster", "--seed", "1"],
-  "trees1-cluster-seed2": ["--trees", "1", "--empty-labels", "cluster", "--seed", "2"],
+  // labels without training rows left out of the splits and dealt evenly over the leaves
+  // (the default before "cluster", PECOS's clustering)
+  "default-spread": ["--empty-labels", "spread"],
+  "trees1-spread": ["--trees", "1", "--empty-labels", "spread"],
+  "trees1-spread-seed1": ["--trees", "1", "--empty-labels", "spread", "--seed", "1"],
+  "trees1-spread-seed2": ["--trees", "1", "--empty-labels", "spread", "--seed", "2"],
 };
 
 /** How a config is named in the table: its flags. */

@@ -17,7 +17,7 @@ export interface KMeansOptions {
   /** 2-means iterations per node. */
   maxIter: number;
   seed: number;
-  /** Labels without an embedding (default "spread"). */
+  /** Labels without an embedding (default "spread"; XR-Linear's tree params default to "cluster"). */
   emptyLabels?: EmptyLabelMode;
 }
 
