@@ -312,27 +312,34 @@ export class BeamSearcher {
       const ix = this.whole[t];
       const byLevel = ix !== null && WHOLE_LEVEL_COVER * width >= lv.nParents;
       if (byLevel) this.scoreLevel(t, ix, nodes, width, qIdx, qVal, q0, q1);
+      const last = t === depth - 1;
+      const k = Math.max(0, Math.min(last ? opts.topK : opts.beamSize, total));
+      heap.reset(k);
+      // candidate n is child n of the level's beam, in order, whether scored or skipped
       let n = 0;
       for (let i = 0; i < width; i++) {
         const p = nodes[i];
         const base = lv.ptr[p];
+        const parent = t === 0 ? post.rootScore : scores[i];
+        // no child of p can beat the worst candidate kept (a child's score is at most
+        // combine(maxTransform, parent)): its chunk is not even looked up
+        if (heap.size === k && k > 0 && post.combine(post.maxTransform, parent) < heap.worst()) {
+          n += lv.ptr[p + 1] - base;
+          continue;
+        }
         // a level scored whole holds parent p's children at slots base.., a chunk scored alone at 0..
         const acc = byLevel ? this.levelAcc : this.acc;
         const a0 = byLevel ? base : 0;
         const m = byLevel ? lv.ptr[p + 1] - base : this.scoreChildren(t, p, qIdx, qVal, q0, q1);
-        const parent = t === 0 ? post.rootScore : scores[i];
         for (let c = 0; c < m; c++) {
           const raw = acc[a0 + c];
           cn[n] = lv.children[base + c];
           ct[n] = ties[i] + raw;
           cs[n] = post.combine(post.transform(raw), parent);
+          heap.push(n, cs[n], ct[n]);
           n++;
         }
       }
-      const last = t === depth - 1;
-      const k = Math.max(0, Math.min(last ? opts.topK : opts.beamSize, n));
-      heap.reset(k);
-      for (let i = 0; i < n; i++) heap.push(i, cs[i], ct[i]);
       const sel = this.sel;
       heap.drainSorted(sel, null, 0, 0);
       const nx = 1 - cur;

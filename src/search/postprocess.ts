@@ -25,6 +25,12 @@ export interface PostProcessor {
   combine(child: number, parent: number): number;
   /** Score of the virtual root. */
   rootScore: number;
+  /**
+   * No transformed score exceeds this (1 for the multiplicative ones, 0 in log space, +∞ for
+   * noop), so no child scores above combine(maxTransform, parent): the beam search skips parents
+   * whose children could not enter it.
+   */
+  maxTransform: number;
 }
 
 const mul = (c: number, p: number): number => c * p;
@@ -33,17 +39,17 @@ const add = (c: number, p: number): number => c + p;
 export function postProcessor(name: PostProcessorName): PostProcessor {
   switch (name) {
     case "noop":
-      return { name, transform: (v) => v, combine: (c) => c, rootScore: 0 };
+      return { name, transform: (v) => v, combine: (c) => c, rootScore: 0, maxTransform: Infinity };
     case "sigmoid":
-      return { name, transform: (v) => 1 / (1 + Math.exp(-v)), combine: mul, rootScore: 1 };
+      return { name, transform: (v) => 1 / (1 + Math.exp(-v)), combine: mul, rootScore: 1, maxTransform: 1 };
     case "log-sigmoid":
-      return { name, transform: (v) => -Math.log1p(Math.exp(-v)), combine: add, rootScore: 0 };
+      return { name, transform: (v) => -Math.log1p(Math.exp(-v)), combine: add, rootScore: 0, maxTransform: 0 };
     default: {
       const log = name.startsWith("log-");
       const loss = hingePower(Number(name[log ? 5 : 1]));
       // scores past the margin are exactly 1 (0 in log space): no exp, no power, on most children
-      if (log) return { name, transform: (v) => (v >= 1 ? 0 : -loss(1 - v)), combine: add, rootScore: 0 };
-      return { name, transform: (v) => (v >= 1 ? 1 : Math.exp(-loss(1 - v))), combine: mul, rootScore: 1 };
+      if (log) return { name, transform: (v) => (v >= 1 ? 0 : -loss(1 - v)), combine: add, rootScore: 0, maxTransform: 0 };
+      return { name, transform: (v) => (v >= 1 ? 1 : Math.exp(-loss(1 - v))), combine: mul, rootScore: 1, maxTransform: 1 };
     }
   }
 }

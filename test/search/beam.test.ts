@@ -5,7 +5,7 @@ import { Rng } from "../../src/core/rng.js";
 import { chunkLevel } from "../../src/linear/level-weights.js";
 import type { WeightBlock } from "../../src/linear/types.js";
 import { BeamSearcher, searchEveryRow } from "../../src/search/beam.js";
-import { postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
+import { POST_PROCESSORS, postProcessor, type PostProcessorName } from "../../src/search/postprocess.js";
 import { chainFromCodes, type ClusterChain } from "../../src/tree/chain.js";
 
 /** Edge weights from per-edge lists of [feature, value]. */
@@ -160,5 +160,43 @@ test("post-processors: lp-hinge transforms are exp(-max(0, 1 - v)^p), exactly 1 
     assert.equal(log.transform(2), 0);
     assert.equal(lin.combine(0.5, 0.5), 0.25);
     assert.equal(log.combine(-1, -2), -3);
+  }
+});
+
+test("parents whose children cannot enter the beam are skipped: the same results as scoring every child", () => {
+  const rng = new Rng(17);
+  const codes = Int32Array.from({ length: 200 }, (_, l) => l % 40);
+  const ch = chainFromCodes(codes, 40, 4); // 4 -> 16 -> 40 -> 200 (roughly)
+  const d = 30;
+  const ws = ch.map((lv) => chunkLevel(lv, edges(Array.from({ length: lv.children.length }, () => Array.from({ length: 6 }, () => [rng.int(d + 1), rng.next() * 3 - 1] as [number, number]).filter((v, i, a) => a.findIndex((u) => u[0] === v[0]) === i)))));
+  const s = new BeamSearcher(ch, ws, d, 1);
+  for (const name of POST_PROCESSORS) {
+    // combine() is called once per child scored (and once per parent considered)
+    let calls = 0;
+    const base = postProcessor(name);
+    const post = { ...base, combine: (c: number, p: number) => (calls++, base.combine(c, p)) };
+    // the same post-processor with no bound on its transform: every child is scored
+    let everyCalls = 0;
+    const every = { ...base, maxTransform: Infinity, combine: (c: number, p: number) => (everyCalls++, base.combine(c, p)) };
+    for (let q = 0; q < 40; q++) {
+      const idx = Int32Array.from(new Set(Array.from({ length: 6 }, () => rng.int(d)))).sort();
+      const val = Float32Array.from(idx, () => rng.next());
+      for (const beamSize of [1, 2, 5, 12]) {
+        const a = s.search(idx, val, 0, idx.length, { beamSize, topK: 7, post });
+        const b = s.search(idx, val, 0, idx.length, { beamSize, topK: 7, post: every });
+        assert.deepEqual(Array.from(a.labels), Array.from(b.labels), `${name} beam ${beamSize}`);
+        assert.deepEqual(Array.from(a.scores), Array.from(b.scores), `${name} beam ${beamSize}`);
+      }
+    }
+    // children were skipped, except with noop (its scores have no bound)
+    if (name === "noop") assert.equal(calls, everyCalls);
+    else assert.ok(calls < everyCalls, `${name}: ${calls} against ${everyCalls}`);
+  }
+});
+
+test("maxTransform bounds every post-processor's transform", () => {
+  for (const name of POST_PROCESSORS) {
+    const post = postProcessor(name);
+    for (const v of [-50, -3, -1, -0.5, 0, 0.3, 0.999, 1, 1.5, 7, 1e6]) assert.ok(post.transform(v) <= post.maxTransform, `${name} at ${v}`);
   }
 });
