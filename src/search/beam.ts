@@ -204,25 +204,7 @@ export class BeamSearcher {
     }
     const lo = this.rangeLo, hi = this.rangeHi;
     for (let r = 0; r < nr && e < end; r++) {
-      const a = lo[r];
-      if (es[e] < a) {
-        // galloping search for the first entry at or after e with slot ≥ a
-        let step = 1;
-        let probe = e + 1;
-        while (probe < end && es[probe] < a) {
-          e = probe;
-          step <<= 1;
-          probe = e + step;
-        }
-        let l = e + 1;
-        let h = Math.min(probe, end);
-        while (l < h) {
-          const mid = (l + h) >> 1;
-          if (es[mid] < a) l = mid + 1;
-          else h = mid;
-        }
-        e = l;
-      }
+      e = gallop(es, e, end, lo[r]);
       const b = hi[r];
       for (; e < end && es[e] < b; e++) acc[es[e]] += v * ev[e];
     }
@@ -256,23 +238,7 @@ export class BeamSearcher {
     const acc = this.acc;
     for (let k = q0; k < q1 && lo < r1; k++) {
       const f = qIdx[k];
-      // galloping binary search for f in rf[lo, r1)
-      let hi = r1;
-      if (rf[lo] < f) {
-        let step = 1;
-        let probe = lo + 1;
-        while (probe < r1 && rf[probe] < f) {
-          lo = probe;
-          step <<= 1;
-          probe = lo + step;
-        }
-        hi = Math.min(probe + 1, r1);
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (rf[mid] < f) lo = mid + 1;
-          else hi = mid;
-        }
-      }
+      lo = gallop(rf, lo, r1, f);
       if (lo < r1 && rf[lo] === f) {
         const v = qVal[k];
         for (let e = W.rowPtr[lo]; e < W.rowPtr[lo + 1]; e++) acc[W.entChild[e]] += v * W.entVal[e];
@@ -502,6 +468,28 @@ function rowDirectory(W: LevelWeights, nParents: number, dim: number, rowsPerBuc
     first[off + nb] = r1;
   }
   return { ptr, shift, first };
+}
+
+/** The first index in [from, end) whose value is ≥ x in the ascending a[from, end) (end if none), by galloping search from `from`. */
+function gallop(a: Int32Array | Uint16Array, from: number, end: number, x: number): number {
+  if (from >= end || a[from] >= x) return from;
+  // a[from] < x: double the step until a probe reaches x, then bisect the last step
+  let below = from;
+  let step = 1;
+  let probe = from + 1;
+  while (probe < end && a[probe] < x) {
+    below = probe;
+    step <<= 1;
+    probe = below + step;
+  }
+  let l = below + 1;
+  let h = Math.min(probe, end);
+  while (l < h) {
+    const mid = (l + h) >> 1;
+    if (a[mid] < x) l = mid + 1;
+    else h = mid;
+  }
+  return l;
 }
 
 function hasDuplicates(a: Int32Array): boolean {
