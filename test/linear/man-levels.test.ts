@@ -6,6 +6,7 @@ import { normalizeRowsL2 } from "../../src/core/csr.js";
 import { parseSolverParams } from "../../src/linear/params.js";
 import { type ChainTrainOptions, trainChain } from "../../src/linear/train-chain.js";
 import { postProcessor } from "../../src/search/postprocess.js";
+import { manFromLevel } from "../../src/methods/xr-transformer/ranker.js";
 import { buildLabelTree } from "../../src/tree/build.js";
 import { syntheticXc } from "../methods/xr-linear-toy.js";
 
@@ -38,4 +39,15 @@ test("manFromLevel: levels above it as TFN, the rest as tfn+man", async () => {
   // above the chain: nothing gets matcher-aware negatives
   const none = await train({ negatives: "tfn+man", manFromLevel: chain.length });
   for (let t = 0; t < chain.length; t++) assert.deepEqual(flat(none[t]), flat(tfn[t]), `level ${t}`);
+});
+
+test("xr-transformer ranker: MAN on the label level only when its parent level is wider than the beam", () => {
+  const last = chain.length - 1;
+  const parents = chain[last].nParents;
+  const p = (negatives: "tfn" | "man" | "tfn+man", manLevels: "last" | "all", manBeam: number) => ({ negatives, manLevels, manBeam });
+  assert.equal(manFromLevel(chain, p("tfn+man", "last", parents - 1)), last);
+  // a beam that reaches every parent would make MAN one-vs-all: the label level stays on TFN
+  assert.equal(manFromLevel(chain, p("tfn+man", "last", parents)), chain.length);
+  assert.equal(manFromLevel(chain, p("tfn+man", "all", parents)), 1);
+  assert.equal(manFromLevel(chain, p("tfn", "all", 1)), chain.length);
 });
