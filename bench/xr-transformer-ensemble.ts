@@ -10,12 +10,16 @@
  *
  * Usage: node dist/bench/xr-transformer-ensemble.js [--dataset debian-debtags] [--members 3]
  *          [--fusion 0.4,0.5,0.6,0.7] [--params JSON] [--threads 2] [--name NAME]
+ *          [--tfidf-negatives tfn,tfn+man]
+ * --tfidf-negatives: train the TF-IDF-only trees once per listed scheme (default: ranker.negatives)
+ * and fuse the concat trees with each; rows then name the scheme of their TF-IDF trees.
  * Rows are appended to bench/results/xr-transformer-ensemble.json and listed in xr-transformer.md.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Csr } from "../src/core/csr.js";
 import { evaluate } from "../src/eval/metrics.js";
+import { NEGATIVE_SCHEMES, type NegativeScheme } from "../src/linear/train-chain.js";
 import { inversePropensity, labelCounts } from "../src/eval/propensity.js";
 import { foldAssignment, memberStart, outOfFoldEmbeddings } from "../src/methods/xr-transformer/crossfit.js";
 import { normalizeDenseRows } from "../src/methods/xr-transformer/encoder.js";
@@ -41,6 +45,8 @@ const name = takeFlag(args, "--name", `ensemble of ${M}`);
 const p = parseXrtParams(jsonArg(takeFlag(args, "--params", "{}")));
 const K = p.matcher.folds;
 const T = p.ranker.trees;
+const tfidfSchemes = takeFlag(args, "--tfidf-negatives", p.ranker.negatives).split(",").filter((x) => x !== "") as NegativeScheme[];
+for (const s of tfidfSchemes) if (!(NEGATIVE_SCHEMES as readonly string[]).includes(s)) throw new Error(`--tfidf-negatives: unknown scheme ${s} (known: ${NEGATIVE_SCHEMES.join(", ")})`);
 
 const { val, Y, X, Xv, docs, vdocs, start, chain, d } = await prepareStudy(dataDir, dataset, p);
 const post = p.predict.postProcessor as PostProcessorName;
@@ -60,8 +66,15 @@ function treeLists(trees: RankerTree[], Xc: Csr, k: number): Ranked[][] {
 // evaluated at top 5, as the test bench: each fused side keeps 10, each tree of a side 20
 const TOP = 5;
 const rankerOpts = (seed: number) => ({ threads, seed, postProcessor: post, progress });
-const tT = await timed("ranker tfidf", () => trainRanker(concatFeatures(X, new Float32Array(0), 0, 0, "tfidf"), Y, { ...p.ranker, features: "tfidf", trees: p.ranker.tfidfTrees || 2 }, p.solver, rankerOpts(p.matcher.seed)));
-const tfidfLists = treeLists(tT, concatFeatures(Xv, new Float32Array(0), 0, 0, "tfidf"), 4 * TOP);
+const Xt = concatFeatures(X, new Float32Array(0), 0, 0, "tfidf");
+const Xtv = concatFeatures(Xv, new Float32Array(0), 0, 0, "tfidf");
+const nTfidf = p.ranker.tfidfTrees || 2;
+const tfidfTrained: { tag: string; lists: Ranked[][] }[] = [];
+for (const neg of tfidfSchemes) {
+  const tag = tfidfSchemes.length > 1 ? `${neg} ` : "";
+  const tT = await timed(`ranker tfidf ${neg}`, () => trainRanker(Xt, Y, { ...p.ranker, negatives: neg, features: "tfidf", trees: nTfidf }, p.solver, rankerOpts(p.matcher.seed)));
+  tfidfTrained.push({ tag, lists: treeLists(tT, Xtv, 4 * TOP) });
+}
 const concatLists: Ranked[][][] = []; // [member][tree][row]
 
 const rows: unknown[] = [];
@@ -74,9 +87,11 @@ function score(run: string, preds: Ranked[]): void {
 const side = (lists: Ranked[][], i: number, k: number) => combineRankings(lists.map((l) => l[i]), "mean", k);
 const nv = vdocs.length;
 // the TF-IDF side with its first 2 trees and, when ranker.tfidfTrees is larger, with all of them
-const tfidfCounts = [...new Set([Math.min(2, tT.length), tT.length])];
-const tfidfSides = tfidfCounts.map((tt) => Array.from({ length: nv }, (_, i) => side(tfidfLists.slice(0, tt), i, 2 * TOP)));
-tfidfCounts.forEach((tt, j) => score(`TF-IDF only (${tt} trees)`, tfidfSides[j].map((r) => ({ labels: r.labels.slice(0, TOP), scores: r.scores.slice(0, TOP) }))));
+const tfidfCounts = [...new Set([Math.min(2, nTfidf), nTfidf])];
+const tfidfSides = tfidfTrained.flatMap(({ tag, lists }) =>
+  tfidfCounts.map((tt) => ({ tag, tt, side: Array.from({ length: nv }, (_, i) => side(lists.slice(0, tt), i, 2 * TOP)) })),
+);
+for (const { tag, tt, side: sd } of tfidfSides) score(`${tag}TF-IDF only (${tt} trees)`, sd.map((r) => ({ labels: r.labels.slice(0, TOP), scores: r.scores.slice(0, TOP) })));
 
 for (let m = 0; m < M; m++) {
   const seed = p.matcher.seed + m;
@@ -95,8 +110,8 @@ for (let m = 0; m < M; m++) {
     const cside = Array.from({ length: nv }, (_, i) => side(lists, i, 2 * TOP));
     const what = `${m + 1} member${m > 0 ? "s" : ""} × ${t} tree${t > 1 ? "s" : ""}`;
     score(`concat, ${what}`, cside.map((r) => ({ labels: r.labels.slice(0, TOP), scores: r.scores.slice(0, TOP) })));
-    tfidfCounts.forEach((tt, j) => {
-      for (const w of fusion) score(`${tt} TF-IDF trees + concat (${what}), w=${w}`, tfidfSides[j].map((r, i) => fuseRankings(r, cside[i], w, TOP)));
+    tfidfSides.forEach(({ tag, tt, side: sd }) => {
+      for (const w of fusion) score(`${tt} ${tag}TF-IDF trees + concat (${what}), w=${w}`, sd.map((r, i) => fuseRankings(r, cside[i], w, TOP)));
     });
   }
 }

@@ -38,6 +38,11 @@ export interface ChainTrainOptions {
   /** Workers started by the caller over the same X (kept open); otherwise trainChain starts and closes its own. */
   pool?: TrainPool | null;
   seed: number;
+  /**
+   * With man or tfn+man negatives: the first level that gets them (default 1, every level below
+   * the root's children); levels above it are trained on TFN alone.
+   */
+  manFromLevel?: number;
   /** Beam and post-processor used to find matcher-aware negatives. */
   beamSize: number;
   post: PostProcessor;
@@ -115,7 +120,7 @@ function matchingSets(
   opts: ChainTrainOptions,
 ): NodeInstances {
   const tfn = targets[t - 1];
-  if (opts.negatives === "tfn") return tfn;
+  if (opts.negatives === "tfn" || t < (opts.manFromLevel ?? 1)) return tfn;
   // matcher-aware: where levels 0..t-1 send each training instance
   const reached = searchEveryRow(X, chain, trained, opts.solver.bias, { levels: t, beam: opts.beamSize, post: opts.post });
   const ptr = new Int32Array(X.rows + 1);
