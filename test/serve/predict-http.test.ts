@@ -30,25 +30,30 @@ async function trainTo(path: string): Promise<void> {
   (await XRLinearModel.train(data, { text: { vectorizers: [{ analyzer: "word", minDf: 1 }] } }, { threads: 1 })).save(path);
 }
 
-const SHOWN = ["content-type", "content-length", "retry-after", "access-control-allow-origin", "vary", "connection"];
-const shown = (a: Answer) => ({ status: a.status, body: a.body, ...Object.fromEntries(SHOWN.map((h) => [h, a.headers[h]])) });
-
-describe("POST /predict on node:http answers as the fastify route does", () => {
+/** A server on a toy model for the tests of one describe block (started before them, closed after); `port()` once started. */
+function toyServer(options: Parameters<typeof createXmcServer>[1]): { port: () => number } {
   let dir: string;
   let server: XmcServer;
-  let port: number;
-
+  let port = 0;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "xmc-predict-http-"));
     const path = join(dir, "model.xmc");
     await trainTo(path);
-    server = await createXmcServer(path, { threads: 1, log: false, maxBody: 1024, maxTexts: 4, cors: "http://example.test", scheduler: { maxQueued: 6 } });
+    server = await createXmcServer(path, options);
     port = await server.listen(0, "127.0.0.1");
   });
   after(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { port: () => port };
+}
+
+const SHOWN = ["content-type", "content-length", "retry-after", "access-control-allow-origin", "vary", "connection"];
+const shown = (a: Answer) => ({ status: a.status, body: a.body, ...Object.fromEntries(SHOWN.map((h) => [h, a.headers[h]])) });
+
+describe("POST /predict on node:http answers as the fastify route does", () => {
+  const served = toyServer({ threads: 1, log: false, maxBody: 1024, maxTexts: 4, cors: "http://example.test", scheduler: { maxQueued: 6 } });
 
   const J = { "content-type": "application/json" };
   const cases: [string, string | undefined, Record<string, string>][] = [
@@ -84,8 +89,8 @@ describe("POST /predict on node:http answers as the fastify route does", () => {
   ];
   for (const [name, body, headers] of cases) {
     test(name, async () => {
-      const fast = await raw(port, "POST", "/predict", body, headers);
-      const viaFastify = await raw(port, "POST", "/predict?via=fastify", body, headers);
+      const fast = await raw(served.port(), "POST", "/predict", body, headers);
+      const viaFastify = await raw(served.port(), "POST", "/predict?via=fastify", body, headers);
       assert.deepEqual(shown(fast), shown(viaFastify));
       assert.equal(fast.headers["access-control-allow-origin"], "http://example.test");
       assert.equal(typeof JSON.parse(fast.body), "object");
@@ -93,18 +98,18 @@ describe("POST /predict on node:http answers as the fastify route does", () => {
   }
 
   test("the messages users see", async () => {
-    const ask = async (body: unknown) => JSON.parse((await raw(port, "POST", "/predict", JSON.stringify(body), J)).body) as { error?: string };
+    const ask = async (body: unknown) => JSON.parse((await raw(served.port(), "POST", "/predict", JSON.stringify(body), J)).body) as { error?: string };
     assert.equal((await ask({ texts: ["a", 1] })).error, "texts.1: must be string");
     assert.equal((await ask({ text: "x", k: 0 })).error, "k: must be >= 1");
     assert.equal((await ask({ text: "x", zz: 1 })).error, 'unknown field "zz" (known: texts, text, k, threshold, thresholds)');
     assert.equal((await ask({ texts: ["a", "b", "c", "d", "e"] })).error, "5 texts in one request; at most 4");
-    const empty = await raw(port, "POST", "/predict", undefined, {});
+    const empty = await raw(served.port(), "POST", "/predict", undefined, {});
     assert.equal(JSON.parse(empty.body).error, "body: must be object");
   });
 
   test("413 from Content-Length alone, before the body is sent", async () => {
     const answer = await new Promise<Answer>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port, method: "POST", path: "/predict", headers: { "content-type": "application/json", "content-length": "5000" } }, (res) => {
+      const req = request({ host: "127.0.0.1", port: served.port(), method: "POST", path: "/predict", headers: { "content-type": "application/json", "content-length": "5000" } }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c));
@@ -120,18 +125,18 @@ describe("POST /predict on node:http answers as the fastify route does", () => {
 
   test("metrics count the requests of both routes under route /predict", async () => {
     const count = async (status: number) => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${served.port()}/metrics`)).text();
       return Number(new RegExp(`^xmc_http_requests_total\\{route="/predict",status="${status}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
     };
     const ok0 = await count(200);
     const bad0 = await count(400);
-    await raw(port, "POST", "/predict", JSON.stringify({ text: "car" }), J);
-    await raw(port, "POST", "/predict", JSON.stringify({ text: "car" }), J);
-    await raw(port, "POST", "/predict?x=1", JSON.stringify({ text: "car" }), J);
-    await raw(port, "POST", "/predict", "{nope", J);
+    await raw(served.port(), "POST", "/predict", JSON.stringify({ text: "car" }), J);
+    await raw(served.port(), "POST", "/predict", JSON.stringify({ text: "car" }), J);
+    await raw(served.port(), "POST", "/predict?x=1", JSON.stringify({ text: "car" }), J);
+    await raw(served.port(), "POST", "/predict", "{nope", J);
     assert.equal((await count(200)) - ok0, 3);
     assert.equal((await count(400)) - bad0, 1);
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${served.port()}/metrics`)).text();
     assert.match(text, /xmc_http_request_duration_seconds_count\{route="\/predict"\} \d+/);
   });
 });
@@ -152,21 +157,7 @@ test("schemaMessage: the field path with dots, unknown fields named, the body it
 });
 
 describe("large bodies (parsed chunk by chunk) and large answers (bytes from the workers)", () => {
-  let dir: string;
-  let server: XmcServer;
-  let port: number;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "xmc-predict-http-large-"));
-    const path = join(dir, "model.xmc");
-    await trainTo(path);
-    server = await createXmcServer(path, { threads: 1, log: false, scheduler: { chunk: 400 } });
-    port = await server.listen(0, "127.0.0.1");
-  });
-  after(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const served = toyServer({ threads: 1, log: false, scheduler: { chunk: 400 } });
 
   const J = { "content-type": "application/json" };
   // about 250 KB: several chunks on the socket; the answer's pieces are long enough to come as bytes
@@ -174,8 +165,8 @@ describe("large bodies (parsed chunk by chunk) and large answers (bytes from the
 
   test("a body of many chunks: the answer of the fastify route, which parses it whole", async () => {
     const body = JSON.stringify({ texts, k: 2 });
-    const fast = await raw(port, "POST", "/predict", body, J);
-    const viaFastify = await raw(port, "POST", "/predict?via=fastify", body, J);
+    const fast = await raw(served.port(), "POST", "/predict", body, J);
+    const viaFastify = await raw(served.port(), "POST", "/predict?via=fastify", body, J);
     assert.equal(fast.status, 200);
     assert.deepEqual(shown(fast), shown(viaFastify));
     const predictions = (JSON.parse(fast.body) as { predictions: { label: string }[][] }).predictions;
@@ -184,7 +175,7 @@ describe("large bodies (parsed chunk by chunk) and large answers (bytes from the
     assert.equal(predictions[2500 - 1][0].label, ["food", "vehicle", "music"][(2500 - 1) % 3]);
     // the same texts one request each give the same predictions
     for (const i of [0, 1234, 2499]) {
-      const one = JSON.parse((await raw(port, "POST", "/predict", JSON.stringify({ text: texts[i], k: 2 }), J)).body) as { predictions: unknown[] };
+      const one = JSON.parse((await raw(served.port(), "POST", "/predict", JSON.stringify({ text: texts[i], k: 2 }), J)).body) as { predictions: unknown[] };
       assert.deepEqual(one.predictions[0], predictions[i]);
     }
   });
@@ -192,8 +183,8 @@ describe("large bodies (parsed chunk by chunk) and large answers (bytes from the
   test("a body of many chunks that is not JSON, or is JSON of the wrong shape: the fastify route's answer", async () => {
     const good = JSON.stringify({ texts, k: 2 });
     for (const body of [good.slice(0, -1), `${good.slice(0, -2)},]}`, `${good.slice(0, 200_000)}\u0001${good.slice(200_000)}`, good.replace('"k":2', '"k":"2"'), good.replace('"k":2', '"topK":2'), `${good} x`]) {
-      const fast = await raw(port, "POST", "/predict", body, J);
-      const viaFastify = await raw(port, "POST", "/predict?via=fastify", body, J);
+      const fast = await raw(served.port(), "POST", "/predict", body, J);
+      const viaFastify = await raw(served.port(), "POST", "/predict?via=fastify", body, J);
       assert.equal(fast.status, 400);
       assert.deepEqual(shown(fast), shown(viaFastify));
     }
