@@ -64,7 +64,7 @@ export class BeamSearcher {
    * the tree, which every query and the disentanglement matching visit.
    */
   private whole: (LevelIndex | null)[];
-  /** The scores of every child slot of a level scored whole. */
+  /** The scores of the beam's children on a level scored whole (by child slot). */
   private levelAcc: Float64Array;
   /**
    * Per level: the row directory of every chunk (see {@link RowDirectory}), or null to search the
@@ -164,8 +164,7 @@ export class BeamSearcher {
    */
   private scoreLevel(t: number, ix: LevelIndex, nodes: Int32Array, width: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): void {
     const lv = this.chain[t];
-    this.levelAcc.fill(0, 0, lv.children.length);
-    // the parents' slot ranges, ascending, adjacent ones merged
+    // the parents' slot ranges, ascending, adjacent ones merged; only their slots are cleared and read
     const lo = this.rangeLo, hi = this.rangeHi;
     let nr = 0;
     for (let i = 0; i < width; i++) {
@@ -189,6 +188,7 @@ export class BeamSearcher {
       }
     }
     nr = nr > 0 ? m + 1 : 0;
+    for (let r = 0; r < nr; r++) this.levelAcc.fill(0, lo[r], hi[r]);
     const fp = ix.featPtr;
     for (let k = q0; k < q1; k++) this.addEntries(ix, fp[qIdx[k]], fp[qIdx[k] + 1], qVal[k], nr);
     if (this.bias > 0) this.addEntries(ix, fp[this.dim], fp[this.dim + 1], this.bias, nr);
@@ -377,7 +377,7 @@ const WHOLE_LEVEL_ENTRIES = 1 << 24;
  * many entries per slot range of the beam's parents, else only inside the ranges.
  */
 const SCAN_RUN_PER_RANGE = 4;
-/** Largest level (child slots) indexed whole: its slot scores are cleared for every query. */
+/** Largest level (child slots) indexed whole: a slot is stored in 16 bits. */
 const WHOLE_LEVEL_SLOTS = 1 << 16;
 
 /**

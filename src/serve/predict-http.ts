@@ -12,8 +12,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { XmcError } from "../core/errors.js";
-import { JsonStream } from "./json-stream.js";
 import type { PredictOverrides } from "../methods/model.js";
+import { JsonStream } from "./json-stream.js";
 import { PREDICT_BODY } from "./openapi.js";
 import type { Piece } from "./predict-worker.js";
 import { Overloaded, TaskUserError } from "./scheduler.js";
@@ -168,7 +168,7 @@ export function fastPredictHandler(o: FastPredictOptions): (req: IncomingMessage
     const n = plan.texts.length;
     model.predict(plan.texts, plan.options).then(
       (pieces) => {
-        if (pieces.every((p) => typeof p === "string")) send(req, res, t0, 200, `{"predictions":[${pieces.join(",")}]}`, n);
+        if (pieces.every((p) => typeof p === "string")) send(req, res, t0, 200, predictionsJson(pieces), n);
         else sendParts(req, res, t0, pieces, n);
       },
       (e: unknown) => {

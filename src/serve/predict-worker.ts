@@ -8,8 +8,8 @@
  * predictions joined by commas (`[{"label":…,"score":…},…],[…]`), so the main thread neither
  * parses nor rebuilds them: it writes them into responses. A piece longer than
  * {@link ENCODE_AT} characters comes as its UTF-8 bytes, encoded here and transferred, so the
- * main thread does not encode megabytes of answer at once. A task with `facts` also returns what the server tells
- * about the model.
+ * main thread does not encode megabytes of answer at once. A task with `facts` also returns
+ * what the server tells about the model.
  * A user error (a bad option value, a model that cannot take text) is answered as `{error}`
  * instead of failing the worker.
  */
