@@ -2,7 +2,8 @@
 // (squared-hinge SVM with shrinking, logistic regression; spec xr-linear §5.2, §5.3, §6).
 // Twin of src/linear/dcd.ts (the plain-TS oracle): same floating-point operations in the same
 // order, same RNG, the host's Math.log and Math.exp, so the weights are bit-identical for the same seed.
-// Speed comes from the SIMD dot product (4 partial sums) and touching rows ahead. Built with
+// Speed comes from the SIMD dot product (4 partial sums), touching rows ahead and, for small groups,
+// a compact copy of the rows with renumbered features (localizeGroup). Built with
 //   --runtime stub --importMemory --enable simd -O3 --noAssert
 // JS owns the memory: every argument named like a buffer is a byte offset into it,
 // laid out by the bump allocator in src/linear/wasm.ts. Nothing here allocates.
@@ -214,6 +215,30 @@ export function prepareGroup(ip: usize, ix: usize, xv: usize, d: i32, rows: usiz
   return u;
 }
 
+/**
+ * Copy the prepared group's rows into a compact block: lix/lxv get each position's row in
+ * position order, its feature ids renumbered 0..u-1 by their rank in touched (map: i32[d] scratch,
+ * only the touched ids are written and read), and each record's range is rewritten to point into
+ * the block. The solvers then read the rows from lix/lxv and keep w in its first u entries: the same
+ * arithmetic in the same order on a few hundred KB instead of all of X and a d-long w.
+ */
+export function localizeGroup(rec: usize, ix: usize, xv: usize, n: i32, touched: usize, u: i32, map: usize, lix: usize, lxv: usize): void {
+  for (let t = 0; t < u; t++) store<i32>(map + (<usize>load<i32>(touched + (<usize>t << 2)) << 2), t);
+  let q = 0;
+  for (let k = 0; k < n; k++) {
+    const rk = rec + (<usize>k << REC_SHIFT);
+    const p0 = load<i32>(rk);
+    const p1 = load<i32>(rk, 4);
+    store<i32>(rk, q);
+    for (let p = p0; p < p1; p++) {
+      store<i32>(lix + (<usize>q << 2), load<i32>(map + (<usize>load<i32>(ix + (<usize>p << 2)) << 2)));
+      store<f32>(lxv + (<usize>q << 2), load<f32>(xv + (<usize>p << 2)));
+      q++;
+    }
+    store<i32>(rk, q, 4);
+  }
+}
+
 // ---- solvers ----
 
 /** Squared-hinge L2-SVM dual CD with shrinking (spec xr-linear §5.2). Returns the bias weight. */
@@ -409,15 +434,17 @@ function solveLogistic(
 /**
  * Train one child of a prepared group and write its pruned weights: feature ids to outIdx (i32),
  * values to outVal (f32), the bias (if enabled and kept) last with id d. Returns the entry count.
+ * local != 0: the group was localized (ix/xv are its block, w is indexed by rank in touched).
  * pos: i32[npos] positions of the positives; y (i8[n]) and index (i32[n]) are scratch.
  */
 export function trainChild(
   rec: usize, ix: usize, xv: usize, d: i32, n: i32, xsq: usize, touched: usize, u: i32,
   w: usize, y: usize, index: usize, pos: usize, npos: i32,
   logistic: i32, Cp: f64, Cn: f64, bias: f64, eps: f64, maxIter: i32, seed: u32, threshold: f64,
-  outIdx: usize, outVal: usize,
+  outIdx: usize, outVal: usize, local: i32,
 ): i32 {
-  for (let t = 0; t < u; t++) store<f64>(w + (<usize>load<i32>(touched + (<usize>t << 2)) << 3), 0);
+  if (local != 0) memory.fill(w, 0, <usize>u << 3);
+  else for (let t = 0; t < u; t++) store<f64>(w + (<usize>load<i32>(touched + (<usize>t << 2)) << 3), 0);
   memory.fill(y, 0xff, <usize>n); // every position negative (-1)
   for (let t = 0; t < npos; t++) store<i8>(y + <usize>load<i32>(pos + (<usize>t << 2)), 1);
   rngSeed(seed);
@@ -430,7 +457,7 @@ export function trainChild(
   let m = 0;
   for (let t = 0; t < u; t++) {
     const j = load<i32>(touched + (<usize>t << 2));
-    const v = load<f64>(w + (<usize>j << 3));
+    const v = load<f64>(w + (<usize>(local != 0 ? t : j) << 3));
     if (Math.abs(v) >= threshold) {
       store<i32>(outIdx + (<usize>m << 2), j);
       store<f32>(outVal + (<usize>m << 2), <f32>v);

@@ -28,15 +28,32 @@ function assertSameBlock(a: WeightBlock, b: WeightBlock, what: string): void {
   assert.deepEqual(a.values, b.values, `${what}: values`);
 }
 
-test("wasm and JS give identical weights", () => {
+test("wasm and JS give identical weights, with and without the compact group copy", () => {
   const js = createJsSolver(X);
-  const wa = createWasmSolver(X);
-  for (const s of settings) {
-    const p = parseSolverParams(s);
-    const A = js.trainGroup(rows, positives, p, 42);
-    const B = wa.trainGroup(rows, positives, p, 42);
-    assert.ok(A.rows.length > 0);
-    assertSameBlock(A, B, JSON.stringify(s));
+  for (const localMaxEntries of [undefined, 0]) {
+    const wa = createWasmSolver(X, { localMaxEntries });
+    for (const s of settings) {
+      const p = parseSolverParams(s);
+      const A = js.trainGroup(rows, positives, p, 42);
+      const B = wa.trainGroup(rows, positives, p, 42);
+      assert.ok(A.rows.length > 0);
+      assertSameBlock(A, B, `${JSON.stringify(s)}, localMaxEntries ${localMaxEntries}`);
+    }
+  }
+});
+
+test("wasm: groups copied and not copied, one after the other on one solver, match JS", () => {
+  // the copied groups use the first entries of w by rank, the others by feature id: neither may
+  // leave anything the next relies on
+  const p = parseSolverParams({ threshold: 0 });
+  const js = createJsSolver(X);
+  const small = rows.subarray(0, 40);
+  const smallPos = randomPositives(23, small.length, 3, 0.2);
+  let nnz = 0;
+  for (const r of small) nnz += X.indptr[r + 1] - X.indptr[r];
+  const wa = createWasmSolver(X, { localMaxEntries: nnz }); // the small group is copied, the whole one not
+  for (const [rs, ps] of [[small, smallPos], [rows, positives], [small, smallPos], [rows, positives]] as const) {
+    assertSameBlock(js.trainGroup(rs, ps, p, 9), wa.trainGroup(rs, ps, p, 9), `group of ${rs.length}`);
   }
 });
 
