@@ -297,13 +297,22 @@ export class BeamSearcher {
         const acc = byLevel ? this.levelAcc : this.acc;
         const a0 = byLevel ? base : 0;
         const m = byLevel ? lv.ptr[p + 1] - base : this.scoreChildren(t, p, qIdx, qVal, q0, q1);
-        for (let c = 0; c < m; c++) {
+        // the largest raw score of a child of p found to score below the heap's worst: since the
+        // transform and the combiner are monotone and the worst only rises, a child whose raw score
+        // is at most this cannot enter either and is passed over without its transform (an exp)
+        let below = -Infinity;
+        for (let c = 0; c < m; c++, n++) {
           const raw = acc[a0 + c];
+          if (raw <= below) continue;
+          const sc = post.combine(post.transform(raw), parent);
+          if (heap.size === k && sc < heap.worst()) {
+            below = raw;
+            continue;
+          }
           cn[n] = lv.children[base + c];
           ct[n] = ties[i] + raw;
-          cs[n] = post.combine(post.transform(raw), parent);
-          heap.push(n, cs[n], ct[n]);
-          n++;
+          cs[n] = sc;
+          heap.push(n, sc, ct[n]);
         }
       }
       const sel = this.sel;
