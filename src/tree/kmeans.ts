@@ -124,7 +124,7 @@ export function codesFromLeaves(L: number, layer: Int32Array[], empty: number[])
 
 /**
  * Reusable dense buffers for one 2-means split (sized to the feature dimension). With a wasm
- * scorer, the centroid difference c lives in wasm memory and the scoring pass runs there.
+ * scorer, the buffers live in wasm memory and the passes run there; without one, in TypeScript.
  */
 export class SplitWorkspace {
   private c: Float64Array;
@@ -135,8 +135,8 @@ export class SplitWorkspace {
     Z: Csr,
     private readonly scorer: WasmScorer | null,
   ) {
-    const d = Z.cols;
-    this.c = scorer ? scorer.c : new Float64Array(d);
+    const d = scorer ? 0 : Z.cols;
+    this.c = new Float64Array(d);
     this.c1 = new Float64Array(d);
     this.c2 = new Float64Array(d);
     this.mark = new Uint8Array(d);
@@ -144,6 +144,7 @@ export class SplitWorkspace {
 
   /** Split S into two halves (left gets floor(n/2)) by spherical 2-means with a median split. */
   split(Z: Csr, S: Int32Array, maxIter: number, seed: number): [Int32Array, Int32Array] {
+    if (this.scorer) return this.splitWasm(Z, S, maxIter, seed, this.scorer);
     const n = S.length;
     const half = n >> 1;
     const { c, c1, c2, mark } = this;
@@ -167,24 +168,17 @@ export class SplitWorkspace {
     addRow(Z, S[r], 1, c);
     addRow(Z, S[l], -1, c);
 
-    const scorer = this.scorer;
-    // with the wasm scorer the kernel writes the scores straight into its (never-grown) memory
-    const score = scorer ? scorer.out.subarray(0, n) : new Float64Array(n);
+    const score = new Float64Array(n);
     const order = new Int32Array(n);
     const inLeft = new Uint8Array(n);
     const moved: number[] = [];
     let first = true;
-    if (scorer) scorer.rows.set(S);
     for (let it = 0; it < Math.max(1, maxIter); it++) {
-      if (scorer) {
-        scorer.score(n);
-      } else {
-        for (let k = 0; k < n; k++) {
-          const row = S[k];
-          let sc = 0;
-          for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
-          score[k] = sc;
-        }
+      for (let k = 0; k < n; k++) {
+        const row = S[k];
+        let sc = 0;
+        for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
+        score[k] = sc;
       }
       for (let k = 0; k < n; k++) order[k] = k;
       selectSmallest(order, score, half);
@@ -222,6 +216,57 @@ export class SplitWorkspace {
       const i1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
       const i2 = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
       for (const f of feats) c[f] = c1[f] * i1 - c2[f] * i2;
+    }
+    const left = new Int32Array(half);
+    const right = new Int32Array(n - half);
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < n; k++) {
+      if (inLeft[k]) left[a++] = S[k];
+      else right[b++] = S[k];
+    }
+    return [left, right];
+  }
+
+  /**
+   * {@link split} with the passes in the WebAssembly kernel: the same operations in the same order
+   * (the node's features in first-seen order, the side sums, norms and centroid), so the same halves.
+   */
+  private splitWasm(Z: Csr, S: Int32Array, maxIter: number, seed: number, scorer: WasmScorer): [Int32Array, Int32Array] {
+    const n = S.length;
+    const half = n >> 1;
+    scorer.rows.set(S);
+    const nFeats = scorer.features(n); // and c zeroed on them
+    const rng = new Rng(seed);
+    const r = rng.int(n);
+    let l = rng.int(n - 1);
+    if (l >= r) l++;
+    const c = scorer.c;
+    addRow(Z, S[r], 1, c);
+    addRow(Z, S[l], -1, c);
+    const score = scorer.out.subarray(0, n);
+    const inLeft = scorer.inLeft.subarray(0, n);
+    const moved = scorer.moved;
+    inLeft.fill(0);
+    const order = new Int32Array(n);
+    let first = true;
+    for (let it = 0; it < Math.max(1, maxIter); it++) {
+      scorer.score(n);
+      for (let k = 0; k < n; k++) order[k] = k;
+      selectSmallest(order, score, half);
+      let nMoved = 0;
+      for (let k = 0; k < n; k++) {
+        const left = k < half ? 1 : 0;
+        const pos = order[k];
+        if (inLeft[pos] !== left) {
+          moved[nMoved++] = pos;
+          inLeft[pos] = left;
+        }
+      }
+      if (!first && nMoved === 0) break;
+      if (it + 1 >= maxIter) break;
+      scorer.update(n, nMoved, first, nFeats);
+      first = false;
     }
     const left = new Int32Array(half);
     const right = new Int32Array(n - half);

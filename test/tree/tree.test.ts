@@ -148,7 +148,7 @@ test("emptyLabels cluster: every leaf within one label of the others, and the sa
   assert.notDeepEqual(Array.from(balancedKMeansCodes(Z, { ...opts, emptyLabels: "spread" }).codes), Array.from(one.codes));
 });
 
-test("2-means: the wasm scoring kernel gives the same tree as plain TypeScript", () => {
+test("2-means: the wasm kernel (scoring and centroid update) gives the same tree as plain TypeScript", () => {
   const rng = new Rng(5);
   const L = 700;
   const d = 300;
@@ -163,9 +163,9 @@ test("2-means: the wasm scoring kernel gives the same tree as plain TypeScript",
   }
   const Z = csrFromRows(d, idx, val);
   assert.ok(createWasmScorer(Z), "the wasm kernel is built by npm run build");
-  for (const seed of [0, 3]) {
-    const a = balancedKMeansCodesWith(Z, { maxLeafSize: 20, maxIter: 20, seed }, null);
-    const b = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed });
+  for (const [seed, emptyLabels] of [[0, "spread"], [3, "spread"], [1, "cluster"]] as const) {
+    const a = balancedKMeansCodesWith(Z, { maxLeafSize: 20, maxIter: 20, seed, emptyLabels }, null);
+    const b = balancedKMeansCodes(Z, { maxLeafSize: 20, maxIter: 20, seed, emptyLabels });
     assert.equal(a.nLeaves, b.nLeaves);
     assert.deepEqual(Array.from(a.codes), Array.from(b.codes));
   }
