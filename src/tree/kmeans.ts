@@ -171,7 +171,7 @@ export class SplitWorkspace {
     const score = new Float64Array(n);
     const order = new Int32Array(n);
     const inLeft = new Uint8Array(n);
-    const moved: number[] = [];
+    const moved = new Int32Array(n);
     let first = true;
     for (let it = 0; it < Math.max(1, maxIter); it++) {
       for (let k = 0; k < n; k++) {
@@ -180,18 +180,8 @@ export class SplitWorkspace {
         for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
         score[k] = sc;
       }
-      for (let k = 0; k < n; k++) order[k] = k;
-      selectSmallest(order, score, half);
-      moved.length = 0;
-      for (let k = 0; k < n; k++) {
-        const left = k < half ? 1 : 0;
-        const pos = order[k];
-        if (inLeft[pos] !== left) {
-          moved.push(pos);
-          inLeft[pos] = left;
-        }
-      }
-      if (!first && moved.length === 0) break;
+      const nMoved = assignHalves(score, order, inLeft, half, moved);
+      if (!first && nMoved === 0) break;
       if (it + 1 >= maxIter) break;
       // side sums: c1 = Σ right rows, c2 = Σ left rows; after the first split only moved rows change them
       if (first) {
@@ -201,7 +191,7 @@ export class SplitWorkspace {
         }
         for (let k = 0; k < n; k++) addRow(Z, S[k], 1, inLeft[k] ? c2 : c1);
       } else {
-        for (const k of moved) {
+        for (const k of moved.subarray(0, nMoved)) {
           addRow(Z, S[k], 1, inLeft[k] ? c2 : c1);
           addRow(Z, S[k], -1, inLeft[k] ? c1 : c2);
         }
@@ -217,15 +207,7 @@ export class SplitWorkspace {
       const i2 = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
       for (const f of feats) c[f] = c1[f] * i1 - c2[f] * i2;
     }
-    const left = new Int32Array(half);
-    const right = new Int32Array(n - half);
-    let a = 0;
-    let b = 0;
-    for (let k = 0; k < n; k++) {
-      if (inLeft[k]) left[a++] = S[k];
-      else right[b++] = S[k];
-    }
-    return [left, right];
+    return halves(S, inLeft, half);
   }
 
   /**
@@ -252,32 +234,48 @@ export class SplitWorkspace {
     let first = true;
     for (let it = 0; it < Math.max(1, maxIter); it++) {
       scorer.score(n);
-      for (let k = 0; k < n; k++) order[k] = k;
-      selectSmallest(order, score, half);
-      let nMoved = 0;
-      for (let k = 0; k < n; k++) {
-        const left = k < half ? 1 : 0;
-        const pos = order[k];
-        if (inLeft[pos] !== left) {
-          moved[nMoved++] = pos;
-          inLeft[pos] = left;
-        }
-      }
+      const nMoved = assignHalves(score, order, inLeft, half, moved);
       if (!first && nMoved === 0) break;
       if (it + 1 >= maxIter) break;
       scorer.update(n, nMoved, first, nFeats);
       first = false;
     }
-    const left = new Int32Array(half);
-    const right = new Int32Array(n - half);
-    let a = 0;
-    let b = 0;
-    for (let k = 0; k < n; k++) {
-      if (inLeft[k]) left[a++] = S[k];
-      else right[b++] = S[k];
-    }
-    return [left, right];
+    return halves(S, inLeft, half);
   }
+}
+
+/**
+ * The median split of a pass: the `half` lowest-scoring positions (ties by position) go left.
+ * Updates inLeft, writes the positions that changed side to moved (ascending by rank) and returns
+ * their count.
+ */
+function assignHalves(score: Float64Array, order: Int32Array, inLeft: Uint8Array, half: number, moved: Int32Array): number {
+  const n = order.length;
+  for (let k = 0; k < n; k++) order[k] = k;
+  selectSmallest(order, score, half);
+  let nMoved = 0;
+  for (let k = 0; k < n; k++) {
+    const left = k < half ? 1 : 0;
+    const pos = order[k];
+    if (inLeft[pos] !== left) {
+      moved[nMoved++] = pos;
+      inLeft[pos] = left;
+    }
+  }
+  return nMoved;
+}
+
+/** The rows of S on the left (inLeft) and on the right, in S's order. */
+function halves(S: Int32Array, inLeft: Uint8Array, half: number): [Int32Array, Int32Array] {
+  const left = new Int32Array(half);
+  const right = new Int32Array(S.length - half);
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < S.length; k++) {
+    if (inLeft[k]) left[a++] = S[k];
+    else right[b++] = S[k];
+  }
+  return [left, right];
 }
 
 function addRow(Z: Csr, row: number, scale: number, out: Float64Array): void {
