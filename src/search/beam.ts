@@ -19,8 +19,11 @@ export interface LevelWeights {
   rowFeat: Int32Array;
   /** rowFeat.length + 1 offsets into entChild / entVal. */
   rowPtr: Int32Array;
-  /** Child position within its parent's children slice (16-bit when every parent has < 65,536 children). */
-  entChild: Int32Array | Uint16Array;
+  /**
+   * Child position within its parent's children slice: 16-bit when every parent has < 65,536
+   * children (as trained), 8-bit as loaded from a model file where every parent has ≤ 256.
+   */
+  entChild: Int32Array | Uint16Array | Uint8Array;
   entVal: Float32Array;
 }
 

@@ -8,7 +8,7 @@
  * - `rowFeatDeltas` (u8): per chunk row, its feature id minus the previous row's of the same chunk
  *   (the first row of a chunk: the id itself), as unsigned LEB128 varints (1 byte below 128);
  * - `rowCounts` (u8, u16 or i32, the narrowest that holds them): entries per row (rowPtr's steps);
- * - `entChild` as u8 when every child position is below 256 (u16 or i32 otherwise);
+ * - `entChild` as u8 when every child position is below 256 (u16 or i32 otherwise), kept so in memory;
  * - `entVal` (f32), `chunkPtr`, `ptr`, `children` (i32) as they are in memory.
  * Files with the plain `rowFeat` / `rowPtr` arrays (written before) load as well.
  */
@@ -59,7 +59,7 @@ export function treesFromArrays<A>(shapes: TreeShapes, need: (name: string) => A
       const pre = `tree.${i}.${t}`;
       const chunkPtr: Int32Array = get(`${pre}.chunkPtr`);
       const entVal: Float32Array = get(`${pre}.entVal`);
-      const entChild = widenChildren(get(`${pre}.entChild`));
+      const entChild = get(`${pre}.entChild`) as Uint8Array | Uint16Array | Int32Array;
       if (!has(`${pre}.rowFeatDeltas`)) return { chunkPtr, rowFeat: get(`${pre}.rowFeat`), rowPtr: get(`${pre}.rowPtr`), entChild, entVal };
       const rowFeat = decodeRowFeatures(chunkPtr, get(`${pre}.rowFeatDeltas`), `${where}: model array "${pre}.rowFeatDeltas"`);
       const rowPtr = rowPtrFromCounts(get(`${pre}.rowCounts`), entVal.length, `${where}: model array "${pre}.rowCounts"`);
@@ -165,13 +165,9 @@ function rowPtrFromCounts(counts: Uint8Array | Uint16Array | Int32Array, entries
 }
 
 /** Child positions as u8 when they all fit. */
-function narrowChildren(a: Int32Array | Uint16Array): Uint8Array | Uint16Array | Int32Array {
+function narrowChildren(a: Int32Array | Uint16Array | Uint8Array): Uint8Array | Uint16Array | Int32Array {
+  if (a instanceof Uint8Array) return a;
   let max = 0;
   for (let i = 0; i < a.length; i++) if (a[i] > max) max = a[i];
   return max < 256 ? new Uint8Array(a) : a;
-}
-
-/** Child positions in the in-memory type (u16 or i32). */
-function widenChildren(a: Uint8Array | Uint16Array | Int32Array): Uint16Array | Int32Array {
-  return a instanceof Uint8Array ? new Uint16Array(a) : a;
 }
