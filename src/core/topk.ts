@@ -44,6 +44,15 @@ export class TopKHeap {
     return this.scores[0];
   }
 
+  /**
+   * Whether a triple of this score could not be kept whatever its tie-breaker and id: the heap is
+   * full and the score is below the worst kept (or the heap keeps none). The worst only rises, so
+   * the answer stays true until the heap is reset.
+   */
+  excludes(score: number): boolean {
+    return this.size === this.k && (this.k === 0 || score < this.scores[0]);
+  }
+
   /** Offer a triple; kept if the heap is not full or it beats the current worst. */
   push(id: number, score: number, tie = 0): void {
     const s = this.scores, t = this.ties, ids = this.ids;

@@ -292,7 +292,7 @@ export class BeamSearcher {
         const parent = t === 0 ? post.rootScore : scores[i];
         // no child of p can beat the worst candidate kept (a child's score is at most
         // combine(maxTransform, parent)): its chunk is not even looked up
-        if (heap.size === k && k > 0 && post.combine(post.maxTransform, parent) < heap.worst()) {
+        if (heap.excludes(post.combine(post.maxTransform, parent))) {
           n += lv.ptr[p + 1] - base;
           continue;
         }
@@ -308,7 +308,7 @@ export class BeamSearcher {
           const raw = acc[a0 + c];
           if (raw <= below) continue;
           const sc = post.combine(post.transform(raw), parent);
-          if (heap.size === k && sc < heap.worst()) {
+          if (heap.excludes(sc)) {
             below = raw;
             continue;
           }

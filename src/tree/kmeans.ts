@@ -160,13 +160,8 @@ export class SplitWorkspace {
       }
     }
     for (const f of feats) mark[f] = 0;
-    const rng = new Rng(seed);
-    const r = rng.int(n);
-    let l = rng.int(n - 1);
-    if (l >= r) l++;
     for (const f of feats) c[f] = 0;
-    addRow(Z, S[r], 1, c);
-    addRow(Z, S[l], -1, c);
+    seedCentroid(Z, S, seed, c);
 
     const score = new Float64Array(n);
     const order = new Int32Array(n);
@@ -219,13 +214,7 @@ export class SplitWorkspace {
     const half = n >> 1;
     scorer.rows.set(S);
     const nFeats = scorer.features(n); // and c zeroed on them
-    const rng = new Rng(seed);
-    const r = rng.int(n);
-    let l = rng.int(n - 1);
-    if (l >= r) l++;
-    const c = scorer.c;
-    addRow(Z, S[r], 1, c);
-    addRow(Z, S[l], -1, c);
+    seedCentroid(Z, S, seed, scorer.c);
     const score = scorer.out.subarray(0, n);
     const inLeft = scorer.inLeft.subarray(0, n);
     const moved = scorer.moved;
@@ -242,6 +231,17 @@ export class SplitWorkspace {
     }
     return halves(S, inLeft, half);
   }
+}
+
+/** The first centroid difference c (zero on S's features): two distinct random rows of S, z_r − z_l. */
+function seedCentroid(Z: Csr, S: Int32Array, seed: number, c: Float64Array): void {
+  const rng = new Rng(seed);
+  const n = S.length;
+  const r = rng.int(n);
+  let l = rng.int(n - 1);
+  if (l >= r) l++;
+  addRow(Z, S[r], 1, c);
+  addRow(Z, S[l], -1, c);
 }
 
 /**

@@ -23,6 +23,11 @@ test("TopKHeap: bounded, drained best first with padding, reusable after reset",
   for (const [id, sc] of [[7, 0.1], [2, 0.9], [5, 0.4], [1, 0.9], [8, 0.2]] as const) h.push(id, sc);
   assert.equal(h.size, 3);
   assert.equal(h.worst(), 0.4);
+  // full: a score below the worst can never be kept; the worst itself may be, by its tie-breaker
+  assert.equal(h.excludes(0.39), true);
+  assert.equal(h.excludes(0.4), false);
+  assert.equal(new TopKHeap(2).excludes(-Infinity), false); // not full
+  assert.equal(new TopKHeap(0).excludes(Infinity), true); // keeps none
   const ids = new Int32Array(5), scores = new Float32Array(5);
   h.drainSorted(ids, scores, 0, 5);
   assert.deepEqual(Array.from(ids), [1, 2, 5, -1, -1]);
