@@ -241,84 +241,329 @@ export function localizeGroup(rec: usize, ix: usize, xv: usize, n: i32, touched:
 
 // ---- solvers ----
 
-/** Squared-hinge L2-SVM dual CD with shrinking (spec xr-linear §5.2). Returns the bias weight. */
-function solveSquaredHinge(
-  rec: usize, ix: usize, xv: usize, n: i32, y: usize, xsq: usize, w: usize, index: usize,
-  Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32,
-): f64 {
+// ---- squared hinge over a block of lanes ----
+// The children of one block share the group's rows and one shuffle order; lane j is child j of the
+// block. Per (position k, lane j), at k*Gp + j: alpha (f64), y (i8), act (u8, 1 while not shrunk).
+// W is lane-interleaved: W[f*Gp + j] (f is the row's feature id, or its rank for a compact group).
+// With Gp == 1 the layout is the plain w[f], and the dot product and update are dotRow/axpyRow:
+// then the solver is the one-child solver of PECOS/LIBLINEAR, step for step.
+// Lane state, 48 bytes at lanes + 48j: PGmaxOld, PGminOld, PGmaxNew, PGminNew, b (f64), active count, done (i32).
+const L_PGMAX_OLD: usize = 0;
+const L_PGMIN_OLD: usize = 8;
+const L_PGMAX_NEW: usize = 16;
+const L_PGMIN_NEW: usize = 24;
+const L_B: usize = 32;
+const L_ACTIVE: usize = 40;
+const L_DONE: usize = 44;
+const LANE_BYTES: usize = 48;
+
+/**
+ * dots[j] = sum over the row's non-zeros, in order, of W[f*Gp + j] * x, for the lanes (Gp even) of
+ * the pairs still running (bit q of livePairs: lane 2q or 2q+1): eight lanes at a time in four f64x2
+ * sums, then two at a time. Each lane is a plain left-to-right sum.
+ */
+// @ts-ignore: decorator
+@inline
+function dotLanes(pr: usize, ix: usize, xv: usize, W: usize, Gp: i32, dots: usize, livePairs: u64): void {
+  const p0 = ix + (<usize>load<i32>(pr) << 2);
+  const end = ix + (<usize>load<i32>(pr, 4) << 2);
+  const rowBytes = <usize>Gp << 3;
+  let lb = 0;
+  for (; lb + 8 <= Gp; lb += 8) {
+    if (((livePairs >> <u64>(lb >> 1)) & 15) == 0) continue;
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let a2 = f64x2.splat(0);
+    let a3 = f64x2.splat(0);
+    const wl = W + (<usize>lb << 3);
+    let pv = xv + (p0 - ix);
+    for (let pi = p0; pi < end; pi += 4) {
+      const x = f64x2.splat(<f64>load<f32>(pv));
+      const pw = wl + <usize>load<i32>(pi) * rowBytes;
+      a0 = f64x2.add(a0, f64x2.mul(v128.load(pw), x));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load(pw, 16), x));
+      a2 = f64x2.add(a2, f64x2.mul(v128.load(pw, 32), x));
+      a3 = f64x2.add(a3, f64x2.mul(v128.load(pw, 48), x));
+      pv += 4;
+    }
+    const pd = dots + (<usize>lb << 3);
+    v128.store(pd, a0);
+    v128.store(pd, a1, 16);
+    v128.store(pd, a2, 32);
+    v128.store(pd, a3, 48);
+  }
+  for (; lb < Gp; lb += 2) {
+    if (((livePairs >> <u64>(lb >> 1)) & 1) == 0) continue;
+    let a0 = f64x2.splat(0);
+    const wl = W + (<usize>lb << 3);
+    let pv = xv + (p0 - ix);
+    for (let pi = p0; pi < end; pi += 4) {
+      const x = f64x2.splat(<f64>load<f32>(pv));
+      a0 = f64x2.add(a0, f64x2.mul(v128.load(wl + <usize>load<i32>(pi) * rowBytes), x));
+      pv += 4;
+    }
+    v128.store(dots + (<usize>lb << 3), a0);
+  }
+}
+
+/** W[f*Gp + j] += delta[j] * x over the row, for the lanes in blocks of eight (then two) with some delta != 0. */
+// @ts-ignore: decorator
+@inline
+function axpyLanes(pr: usize, ix: usize, xv: usize, W: usize, Gp: i32, delta: usize): void {
+  const p0 = ix + (<usize>load<i32>(pr) << 2);
+  const end = ix + (<usize>load<i32>(pr, 4) << 2);
+  const rowBytes = <usize>Gp << 3;
+  const zero = f64x2.splat(0);
+  let lb = 0;
+  for (; lb + 8 <= Gp; lb += 8) {
+    const pd = delta + (<usize>lb << 3);
+    const d0 = v128.load(pd);
+    const d1 = v128.load(pd, 16);
+    const d2 = v128.load(pd, 32);
+    const d3 = v128.load(pd, 48);
+    const nz = v128.or(v128.or(f64x2.ne(d0, zero), f64x2.ne(d1, zero)), v128.or(f64x2.ne(d2, zero), f64x2.ne(d3, zero)));
+    if (!v128.any_true(nz)) continue;
+    const wl = W + (<usize>lb << 3);
+    let pv = xv + (p0 - ix);
+    for (let pi = p0; pi < end; pi += 4) {
+      const x = f64x2.splat(<f64>load<f32>(pv));
+      const pw = wl + <usize>load<i32>(pi) * rowBytes;
+      v128.store(pw, f64x2.add(v128.load(pw), f64x2.mul(d0, x)));
+      v128.store(pw, f64x2.add(v128.load(pw, 16), f64x2.mul(d1, x)), 16);
+      v128.store(pw, f64x2.add(v128.load(pw, 32), f64x2.mul(d2, x)), 32);
+      v128.store(pw, f64x2.add(v128.load(pw, 48), f64x2.mul(d3, x)), 48);
+      pv += 4;
+    }
+  }
+  for (; lb < Gp; lb += 2) {
+    const d0 = v128.load(delta + (<usize>lb << 3));
+    if (!v128.any_true(f64x2.ne(d0, zero))) continue;
+    const wl = W + (<usize>lb << 3);
+    let pv = xv + (p0 - ix);
+    for (let pi = p0; pi < end; pi += 4) {
+      const pw = wl + <usize>load<i32>(pi) * rowBytes;
+      v128.store(pw, f64x2.add(v128.load(pw), f64x2.mul(d0, f64x2.splat(<f64>load<f32>(pv)))));
+      pv += 4;
+    }
+  }
+}
+
+/** Lane j is finished: it leaves every row it was still active on. */
+function retireLane(lanes: usize, j: i32, n: i32, Gp: i32, act: usize, rowAct: usize): void {
+  const pl = lanes + <usize>j * LANE_BYTES;
+  store<i32>(pl, 1, L_DONE);
+  for (let k = 0; k < n; k++) {
+    const pa = act + <usize>k * <usize>Gp + <usize>j;
+    if (load<u8>(pa) != 0) {
+      store<u8>(pa, 0);
+      const pc = rowAct + (<usize>k << 2);
+      store<i32>(pc, load<i32>(pc) - 1);
+    }
+  }
+}
+
+/**
+ * Squared-hinge L2-SVM dual CD with shrinking (spec xr-linear §5.2) for the G children of a block at
+ * once: one pass visits the active rows in one shuffled order, computes the row's dot product with
+ * every lane's weights (the row is read once for all of them), then runs each active lane's
+ * coordinate step; each lane shrinks, converges and stops on its own, exactly as a lone problem
+ * would. A row leaves the pass order once no lane is active on it. y (i8), W (zeroed on the group's
+ * features), rowAct (i32[n]), index (i32[n]) are set or scratch; lanes gets each lane's bias weight at L_B.
+ */
+export function solveLanes(
+  rec: usize, ix: usize, xv: usize, n: i32, xsq: usize, W: usize, Gp: i32, G: i32,
+  y: usize, act: usize, alpha: usize, rowAct: usize, index: usize, lanes: usize, dots: usize, delta: usize,
+  Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32, seed: u32,
+): void {
   const useBias = biasIn > 0;
   const bias: f64 = useBias ? biasIn : 0;
   const bb: f64 = useBias ? bias * bias : 0;
   const diagP: f64 = 0.5 / Cp;
   const diagN: f64 = 0.5 / Cn;
-  let b: f64 = 0;
+  const gp = <usize>Gp;
+  rngSeed(seed);
   for (let k = 0; k < n; k++) {
-    const rk = rec + (<usize>k << REC_SHIFT);
-    const dg = load<i8>(y + <usize>k) > 0 ? diagP : diagN;
-    store<f64>(rk, dg + (load<f64>(xsq + (<usize>k << 3)) + bb), QD_AT);
-    store<f64>(rk, 0, ALPHA_AT);
     store<i32>(index + (<usize>k << 2), k);
+    store<i32>(rowAct + (<usize>k << 2), G);
+    const row = <usize>k * gp;
+    for (let j = 0; j < Gp; j++) {
+      store<f64>(alpha + ((row + <usize>j) << 3), 0);
+      store<u8>(act + row + <usize>j, j < G ? 1 : 0);
+    }
   }
-  let touch: i32 = 0;
-  let PGmaxOld: f64 = Infinity;
-  let PGminOld: f64 = -Infinity;
+  memory.fill(delta, 0, gp << 3);
+  for (let j = 0; j < G; j++) {
+    const pl = lanes + <usize>j * LANE_BYTES;
+    store<f64>(pl, Infinity, L_PGMAX_OLD);
+    store<f64>(pl, -Infinity, L_PGMIN_OLD);
+    store<f64>(pl, 0, L_B);
+    store<i32>(pl, n, L_ACTIVE);
+    store<i32>(pl, 0, L_DONE);
+  }
+  if (n == 0) return;
+  let running = G;
   let active = n;
   let iter = 0;
-  while (iter < maxIter) {
-    let PGmaxNew: f64 = -Infinity;
-    let PGminNew: f64 = Infinity;
+  let touch: i32 = 0;
+  let livePairs: u64 = 0;
+  while (running > 0) {
+    livePairs = 0;
+    for (let j = 0; j < G; j++) {
+      if (load<i32>(lanes + <usize>j * LANE_BYTES, L_DONE) == 0) livePairs |= (<u64>1) << <u64>(j >> 1);
+    }
+    for (let j = 0; j < G; j++) {
+      const pl = lanes + <usize>j * LANE_BYTES;
+      store<f64>(pl, -Infinity, L_PGMAX_NEW);
+      store<f64>(pl, Infinity, L_PGMIN_NEW);
+    }
     shuffle(index, active);
     for (let s = 0; s < active; s++) {
       const ps = index + (<usize>s << 2);
       const k = load<i32>(ps);
+      if (load<i32>(rowAct + (<usize>k << 2)) == 0) {
+        // no lane is active on this row any more: swap it out and revisit the slot
+        active--;
+        const pl = index + (<usize>active << 2);
+        store<i32>(ps, load<i32>(pl));
+        store<i32>(pl, k);
+        s--;
+        continue;
+      }
       if (s + AHEAD < active) touch ^= touchRow(rec, ix, xv, load<i32>(ps, <usize>AHEAD << 2));
       const rk = rec + (<usize>k << REC_SHIFT);
-      const yk = load<i8>(y + <usize>k);
-      const yi = <f64>yk;
-      const a = load<f64>(rk, ALPHA_AT);
-      let G = yi * (dotRow(rk, ix, xv, w) + b * bias) - 1;
-      G += a * (yk > 0 ? diagP : diagN);
-      let PG: f64 = 0;
-      if (a == 0) {
-        if (G > PGmaxOld) {
-          // shrink: swap with the last active position and revisit this slot
-          active--;
-          const pl = index + (<usize>active << 2);
-          store<i32>(ps, load<i32>(pl));
-          store<i32>(pl, k);
-          s--;
-          continue;
-        } else if (G < 0) {
-          PG = G;
+      if (Gp == 1) store<f64>(dots, dotRow(rk, ix, xv, W));
+      else dotLanes(rk, ix, xv, W, Gp, dots, livePairs);
+      const qd = load<f64>(xsq + (<usize>k << 3)) + bb;
+      const row = <usize>k * gp;
+      let changed = false;
+      for (let j = 0; j < G; j++) {
+        const pd = delta + (<usize>j << 3);
+        store<f64>(pd, 0);
+        const pa = act + row + <usize>j;
+        if (load<u8>(pa) == 0) continue;
+        const pl = lanes + <usize>j * LANE_BYTES;
+        const yk = load<i8>(y + row + <usize>j);
+        const yi = <f64>yk;
+        const palpha = alpha + ((row + <usize>j) << 3);
+        const a = load<f64>(palpha);
+        const dg = yk > 0 ? diagP : diagN;
+        let Gr = yi * (load<f64>(dots + (<usize>j << 3)) + load<f64>(pl, L_B) * bias) - 1;
+        Gr += a * dg;
+        let PG: f64 = 0;
+        if (a == 0) {
+          if (Gr > load<f64>(pl, L_PGMAX_OLD)) {
+            // shrink this lane on this row
+            store<u8>(pa, 0);
+            store<i32>(pl, load<i32>(pl, L_ACTIVE) - 1, L_ACTIVE);
+            const pc = rowAct + (<usize>k << 2);
+            store<i32>(pc, load<i32>(pc) - 1);
+            continue;
+          } else if (Gr < 0) {
+            PG = Gr;
+          }
+        } else {
+          // the upper bound is +inf for the squared hinge, so alpha = U never happens
+          PG = Gr;
         }
-      } else {
-        // the upper bound is +inf for the squared hinge, so alpha = U never happens
-        PG = G;
+        if (PG > load<f64>(pl, L_PGMAX_NEW)) store<f64>(pl, PG, L_PGMAX_NEW);
+        if (PG < load<f64>(pl, L_PGMIN_NEW)) store<f64>(pl, PG, L_PGMIN_NEW);
+        if (Math.abs(PG) > 1e-12) {
+          let na = a - Gr / (dg + qd);
+          if (na < 0) na = 0;
+          store<f64>(palpha, na);
+          const dl = (na - a) * yi;
+          store<f64>(pd, dl);
+          store<f64>(pl, load<f64>(pl, L_B) + dl * bias, L_B);
+          changed = true;
+        }
       }
-      if (PG > PGmaxNew) PGmaxNew = PG;
-      if (PG < PGminNew) PGminNew = PG;
-      if (Math.abs(PG) > 1e-12) {
-        let na = a - G / load<f64>(rk, QD_AT);
-        if (na < 0) na = 0;
-        store<f64>(rk, na, ALPHA_AT);
-        const dl = (na - a) * yi;
-        axpyRow(rk, ix, xv, dl, w);
-        b += dl * bias;
+      if (load<i32>(rowAct + (<usize>k << 2)) == 0) {
+        // every lane shrank here (so none changed): swap out and revisit the slot
+        active--;
+        const pl = index + (<usize>active << 2);
+        store<i32>(ps, load<i32>(pl));
+        store<i32>(pl, k);
+        s--;
+        continue;
+      }
+      if (changed) {
+        if (Gp == 1) axpyRow(rk, ix, xv, load<f64>(delta), W);
+        else axpyLanes(rk, ix, xv, W, Gp, delta);
       }
     }
     iter++;
-    if (PGmaxNew - PGminNew <= eps) {
-      if (active == n) break;
-      active = n;
-      PGmaxOld = Infinity;
-      PGminOld = -Infinity;
-      continue;
+    for (let j = 0; j < G; j++) {
+      const pl = lanes + <usize>j * LANE_BYTES;
+      if (load<i32>(pl, L_DONE) != 0) continue;
+      const PGmaxNew = load<f64>(pl, L_PGMAX_NEW);
+      const PGminNew = load<f64>(pl, L_PGMIN_NEW);
+      if (PGmaxNew - PGminNew <= eps) {
+        if (load<i32>(pl, L_ACTIVE) == n) {
+          retireLane(lanes, j, n, Gp, act, rowAct);
+          running--;
+          continue;
+        }
+        // converged on its active rows: confirm on all of them
+        for (let k = 0; k < n; k++) {
+          const pa = act + <usize>k * gp + <usize>j;
+          if (load<u8>(pa) == 0) {
+            store<u8>(pa, 1);
+            const pc = rowAct + (<usize>k << 2);
+            store<i32>(pc, load<i32>(pc) + 1);
+          }
+        }
+        store<i32>(pl, n, L_ACTIVE);
+        active = n;
+        store<f64>(pl, Infinity, L_PGMAX_OLD);
+        store<f64>(pl, -Infinity, L_PGMIN_OLD);
+      } else {
+        store<f64>(pl, PGmaxNew <= 0 ? Infinity : PGmaxNew, L_PGMAX_OLD);
+        store<f64>(pl, PGminNew >= 0 ? -Infinity : PGminNew, L_PGMIN_OLD);
+      }
+      if (iter >= maxIter) {
+        retireLane(lanes, j, n, Gp, act, rowAct);
+        running--;
+      }
     }
-    PGmaxOld = PGmaxNew <= 0 ? Infinity : PGmaxNew;
-    PGminOld = PGminNew >= 0 ? -Infinity : PGminNew;
   }
   sink = touch;
-  return b;
+}
+
+/**
+ * Write lane j's pruned weights (feature ids to outIdx, values to outVal, the bias last with id d) and
+ * return the entry count. local != 0: W is indexed by rank in touched, else by feature id.
+ */
+export function laneWeights(
+  W: usize, Gp: i32, j: i32, touched: usize, u: i32, local: i32, d: i32, lanes: usize, bias: f64, threshold: f64,
+  outIdx: usize, outVal: usize,
+): i32 {
+  let m = 0;
+  for (let t = 0; t < u; t++) {
+    const f = load<i32>(touched + (<usize>t << 2));
+    const v = load<f64>(W + ((<usize>(local != 0 ? t : f) * <usize>Gp + <usize>j) << 3));
+    if (Math.abs(v) >= threshold) {
+      store<i32>(outIdx + (<usize>m << 2), f);
+      store<f32>(outVal + (<usize>m << 2), <f32>v);
+      m++;
+    }
+  }
+  const b = load<f64>(lanes + <usize>j * LANE_BYTES, L_B);
+  if (bias > 0 && Math.abs(b) >= threshold) {
+    store<i32>(outIdx + (<usize>m << 2), d);
+    store<f32>(outVal + (<usize>m << 2), <f32>b);
+    m++;
+  }
+  return m;
+}
+
+/** Zero the W rows of the group's features (Gp lanes each): the first u rows when local, else rows touched[t]. */
+export function clearLanes(W: usize, Gp: i32, touched: usize, u: i32, local: i32): void {
+  const rowBytes = <usize>Gp << 3;
+  if (local != 0) {
+    memory.fill(W, 0, <usize>u * rowBytes);
+    return;
+  }
+  for (let t = 0; t < u; t++) memory.fill(W + <usize>load<i32>(touched + (<usize>t << 2)) * rowBytes, 0, rowBytes);
 }
 
 /** Logistic regression dual CD with the inner Newton solve on the logit and shrinking of settled instances (spec §5.3, LIBLINEAR solve_l2r_lr_dual; see src/linear/dcd.ts). */
@@ -432,7 +677,7 @@ function solveLogistic(
 }
 
 /**
- * Train one child of a prepared group and write its pruned weights: feature ids to outIdx (i32),
+ * Train one logistic child of a prepared group and write its pruned weights: feature ids to outIdx (i32),
  * values to outVal (f32), the bias (if enabled and kept) last with id d. Returns the entry count.
  * local != 0: the group was localized (ix/xv are its block, w is indexed by rank in touched).
  * pos: i32[npos] positions of the positives; y (i8[n]) and index (i32[n]) are scratch.
@@ -440,7 +685,7 @@ function solveLogistic(
 export function trainChild(
   rec: usize, ix: usize, xv: usize, d: i32, n: i32, xsq: usize, touched: usize, u: i32,
   w: usize, y: usize, index: usize, pos: usize, npos: i32,
-  logistic: i32, Cp: f64, Cn: f64, bias: f64, eps: f64, maxIter: i32, seed: u32, threshold: f64,
+  Cp: f64, Cn: f64, bias: f64, eps: f64, maxIter: i32, seed: u32, threshold: f64,
   outIdx: usize, outVal: usize, local: i32,
 ): i32 {
   if (local != 0) memory.fill(w, 0, <usize>u << 3);
@@ -449,11 +694,7 @@ export function trainChild(
   for (let t = 0; t < npos; t++) store<i8>(y + <usize>load<i32>(pos + (<usize>t << 2)), 1);
   rngSeed(seed);
   let b: f64 = 0;
-  if (n > 0) {
-    b = logistic != 0
-      ? solveLogistic(rec, ix, xv, n, y, xsq, w, index, Cp, Cn, bias, eps, maxIter)
-      : solveSquaredHinge(rec, ix, xv, n, y, xsq, w, index, Cp, Cn, bias, eps, maxIter);
-  }
+  if (n > 0) b = solveLogistic(rec, ix, xv, n, y, xsq, w, index, Cp, Cn, bias, eps, maxIter);
   let m = 0;
   for (let t = 0; t < u; t++) {
     const j = load<i32>(touched + (<usize>t << 2));

@@ -11,7 +11,7 @@ import type { Csr } from "../core/csr.js";
 import { XmcError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import type { SolverParams } from "./params.js";
-import type { GroupSolver, WeightBlock } from "./types.js";
+import { type GroupSolver, SOLVER_LANES, type WeightBlock } from "./types.js";
 
 /** Check the instance set and positive lists of a group (bounds only; duplicates are the caller's business). */
 export function checkGroup(X: Csr, rows: Int32Array, positives: Int32Array[]): void {
@@ -151,81 +151,227 @@ function axpyRow(ip: Int32Array, ix: Int32Array, xv: Float32Array, r: number, a:
   for (let p = ip[r], e = ip[r + 1]; p < e; p++) w[ix[p]] += a * xv[p];
 }
 
+/** Scratch and state of one block of lanes (see solveLanes); grown to the largest block seen. */
+export class LaneWorkspace {
+  alpha = new Float64Array(0);
+  y = new Int8Array(0);
+  act = new Uint8Array(0);
+  rowAct = new Int32Array(0);
+  index = new Int32Array(0);
+  dots = new Float64Array(0);
+  delta = new Float64Array(0);
+  PGmaxOld = new Float64Array(0);
+  PGminOld = new Float64Array(0);
+  PGmaxNew = new Float64Array(0);
+  PGminNew = new Float64Array(0);
+  b = new Float64Array(0);
+  activeCount = new Int32Array(0);
+  done = new Uint8Array(0);
+
+  ensure(n: number, Gp: number): void {
+    if (this.alpha.length < n * Gp) {
+      const cap = Math.max(n * Gp, Math.ceil(this.alpha.length * 1.5));
+      this.alpha = new Float64Array(cap);
+      this.y = new Int8Array(cap);
+      this.act = new Uint8Array(cap);
+    }
+    if (this.rowAct.length < n) {
+      const cap = Math.max(n, Math.ceil(this.rowAct.length * 1.5));
+      this.rowAct = new Int32Array(cap);
+      this.index = new Int32Array(cap);
+    }
+    if (this.dots.length < Gp) {
+      this.dots = new Float64Array(Gp);
+      this.delta = new Float64Array(Gp);
+      this.PGmaxOld = new Float64Array(Gp);
+      this.PGminOld = new Float64Array(Gp);
+      this.PGmaxNew = new Float64Array(Gp);
+      this.PGminNew = new Float64Array(Gp);
+      this.b = new Float64Array(Gp);
+      this.activeCount = new Int32Array(Gp);
+      this.done = new Uint8Array(Gp);
+    }
+  }
+}
+
+/** Lane stride of a block of G children: 1 for one child, else G rounded up to even (the kernel's f64x2 pairs). */
+export function laneStride(G: number): number {
+  return G === 1 ? 1 : (G + 1) & ~1;
+}
+
 /**
- * Squared-hinge L2-SVM by dual CD with shrinking (PECOS `solve_l2r_l1l2_svc`).
- * Positions k index `rows`; y[k] ∈ {−1, +1}. w must be zero on the features of the group; returns the bias weight b.
+ * Squared-hinge L2-SVM by dual CD with shrinking (PECOS `solve_l2r_l1l2_svc`) for the G children of
+ * a block at once ("lanes"). They share the group's rows and one shuffled visiting order: a pass
+ * reads each active row once, takes its dot product with every lane's weights, then runs each active
+ * lane's coordinate step. Each lane shrinks rows, converges and stops on its own, as a lone problem
+ * does; a row leaves the visiting order once no lane is active on it. With G = 1 this is the
+ * one-problem solver of LIBLINEAR step for step.
+ *
+ * Layouts (Gp = laneStride(G)): W[f·Gp + j] (f a feature id of X; W zero on the group's features),
+ * ws.y[k·Gp + j] ∈ {−1, +1} set by the caller for lanes j < G. Each lane's dot product is a plain
+ * left-to-right sum over the row (G = 1: dotRow's four partial sums), exactly as wasm/dcd.ts does.
+ * Bias weights end in ws.b[0..G).
  */
-export function solveSquaredHinge(
+export function solveLanes(
   ip: Int32Array, ix: Int32Array, xv: Float32Array, rows: Int32Array, n: number,
-  y: Int8Array, xsq: Float64Array, w: Float64Array,
-  alpha: Float64Array, QD: Float64Array, index: Int32Array, p: SolverParams, rng: Rng,
-): number {
+  xsq: Float64Array, W: Float64Array, G: number, ws: LaneWorkspace, p: SolverParams, rng: Rng,
+): void {
+  const Gp = laneStride(G);
   const useBias = p.bias > 0;
   const bias = useBias ? p.bias : 0;
   const bb = useBias ? bias * bias : 0;
   const diagP = 0.5 / p.Cp;
   const diagN = 0.5 / p.Cn;
-  const eps = p.eps;
-  const maxIter = p.maxIter;
-  let b = 0;
+  const { alpha, y, act, rowAct, index, dots, delta, PGmaxOld, PGminOld, PGmaxNew, PGminNew, b, activeCount, done } = ws;
   for (let k = 0; k < n; k++) {
-    alpha[k] = 0;
-    QD[k] = (y[k] > 0 ? diagP : diagN) + (xsq[k] + bb);
     index[k] = k;
+    rowAct[k] = G;
+    for (let j = 0; j < Gp; j++) {
+      alpha[k * Gp + j] = 0;
+      act[k * Gp + j] = j < G ? 1 : 0;
+    }
   }
-  let PGmaxOld = Infinity;
-  let PGminOld = -Infinity;
+  delta.fill(0, 0, Gp);
+  for (let j = 0; j < G; j++) {
+    PGmaxOld[j] = Infinity;
+    PGminOld[j] = -Infinity;
+    b[j] = 0;
+    activeCount[j] = n;
+    done[j] = 0;
+  }
+  if (n === 0) return;
+  const retire = (j: number): void => {
+    done[j] = 1;
+    for (let k = 0; k < n; k++) {
+      if (act[k * Gp + j] !== 0) {
+        act[k * Gp + j] = 0;
+        rowAct[k]--;
+      }
+    }
+  };
+  let running = G;
   let active = n;
   let iter = 0;
-  while (iter < maxIter) {
-    let PGmaxNew = -Infinity;
-    let PGminNew = Infinity;
+  while (running > 0) {
+    PGmaxNew.fill(-Infinity, 0, G);
+    PGminNew.fill(Infinity, 0, G);
     rng.shuffle(index, active);
     for (let s = 0; s < active; s++) {
       const k = index[s];
-      const yi = y[k];
-      const r = rows[k];
-      let G = yi * (dotRow(ip, ix, xv, r, w) + b * bias) - 1;
-      G += alpha[k] * (yi > 0 ? diagP : diagN);
-      let PG = 0;
-      const a = alpha[k];
-      if (a === 0) {
-        if (G > PGmaxOld) {
-          active--;
-          index[s] = index[active];
-          index[active] = k;
-          s--;
-          continue;
-        } else if (G < 0) {
-          PG = G;
-        }
-      } else {
-        // the upper bound is +∞ for the squared hinge, so α = U never happens
-        PG = G;
+      if (rowAct[k] === 0) {
+        // no lane is active on this row any more: swap it out and revisit the slot
+        active--;
+        index[s] = index[active];
+        index[active] = k;
+        s--;
+        continue;
       }
-      if (PG > PGmaxNew) PGmaxNew = PG;
-      if (PG < PGminNew) PGminNew = PG;
-      if (Math.abs(PG) > 1e-12) {
-        let na = a - G / QD[k];
-        if (na < 0) na = 0;
-        alpha[k] = na;
-        const dl = (na - a) * yi;
-        axpyRow(ip, ix, xv, r, dl, w);
-        b += dl * bias;
+      const r = rows[k];
+      if (Gp === 1) dots[0] = dotRow(ip, ix, xv, r, W);
+      else dotLanes(ip, ix, xv, r, W, Gp, G, dots);
+      const qd = xsq[k] + bb;
+      const row = k * Gp;
+      let changed = false;
+      for (let j = 0; j < G; j++) {
+        delta[j] = 0;
+        if (act[row + j] === 0) continue;
+        const yi = y[row + j];
+        const a = alpha[row + j];
+        const dg = yi > 0 ? diagP : diagN;
+        let Gr = yi * (dots[j] + b[j] * bias) - 1;
+        Gr += a * dg;
+        let PG = 0;
+        if (a === 0) {
+          if (Gr > PGmaxOld[j]) {
+            // shrink this lane on this row
+            act[row + j] = 0;
+            activeCount[j]--;
+            rowAct[k]--;
+            continue;
+          } else if (Gr < 0) {
+            PG = Gr;
+          }
+        } else {
+          // the upper bound is +∞ for the squared hinge, so α = U never happens
+          PG = Gr;
+        }
+        if (PG > PGmaxNew[j]) PGmaxNew[j] = PG;
+        if (PG < PGminNew[j]) PGminNew[j] = PG;
+        if (Math.abs(PG) > 1e-12) {
+          let na = a - Gr / (dg + qd);
+          if (na < 0) na = 0;
+          alpha[row + j] = na;
+          const dl = (na - a) * yi;
+          delta[j] = dl;
+          b[j] += dl * bias;
+          changed = true;
+        }
+      }
+      if (rowAct[k] === 0) {
+        // every lane shrank here (so none changed): swap out and revisit the slot
+        active--;
+        index[s] = index[active];
+        index[active] = k;
+        s--;
+        continue;
+      }
+      if (changed) {
+        if (Gp === 1) axpyRow(ip, ix, xv, r, delta[0], W);
+        else axpyLanes(ip, ix, xv, r, W, Gp, G, delta);
       }
     }
     iter++;
-    if (PGmaxNew - PGminNew <= eps) {
-      if (active === n) break;
-      active = n;
-      PGmaxOld = Infinity;
-      PGminOld = -Infinity;
-      continue;
+    for (let j = 0; j < G; j++) {
+      if (done[j] !== 0) continue;
+      if (PGmaxNew[j] - PGminNew[j] <= p.eps) {
+        if (activeCount[j] === n) {
+          retire(j);
+          running--;
+          continue;
+        }
+        // converged on its active rows: confirm on all of them
+        for (let k = 0; k < n; k++) {
+          if (act[k * Gp + j] === 0) {
+            act[k * Gp + j] = 1;
+            rowAct[k]++;
+          }
+        }
+        activeCount[j] = n;
+        active = n;
+        PGmaxOld[j] = Infinity;
+        PGminOld[j] = -Infinity;
+      } else {
+        PGmaxOld[j] = PGmaxNew[j] <= 0 ? Infinity : PGmaxNew[j];
+        PGminOld[j] = PGminNew[j] >= 0 ? -Infinity : PGminNew[j];
+      }
+      if (iter >= p.maxIter) {
+        retire(j);
+        running--;
+      }
     }
-    PGmaxOld = PGmaxNew <= 0 ? Infinity : PGmaxNew;
-    PGminOld = PGminNew >= 0 ? -Infinity : PGminNew;
   }
-  return b;
+}
+
+/** dots[j] = Σ W[f·Gp + j]·x over row r, left to right, for each lane j < G. */
+function dotLanes(ip: Int32Array, ix: Int32Array, xv: Float32Array, r: number, W: Float64Array, Gp: number, G: number, dots: Float64Array): void {
+  const p0 = ip[r];
+  const e = ip[r + 1];
+  for (let j = 0; j < G; j++) {
+    let s = 0;
+    for (let q = p0; q < e; q++) s += W[ix[q] * Gp + j] * xv[q];
+    dots[j] = s;
+  }
+}
+
+/** W[f·Gp + j] += delta[j]·x over row r for each lane j < G with delta[j] ≠ 0 (adding zero would change no bit). */
+function axpyLanes(ip: Int32Array, ix: Int32Array, xv: Float32Array, r: number, W: Float64Array, Gp: number, G: number, delta: Float64Array): void {
+  const p0 = ip[r];
+  const e = ip[r + 1];
+  for (let j = 0; j < G; j++) {
+    const d = delta[j];
+    if (d === 0) continue;
+    for (let q = p0; q < e; q++) W[ix[q] * Gp + j] += d * xv[q];
+  }
 }
 
 /**
@@ -375,9 +521,11 @@ class Workspace {
 export function createJsSolver(X: Csr): GroupSolver {
   const d = X.cols;
   const w = new Float64Array(d);
+  let W = w; // lane-interleaved weights of a block, d·Gp long (w itself for one lane)
   const mark = new Uint8Array(d);
   const touched = new Int32Array(d);
   const ws = new Workspace();
+  const lanes = new LaneWorkspace();
   const { indptr: ip, indices: ix, data: xv } = X;
 
   return {
@@ -388,17 +536,40 @@ export function createJsSolver(X: Csr): GroupSolver {
       const { y, xsq, alpha, QD, index } = ws;
       const u = prepareGroup(ip, ix, xv, d, rows, mark, touched, xsq);
       const out = new BlockBuilder(positives.length);
-      const logistic = p.loss === "logistic";
       const thr = p.threshold;
+      if (p.loss !== "logistic") {
+        for (let c0 = 0; c0 < positives.length; c0 += SOLVER_LANES) {
+          const G = Math.min(SOLVER_LANES, positives.length - c0);
+          const Gp = laneStride(G);
+          if (Gp === 1) W = w;
+          else if (W === w || W.length < d * Gp) W = new Float64Array(d * Gp);
+          for (let t = 0; t < u; t++) W.fill(0, touched[t] * Gp, touched[t] * Gp + Gp);
+          lanes.ensure(n, Gp);
+          lanes.y.fill(-1, 0, n * Gp);
+          for (let j = 0; j < G; j++) {
+            const pos = positives[c0 + j];
+            for (let t = 0; t < pos.length; t++) lanes.y[pos[t] * Gp + j] = 1;
+          }
+          solveLanes(ip, ix, xv, rows, n, xsq, W, G, lanes, p, new Rng((seed + c0) >>> 0));
+          for (let j = 0; j < G; j++) {
+            out.reserve(u + 1);
+            for (let t = 0; t < u; t++) {
+              const v = W[touched[t] * Gp + j];
+              if (Math.abs(v) >= thr) out.push(touched[t], v);
+            }
+            if (p.bias > 0 && Math.abs(lanes.b[j]) >= thr) out.push(d, lanes.b[j]);
+            out.endColumn();
+          }
+        }
+        return out.finish();
+      }
       for (let c = 0; c < positives.length; c++) {
         for (let t = 0; t < u; t++) w[touched[t]] = 0;
         y.fill(-1, 0, n);
         const pos = positives[c];
         for (let t = 0; t < pos.length; t++) y[pos[t]] = 1;
         const rng = new Rng((seed + c) >>> 0);
-        const b = n === 0 ? 0 : logistic
-          ? solveLogistic(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, p, rng)
-          : solveSquaredHinge(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, p, rng);
+        const b = n === 0 ? 0 : solveLogistic(ip, ix, xv, rows, n, y, xsq, w, alpha, QD, index, p, rng);
         out.reserve(u + 1);
         for (let t = 0; t < u; t++) {
           const j = touched[t];

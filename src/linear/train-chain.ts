@@ -10,7 +10,7 @@ import { chunkLevelBlocks, type LevelWeights } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
 import { levelTargets, type NodeInstances } from "./targets.js";
-import type { WeightBlock } from "./types.js";
+import { SOLVER_LANES, type WeightBlock } from "./types.js";
 
 export const NEGATIVE_SCHEMES = ["tfn", "man", "tfn+man"] as const;
 export type NegativeScheme = (typeof NEGATIVE_SCHEMES)[number];
@@ -84,7 +84,8 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
       const label = chain.length === 1 ? "train labels" : `train level ${t + 1}/${chain.length} (${lv.nNodes} nodes)`;
       progress.start(label, lv.children.length);
       const blocks: WeightBlock[] = new Array(jobs.length);
-      // the solver seeds child c of a group with seed + c, so every edge e gets base + e however jobs are cut
+      // the solver seeds the block of SOLVER_LANES children starting at child c of a job with seed + c, and
+      // jobs cut a parent's children at multiples of SOLVER_LANES: the weights do not depend on the cut
       const seedOf = (job: Job): number => (opts.seed * 1_000_003 + t * 7919 + job.e0) >>> 0;
       const paramsOf = (job: Job): SolverParams => nodeSolverParams(opts.solver, job.rows.length, X.rows);
       if (pool) {
@@ -187,7 +188,7 @@ function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: N
     }
     for (let k = 0; k < rows.length; k++) pos[rows[k]] = -1;
     const pieces = lv.nParents >= minJobs || threads === 1 ? 1 : Math.min(e1 - e0, Math.ceil(minJobs / lv.nParents));
-    const size = Math.ceil((e1 - e0) / pieces);
+    const size = Math.ceil(Math.ceil((e1 - e0) / pieces) / SOLVER_LANES) * SOLVER_LANES;
     for (let a = e0; a < e1; a += size) {
       const b = Math.min(e1, a + size);
       jobs.push({ t, parent: p, e0: a, e1: b, rows, positives: positives.slice(a - e0, b - e0) });

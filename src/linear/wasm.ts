@@ -8,9 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import type { Csr } from "../core/csr.js";
-import { BlockBuilder, checkGroup } from "./dcd.js";
+import { BlockBuilder, checkGroup, laneStride } from "./dcd.js";
 import type { SolverParams } from "./params.js";
-import type { GroupSolver, WeightBlock } from "./types.js";
+import { type GroupSolver, SOLVER_LANES, type WeightBlock } from "./types.js";
 
 /** Where the build puts the kernel, relative to this file once compiled (dist/src/linear/wasm.js). */
 const WASM_URL = new URL("../../wasm/dcd.wasm", import.meta.url);
@@ -34,9 +34,19 @@ interface DcdExports {
   trainChild(
     rec: number, ix: number, xv: number, d: number, n: number, xsq: number, touched: number, u: number,
     w: number, y: number, index: number, pos: number, npos: number,
-    logistic: number, Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number, threshold: number,
+    Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number, threshold: number,
     outIdx: number, outVal: number, local: number,
   ): number;
+  solveLanes(
+    rec: number, ix: number, xv: number, n: number, xsq: number, W: number, Gp: number, G: number,
+    y: number, act: number, alpha: number, rowAct: number, index: number, lanes: number, dots: number, delta: number,
+    Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number,
+  ): void;
+  laneWeights(
+    W: number, Gp: number, j: number, touched: number, u: number, local: number, d: number, lanes: number, bias: number, threshold: number,
+    outIdx: number, outVal: number,
+  ): number;
+  clearLanes(W: number, Gp: number, touched: number, u: number, local: number): void;
   localizeGroup(rec: number, ix: number, xv: number, n: number, touched: number, u: number, map: number, lix: number, lxv: number): void;
   heapBase(): number;
 }
@@ -77,6 +87,9 @@ class Arena {
   }
   i32(ptr: number, len: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, len);
+  }
+  i8(ptr: number, len: number): Int8Array {
+    return new Int8Array(this.memory.buffer, ptr, len);
   }
   f32(ptr: number, len: number): Float32Array {
     return new Float32Array(this.memory.buffer, ptr, len);
@@ -132,22 +145,55 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
         k.localizeGroup(rec, ix, xv, n, touched, u, map, gix, gxv);
       }
 
+      const outIdx = arena.alloc(4 * (u + 1));
+      const outVal = arena.alloc(4 * (u + 1));
+      const C = positives.length;
+      const out = new BlockBuilder(C);
+      if (p.loss !== "logistic") {
+        // blocks of SOLVER_LANES children solved together (solveLanes in wasm/dcd.ts)
+        const GpMax = laneStride(Math.min(SOLVER_LANES, C));
+        const W = GpMax === 1 && !local ? w : arena.alloc(8 * (local ? u : d) * GpMax);
+        const y = arena.alloc(n * GpMax);
+        const act = arena.alloc(n * GpMax);
+        const alpha = arena.alloc(8 * n * GpMax);
+        const rowAct = arena.alloc(4 * n);
+        const index = arena.alloc(4 * n);
+        const lanes = arena.alloc(48 * GpMax);
+        const dots = arena.alloc(8 * GpMax);
+        const delta = arena.alloc(8 * GpMax);
+        for (let c0 = 0; c0 < C; c0 += SOLVER_LANES) {
+          const G = Math.min(SOLVER_LANES, C - c0);
+          const Gp = laneStride(G);
+          k.clearLanes(W, Gp, touched, u, local);
+          const yv = arena.i8(y, n * Gp);
+          yv.fill(-1);
+          for (let j = 0; j < G; j++) {
+            const pos = positives[c0 + j];
+            for (let t = 0; t < pos.length; t++) yv[pos[t] * Gp + j] = 1;
+          }
+          k.solveLanes(
+            rec, gix, gxv, n, xsq, W, Gp, G, y, act, alpha, rowAct, index, lanes, dots, delta,
+            p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c0) >>> 0,
+          );
+          for (let j = 0; j < G; j++) {
+            const m = k.laneWeights(W, Gp, j, touched, u, local, d, lanes, p.bias, p.threshold, outIdx, outVal);
+            out.pushMany(arena.i32(outIdx, m), arena.f32(outVal, m), m);
+            out.endColumn();
+          }
+        }
+        return out.finish();
+      }
       let maxPos = 0;
       for (const pos of positives) maxPos = Math.max(maxPos, pos.length);
       const y = arena.alloc(n);
       const index = arena.alloc(4 * n);
       const posP = arena.alloc(4 * maxPos);
-      const outIdx = arena.alloc(4 * (u + 1));
-      const outVal = arena.alloc(4 * (u + 1));
-
-      const logistic = p.loss === "logistic" ? 1 : 0;
-      const out = new BlockBuilder(positives.length);
-      for (let c = 0; c < positives.length; c++) {
+      for (let c = 0; c < C; c++) {
         const pos = positives[c];
         arena.i32(posP, pos.length).set(pos);
         const m = k.trainChild(
           rec, gix, gxv, d, n, xsq, touched, u, w, y, index, posP, pos.length,
-          logistic, p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c) >>> 0, p.threshold, outIdx, outVal, local,
+          p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c) >>> 0, p.threshold, outIdx, outVal, local,
         );
         out.pushMany(arena.i32(outIdx, m), arena.f32(outVal, m), m);
         out.endColumn();

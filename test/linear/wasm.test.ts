@@ -5,13 +5,14 @@ import { XmcError } from "../../src/core/errors.js";
 import { createJsSolver } from "../../src/linear/dcd.js";
 import { parseSolverParams, SOLVER_SCHEMA } from "../../src/linear/params.js";
 import { createSolver } from "../../src/linear/solver.js";
-import type { WeightBlock } from "../../src/linear/types.js";
+import { SOLVER_LANES, type WeightBlock } from "../../src/linear/types.js";
 import { createWasmSolver } from "../../src/linear/wasm.js";
 import { randomCsr, randomPositives } from "./util.js";
 
 const X = randomCsr(21, 400, 300, 0, 30); // some empty rows
 const rows = Int32Array.from({ length: 300 }, (_, k) => (k * 7 + 3) % 400);
-const positives = randomPositives(22, rows.length, 6, 0.1);
+// 21 children: a block of 16 lanes (the kernel's eight-lane path) and one of 5 (pairs, with a padding lane)
+const positives = randomPositives(22, rows.length, 21, 0.1);
 
 const settings = [
   {},
@@ -68,10 +69,15 @@ test("deterministic for a fixed seed; the seed changes the visiting order", () =
     assertSameBlock(a, c, "reused solver");
     const other = s.trainGroup(rows, positives, p, 6);
     assert.notDeepEqual(a.values, other.values);
-    // child c is seeded with seed + c: a shifted block reproduces the shifted children
-    const tail = s.trainGroup(rows, positives.slice(2), p, 7);
+    // the block of lanes starting at child c is seeded with seed + c: a job holding only the second
+    // block reproduces its children, so jobs cut at multiples of SOLVER_LANES give the same weights
+    const tail = s.trainGroup(rows, positives.slice(SOLVER_LANES), p, 5 + SOLVER_LANES);
     const colOf = (W: WeightBlock, c: number) => W.values.slice(W.colptr[c], W.colptr[c + 1]);
-    assert.deepEqual(colOf(tail, 0), colOf(a, 2));
+    for (let c = SOLVER_LANES; c < positives.length; c++) assert.deepEqual(colOf(tail, c - SOLVER_LANES), colOf(a, c));
+    // logistic children are solved one by one, child c seeded with seed + c
+    const lp = parseSolverParams({ loss: "logistic", threshold: 0 });
+    const all = s.trainGroup(rows, positives, lp, 7);
+    assert.deepEqual(colOf(s.trainGroup(rows, positives.slice(2), lp, 9), 0), colOf(all, 2));
   }
 });
 
