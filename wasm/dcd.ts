@@ -348,16 +348,50 @@ function axpyLanes(pr: usize, ix: usize, xv: usize, W: usize, Gp: i32, delta: us
   }
 }
 
-/** Lane j is finished: it leaves every row it was still active on. */
-function retireLane(lanes: usize, j: i32, n: i32, Gp: i32, act: usize, rowAct: usize): void {
-  const pl = lanes + <usize>j * LANE_BYTES;
-  store<i32>(pl, 1, L_DONE);
+// Position k of a block owns one record of LS bytes at lrec + k*LS (laneRecordBytes), so that one
+// visit touches one region: @0 start, @4 end (as the group records, so dotRow/axpyRow/touchRow take
+// it), @8 squared norm (f64), @16 number of lanes active on the row (i32), @24 alpha[Gp] (f64),
+// then y[Gp] (i8, +1/-1) and act[Gp] (u8, 1 while the lane is not shrunk on this row).
+const R_XSQ: usize = 8;
+const R_ROWACT: usize = 16;
+const R_ALPHA: usize = 24;
+
+/** Bytes per position record of a block of Gp lanes: a multiple of 64, so records start on cache lines. */
+export function laneRecordBytes(Gp: i32): i32 {
+  return (24 + 10 * Gp + 63) & ~63;
+}
+
+/**
+ * Fill the records of a block (lrec: n records of laneRecordBytes(Gp)) from the group's records and
+ * squared norms: every lane active with alpha = 0 and y = -1 (the caller then sets the positives'
+ * y to +1 at lrec + k*LS + 24 + 8*Gp + j), padding lanes inactive.
+ */
+export function initLanes(rec: usize, xsq: usize, n: i32, Gp: i32, G: i32, lrec: usize): void {
+  const LS = <usize>laneRecordBytes(Gp);
+  const gp = <usize>Gp;
   for (let k = 0; k < n; k++) {
-    const pa = act + <usize>k * <usize>Gp + <usize>j;
-    if (load<u8>(pa) != 0) {
-      store<u8>(pa, 0);
-      const pc = rowAct + (<usize>k << 2);
-      store<i32>(pc, load<i32>(pc) - 1);
+    const pr = lrec + <usize>k * LS;
+    const rk = rec + (<usize>k << REC_SHIFT);
+    store<i32>(pr, load<i32>(rk));
+    store<i32>(pr, load<i32>(rk, 4), 4);
+    store<f64>(pr, load<f64>(xsq + (<usize>k << 3)), R_XSQ);
+    store<i32>(pr, G, R_ROWACT);
+    memory.fill(pr + R_ALPHA, 0, gp << 3);
+    memory.fill(pr + R_ALPHA + (gp << 3), 0xff, gp);
+    for (let j = 0; j < Gp; j++) store<u8>(pr + R_ALPHA + 9 * gp + <usize>j, j < G ? 1 : 0);
+  }
+}
+
+/** Lane j is finished: it leaves every row it was still active on. */
+function retireLane(lanes: usize, j: i32, n: i32, Gp: i32, lrec: usize): void {
+  const LS = <usize>laneRecordBytes(Gp);
+  const actAt = R_ALPHA + 9 * <usize>Gp + <usize>j;
+  store<i32>(lanes + <usize>j * LANE_BYTES, 1, L_DONE);
+  for (let k = 0; k < n; k++) {
+    const pr = lrec + <usize>k * LS;
+    if (load<u8>(pr + actAt) != 0) {
+      store<u8>(pr + actAt, 0);
+      store<i32>(pr, load<i32>(pr, R_ROWACT) - 1, R_ROWACT);
     }
   }
 }
@@ -367,12 +401,13 @@ function retireLane(lanes: usize, j: i32, n: i32, Gp: i32, act: usize, rowAct: u
  * once: one pass visits the active rows in one shuffled order, computes the row's dot product with
  * every lane's weights (the row is read once for all of them), then runs each active lane's
  * coordinate step; each lane shrinks, converges and stops on its own, exactly as a lone problem
- * would. A row leaves the pass order once no lane is active on it. y (i8), W (zeroed on the group's
- * features), rowAct (i32[n]), index (i32[n]) are set or scratch; lanes gets each lane's bias weight at L_B.
+ * would. A row leaves the pass order once no lane is active on it. lrec is set by initLanes (and the
+ * positives' y); W is zero on the group's features; index (i32[n]) is scratch; lanes gets each
+ * lane's bias weight at L_B.
  */
 export function solveLanes(
-  rec: usize, ix: usize, xv: usize, n: i32, xsq: usize, W: usize, Gp: i32, G: i32,
-  y: usize, act: usize, alpha: usize, rowAct: usize, index: usize, lanes: usize, dots: usize, delta: usize,
+  lrec: usize, ix: usize, xv: usize, n: i32, W: usize, Gp: i32, G: i32,
+  index: usize, lanes: usize, dots: usize, delta: usize,
   Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32, seed: u32,
 ): void {
   const useBias = biasIn > 0;
@@ -381,16 +416,11 @@ export function solveLanes(
   const diagP: f64 = 0.5 / Cp;
   const diagN: f64 = 0.5 / Cn;
   const gp = <usize>Gp;
+  const LS = <usize>laneRecordBytes(Gp);
+  const yAt = R_ALPHA + (gp << 3);
+  const actAt = yAt + gp;
   rngSeed(seed);
-  for (let k = 0; k < n; k++) {
-    store<i32>(index + (<usize>k << 2), k);
-    store<i32>(rowAct + (<usize>k << 2), G);
-    const row = <usize>k * gp;
-    for (let j = 0; j < Gp; j++) {
-      store<f64>(alpha + ((row + <usize>j) << 3), 0);
-      store<u8>(act + row + <usize>j, j < G ? 1 : 0);
-    }
-  }
+  for (let k = 0; k < n; k++) store<i32>(index + (<usize>k << 2), k);
   memory.fill(delta, 0, gp << 3);
   for (let j = 0; j < G; j++) {
     const pl = lanes + <usize>j * LANE_BYTES;
@@ -409,10 +439,8 @@ export function solveLanes(
   while (running > 0) {
     livePairs = 0;
     for (let j = 0; j < G; j++) {
-      if (load<i32>(lanes + <usize>j * LANE_BYTES, L_DONE) == 0) livePairs |= (<u64>1) << <u64>(j >> 1);
-    }
-    for (let j = 0; j < G; j++) {
       const pl = lanes + <usize>j * LANE_BYTES;
+      if (load<i32>(pl, L_DONE) == 0) livePairs |= (<u64>1) << <u64>(j >> 1);
       store<f64>(pl, -Infinity, L_PGMAX_NEW);
       store<f64>(pl, Infinity, L_PGMIN_NEW);
     }
@@ -420,7 +448,8 @@ export function solveLanes(
     for (let s = 0; s < active; s++) {
       const ps = index + (<usize>s << 2);
       const k = load<i32>(ps);
-      if (load<i32>(rowAct + (<usize>k << 2)) == 0) {
+      const pr = lrec + <usize>k * LS;
+      if (load<i32>(pr, R_ROWACT) == 0) {
         // no lane is active on this row any more: swap it out and revisit the slot
         active--;
         const pl = index + (<usize>active << 2);
@@ -429,22 +458,20 @@ export function solveLanes(
         s--;
         continue;
       }
-      if (s + AHEAD < active) touch ^= touchRow(rec, ix, xv, load<i32>(ps, <usize>AHEAD << 2));
-      const rk = rec + (<usize>k << REC_SHIFT);
-      if (Gp == 1) store<f64>(dots, dotRow(rk, ix, xv, W));
-      else dotLanes(rk, ix, xv, W, Gp, dots, livePairs);
-      const qd = load<f64>(xsq + (<usize>k << 3)) + bb;
-      const row = <usize>k * gp;
+      if (s + AHEAD < active) touch ^= touchLaneRow(lrec, LS, ix, xv, load<i32>(ps, <usize>AHEAD << 2));
+      if (Gp == 1) store<f64>(dots, dotRow(pr, ix, xv, W));
+      else dotLanes(pr, ix, xv, W, Gp, dots, livePairs);
+      const qd = load<f64>(pr, R_XSQ) + bb;
       let changed = false;
       for (let j = 0; j < G; j++) {
         const pd = delta + (<usize>j << 3);
         store<f64>(pd, 0);
-        const pa = act + row + <usize>j;
+        const pa = pr + actAt + <usize>j;
         if (load<u8>(pa) == 0) continue;
         const pl = lanes + <usize>j * LANE_BYTES;
-        const yk = load<i8>(y + row + <usize>j);
+        const yk = load<i8>(pr + yAt + <usize>j);
         const yi = <f64>yk;
-        const palpha = alpha + ((row + <usize>j) << 3);
+        const palpha = pr + R_ALPHA + (<usize>j << 3);
         const a = load<f64>(palpha);
         const dg = yk > 0 ? diagP : diagN;
         let Gr = yi * (load<f64>(dots + (<usize>j << 3)) + load<f64>(pl, L_B) * bias) - 1;
@@ -455,8 +482,7 @@ export function solveLanes(
             // shrink this lane on this row
             store<u8>(pa, 0);
             store<i32>(pl, load<i32>(pl, L_ACTIVE) - 1, L_ACTIVE);
-            const pc = rowAct + (<usize>k << 2);
-            store<i32>(pc, load<i32>(pc) - 1);
+            store<i32>(pr, load<i32>(pr, R_ROWACT) - 1, R_ROWACT);
             continue;
           } else if (Gr < 0) {
             PG = Gr;
@@ -477,7 +503,7 @@ export function solveLanes(
           changed = true;
         }
       }
-      if (load<i32>(rowAct + (<usize>k << 2)) == 0) {
+      if (load<i32>(pr, R_ROWACT) == 0) {
         // every lane shrank here (so none changed): swap out and revisit the slot
         active--;
         const pl = index + (<usize>active << 2);
@@ -487,8 +513,8 @@ export function solveLanes(
         continue;
       }
       if (changed) {
-        if (Gp == 1) axpyRow(rk, ix, xv, load<f64>(delta), W);
-        else axpyLanes(rk, ix, xv, W, Gp, delta);
+        if (Gp == 1) axpyRow(pr, ix, xv, load<f64>(delta), W);
+        else axpyLanes(pr, ix, xv, W, Gp, delta);
       }
     }
     iter++;
@@ -499,17 +525,17 @@ export function solveLanes(
       const PGminNew = load<f64>(pl, L_PGMIN_NEW);
       if (PGmaxNew - PGminNew <= eps) {
         if (load<i32>(pl, L_ACTIVE) == n) {
-          retireLane(lanes, j, n, Gp, act, rowAct);
+          retireLane(lanes, j, n, Gp, lrec);
           running--;
           continue;
         }
         // converged on its active rows: confirm on all of them
         for (let k = 0; k < n; k++) {
-          const pa = act + <usize>k * gp + <usize>j;
+          const pr = lrec + <usize>k * LS;
+          const pa = pr + actAt + <usize>j;
           if (load<u8>(pa) == 0) {
             store<u8>(pa, 1);
-            const pc = rowAct + (<usize>k << 2);
-            store<i32>(pc, load<i32>(pc) + 1);
+            store<i32>(pr, load<i32>(pr, R_ROWACT) + 1, R_ROWACT);
           }
         }
         store<i32>(pl, n, L_ACTIVE);
@@ -521,12 +547,22 @@ export function solveLanes(
         store<f64>(pl, PGminNew >= 0 ? -Infinity : PGminNew, L_PGMIN_OLD);
       }
       if (iter >= maxIter) {
-        retireLane(lanes, j, n, Gp, act, rowAct);
+        retireLane(lanes, j, n, Gp, lrec);
         running--;
       }
     }
   }
   sink = touch;
+}
+
+/** touchRow for a block's records: the record of position k (its first line) and its row's first and last words. */
+// @ts-ignore: decorator
+@inline
+function touchLaneRow(lrec: usize, LS: usize, ix: usize, xv: usize, k: i32): i32 {
+  const pr = lrec + <usize>k * LS;
+  const st = <usize>load<i32>(pr) << 2;
+  const en = (<usize>load<i32>(pr, 4) << 2) - 4;
+  return load<i32>(ix + st) ^ load<i32>(xv + st) ^ load<i32>(ix + en) ^ load<i32>(xv + en);
 }
 
 /**

@@ -77,18 +77,38 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
   const levels: LevelWeights[] = [];
   try {
     const upTo = Math.min(chain.length, opts.levels ?? chain.length);
-    for (let t = 0; t < upTo; t++) {
-      const lv = chain[t];
-      const matching = t === 0 ? null : matchingSets(X, chain, levels, targets, t, opts);
-      const jobs = makeJobs(t, chain, targets[t], matching, X.rows, threads);
-      const label = chain.length === 1 ? "train labels" : `train level ${t + 1}/${chain.length} (${lv.nNodes} nodes)`;
-      progress.start(label, lv.children.length);
+    // the jobs of a level depend on the trained levels above it only through matcher-aware
+    // negatives: levels trained on TFN alone run together, so the root's few big jobs overlap
+    // with the many small ones below instead of leaving threads idle
+    const needsTrained = (t: number): boolean => t > 0 && opts.negatives !== "tfn" && t >= (opts.manFromLevel ?? 1);
+    for (let t0 = 0; t0 < upTo; ) {
+      let t1 = t0 + 1;
+      while (t1 < upTo && !needsTrained(t1)) t1++;
+      const jobs: Job[] = [];
+      const firstJob: number[] = [];
+      let edges = 0;
+      let nodes = 0;
+      for (let t = t0; t < t1; t++) {
+        const matching = t === 0 ? null : matchingSets(X, chain, levels, targets, t, opts);
+        firstJob.push(jobs.length);
+        jobs.push(...makeJobs(t, chain, targets[t], matching, X.rows, threads));
+        edges += chain[t].children.length;
+        nodes += chain[t].nNodes;
+      }
+      firstJob.push(jobs.length);
+      const label = chain.length === 1
+        ? "train labels"
+        : t1 - t0 === 1
+          ? `train level ${t0 + 1}/${chain.length} (${chain[t0].nNodes} nodes)`
+          : `train levels ${t0 + 1}-${t1}/${chain.length} (${nodes} nodes)`;
+      progress.start(label, edges);
       const blocks: WeightBlock[] = new Array(jobs.length);
       // the solver seeds the block of SOLVER_LANES children starting at child c of a job with seed + c, and
       // jobs cut a parent's children at multiples of SOLVER_LANES: the weights do not depend on the cut
-      const seedOf = (job: Job): number => (opts.seed * 1_000_003 + t * 7919 + job.e0) >>> 0;
+      const seedOf = (job: Job): number => (opts.seed * 1_000_003 + job.t * 7919 + job.e0) >>> 0;
       const paramsOf = (job: Job): SolverParams => nodeSolverParams(opts.solver, job.rows.length, X.rows);
       if (pool) {
+        // queued in level order: the root's jobs, the biggest, start first
         await Promise.all(
           jobs.map(async (job, k) => {
             blocks[k] = await pool.run({ rows: job.rows, positives: job.positives, params: paramsOf(job), seed: seedOf(job) });
@@ -102,7 +122,11 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
         });
       }
       progress.stop();
-      levels.push(chunkLevelBlocks(lv, jobs.map((job, k) => ({ e0: job.e0, block: blocks[k] }))));
+      for (let t = t0; t < t1; t++) {
+        const mine = jobs.slice(firstJob[t - t0], firstJob[t - t0 + 1]);
+        levels.push(chunkLevelBlocks(chain[t], mine.map((job, q) => ({ e0: job.e0, block: blocks[firstJob[t - t0] + q] }))));
+      }
+      t0 = t1;
     }
   } finally {
     await own?.close();

@@ -37,9 +37,11 @@ interface DcdExports {
     Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number, threshold: number,
     outIdx: number, outVal: number, local: number,
   ): number;
+  laneRecordBytes(Gp: number): number;
+  initLanes(rec: number, xsq: number, n: number, Gp: number, G: number, lrec: number): void;
   solveLanes(
-    rec: number, ix: number, xv: number, n: number, xsq: number, W: number, Gp: number, G: number,
-    y: number, act: number, alpha: number, rowAct: number, index: number, lanes: number, dots: number, delta: number,
+    lrec: number, ix: number, xv: number, n: number, W: number, Gp: number, G: number,
+    index: number, lanes: number, dots: number, delta: number,
     Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number,
   ): void;
   laneWeights(
@@ -153,10 +155,8 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
         // blocks of SOLVER_LANES children solved together (solveLanes in wasm/dcd.ts)
         const GpMax = laneStride(Math.min(SOLVER_LANES, C));
         const W = GpMax === 1 && !local ? w : arena.alloc(8 * (local ? u : d) * GpMax);
-        const y = arena.alloc(n * GpMax);
-        const act = arena.alloc(n * GpMax);
-        const alpha = arena.alloc(8 * n * GpMax);
-        const rowAct = arena.alloc(4 * n);
+        const lrec = arena.alloc(n * k.laneRecordBytes(GpMax) + 64);
+        const lrec64 = (lrec + 63) & ~63; // records on cache lines
         const index = arena.alloc(4 * n);
         const lanes = arena.alloc(48 * GpMax);
         const dots = arena.alloc(8 * GpMax);
@@ -165,14 +165,15 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
           const G = Math.min(SOLVER_LANES, C - c0);
           const Gp = laneStride(G);
           k.clearLanes(W, Gp, touched, u, local);
-          const yv = arena.i8(y, n * Gp);
-          yv.fill(-1);
+          k.initLanes(rec, xsq, n, Gp, G, lrec64);
+          const LS = k.laneRecordBytes(Gp);
+          const yv = arena.i8(lrec64, n * LS);
           for (let j = 0; j < G; j++) {
             const pos = positives[c0 + j];
-            for (let t = 0; t < pos.length; t++) yv[pos[t] * Gp + j] = 1;
+            for (let t = 0; t < pos.length; t++) yv[pos[t] * LS + 24 + 8 * Gp + j] = 1; // y, see initLanes
           }
           k.solveLanes(
-            rec, gix, gxv, n, xsq, W, Gp, G, y, act, alpha, rowAct, index, lanes, dots, delta,
+            lrec64, gix, gxv, n, W, Gp, G, index, lanes, dots, delta,
             p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c0) >>> 0,
           );
           for (let j = 0; j < G; j++) {
