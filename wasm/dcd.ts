@@ -403,13 +403,35 @@ function retireLane(lanes: usize, j: i32, n: i32, Gp: i32, lrec: usize): void {
  * coordinate step; each lane shrinks, converges and stops on its own, exactly as a lone problem
  * would. A row leaves the pass order once no lane is active on it. lrec is set by initLanes (and the
  * positives' y); W is zero on the group's features; index (i32[n]) is scratch; lanes gets each
- * lane's bias weight at L_B.
+ * lane's bias weight at L_B; st (i32[3]: active rows, passes done, lanes running) carries the
+ * state from one call to the next.
+ *
+ * startLanes sets up, then each passLanes call makes one pass and returns the lanes still running.
+ * One call per pass lets V8 switch from its baseline code to the optimised code of passLanes after
+ * the first passes; one call for the whole solve would run a big group entirely in baseline code.
  */
-export function solveLanes(
+export function startLanes(n: i32, G: i32, index: usize, lanes: usize, delta: usize, Gp: i32, seed: u32, st: usize): void {
+  rngSeed(seed);
+  for (let k = 0; k < n; k++) store<i32>(index + (<usize>k << 2), k);
+  memory.fill(delta, 0, <usize>Gp << 3);
+  for (let j = 0; j < G; j++) {
+    const pl = lanes + <usize>j * LANE_BYTES;
+    store<f64>(pl, Infinity, L_PGMAX_OLD);
+    store<f64>(pl, -Infinity, L_PGMIN_OLD);
+    store<f64>(pl, 0, L_B);
+    store<i32>(pl, n, L_ACTIVE);
+    store<i32>(pl, 0, L_DONE);
+  }
+  store<i32>(st, n);
+  store<i32>(st, 0, 4);
+  store<i32>(st, n > 0 ? G : 0, 8);
+}
+
+export function passLanes(
   lrec: usize, ix: usize, xv: usize, n: i32, W: usize, Gp: i32, G: i32,
   index: usize, lanes: usize, dots: usize, delta: usize,
-  Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32, seed: u32,
-): void {
+  Cp: f64, Cn: f64, biasIn: f64, eps: f64, maxIter: i32, st: usize,
+): i32 {
   const useBias = biasIn > 0;
   const bias: f64 = useBias ? biasIn : 0;
   const bb: f64 = useBias ? bias * bias : 0;
@@ -419,24 +441,12 @@ export function solveLanes(
   const LS = <usize>laneRecordBytes(Gp);
   const yAt = R_ALPHA + (gp << 3);
   const actAt = yAt + gp;
-  rngSeed(seed);
-  for (let k = 0; k < n; k++) store<i32>(index + (<usize>k << 2), k);
-  memory.fill(delta, 0, gp << 3);
-  for (let j = 0; j < G; j++) {
-    const pl = lanes + <usize>j * LANE_BYTES;
-    store<f64>(pl, Infinity, L_PGMAX_OLD);
-    store<f64>(pl, -Infinity, L_PGMIN_OLD);
-    store<f64>(pl, 0, L_B);
-    store<i32>(pl, n, L_ACTIVE);
-    store<i32>(pl, 0, L_DONE);
-  }
-  if (n == 0) return;
-  let running = G;
-  let active = n;
-  let iter = 0;
+  let active = load<i32>(st);
+  let iter = load<i32>(st, 4);
+  let running = load<i32>(st, 8);
   let touch: i32 = 0;
   let livePairs: u64 = 0;
-  while (running > 0) {
+  if (running > 0) {
     livePairs = 0;
     for (let j = 0; j < G; j++) {
       const pl = lanes + <usize>j * LANE_BYTES;
@@ -458,7 +468,15 @@ export function solveLanes(
         s--;
         continue;
       }
-      if (s + AHEAD < active) touch ^= touchLaneRow(lrec, LS, ix, xv, load<i32>(ps, <usize>AHEAD << 2));
+      // touch ahead, AHEAD positions at a time so that their misses overlap (a load that misses
+      // holds up the pipeline until it returns; wasm has no prefetch): every AHEAD positions, the
+      // records of the next-but-one AHEAD positions, then the rows of the next AHEAD (records touched before)
+      if ((s & (AHEAD - 1)) == 0) {
+        const e2 = min(s + 3 * AHEAD, active);
+        for (let q = s + 2 * AHEAD; q < e2; q++) touch ^= load<i32>(lrec + <usize>load<i32>(index + (<usize>q << 2)) * LS);
+        const e1 = min(s + 2 * AHEAD, active);
+        for (let q = s + AHEAD; q < e1; q++) touch ^= touchLaneRow(lrec, LS, ix, xv, load<i32>(index + (<usize>q << 2)));
+      }
       if (Gp == 1) store<f64>(dots, dotRow(pr, ix, xv, W));
       else dotLanes(pr, ix, xv, W, Gp, dots, livePairs);
       const qd = load<f64>(pr, R_XSQ) + bb;
@@ -552,7 +570,11 @@ export function solveLanes(
       }
     }
   }
+  store<i32>(st, active);
+  store<i32>(st, iter, 4);
+  store<i32>(st, running, 8);
   sink = touch;
+  return running;
 }
 
 /** touchRow for a block's records: the record of position k (its first line) and its row's first and last words. */
@@ -566,30 +588,42 @@ function touchLaneRow(lrec: usize, LS: usize, ix: usize, xv: usize, k: i32): i32
 }
 
 /**
- * Write lane j's pruned weights (feature ids to outIdx, values to outVal, the bias last with id d) and
- * return the entry count. local != 0: W is indexed by rank in touched, else by feature id.
+ * Write every lane's pruned weights in one sweep over W: lane j's feature ids go to outIdx and values
+ * to outVal from entry j*(u+1) on (the bias last, with id d), its count to counts[j].
+ * local != 0: W is indexed by rank in touched, else by feature id.
  */
 export function laneWeights(
-  W: usize, Gp: i32, j: i32, touched: usize, u: i32, local: i32, d: i32, lanes: usize, bias: f64, threshold: f64,
-  outIdx: usize, outVal: usize,
-): i32 {
-  let m = 0;
+  W: usize, Gp: i32, G: i32, touched: usize, u: i32, local: i32, d: i32, lanes: usize, bias: f64, threshold: f64,
+  outIdx: usize, outVal: usize, counts: usize,
+): void {
+  const stride = <usize>(u + 1);
+  for (let j = 0; j < G; j++) store<i32>(counts + (<usize>j << 2), 0);
   for (let t = 0; t < u; t++) {
     const f = load<i32>(touched + (<usize>t << 2));
-    const v = load<f64>(W + ((<usize>(local != 0 ? t : f) * <usize>Gp + <usize>j) << 3));
-    if (Math.abs(v) >= threshold) {
-      store<i32>(outIdx + (<usize>m << 2), f);
-      store<f32>(outVal + (<usize>m << 2), <f32>v);
-      m++;
+    const pw = W + ((<usize>(local != 0 ? t : f) * <usize>Gp) << 3);
+    for (let j = 0; j < G; j++) {
+      const v = load<f64>(pw + (<usize>j << 3));
+      if (Math.abs(v) >= threshold) {
+        const pc = counts + (<usize>j << 2);
+        const m = load<i32>(pc);
+        const at = <usize>j * stride + <usize>m;
+        store<i32>(outIdx + (at << 2), f);
+        store<f32>(outVal + (at << 2), <f32>v);
+        store<i32>(pc, m + 1);
+      }
     }
   }
-  const b = load<f64>(lanes + <usize>j * LANE_BYTES, L_B);
-  if (bias > 0 && Math.abs(b) >= threshold) {
-    store<i32>(outIdx + (<usize>m << 2), d);
-    store<f32>(outVal + (<usize>m << 2), <f32>b);
-    m++;
+  for (let j = 0; j < G; j++) {
+    const b = load<f64>(lanes + <usize>j * LANE_BYTES, L_B);
+    if (bias > 0 && Math.abs(b) >= threshold) {
+      const pc = counts + (<usize>j << 2);
+      const m = load<i32>(pc);
+      const at = <usize>j * stride + <usize>m;
+      store<i32>(outIdx + (at << 2), d);
+      store<f32>(outVal + (at << 2), <f32>b);
+      store<i32>(pc, m + 1);
+    }
   }
-  return m;
 }
 
 /** Zero the W rows of the group's features (Gp lanes each): the first u rows when local, else rows touched[t]. */

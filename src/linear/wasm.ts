@@ -39,15 +39,16 @@ interface DcdExports {
   ): number;
   laneRecordBytes(Gp: number): number;
   initLanes(rec: number, xsq: number, n: number, Gp: number, G: number, lrec: number): void;
-  solveLanes(
+  startLanes(n: number, G: number, index: number, lanes: number, delta: number, Gp: number, seed: number, st: number): void;
+  passLanes(
     lrec: number, ix: number, xv: number, n: number, W: number, Gp: number, G: number,
     index: number, lanes: number, dots: number, delta: number,
-    Cp: number, Cn: number, bias: number, eps: number, maxIter: number, seed: number,
-  ): void;
-  laneWeights(
-    W: number, Gp: number, j: number, touched: number, u: number, local: number, d: number, lanes: number, bias: number, threshold: number,
-    outIdx: number, outVal: number,
+    Cp: number, Cn: number, bias: number, eps: number, maxIter: number, st: number,
   ): number;
+  laneWeights(
+    W: number, Gp: number, G: number, touched: number, u: number, local: number, d: number, lanes: number, bias: number, threshold: number,
+    outIdx: number, outVal: number, counts: number,
+  ): void;
   clearLanes(W: number, Gp: number, touched: number, u: number, local: number): void;
   localizeGroup(rec: number, ix: number, xv: number, n: number, touched: number, u: number, map: number, lix: number, lxv: number): void;
   heapBase(): number;
@@ -152,7 +153,7 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
       const C = positives.length;
       const out = new BlockBuilder(C);
       if (p.loss !== "logistic") {
-        // blocks of SOLVER_LANES children solved together (solveLanes in wasm/dcd.ts)
+        // blocks of SOLVER_LANES children solved together (passLanes in wasm/dcd.ts)
         const GpMax = laneStride(Math.min(SOLVER_LANES, C));
         const W = GpMax === 1 && !local ? w : arena.alloc(8 * (local ? u : d) * GpMax);
         const lrec = arena.alloc(n * k.laneRecordBytes(GpMax) + 64);
@@ -161,6 +162,10 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
         const lanes = arena.alloc(48 * GpMax);
         const dots = arena.alloc(8 * GpMax);
         const delta = arena.alloc(8 * GpMax);
+        const st = arena.alloc(12);
+        const laneIdx = arena.alloc(4 * (u + 1) * GpMax);
+        const laneVal = arena.alloc(4 * (u + 1) * GpMax);
+        const counts = arena.alloc(4 * GpMax);
         for (let c0 = 0; c0 < C; c0 += SOLVER_LANES) {
           const G = Math.min(SOLVER_LANES, C - c0);
           const Gp = laneStride(G);
@@ -172,13 +177,14 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
             const pos = positives[c0 + j];
             for (let t = 0; t < pos.length; t++) yv[pos[t] * LS + 24 + 8 * Gp + j] = 1; // y, see initLanes
           }
-          k.solveLanes(
-            lrec64, gix, gxv, n, W, Gp, G, index, lanes, dots, delta,
-            p.Cp, p.Cn, p.bias, p.eps, p.maxIter, (seed + c0) >>> 0,
-          );
+          // one call per pass (see startLanes in wasm/dcd.ts)
+          k.startLanes(n, G, index, lanes, delta, Gp, (seed + c0) >>> 0, st);
+          while (k.passLanes(lrec64, gix, gxv, n, W, Gp, G, index, lanes, dots, delta, p.Cp, p.Cn, p.bias, p.eps, p.maxIter, st) > 0);
+          k.laneWeights(W, Gp, G, touched, u, local, d, lanes, p.bias, p.threshold, laneIdx, laneVal, counts);
+          const cnt = arena.i32(counts, G);
           for (let j = 0; j < G; j++) {
-            const m = k.laneWeights(W, Gp, j, touched, u, local, d, lanes, p.bias, p.threshold, outIdx, outVal);
-            out.pushMany(arena.i32(outIdx, m), arena.f32(outVal, m), m);
+            const at = j * (u + 1) * 4;
+            out.pushMany(arena.i32(laneIdx + at, cnt[j]), arena.f32(laneVal + at, cnt[j]), cnt[j]);
             out.endColumn();
           }
         }
