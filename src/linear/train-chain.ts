@@ -50,6 +50,8 @@ export interface ChainTrainOptions {
   progress?: Progress;
   /** Train only the first `levels` levels (default: all), e.g. the matcher levels that label disentanglement needs. */
   levels?: number;
+  /** Called once the last level's problems are solved, before their weights are assembled (the caller may close `pool` then). */
+  solved?: () => Promise<void>;
 }
 
 interface Job {
@@ -122,6 +124,11 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
         });
       }
       progress.stop();
+      if (t1 === upTo) {
+        // nothing more to solve: let the workers and their copies of X go before the weights are assembled
+        await own?.close();
+        await opts.solved?.();
+      }
       for (let t = t0; t < t1; t++) {
         const mine = jobs.slice(firstJob[t - t0], firstJob[t - t0 + 1]);
         levels.push(chunkLevelBlocks(chain[t], mine.map((job, q) => ({ e0: job.e0, block: blocks[firstJob[t - t0] + q] }))));

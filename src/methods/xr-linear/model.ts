@@ -163,11 +163,17 @@ export class XRLinearModel implements XmcModel {
       else for (let i = 0; i < params.ensemble.trees; i++) {
         const last = i === params.ensemble.trees - 1;
         const o: TreeTrainOptions = { threads, progress, solverKind: opts.solverKind, pool, embedding };
-        // the last tree lets go of the embedding once it is clustered: the solver levels do not need it
-        if (last) o.clustered = () => {
-          embedding = undefined;
-          o.embedding = undefined;
-        };
+        // the last tree lets go of the embedding once it is clustered (the solver levels do not need
+        // it) and of the solver workers, with their copies of X, before it assembles its weights
+        if (last) {
+          o.clustered = () => {
+            embedding = undefined;
+            o.embedding = undefined;
+          };
+          o.solved = async () => {
+            await pool?.close();
+          };
+        }
         trees.push(await (params.train.subTrees > 1 ? trainTreeBySubTrees(X, Y, params, i, o) : trainTree(X, Y, params, i, o)));
       }
     } finally {

@@ -25,6 +25,8 @@ export interface TreeTrainOptions {
   embedding?: Csr;
   /** Called once the tree is clustered (so a caller can free the embedding the tree no longer needs). */
   clustered?: () => void;
+  /** Called once the tree's last problems are solved, before their weights are assembled (so a caller can stop the solver workers). */
+  solved?: () => Promise<void>;
 }
 
 /** The settings ensemble member i gives itself (none when `ensemble.members` is empty). */
@@ -62,7 +64,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
   o.progress.log(`tree ${i + 1}/${p.ensemble.trees}: clustered in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   o.clustered?.();
   const post = postProcessor(memberPost(p, i));
-  const train = (c: ClusterChain, levels = c.length) =>
+  const train = (c: ClusterChain, levels = c.length, last = true) =>
     trainChain(X, Y, c, {
       levels,
       solver: memberSolverParams(p, i),
@@ -74,6 +76,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
       post,
       solverKind: o.solverKind,
       progress: o.progress,
+      solved: last ? o.solved : undefined,
     });
   const lambda = memberLabelCopies(p, i);
   if (lambda <= 1 || chain.length < 2) return { chain, weights: await train(chain) };
@@ -86,7 +89,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
   // disentanglement matches the training set through the matcher levels only, so every model
   // before the last one is trained without its leaf level
   const rounds = p.disentangle.disentangleRounds;
-  let weights = await train(chain, chain.length - 1);
+  let weights = await train(chain, chain.length - 1, false);
   for (let r = 0; r < rounds; r++) {
     const D = chain.length;
     const matched = searchEveryRow(X, chain, weights, p.solver.bias, { levels: D - 1, beam: p.disentangle.matchBeam, post }, o.progress);
@@ -95,7 +98,7 @@ export async function trainTree(X: Csr, Y: Csr, p: XRLinearParams, i: number, o:
     const bottom = assignLabelCopies(counts, chain[D - 1], lambda, cap);
     o.progress.log(`disentangle round ${r + 1}: ${bottom.children.length - Y.cols} label copies added`);
     chain = [...chain.slice(0, D - 1), bottom];
-    weights = await train(chain, r === rounds - 1 ? D : D - 1);
+    weights = await train(chain, r === rounds - 1 ? D : D - 1, r === rounds - 1);
   }
   return { chain, weights };
 }
