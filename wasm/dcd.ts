@@ -588,40 +588,62 @@ function touchLaneRow(lrec: usize, LS: usize, ix: usize, xv: usize, k: i32): i32
 }
 
 /**
- * Write every lane's pruned weights in one sweep over W: lane j's feature ids go to outIdx and values
- * to outVal from entry j*(u+1) on (the bias last, with id d), its count to counts[j].
- * local != 0: W is indexed by rank in touched, else by feature id.
+ * Count each lane's weights that survive pruning (|w| >= threshold, the bias included when enabled)
+ * into counts[j]; returns the total. W rows are read in order (local: rank, else touched[t]).
+ */
+export function laneCounts(
+  W: usize, Gp: i32, G: i32, touched: usize, u: i32, local: i32, lanes: usize, bias: f64, threshold: f64, counts: usize,
+): i32 {
+  for (let j = 0; j < G; j++) {
+    const b = load<f64>(lanes + <usize>j * LANE_BYTES, L_B);
+    store<i32>(counts + (<usize>j << 2), bias > 0 && Math.abs(b) >= threshold ? 1 : 0);
+  }
+  for (let t = 0; t < u; t++) {
+    const f = load<i32>(touched + (<usize>t << 2));
+    const pw = W + ((<usize>(local != 0 ? t : f) * <usize>Gp) << 3);
+    for (let j = 0; j < G; j++) {
+      if (Math.abs(load<f64>(pw + (<usize>j << 3))) >= threshold) {
+        const pc = counts + (<usize>j << 2);
+        store<i32>(pc, load<i32>(pc) + 1);
+      }
+    }
+  }
+  let total = 0;
+  for (let j = 0; j < G; j++) total += load<i32>(counts + (<usize>j << 2));
+  return total;
+}
+
+/**
+ * Write every lane's pruned weights in one sweep over W, as a CSC block: lane j's feature ids to
+ * outIdx and values to outVal from entry at[j] on (at: i32[G], the running ends are left in it),
+ * feature ids ascending, the bias last with id d (as laneCounts counted them).
  */
 export function laneWeights(
   W: usize, Gp: i32, G: i32, touched: usize, u: i32, local: i32, d: i32, lanes: usize, bias: f64, threshold: f64,
-  outIdx: usize, outVal: usize, counts: usize,
+  outIdx: usize, outVal: usize, at: usize,
 ): void {
-  const stride = <usize>(u + 1);
-  for (let j = 0; j < G; j++) store<i32>(counts + (<usize>j << 2), 0);
   for (let t = 0; t < u; t++) {
     const f = load<i32>(touched + (<usize>t << 2));
     const pw = W + ((<usize>(local != 0 ? t : f) * <usize>Gp) << 3);
     for (let j = 0; j < G; j++) {
       const v = load<f64>(pw + (<usize>j << 3));
       if (Math.abs(v) >= threshold) {
-        const pc = counts + (<usize>j << 2);
-        const m = load<i32>(pc);
-        const at = <usize>j * stride + <usize>m;
-        store<i32>(outIdx + (at << 2), f);
-        store<f32>(outVal + (at << 2), <f32>v);
-        store<i32>(pc, m + 1);
+        const pa = at + (<usize>j << 2);
+        const m = <usize>load<i32>(pa);
+        store<i32>(outIdx + (m << 2), f);
+        store<f32>(outVal + (m << 2), <f32>v);
+        store<i32>(pa, <i32>m + 1);
       }
     }
   }
   for (let j = 0; j < G; j++) {
     const b = load<f64>(lanes + <usize>j * LANE_BYTES, L_B);
     if (bias > 0 && Math.abs(b) >= threshold) {
-      const pc = counts + (<usize>j << 2);
-      const m = load<i32>(pc);
-      const at = <usize>j * stride + <usize>m;
-      store<i32>(outIdx + (at << 2), d);
-      store<f32>(outVal + (at << 2), <f32>b);
-      store<i32>(pc, m + 1);
+      const pa = at + (<usize>j << 2);
+      const m = <usize>load<i32>(pa);
+      store<i32>(outIdx + (m << 2), d);
+      store<f32>(outVal + (m << 2), <f32>b);
+      store<i32>(pa, <i32>m + 1);
     }
   }
 }

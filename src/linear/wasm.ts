@@ -45,9 +45,10 @@ interface DcdExports {
     index: number, lanes: number, dots: number, delta: number,
     Cp: number, Cn: number, bias: number, eps: number, maxIter: number, st: number,
   ): number;
+  laneCounts(W: number, Gp: number, G: number, touched: number, u: number, local: number, lanes: number, bias: number, threshold: number, counts: number): number;
   laneWeights(
     W: number, Gp: number, G: number, touched: number, u: number, local: number, d: number, lanes: number, bias: number, threshold: number,
-    outIdx: number, outVal: number, counts: number,
+    outIdx: number, outVal: number, at: number,
   ): void;
   clearLanes(W: number, Gp: number, touched: number, u: number, local: number): void;
   localizeGroup(rec: number, ix: number, xv: number, n: number, touched: number, u: number, map: number, lix: number, lxv: number): void;
@@ -163,8 +164,6 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
         const dots = arena.alloc(8 * GpMax);
         const delta = arena.alloc(8 * GpMax);
         const st = arena.alloc(12);
-        const laneIdx = arena.alloc(4 * (u + 1) * GpMax);
-        const laneVal = arena.alloc(4 * (u + 1) * GpMax);
         const counts = arena.alloc(4 * GpMax);
         for (let c0 = 0; c0 < C; c0 += SOLVER_LANES) {
           const G = Math.min(SOLVER_LANES, C - c0);
@@ -180,13 +179,22 @@ export function createWasmSolver(X: Csr, o: WasmSolverOptions = {}): GroupSolver
           // one call per pass (see startLanes in wasm/dcd.ts)
           k.startLanes(n, G, index, lanes, delta, Gp, (seed + c0) >>> 0, st);
           while (k.passLanes(lrec64, gix, gxv, n, W, Gp, G, index, lanes, dots, delta, p.Cp, p.Cn, p.bias, p.eps, p.maxIter, st) > 0);
-          k.laneWeights(W, Gp, G, touched, u, local, d, lanes, p.bias, p.threshold, laneIdx, laneVal, counts);
+          // the block's pruned weights, counted, then written lane after lane into buffers of that size
+          const total = k.laneCounts(W, Gp, G, touched, u, local, lanes, p.bias, p.threshold, counts);
+          const mark = arena.position;
+          const laneIdx = arena.alloc(4 * total);
+          const laneVal = arena.alloc(4 * total);
           const cnt = arena.i32(counts, G);
+          const start = new Int32Array(G + 1);
+          for (let j = 0; j < G; j++) start[j + 1] = start[j] + cnt[j];
+          cnt.set(start.subarray(0, G));
+          k.laneWeights(W, Gp, G, touched, u, local, d, lanes, p.bias, p.threshold, laneIdx, laneVal, counts);
           for (let j = 0; j < G; j++) {
-            const at = j * (u + 1) * 4;
-            out.pushMany(arena.i32(laneIdx + at, cnt[j]), arena.f32(laneVal + at, cnt[j]), cnt[j]);
+            const m = start[j + 1] - start[j];
+            out.pushMany(arena.i32(laneIdx + 4 * start[j], m), arena.f32(laneVal + 4 * start[j], m), m);
             out.endColumn();
           }
+          arena.resetTo(mark);
         }
         return out.finish();
       }
