@@ -127,6 +127,7 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
       if (t1 === upTo) {
         // nothing more to solve: let the workers and their copies of X go before the weights are assembled
         await own?.close();
+        local?.dispose?.();
         await opts.solved?.();
       }
       for (let t = t0; t < t1; t++) {

@@ -1,15 +1,18 @@
 /**
  * The balanced 2-means clustering on several threads, with the same tree as on one: every split
- * node's seed is fixed by its position (nodeSeeds), so the top levels are split here until there
- * are at least as many subtrees as threads, then the subtrees are split in parallel (this thread
- * takes its share, worker threads the rest) and their leaves joined left to right. Z is copied
- * once into shared memory for the workers; each worker scores with its own kernel.
+ * node's seed is fixed by its position (nodeSeeds), so nodes can be split anywhere in any order.
+ * The balanced splits even out labels, not work (at 1M labels one of the 4 nodes of the second
+ * level held two thirds of the non-zeros), so the top levels are split one level at a time, each
+ * level's nodes taken by the threads one at a time from a shared counter, until there are
+ * SUBTREES_PER_THREAD nodes per thread; those subtrees are then split to the leaves the same way,
+ * largest first. This thread takes its part, worker threads theirs; Z is copied once into shared
+ * memory for the workers, each of which scores with its own kernel.
  */
 import type { Csr } from "../core/csr.js";
 import { WorkerPool } from "../worker/pool.js";
 import { createWasmScorer } from "./kmeans-wasm.js";
-import { codesFromLeaves, type KMeansOptions, liveAndEmpty, nodeSeeds, SplitWorkspace, splitLevels, subtreeSeeds, treeDepth, balancedKMeansCodes } from "./kmeans.js";
-import type { SubtreeResult, SubtreeTask } from "./kmeans-worker.js";
+import { codesFromLeaves, type KMeansOptions, liveAndEmpty, nodeSeeds, SplitWorkspace, type SubtreeTask, subtreeSeeds, takeSubtrees, treeDepth, balancedKMeansCodes } from "./kmeans.js";
+import type { SubtreeResult } from "./kmeans-worker.js";
 
 const WORKER = new URL("./kmeans-worker.js", import.meta.url);
 
@@ -24,38 +27,57 @@ export function sharedCsr(Z: Csr): Csr {
   return { rows: Z.rows, cols: Z.cols, indptr: share(Z.indptr, Int32Array), indices: share(Z.indices, Int32Array), data: share(Z.data, Float32Array) };
 }
 
+/** Subtrees per thread before the last phase: enough for taking them one at a time to even out the work. */
+const SUBTREES_PER_THREAD = 8;
+
 /** {@link balancedKMeansCodes} on `threads` threads; the same codes for every thread count. */
 export async function balancedKMeansCodesParallel(Z: Csr, opts: KMeansOptions, threads: number): Promise<{ codes: Int32Array; nLeaves: number }> {
   const L = Z.rows;
   const depth = treeDepth(L, opts.maxLeafSize);
-  // levels split here first: 2^top subtrees, at least one per thread
-  const top = Math.ceil(Math.log2(Math.max(1, threads)));
-  if (threads <= 1 || depth <= top) return balancedKMeansCodes(Z, opts);
+  if (threads <= 1 || depth <= 1) return balancedKMeansCodes(Z, opts);
   const seeds = nodeSeeds(opts.seed, depth);
   const { live, empty } = liveAndEmpty(Z, depth, opts.emptyLabels);
   const shared = sharedCsr(Z);
   const ws = new SplitWorkspace(shared, createWasmScorer(shared));
-  const roots = splitLevels(shared, live, top, opts.maxIter, seeds, ws);
-  const rest = depth - top;
   const pool = new WorkerPool<SubtreeTask, SubtreeResult>(WORKER, threads - 1, { Z: shared });
-  try {
-    // subtree j goes to thread j mod threads; thread 0 is this one
-    const leaves: Int32Array[][] = new Array(roots.length);
-    const pending: Promise<void>[] = [];
-    roots.forEach((root, j) => {
-      if (j % threads === 0) return;
-      const task: SubtreeTask = { root, levels: rest, seeds: subtreeSeeds(seeds, top, j, rest), maxIter: opts.maxIter };
-      pending.push(
-        pool.run(task).then((r) => {
-          leaves[j] = Array.from({ length: r.ptr.length - 1 }, (_, i) => r.labels.subarray(r.ptr[i], r.ptr[i + 1]));
-        }),
-      );
+  /** Split the nodes of level `level` `levels` times on every thread; each node's leaves, in node order. */
+  const phase = async (layer: Int32Array[], level: number, levels: number): Promise<Int32Array[][]> => {
+    // largest first (labels plus non-zeros), so that the last ones taken are small
+    const size = (S: Int32Array): number => {
+      let w = S.length;
+      for (const l of S) w += Z.indptr[l + 1] - Z.indptr[l];
+      return w;
+    };
+    const sizes = layer.map(size);
+    const order = layer.map((_, j) => j).sort((a, b) => sizes[b] - sizes[a] || a - b);
+    const task: SubtreeTask = {
+      roots: order.map((j) => layer[j]),
+      seeds: order.map((j) => subtreeSeeds(seeds, level, j, levels)),
+      levels,
+      maxIter: opts.maxIter,
+      next: new Int32Array(new SharedArrayBuffer(4)),
+    };
+    const out: Int32Array[][] = new Array(layer.length);
+    const per = 2 ** levels;
+    const pending = Array.from({ length: Math.min(threads - 1, layer.length) }, async () => {
+      const r = await pool.run(task);
+      r.done.forEach((i, q) => {
+        out[order[i]] = Array.from({ length: per }, (_, k) => r.labels.subarray(r.ptr[q * per + k], r.ptr[q * per + k + 1]));
+      });
     });
-    roots.forEach((root, j) => {
-      if (j % threads === 0) leaves[j] = splitLevels(shared, root, rest, opts.maxIter, subtreeSeeds(seeds, top, j, rest), ws);
-    });
+    const mine = takeSubtrees(shared, task, ws);
+    mine.done.forEach((i, q) => (out[order[i]] = mine.leaves[q]));
     await Promise.all(pending);
-    return codesFromLeaves(L, leaves.flat(), empty);
+    return out;
+  };
+  try {
+    let layer: Int32Array[] = [live];
+    let level = 0;
+    while (level < depth - 1 && layer.length < SUBTREES_PER_THREAD * threads) {
+      layer = (await phase(layer, level, 1)).flat();
+      level++;
+    }
+    return codesFromLeaves(L, (await phase(layer, level, depth - level)).flat(), empty);
   } finally {
     await pool.close();
   }

@@ -5,24 +5,17 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Csr } from "../core/csr.js";
 import { createWasmScorer } from "./kmeans-wasm.js";
-import { SplitWorkspace, splitLevels } from "./kmeans.js";
+import { SplitWorkspace, type SubtreeTask, takeSubtrees } from "./kmeans.js";
 
-/** Split `root` `levels` times with the subtree's breadth-first seeds. */
-export interface SubtreeTask {
-  root: Int32Array;
-  levels: number;
-  seeds: Uint32Array;
-  maxIter: number;
-}
-
-/** The subtree's leaves, left to right, back to back: `labels` cut at `ptr`. */
+/** The roots this thread split (`done`, in order) and their leaves, left to right, back to back: `labels` cut at `ptr`. */
 export interface SubtreeResult {
+  done: Int32Array;
   labels: Int32Array;
   ptr: Int32Array;
 }
 
 /** Pack leaves into one transferable result. */
-export function packLeaves(leaves: Int32Array[]): SubtreeResult {
+export function packLeaves(leaves: Int32Array[]): { labels: Int32Array; ptr: Int32Array } {
   const ptr = new Int32Array(leaves.length + 1);
   leaves.forEach((S, i) => (ptr[i + 1] = ptr[i] + S.length));
   const labels = new Int32Array(ptr[leaves.length]);
@@ -36,8 +29,9 @@ if (parentPort) {
   const port = parentPort;
   port.on("message", (t: SubtreeTask) => {
     try {
-      const r = packLeaves(splitLevels(Z, t.root, t.levels, t.maxIter, t.seeds, ws));
-      port.postMessage({ ok: true, result: r }, [r.labels.buffer as ArrayBuffer, r.ptr.buffer as ArrayBuffer]);
+      const { done, leaves } = takeSubtrees(Z, t, ws);
+      const r: SubtreeResult = { done: Int32Array.from(done), ...packLeaves(leaves.flat()) };
+      port.postMessage({ ok: true, result: r }, [r.done.buffer as ArrayBuffer, r.labels.buffer as ArrayBuffer, r.ptr.buffer as ArrayBuffer]);
     } catch (e) {
       port.postMessage({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }

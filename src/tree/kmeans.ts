@@ -110,6 +110,30 @@ export function splitLevels(Z: Csr, root: Int32Array, levels: number, maxIter: n
   return layer;
 }
 
+/**
+ * Split roots `levels` times, root i with its subtree's breadth-first seeds `seeds[i]`. The threads
+ * of a phase share the list: each takes the next root by incrementing `next[0]` (shared memory),
+ * until none is left.
+ */
+export interface SubtreeTask {
+  roots: Int32Array[];
+  seeds: Uint32Array[];
+  levels: number;
+  maxIter: number;
+  next: Int32Array;
+}
+
+/** Split the roots of `t` that this thread takes from the shared counter, until none is left. */
+export function takeSubtrees(Z: Csr, t: SubtreeTask, ws: SplitWorkspace): { done: number[]; leaves: Int32Array[][] } {
+  const done: number[] = [];
+  const leaves: Int32Array[][] = [];
+  for (let i = Atomics.add(t.next, 0, 1); i < t.roots.length; i = Atomics.add(t.next, 0, 1)) {
+    done.push(i);
+    leaves.push(splitLevels(Z, t.roots[i], t.levels, t.maxIter, t.seeds[i], ws));
+  }
+  return { done, leaves };
+}
+
 /** Leaf codes from the leaves (left to right) and the empty labels to spread over them. */
 export function codesFromLeaves(L: number, layer: Int32Array[], empty: number[]): { codes: Int32Array; nLeaves: number } {
   const codes = new Int32Array(L);
