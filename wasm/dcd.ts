@@ -459,70 +459,63 @@ export function passLanes(
       const ps = index + (<usize>s << 2);
       const k = load<i32>(ps);
       const pr = lrec + <usize>k * LS;
-      if (load<i32>(pr, R_ROWACT) == 0) {
-        // no lane is active on this row any more: swap it out and revisit the slot
-        active--;
-        const pl = index + (<usize>active << 2);
-        store<i32>(ps, load<i32>(pl));
-        store<i32>(pl, k);
-        s--;
-        continue;
-      }
-      // touch ahead, AHEAD positions at a time so that their misses overlap (a load that misses
-      // holds up the pipeline until it returns; wasm has no prefetch): every AHEAD positions, the
-      // records of the next-but-one AHEAD positions, then the rows of the next AHEAD (records touched before)
-      if ((s & (AHEAD - 1)) == 0) {
-        const e2 = min(s + 3 * AHEAD, active);
-        for (let q = s + 2 * AHEAD; q < e2; q++) touch ^= load<i32>(lrec + <usize>load<i32>(index + (<usize>q << 2)) * LS);
-        const e1 = min(s + 2 * AHEAD, active);
-        for (let q = s + AHEAD; q < e1; q++) touch ^= touchLaneRow(lrec, LS, ix, xv, load<i32>(index + (<usize>q << 2)));
-      }
-      if (Gp == 1) store<f64>(dots, dotRow(pr, ix, xv, W));
-      else dotLanes(pr, ix, xv, W, Gp, dots, livePairs);
-      const qd = load<f64>(pr, R_XSQ) + bb;
       let changed = false;
-      for (let j = 0; j < G; j++) {
-        const pd = delta + (<usize>j << 3);
-        store<f64>(pd, 0);
-        const pa = pr + actAt + <usize>j;
-        if (load<u8>(pa) == 0) continue;
-        const pl = lanes + <usize>j * LANE_BYTES;
-        const yk = load<i8>(pr + yAt + <usize>j);
-        const yi = <f64>yk;
-        const palpha = pr + R_ALPHA + (<usize>j << 3);
-        const a = load<f64>(palpha);
-        const dg = yk > 0 ? diagP : diagN;
-        let Gr = yi * (load<f64>(dots + (<usize>j << 3)) + load<f64>(pl, L_B) * bias) - 1;
-        Gr += a * dg;
-        let PG: f64 = 0;
-        if (a == 0) {
-          if (Gr > load<f64>(pl, L_PGMAX_OLD)) {
-            // shrink this lane on this row
-            store<u8>(pa, 0);
-            store<i32>(pl, load<i32>(pl, L_ACTIVE) - 1, L_ACTIVE);
-            store<i32>(pr, load<i32>(pr, R_ROWACT) - 1, R_ROWACT);
-            continue;
-          } else if (Gr < 0) {
+      if (load<i32>(pr, R_ROWACT) != 0) {
+        // touch ahead, AHEAD positions at a time so that their misses overlap (a load that misses
+        // holds up the pipeline until it returns; wasm has no prefetch): every AHEAD positions, the
+        // records of the next-but-one AHEAD positions, then the rows of the next AHEAD (records touched before)
+        if ((s & (AHEAD - 1)) == 0) {
+          const e2 = min(s + 3 * AHEAD, active);
+          for (let q = s + 2 * AHEAD; q < e2; q++) touch ^= load<i32>(lrec + <usize>load<i32>(index + (<usize>q << 2)) * LS);
+          const e1 = min(s + 2 * AHEAD, active);
+          for (let q = s + AHEAD; q < e1; q++) touch ^= touchLaneRow(lrec, LS, ix, xv, load<i32>(index + (<usize>q << 2)));
+        }
+        if (Gp == 1) store<f64>(dots, dotRow(pr, ix, xv, W));
+        else dotLanes(pr, ix, xv, W, Gp, dots, livePairs);
+        const qd = load<f64>(pr, R_XSQ) + bb;
+        for (let j = 0; j < G; j++) {
+          const pd = delta + (<usize>j << 3);
+          store<f64>(pd, 0);
+          const pa = pr + actAt + <usize>j;
+          if (load<u8>(pa) == 0) continue;
+          const pl = lanes + <usize>j * LANE_BYTES;
+          const yk = load<i8>(pr + yAt + <usize>j);
+          const yi = <f64>yk;
+          const palpha = pr + R_ALPHA + (<usize>j << 3);
+          const a = load<f64>(palpha);
+          const dg = yk > 0 ? diagP : diagN;
+          let Gr = yi * (load<f64>(dots + (<usize>j << 3)) + load<f64>(pl, L_B) * bias) - 1;
+          Gr += a * dg;
+          let PG: f64 = 0;
+          if (a == 0) {
+            if (Gr > load<f64>(pl, L_PGMAX_OLD)) {
+              // shrink this lane on this row
+              store<u8>(pa, 0);
+              store<i32>(pl, load<i32>(pl, L_ACTIVE) - 1, L_ACTIVE);
+              store<i32>(pr, load<i32>(pr, R_ROWACT) - 1, R_ROWACT);
+              continue;
+            } else if (Gr < 0) {
+              PG = Gr;
+            }
+          } else {
+            // the upper bound is +inf for the squared hinge, so alpha = U never happens
             PG = Gr;
           }
-        } else {
-          // the upper bound is +inf for the squared hinge, so alpha = U never happens
-          PG = Gr;
-        }
-        if (PG > load<f64>(pl, L_PGMAX_NEW)) store<f64>(pl, PG, L_PGMAX_NEW);
-        if (PG < load<f64>(pl, L_PGMIN_NEW)) store<f64>(pl, PG, L_PGMIN_NEW);
-        if (Math.abs(PG) > 1e-12) {
-          let na = a - Gr / (dg + qd);
-          if (na < 0) na = 0;
-          store<f64>(palpha, na);
-          const dl = (na - a) * yi;
-          store<f64>(pd, dl);
-          store<f64>(pl, load<f64>(pl, L_B) + dl * bias, L_B);
-          changed = true;
+          if (PG > load<f64>(pl, L_PGMAX_NEW)) store<f64>(pl, PG, L_PGMAX_NEW);
+          if (PG < load<f64>(pl, L_PGMIN_NEW)) store<f64>(pl, PG, L_PGMIN_NEW);
+          if (Math.abs(PG) > 1e-12) {
+            let na = a - Gr / (dg + qd);
+            if (na < 0) na = 0;
+            store<f64>(palpha, na);
+            const dl = (na - a) * yi;
+            store<f64>(pd, dl);
+            store<f64>(pl, load<f64>(pl, L_B) + dl * bias, L_B);
+            changed = true;
+          }
         }
       }
       if (load<i32>(pr, R_ROWACT) == 0) {
-        // every lane shrank here (so none changed): swap out and revisit the slot
+        // no lane is active on this row (any more; then none changed): swap it out and revisit the slot
         active--;
         const pl = index + (<usize>active << 2);
         store<i32>(ps, load<i32>(pl));

@@ -258,57 +258,51 @@ export function solveLanes(
     rng.shuffle(index, active);
     for (let s = 0; s < active; s++) {
       const k = index[s];
-      if (rowAct[k] === 0) {
-        // no lane is active on this row any more: swap it out and revisit the slot
-        active--;
-        index[s] = index[active];
-        index[active] = k;
-        s--;
-        continue;
-      }
       const r = rows[k];
-      if (Gp === 1) dots[0] = dotRow(ip, ix, xv, r, W);
-      else dotLanes(ip, ix, xv, r, W, Gp, G, dots);
-      const qd = xsq[k] + bb;
-      const row = k * Gp;
       let changed = false;
-      for (let j = 0; j < G; j++) {
-        delta[j] = 0;
-        if (act[row + j] === 0) continue;
-        const yi = y[row + j];
-        const a = alpha[row + j];
-        const dg = yi > 0 ? diagP : diagN;
-        let Gr = yi * (dots[j] + b[j] * bias) - 1;
-        Gr += a * dg;
-        let PG = 0;
-        if (a === 0) {
-          if (Gr > PGmaxOld[j]) {
-            // shrink this lane on this row
-            act[row + j] = 0;
-            activeCount[j]--;
-            rowAct[k]--;
-            continue;
-          } else if (Gr < 0) {
+      if (rowAct[k] !== 0) {
+        if (Gp === 1) dots[0] = dotRow(ip, ix, xv, r, W);
+        else dotLanes(ip, ix, xv, r, W, Gp, G, dots);
+        const qd = xsq[k] + bb;
+        const row = k * Gp;
+        for (let j = 0; j < G; j++) {
+          delta[j] = 0;
+          if (act[row + j] === 0) continue;
+          const yi = y[row + j];
+          const a = alpha[row + j];
+          const dg = yi > 0 ? diagP : diagN;
+          let Gr = yi * (dots[j] + b[j] * bias) - 1;
+          Gr += a * dg;
+          let PG = 0;
+          if (a === 0) {
+            if (Gr > PGmaxOld[j]) {
+              // shrink this lane on this row
+              act[row + j] = 0;
+              activeCount[j]--;
+              rowAct[k]--;
+              continue;
+            } else if (Gr < 0) {
+              PG = Gr;
+            }
+          } else {
+            // the upper bound is +∞ for the squared hinge, so α = U never happens
             PG = Gr;
           }
-        } else {
-          // the upper bound is +∞ for the squared hinge, so α = U never happens
-          PG = Gr;
-        }
-        if (PG > PGmaxNew[j]) PGmaxNew[j] = PG;
-        if (PG < PGminNew[j]) PGminNew[j] = PG;
-        if (Math.abs(PG) > 1e-12) {
-          let na = a - Gr / (dg + qd);
-          if (na < 0) na = 0;
-          alpha[row + j] = na;
-          const dl = (na - a) * yi;
-          delta[j] = dl;
-          b[j] += dl * bias;
-          changed = true;
+          if (PG > PGmaxNew[j]) PGmaxNew[j] = PG;
+          if (PG < PGminNew[j]) PGminNew[j] = PG;
+          if (Math.abs(PG) > 1e-12) {
+            let na = a - Gr / (dg + qd);
+            if (na < 0) na = 0;
+            alpha[row + j] = na;
+            const dl = (na - a) * yi;
+            delta[j] = dl;
+            b[j] += dl * bias;
+            changed = true;
+          }
         }
       }
       if (rowAct[k] === 0) {
-        // every lane shrank here (so none changed): swap out and revisit the slot
+        // no lane is active on this row (any more; then none changed): swap it out and revisit the slot
         active--;
         index[s] = index[active];
         index[active] = k;
