@@ -3,20 +3,20 @@ import { toShared, transposePattern } from "../core/csr.js";
 import { type Progress, silentProgress } from "../core/progress.js";
 import { searchEveryRow } from "../search/beam.js";
 import type { PostProcessor } from "../search/postprocess.js";
-import type { ClusterChain } from "../tree/chain.js";
+import type { ChainLevel, ClusterChain } from "../tree/chain.js";
 import { WorkerPool } from "../worker/pool.js";
-import type { TrainTask } from "./train-worker.js";
-import { chunkLevelBlocks, type LevelWeights } from "./level-weights.js";
+import type { TrainResult, TrainTask } from "./train-worker.js";
+import { ChunkScratch, chunkParent, concatChunks, type EdgeBlock, type LevelWeights, type ParentChunk } from "./level-weights.js";
 import { nodeSolverParams, type SolverParams } from "./params.js";
 import { createSolver } from "./solver.js";
 import { levelTargets, type NodeInstances } from "./targets.js";
-import { SOLVER_LANES, type WeightBlock } from "./types.js";
+import { SOLVER_LANES } from "./types.js";
 
 export const NEGATIVE_SCHEMES = ["tfn", "man", "tfn+man"] as const;
 export type NegativeScheme = (typeof NEGATIVE_SCHEMES)[number];
 
 /** A pool of solver workers over one feature matrix, reusable across trainChain calls on it. */
-export type TrainPool = WorkerPool<TrainTask, WeightBlock>;
+export type TrainPool = WorkerPool<TrainTask, TrainResult>;
 
 /**
  * Start `threads` solver workers over X (null for one thread). Callers that train several chains
@@ -24,7 +24,7 @@ export type TrainPool = WorkerPool<TrainTask, WeightBlock>;
  */
 export function createTrainPool(X: Csr, threads: number, solverKind: "wasm" | "js" = "wasm"): TrainPool | null {
   if (threads <= 1) return null;
-  return new WorkerPool<TrainTask, WeightBlock>(new URL("./train-worker.js", import.meta.url), threads, {
+  return new WorkerPool<TrainTask, TrainResult>(new URL("./train-worker.js", import.meta.url), threads, {
     X: toShared(X),
     kind: solverKind,
   });
@@ -77,6 +77,8 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
   const pool = opts.pool ?? own;
   const local = pool ? null : createSolver(X, opts.solverKind ?? "wasm");
   const levels: LevelWeights[] = [];
+  const scratch = new ChunkScratch();
+  const wholeParent = (job: Job): boolean => job.e0 === chain[job.t].ptr[job.parent] && job.e1 === chain[job.t].ptr[job.parent + 1];
   try {
     const upTo = Math.min(chain.length, opts.levels ?? chain.length);
     // the jobs of a level depend on the trained levels above it only through matcher-aware
@@ -104,7 +106,9 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
           ? `train level ${t0 + 1}/${chain.length} (${chain[t0].nNodes} nodes)`
           : `train levels ${t0 + 1}-${t1}/${chain.length} (${nodes} nodes)`;
       progress.start(label, edges);
-      const blocks: WeightBlock[] = new Array(jobs.length);
+      // a job holding all of a parent's children comes back chunked (by the worker, in parallel);
+      // the parents cut into several jobs are chunked here from their blocks
+      const results: TrainResult[] = new Array(jobs.length);
       // the solver seeds the block of SOLVER_LANES children starting at child c of a job with seed + c, and
       // jobs cut a parent's children at multiples of SOLVER_LANES: the weights do not depend on the cut
       const seedOf = (job: Job): number => (opts.seed * 1_000_003 + job.t * 7919 + job.e0) >>> 0;
@@ -113,13 +117,14 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
         // queued in level order: the root's jobs, the biggest, start first
         await Promise.all(
           jobs.map(async (job, k) => {
-            blocks[k] = await pool.run({ rows: job.rows, positives: job.positives, params: paramsOf(job), seed: seedOf(job) });
+            results[k] = await pool.run({ kind: "solve", rows: job.rows, positives: job.positives, params: paramsOf(job), seed: seedOf(job), chunk: wholeParent(job) });
             progress.tick(job.e1 - job.e0);
           }),
         );
       } else {
         jobs.forEach((job, k) => {
-          blocks[k] = local!.trainGroup(job.rows, job.positives, paramsOf(job), seedOf(job));
+          const block = local!.trainGroup(job.rows, job.positives, paramsOf(job), seedOf(job));
+          results[k] = wholeParent(job) ? { chunk: chunkParent([{ e0: 0, block }], job.e1 - job.e0, scratch) } : { block };
           progress.tick(job.e1 - job.e0);
         });
       }
@@ -130,10 +135,7 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
         local?.dispose?.();
         await opts.solved?.();
       }
-      for (let t = t0; t < t1; t++) {
-        const mine = jobs.slice(firstJob[t - t0], firstJob[t - t0 + 1]);
-        levels.push(chunkLevelBlocks(chain[t], mine.map((job, q) => ({ e0: job.e0, block: blocks[firstJob[t - t0] + q] }))));
-      }
+      for (let t = t0; t < t1; t++) levels.push(assembleLevel(chain[t], jobs, results, firstJob[t - t0], firstJob[t - t0 + 1], scratch));
       t0 = t1;
     }
   } finally {
@@ -141,6 +143,30 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
     local?.dispose?.();
   }
   return levels;
+}
+
+/** A level's weights from the results of its jobs k0..k1-1 (each parent's jobs consecutive, in child order); lets go of the results. */
+function assembleLevel(level: ChainLevel, jobs: Job[], results: TrainResult[], k0: number, k1: number, scratch: ChunkScratch): LevelWeights {
+  const chunks: (ParentChunk | null)[] = new Array(level.nParents).fill(null);
+  for (let k = k0; k < k1; ) {
+    const p = jobs[k].parent;
+    let k2 = k + 1;
+    while (k2 < k1 && jobs[k2].parent === p) k2++;
+    const r = results[k];
+    if (k2 === k + 1 && "chunk" in r) chunks[p] = r.chunk;
+    else {
+      const parts: EdgeBlock[] = [];
+      for (let q = k; q < k2; q++) {
+        const rq = results[q];
+        if (!("block" in rq)) throw new Error(`trainChain: parent ${p} cut into jobs returned a chunk`);
+        parts.push({ e0: jobs[q].e0 - level.ptr[p], block: rq.block });
+      }
+      chunks[p] = chunkParent(parts, level.ptr[p + 1] - level.ptr[p], scratch);
+    }
+    for (let q = k; q < k2; q++) results[q] = undefined as unknown as TrainResult;
+    k = k2;
+  }
+  return concatChunks(level, chunks);
 }
 
 /** Per parent of level t, the sorted instances it sees (before positives are added). */
@@ -187,6 +213,38 @@ function unionSets(a: NodeInstances, b: NodeInstances, n: number): NodeInstances
   return { ptr, idx: Int32Array.from(out) };
 }
 
+/**
+ * The sorted instances of parent p's group: its matched instances (sorted, as the sets above are)
+ * ∪ the positives of its children. With TFN negatives the children's positives are among the
+ * matched instances, and the set is a copy of them. `pos` is -1 everywhere, and left so.
+ */
+function instanceSet(matching: NodeInstances, p: number, children: Int32Array, Yt: NodeInstances, pos: Int32Array): Int32Array {
+  const m0 = matching.ptr[p];
+  const m1 = matching.ptr[p + 1];
+  const extra: number[] = [];
+  let sorted = true;
+  for (let q = m0; q < m1; q++) {
+    const i = matching.idx[q];
+    if (q > m0 && i <= matching.idx[q - 1]) sorted = false;
+    pos[i] = 0;
+  }
+  for (const j of children) {
+    for (let q = Yt.ptr[j]; q < Yt.ptr[j + 1]; q++) {
+      const i = Yt.idx[q];
+      if (pos[i] === -1) {
+        pos[i] = 0;
+        extra.push(i);
+      }
+    }
+  }
+  for (let q = m0; q < m1; q++) pos[matching.idx[q]] = -1;
+  for (const i of extra) pos[i] = -1;
+  if (sorted && extra.length === 0) return matching.idx.slice(m0, m1);
+  const set = new Set<number>(matching.idx.subarray(m0, m1));
+  for (const i of extra) set.add(i);
+  return Int32Array.from(set).sort();
+}
+
 /** Cut a level into jobs: a parent's children share one instance set; big parents are split. */
 function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: NodeInstances | null, N: number, threads: number): Job[] {
   const lv = chain[t];
@@ -200,15 +258,10 @@ function makeJobs(t: number, chain: ClusterChain, Yt: NodeInstances, matching: N
     // instance set: matched instances ∪ positives of every child
     let rows: Int32Array;
     if (matching === null) {
-      rows = Int32Array.from({ length: N }, (_, i) => i);
+      rows = new Int32Array(N);
+      for (let i = 0; i < N; i++) rows[i] = i;
     } else {
-      const set = new Set<number>();
-      for (let q = matching.ptr[p]; q < matching.ptr[p + 1]; q++) set.add(matching.idx[q]);
-      for (let e = e0; e < e1; e++) {
-        const j = lv.children[e];
-        for (let q = Yt.ptr[j]; q < Yt.ptr[j + 1]; q++) set.add(Yt.idx[q]);
-      }
-      rows = Int32Array.from(set).sort();
+      rows = instanceSet(matching, p, lv.children.subarray(e0, e1), Yt, pos);
     }
     for (let k = 0; k < rows.length; k++) pos[rows[k]] = k;
     const positives: Int32Array[] = [];

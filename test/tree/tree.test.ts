@@ -6,7 +6,8 @@ import { chainFromCodes, parentsOf, validateChain } from "../../src/tree/chain.j
 import { balancedKMeansCodes, balancedKMeansCodesWith, selectSmallest } from "../../src/tree/kmeans.js";
 import { createWasmScorer } from "../../src/tree/kmeans-wasm.js";
 import { balancedKMeansCodesParallel } from "../../src/tree/kmeans-parallel.js";
-import { pifa } from "../../src/tree/pifa.js";
+import { pifa, pifaParallel } from "../../src/tree/pifa.js";
+import { createTrainPool } from "../../src/linear/train-chain.js";
 
 function randomSparse(rows: number, cols: number, perRow: number, seed: number) {
   const rng = new Rng(seed);
@@ -35,6 +36,26 @@ test("pifa: label = normalised sum of its instances weighted by 1/||y_i||", () =
   assert.ok(Math.abs(Z.data[1] - b / n) < 1e-6);
   // label 2 has no instances: empty row
   assert.equal(Z.indptr[3] - Z.indptr[2], 0);
+});
+
+test("pifa on the solver workers (labels cut into ranges of equal work) equals pifa on one thread, bit for bit", async () => {
+  const X = randomSparse(300, 60, 7, 11);
+  const rng = new Rng(12);
+  // uneven labels: label 0 on every row, some labels on none
+  const Y = csrFromRows(40, Array.from({ length: 300 }, () => [...new Set([0, rng.int(40), rng.int(10)])]));
+  const want = pifa(X, Y);
+  for (const threads of [2, 3]) {
+    const pool = createTrainPool(X, threads, "js")!;
+    try {
+      const got = await pifaParallel(X, Y, (t) => pool.run({ kind: "pifa", pifa: t }), threads);
+      assert.deepEqual(Array.from(got.indptr), Array.from(want.indptr));
+      assert.deepEqual(Array.from(got.indices), Array.from(want.indices));
+      assert.deepEqual(Array.from(got.data), Array.from(want.data));
+      assert.ok(got.data.buffer instanceof SharedArrayBuffer, "shared, for the clustering workers");
+    } finally {
+      await pool.close();
+    }
+  }
 });
 
 test("selectSmallest puts the k smallest (score, index) first", () => {

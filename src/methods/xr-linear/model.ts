@@ -13,7 +13,7 @@ import type { XmcModel } from "../model.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { StackedVectorizer } from "../../text/stack.js";
 import { validateChain } from "../../tree/chain.js";
-import { pifa } from "../../tree/pifa.js";
+import { pifa, pifaParallel } from "../../tree/pifa.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
 import { createTrainPool } from "../../linear/train-chain.js";
@@ -156,7 +156,8 @@ export class XRLinearModel implements XmcModel {
     const pool = createTrainPool(X, threads, opts.solverKind);
     const tp = performance.now();
     // in shared memory when the clustering runs on several threads (one copy for every tree)
-    let embedding: Csr | undefined = treeEmbedding(pifa(X, Y, { shared: threads > 1 }), data, vectorizer, params.fusion, progress);
+    const Z = pool ? await pifaParallel(X, Y, (pifa) => pool.run({ kind: "pifa", pifa }), pool.size) : pifa(X, Y);
+    let embedding: Csr | undefined = treeEmbedding(Z, data, vectorizer, params.fusion, progress);
     progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
       if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
