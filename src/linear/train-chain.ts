@@ -88,54 +88,62 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
     for (let t0 = 0; t0 < upTo; ) {
       let t1 = t0 + 1;
       while (t1 < upTo && !needsTrained(t1)) t1++;
-      const jobs: Job[] = [];
-      const firstJob: number[] = [];
       let edges = 0;
       let nodes = 0;
       for (let t = t0; t < t1; t++) {
-        const matching = t === 0 ? null : matchingSets(X, chain, levels, targets, t, opts);
-        firstJob.push(jobs.length);
-        jobs.push(...makeJobs(t, chain, targets[t], matching, X.rows, threads));
         edges += chain[t].children.length;
         nodes += chain[t].nNodes;
       }
-      firstJob.push(jobs.length);
       const label = chain.length === 1
         ? "train labels"
         : t1 - t0 === 1
           ? `train level ${t0 + 1}/${chain.length} (${chain[t0].nNodes} nodes)`
           : `train levels ${t0 + 1}-${t1}/${chain.length} (${nodes} nodes)`;
       progress.start(label, edges);
-      // a job holding all of a parent's children comes back chunked (by the worker, in parallel);
-      // the parents cut into several jobs are chunked here from their blocks
-      const results: TrainResult[] = new Array(jobs.length);
       // the solver seeds the block of SOLVER_LANES children starting at child c of a job with seed + c, and
       // jobs cut a parent's children at multiples of SOLVER_LANES: the weights do not depend on the cut
       const seedOf = (job: Job): number => (opts.seed * 1_000_003 + job.t * 7919 + job.e0) >>> 0;
       const paramsOf = (job: Job): SolverParams => nodeSolverParams(opts.solver, job.rows.length, X.rows);
-      if (pool) {
-        // queued in level order: the root's jobs, the biggest, start first
-        await Promise.all(
-          jobs.map(async (job, k) => {
-            results[k] = await pool.run({ kind: "solve", rows: job.rows, positives: job.positives, params: paramsOf(job), seed: seedOf(job), chunk: wholeParent(job) });
+      // a level's jobs are queued as soon as they are cut (the workers start on the root's, the
+      // biggest, while the levels below are cut) and the level is assembled as soon as they are
+      // back. A job holding all of a parent's children comes back chunked (by the worker); the
+      // parents cut into several jobs are chunked here from their blocks.
+      const solving: Promise<{ jobs: Job[]; results: TrainResult[] }>[] = [];
+      for (let t = t0; t < t1; t++) {
+        const matching = t === 0 ? null : matchingSets(X, chain, levels, targets, t, opts);
+        const jobs = makeJobs(t, chain, targets[t], matching, X.rows, threads);
+        const results: TrainResult[] = new Array(jobs.length);
+        if (pool) {
+          const done = Promise.all(
+            jobs.map(async (job, k) => {
+              results[k] = await pool.run({ kind: "solve", rows: job.rows, positives: job.positives, params: paramsOf(job), seed: seedOf(job), chunk: wholeParent(job) });
+              progress.tick(job.e1 - job.e0);
+            }),
+          ).then(() => ({ jobs, results }));
+          done.catch(() => {}); // awaited below, in level order
+          solving.push(done);
+          // let finished workers take the next jobs before the next level is cut
+          await new Promise((resolve) => setImmediate(resolve));
+        } else {
+          jobs.forEach((job, k) => {
+            const block = local!.trainGroup(job.rows, job.positives, paramsOf(job), seedOf(job));
+            results[k] = wholeParent(job) ? { chunk: chunkParent([{ e0: 0, block }], job.e1 - job.e0, scratch) } : { block };
             progress.tick(job.e1 - job.e0);
-          }),
-        );
-      } else {
-        jobs.forEach((job, k) => {
-          const block = local!.trainGroup(job.rows, job.positives, paramsOf(job), seedOf(job));
-          results[k] = wholeParent(job) ? { chunk: chunkParent([{ e0: 0, block }], job.e1 - job.e0, scratch) } : { block };
-          progress.tick(job.e1 - job.e0);
-        });
+          });
+          solving.push(Promise.resolve({ jobs, results }));
+        }
       }
-      progress.stop();
-      if (t1 === upTo) {
-        // nothing more to solve: let the workers and their copies of X go before the weights are assembled
-        await own?.close();
-        local?.dispose?.();
-        await opts.solved?.();
+      for (let t = t0; t < t1; t++) {
+        const { jobs, results } = await solving[t - t0];
+        if (t === t1 - 1) progress.stop();
+        if (t === upTo - 1) {
+          // nothing more to solve: let the workers and their copies of X go before the weights are assembled
+          await own?.close();
+          local?.dispose?.();
+          await opts.solved?.();
+        }
+        levels.push(assembleLevel(chain[t], jobs, results, scratch));
       }
-      for (let t = t0; t < t1; t++) levels.push(assembleLevel(chain[t], jobs, results, firstJob[t - t0], firstJob[t - t0 + 1], scratch));
       t0 = t1;
     }
   } finally {
@@ -145,13 +153,13 @@ export async function trainChain(X: Csr, Y: Csr, chain: ClusterChain, opts: Chai
   return levels;
 }
 
-/** A level's weights from the results of its jobs k0..k1-1 (each parent's jobs consecutive, in child order); lets go of the results. */
-function assembleLevel(level: ChainLevel, jobs: Job[], results: TrainResult[], k0: number, k1: number, scratch: ChunkScratch): LevelWeights {
+/** A level's weights from the results of its jobs (each parent's jobs consecutive, in child order); lets go of the results. */
+function assembleLevel(level: ChainLevel, jobs: Job[], results: TrainResult[], scratch: ChunkScratch): LevelWeights {
   const chunks: (ParentChunk | null)[] = new Array(level.nParents).fill(null);
-  for (let k = k0; k < k1; ) {
+  for (let k = 0; k < jobs.length; ) {
     const p = jobs[k].parent;
     let k2 = k + 1;
-    while (k2 < k1 && jobs[k2].parent === p) k2++;
+    while (k2 < jobs.length && jobs[k2].parent === p) k2++;
     const r = results[k];
     if (k2 === k + 1 && "chunk" in r) chunks[p] = r.chunk;
     else {
