@@ -193,12 +193,7 @@ export class SplitWorkspace {
     const moved = new Int32Array(n);
     let first = true;
     for (let it = 0; it < Math.max(1, maxIter); it++) {
-      for (let k = 0; k < n; k++) {
-        const row = S[k];
-        let sc = 0;
-        for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
-        score[k] = sc;
-      }
+      scoreRows(Z, S, 0, n, c, score);
       const nMoved = assignHalves(score, order, inLeft, half, moved);
       if (!first && nMoved === 0) break;
       if (it + 1 >= maxIter) break;
@@ -234,6 +229,30 @@ export class SplitWorkspace {
    * (the node's features in first-seen order, the side sums, norms and centroid), so the same halves.
    */
   private splitWasm(Z: Csr, S: Int32Array, maxIter: number, seed: number, scorer: WasmScorer): [Int32Array, Int32Array] {
+    const steps = this.splitSteps(Z, S, maxIter, seed, scorer);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      scorer.score(r.value);
+    }
+  }
+
+  /**
+   * {@link split} with each scoring pass handed to `score(n)`, which must fill `scorer.out[0, n)`
+   * with the scores of rows `scorer.rows[0, n)` against `scorer.c` (or parts of them on other
+   * threads: a row's score does not depend on where it is computed). Null without a wasm scorer.
+   */
+  async splitScoredBy(Z: Csr, S: Int32Array, maxIter: number, seed: number, score: (scorer: WasmScorer, n: number) => Promise<void>): Promise<[Int32Array, Int32Array] | null> {
+    const scorer = this.scorer;
+    if (!scorer) return null;
+    const steps = this.splitSteps(Z, S, maxIter, seed, scorer);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      await score(scorer, r.value);
+    }
+  }
+
+  /** The wasm split as steps: each yield asks for a scoring pass over the node's n rows. */
+  private *splitSteps(Z: Csr, S: Int32Array, maxIter: number, seed: number, scorer: WasmScorer): Generator<number, [Int32Array, Int32Array], void> {
     const n = S.length;
     const half = n >> 1;
     scorer.rows.set(S);
@@ -246,7 +265,7 @@ export class SplitWorkspace {
     const order = new Int32Array(n);
     let first = true;
     for (let it = 0; it < Math.max(1, maxIter); it++) {
-      scorer.score(n);
+      yield n;
       const nMoved = assignHalves(score, order, inLeft, half, moved);
       if (!first && nMoved === 0) break;
       if (it + 1 >= maxIter) break;
@@ -254,6 +273,16 @@ export class SplitWorkspace {
       first = false;
     }
     return halves(S, inLeft, half);
+  }
+}
+
+/** The scoring pass in TypeScript: out[k] = z_{S[k]} · c for k in [from, to) (the wasm kernel's sums, bit for bit). */
+export function scoreRows(Z: Csr, S: Int32Array, from: number, to: number, c: Float64Array, out: Float64Array): void {
+  for (let k = from; k < to; k++) {
+    const row = S[k];
+    let sc = 0;
+    for (let q = Z.indptr[row]; q < Z.indptr[row + 1]; q++) sc += Z.data[q] * c[Z.indices[q]];
+    out[k] = sc;
   }
 }
 
