@@ -4,6 +4,7 @@ import { type Progress, silentProgress } from "../core/progress.js";
 import { searchEveryRow } from "../search/beam.js";
 import type { PostProcessor } from "../search/postprocess.js";
 import type { ChainLevel, ClusterChain } from "../tree/chain.js";
+import { pifa, pifaParallel } from "../tree/pifa.js";
 import { WorkerPool } from "../worker/pool.js";
 import type { TrainResult, TrainTask } from "./train-worker.js";
 import { ChunkScratch, chunkParent, concatChunks, type EdgeBlock, type LevelWeights, type ParentChunk } from "./level-weights.js";
@@ -28,6 +29,11 @@ export function createTrainPool(X: Csr, threads: number, solverKind: "wasm" | "j
     X: toShared(X),
     kind: solverKind,
   });
+}
+
+/** PIFA label embeddings of (X, Y) on the pool's workers (in shared memory), or on this thread without a pool. */
+export async function pifaOnPool(pool: TrainPool | null, X: Csr, Y: Csr): Promise<Csr> {
+  return pool ? pifaParallel(X, Y, (task) => pool.run({ kind: "pifa", pifa: task }), pool.size) : pifa(X, Y);
 }
 
 export interface ChainTrainOptions {

@@ -41,8 +41,9 @@ export async function balancedKMeansCodesParallel(Z: Csr, opts: KMeansOptions, t
   const seeds = nodeSeeds(opts.seed, depth);
   const { live, empty } = liveAndEmpty(Z, depth, opts.emptyLabels);
   const shared = sharedCsr(Z);
-  const ws = new SplitWorkspace(shared, createWasmScorer(shared));
+  // the workers copy Z into their kernels' memory while this thread copies it into its own
   const pool = new WorkerPool<KMeansTask, SubtreeResult | null>(WORKER, threads - 1, { Z: shared });
+  const ws = new SplitWorkspace(shared, createWasmScorer(shared));
   /**
    * Split one node with every scoring pass shared out: rows cut into `threads` parts of about
    * equal non-zeros, the first scored here, the others by the workers (null without a wasm scorer).

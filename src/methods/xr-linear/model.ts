@@ -13,10 +13,9 @@ import type { XmcModel } from "../model.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { StackedVectorizer } from "../../text/stack.js";
 import { validateChain } from "../../tree/chain.js";
-import { pifa, pifaParallel } from "../../tree/pifa.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
-import { createTrainPool } from "../../linear/train-chain.js";
+import { createTrainPool, pifaOnPool } from "../../linear/train-chain.js";
 import { memberLabelCopies, memberPost, type TreeModel, type TreeTrainOptions, trainTree } from "./train.js";
 import { trainTreeBySubTrees } from "./sub-trees.js";
 import { parseParams } from "../../core/params.js";
@@ -154,12 +153,11 @@ export class XRLinearModel implements XmcModel {
     let trees: TreeModel[] = [];
     // one set of solver workers and one PIFA embedding for every tree and disentanglement round
     const pool = createTrainPool(X, threads, opts.solverKind);
-    const tp = performance.now();
-    // in shared memory when the clustering runs on several threads (one copy for every tree)
-    const Z = pool ? await pifaParallel(X, Y, (pifa) => pool.run({ kind: "pifa", pifa }), pool.size) : pifa(X, Y);
-    let embedding: Csr | undefined = treeEmbedding(Z, data, vectorizer, params.fusion, progress);
-    progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
     try {
+      const tp = performance.now();
+      // on the solver workers, in shared memory when there are several threads (one copy for every tree)
+      let embedding: Csr | undefined = treeEmbedding(await pifaOnPool(pool, X, Y), data, vectorizer, params.fusion, progress);
+      progress.log(`label embeddings (PIFA): ${embedding.indptr[embedding.rows]} non-zeros in ${((performance.now() - tp) / 1000).toFixed(2)} s`);
       if (opts.trainTrees) trees = await opts.trainTrees(X, Y, params, { threads, progress, solverKind: opts.solverKind, pool, embedding });
       else for (let i = 0; i < params.ensemble.trees; i++) {
         const last = i === params.ensemble.trees - 1;

@@ -9,13 +9,12 @@ import type { Csr } from "../../core/csr.js";
 import { TopKHeap } from "../../core/topk.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import type { SolverParams } from "../../linear/params.js";
-import { createTrainPool, type NegativeScheme, trainChain } from "../../linear/train-chain.js";
+import { createTrainPool, type NegativeScheme, pifaOnPool, trainChain } from "../../linear/train-chain.js";
 import { BeamSearcher, type LevelWeights, type Ranked } from "../../search/beam.js";
 import { type Combiner, combineRankings } from "../../search/combine.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { buildLabelTree } from "../../tree/build.js";
 import type { ClusterChain } from "../../tree/chain.js";
-import { pifa } from "../../tree/pifa.js";
 import type { XrtRankerParams } from "./params.js";
 
 export type RankerFeatures = XrtRankerParams["features"];
@@ -94,10 +93,10 @@ export function manFromLevel(chain: ClusterChain, p: Pick<XrtRankerParams, "nega
 /** Build `p.trees` refined trees on (Xc, Y) and train XR-Linear on each. */
 export async function trainRanker(Xc: Csr, Y: Csr, p: XrtRankerParams, solver: SolverParams, o: RankerTrainOptions): Promise<RankerTree[]> {
   const progress = o.progress ?? silentProgress;
-  const Z = pifa(Xc, Y);
   const pool = createTrainPool(Xc, o.threads);
   const trees: RankerTree[] = [];
   try {
+    const Z = await pifaOnPool(pool, Xc, Y);
     for (let i = 0; i < p.trees; i++) {
       progress.log(`ranker tree ${i + 1}/${p.trees}: clustering ${Y.cols} labels on ${Xc.cols} features`);
       const chain = buildLabelTree(Xc, Y, { nrSplits: p.nrSplits, maxLeafSize: p.maxLeafSize, kmeansMaxIter: 20, seed: o.seed + i }, Z);
