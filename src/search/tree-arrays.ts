@@ -112,16 +112,22 @@ export function decodeRowFeatures(chunkPtr: Int32Array, bytes: Uint8Array, what:
       if (o >= n) throw new XmcError(`${what}: ends at row ${r} of ${rows}`);
       let v = bytes[o++];
       if (v >= 0x80) {
-        // a step of several bytes
-        v &= 0x7f;
-        let s = 7;
-        let b: number;
-        do {
-          if (o >= n || s > 28) throw new XmcError(`${what}: truncated or malformed at byte ${o} (row ${r})`);
-          b = bytes[o++];
-          v += (b & 0x7f) * 2 ** s;
-          s += 7;
-        } while (b & 0x80);
+        // a step of several bytes: 2 and 3 bytes in 32-bit integer arithmetic, longer ones in doubles
+        if (o + 1 < n && bytes[o] < 0x80) v = (v & 0x7f) | (bytes[o++] << 7);
+        else if (o + 1 < n && bytes[o + 1] < 0x80) {
+          v = (v & 0x7f) | ((bytes[o] & 0x7f) << 7) | (bytes[o + 1] << 14);
+          o += 2;
+        } else {
+          v &= 0x7f;
+          let s = 7;
+          let b: number;
+          do {
+            if (o >= n || s > 28) throw new XmcError(`${what}: truncated or malformed at byte ${o} (row ${r})`);
+            b = bytes[o++];
+            v += (b & 0x7f) * 2 ** s;
+            s += 7;
+          } while (b & 0x80);
+        }
       }
       if (v === 0 && r > r0) throw new XmcError(`${what}: row ${r} repeats the feature of the row before`);
       prev += v;
