@@ -12,10 +12,9 @@
  */
 import type { Csr } from "../core/csr.js";
 import { WorkerPool } from "../worker/pool.js";
-import { createWasmScorer } from "./kmeans-wasm.js";
+import { createWasmScorer, type WasmScorer } from "./kmeans-wasm.js";
 import { codesFromLeaves, type KMeansOptions, liveAndEmpty, nodeSeeds, SplitWorkspace, type SubtreeTask, subtreeSeeds, takeSubtrees, treeDepth, balancedKMeansCodes } from "./kmeans.js";
 import type { KMeansTask, SubtreeResult } from "./kmeans-worker.js";
-import type { WasmScorer } from "./kmeans-wasm.js";
 
 const WORKER = new URL("./kmeans-worker.js", import.meta.url);
 

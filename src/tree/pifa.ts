@@ -1,4 +1,4 @@
-import { type Csr, transpose } from "../core/csr.js";
+import { type Csr, toShared, transpose } from "../core/csr.js";
 
 /**
  * What PIFA reads besides X: the label → instances lists (Yᵀ, only its pattern is used) and each
@@ -11,18 +11,13 @@ export interface PifaInputs {
 }
 
 export function pifaInputs(Y: Csr, shared = false): PifaInputs {
-  const Yt = transpose(Y); // L × N
-  const mk = (n: number): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(Math.max(4, 4 * n)) : new ArrayBuffer(4 * n));
-  const YtPtr = new Int32Array(mk(Y.cols + 1), 0, Y.cols + 1);
-  const YtIdx = new Int32Array(mk(Yt.indptr[Y.cols]), 0, Yt.indptr[Y.cols]);
-  YtPtr.set(Yt.indptr);
-  YtIdx.set(Yt.indices.subarray(0, YtIdx.length));
-  const rowWeight = new Float32Array(mk(Y.rows), 0, Y.rows);
+  const Yt = shared ? toShared(transpose(Y)) : transpose(Y); // L × N
+  const rowWeight = shared ? new Float32Array(new SharedArrayBuffer(Math.max(4, 4 * Y.rows)), 0, Y.rows) : new Float32Array(Y.rows);
   for (let i = 0; i < Y.rows; i++) {
     const c = Y.indptr[i + 1] - Y.indptr[i];
     rowWeight[i] = c > 0 ? 1 / Math.sqrt(c) : 0;
   }
-  return { YtPtr, YtIdx, rowWeight };
+  return { YtPtr: Yt.indptr, YtIdx: Yt.indices, rowWeight };
 }
 
 /** Pass 1 of PIFA for labels l0..l1-1: each label's number of distinct features into counts[l + 1]. */
