@@ -11,7 +11,9 @@
  *
  * Reading: a file up to 1 GiB is read into one buffer and its arrays are views on it (the fast
  * path); a larger one is read array by array, each into its own buffer, so no single buffer
- * approaches Node's limits (a typed array holds at most 4 GiB, readFileSync refuses 2 GiB).
+ * approaches Node's limits (a typed array holds at most 4 GiB, readFileSync refuses 2 GiB). A
+ * reader that can hand arrays to another thread (a tree model's later trees, see
+ * search/tree-load.ts) reads array by array from 64 MiB on.
  *
  * {@link saveModelOrKeep} wraps a save after training: when the target cannot be written, the
  * model goes next to it or to the OS temp directory and the error says where.
@@ -21,7 +23,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { checkOutputPath, fsyncDir, removeStaleTemps, systemReason, tempPathFor } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
-import { arrayCtor, checkArray, decodeHeader, decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
+import { type ArrayEntry, arrayCtor, checkArray, decodeHeader, decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
 
 export type { ModelSource } from "./format.js";
 
@@ -31,10 +33,12 @@ interface IoLimits {
   slice: number;
   /** Files larger than this are read array by array instead of into one buffer. */
   wholeFile: number;
+  /** Files from this size on are read array by array too when the reader may defer arrays to another thread. */
+  deferFrom: number;
   /** Free bytes to assume on every file system instead of asking it (null: ask). */
   freeBytes: number | null;
 }
-const DEFAULT_LIMITS: IoLimits = { slice: 1 << 30, wholeFile: 1 << 30, freeBytes: null };
+const DEFAULT_LIMITS: IoLimits = { slice: 1 << 30, wholeFile: 1 << 30, deferFrom: 64 << 20, freeBytes: null };
 let limits: IoLimits = { ...DEFAULT_LIMITS };
 
 /** Replace some I/O limits (for tests: the same code paths as multi-GB files, on small files); returns the previous ones. `{}` restores the defaults. */
@@ -212,10 +216,25 @@ function readSlices(fd: number, out: Uint8Array, position: number, path: string)
 }
 
 /**
- * Read a model file array by array, each into its own (8-aligned) buffer, checking the header
- * and every checksum as {@link decodeModel} does: for files too large for one buffer.
+ * Arrays of a model file left unread by {@link readModelFile} (see its `defer`), for another
+ * thread to read with {@link readDeferredArrays}; the header was checked already.
  */
-function readModelInParts(fd: number, size: number, path: string): ModelContents {
+export interface DeferredArrays {
+  path: string;
+  dataStart: number;
+  dataBytes: number;
+  entries: Record<string, ArrayEntry>;
+}
+
+/** Which arrays a reader may leave to another thread, decided from the header (null: none). */
+export type DeferArrays = (header: Record<string, unknown>) => ((name: string) => boolean) | null;
+
+/**
+ * Read a model file array by array, each into its own (8-aligned) buffer, checking the header
+ * and every checksum as {@link decodeModel} does: for files too large for one buffer. Arrays that
+ * `defer` names are not read; their entries come back in `deferred`.
+ */
+function readModelInParts(fd: number, size: number, path: string, defer?: DeferArrays): ModelContents & { deferred?: DeferredArrays } {
   const pre = new Uint8Array(PREAMBLE_BYTES);
   readSlices(fd, pre.subarray(0, Math.min(size, PREAMBLE_BYTES)), 0, path);
   const headerLen = hasMagic(pre) && size >= PREAMBLE_BYTES ? new DataView(pre.buffer).getUint32(12, true) : 0;
@@ -225,15 +244,37 @@ function readModelInParts(fd: number, size: number, path: string): ModelContents
   if (size !== dataStart + dataBytes) {
     throw new XmcError(`${path}: the file is ${size < dataStart + dataBytes ? "truncated" : "longer than its header says"} (${size} bytes, the header describes ${dataStart + dataBytes})`);
   }
+  const later = defer?.(header) ?? null;
   const arrays: Record<string, TypedArray> = {};
+  const entries: Record<string, ArrayEntry> = {};
   for (const [name, e] of Object.entries(index)) {
-    const Ctor = arrayCtor(name, e, dataBytes, path);
-    const a = new Ctor(e.length);
-    readSlices(fd, new Uint8Array(a.buffer, 0, a.byteLength), dataStart + e.offset, path);
-    checkArray(name, a, e, path);
-    arrays[name] = a;
+    if (later?.(name)) {
+      arrayCtor(name, e, dataBytes, path);
+      entries[name] = e;
+    } else arrays[name] = readArray(fd, name, e, { path, dataStart, dataBytes });
   }
-  return { source: path, header, arrays };
+  return { source: path, header, arrays, ...(later ? { deferred: { path, dataStart, dataBytes, entries } } : {}) };
+}
+
+/** One array of an open model file, read into its own buffer and checked against its checksum. */
+function readArray(fd: number, name: string, e: ArrayEntry, at: { path: string; dataStart: number; dataBytes: number }): TypedArray {
+  const Ctor = arrayCtor(name, e, at.dataBytes, at.path);
+  const a = new Ctor(e.length);
+  readSlices(fd, new Uint8Array(a.buffer, 0, a.byteLength), at.dataStart + e.offset, at.path);
+  checkArray(name, a, e, at.path);
+  return a;
+}
+
+/** Read and check the arrays that {@link readModelFile} deferred (on any thread). */
+export function readDeferredArrays(d: DeferredArrays): Record<string, TypedArray> {
+  const fd = openSync(d.path, "r");
+  try {
+    const arrays: Record<string, TypedArray> = {};
+    for (const [name, e] of Object.entries(d.entries)) arrays[name] = readArray(fd, name, e, d);
+    return arrays;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A model source: a file path, or the file's bytes. */
@@ -243,14 +284,19 @@ export function sourceName(source: ModelSource): string {
   return typeof source === "string" ? source : "(model bytes)";
 }
 
-/** Read and check a whole model file (header and every array checksum). */
-export function readModelFile(source: ModelSource): ModelContents {
+/**
+ * Read and check a whole model file (header and every array checksum). A file too large for one
+ * buffer is read array by array, and so is one of `deferFrom` bytes or more when `defer` is
+ * given; there, the arrays that `defer` names (it sees the header) are left for another thread:
+ * their entries come back in `deferred`.
+ */
+export function readModelFile(source: ModelSource, defer?: DeferArrays): ModelContents & { deferred?: DeferredArrays } {
   if (typeof source !== "string") return decodeModel(source, sourceName(source));
   checkModelPath(source);
   const fd = openSync(source, "r");
   try {
     const size = fstatSync(fd).size;
-    if (size > limits.wholeFile) return readModelInParts(fd, size, source);
+    if (size > limits.wholeFile || (defer !== undefined && size >= limits.deferFrom)) return readModelInParts(fd, size, source, defer);
   } finally {
     closeSync(fd);
   }

@@ -83,8 +83,9 @@ export class BeamSearcher {
     private dim: number,
     private bias: number,
     o: SearcherLayout = {},
+    /** The lookup structures, when built beforehand (e.g. on another thread) with the same layout. */
+    lookup: SearchLookup = searchLookup(chain, weights, dim, o),
   ) {
-    const wholeParents = o.wholeLevelParents ?? WHOLE_LEVEL_PARENTS;
     this.rowsPerBucket = o.rowsPerBucket ?? ROWS_PER_BUCKET;
     let maxChildren = 1;
     let maxSlots = 0;
@@ -95,13 +96,12 @@ export class BeamSearcher {
     this.candNode = new Int32Array(0);
     this.candScore = new Float64Array(0);
     this.candTie = new Float64Array(0);
-    this.whole = weights.map((W, t) => {
-      if (chain[t].nParents > wholeParents || chain[t].children.length > WHOLE_LEVEL_SLOTS || W.entVal.length > WHOLE_LEVEL_ENTRIES) return null;
-      maxSlots = Math.max(maxSlots, chain[t].children.length);
-      return levelIndex(W, chain[t], dim);
+    this.whole = lookup.whole;
+    this.dirs = lookup.dirs;
+    this.whole.forEach((ix, t) => {
+      if (ix !== null) maxSlots = Math.max(maxSlots, chain[t].children.length);
     });
     this.levelAcc = new Float64Array(maxSlots);
-    this.dirs = weights.map((_, t) => (this.whole[t] === null ? this.directory(t) : undefined));
   }
 
   private ensure(n: number): void {
@@ -365,6 +365,29 @@ export interface SearcherLayout {
   wholeLevelParents?: number;
   /** Rows per bucket of the chunks' row directories; 0 searches the chunks instead. */
   rowsPerBucket?: number;
+}
+
+/**
+ * What a searcher builds from a tree's weights at load: per level, the whole-level feature index
+ * (or null) and the chunks' row directories (null: the chunks are searched; undefined: built when
+ * first needed, on levels indexed whole). Plain typed arrays, so they can be built on another
+ * thread and transferred.
+ */
+export interface SearchLookup {
+  whole: (LevelIndex | null)[];
+  dirs: (RowDirectory | null | undefined)[];
+}
+
+/** Build the lookup structures of a tree (see {@link SearchLookup}). */
+export function searchLookup(chain: ClusterChain, weights: LevelWeights[], dim: number, o: SearcherLayout = {}): SearchLookup {
+  const wholeParents = o.wholeLevelParents ?? WHOLE_LEVEL_PARENTS;
+  const rowsPerBucket = o.rowsPerBucket ?? ROWS_PER_BUCKET;
+  const whole = weights.map((W, t) => {
+    if (chain[t].nParents > wholeParents || chain[t].children.length > WHOLE_LEVEL_SLOTS || W.entVal.length > WHOLE_LEVEL_ENTRIES) return null;
+    return levelIndex(W, chain[t], dim);
+  });
+  const dirs = weights.map((W, t) => (whole[t] !== null ? undefined : rowsPerBucket > 0 ? rowDirectory(W, chain[t].nParents, dim, rowsPerBucket) : null));
+  return { whole, dirs };
 }
 
 /** Levels with at most this many parents are indexed whole. */

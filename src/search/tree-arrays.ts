@@ -49,14 +49,15 @@ export function addTreeArrays(trees: readonly WeightedTree[], arrays: Record<str
 
 /**
  * The trees of a model file from its header's shapes; `need` returns a named array or throws,
- * `has` says whether the file holds one; `where` names the file in error messages.
+ * `has` says whether the file holds one; `where` names the file in error messages. `shapes[k]` is
+ * the file's tree `first + k`.
  */
-export function treesFromArrays<A>(shapes: TreeShapes, need: (name: string) => A, has: (name: string) => boolean, where = "model"): WeightedTree[] {
+export function treesFromArrays<A>(shapes: TreeShapes, need: (name: string) => A, has: (name: string) => boolean, where = "model", first = 0): WeightedTree[] {
   const get = need as unknown as (name: string) => never;
-  return shapes.map((levels, i) => ({
-    chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: get(`tree.${i}.${t}.ptr`), children: get(`tree.${i}.${t}.children`) })),
+  return shapes.map((levels, k) => ({
+    chain: levels.map((lv, t) => ({ nNodes: lv.nNodes, nParents: lv.nParents, ptr: get(`tree.${first + k}.${t}.ptr`), children: get(`tree.${first + k}.${t}.children`) })),
     weights: levels.map((_, t) => {
-      const pre = `tree.${i}.${t}`;
+      const pre = `tree.${first + k}.${t}`;
       const chunkPtr: Int32Array = get(`${pre}.chunkPtr`);
       const entVal: Float32Array = get(`${pre}.entVal`);
       const entChild = get(`${pre}.entChild`) as Uint8Array | Uint16Array | Int32Array;

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
+import { addTreeArrays, treeShapes, type TreeShapes } from "../../search/tree-arrays.js";
+import { decodeTrees, deferLaterTrees } from "../../search/tree-load.js";
 import { type Csr, normalizeRowsL2, toShared } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
@@ -70,7 +71,7 @@ export class XRLinearModel implements XmcModel {
   ) {
     if (trees.length === 0) throw new XmcError("a model needs at least one tree");
     for (const t of trees) validateChain(t.chain, labelNames.length);
-    this.searchers = trees.map((t) => new BeamSearcher(t.chain, t.weights, dim, params.solver.bias));
+    this.searchers = trees.map((t) => new BeamSearcher(t.chain, t.weights, dim, params.solver.bias, {}, t.lookup));
   }
 
   get nLabels(): number {
@@ -307,7 +308,7 @@ export class XRLinearModel implements XmcModel {
 
   /** Read a model file written by {@link save}, from its path or its bytes. */
   static load(source: ModelSource): XRLinearModel {
-    const { header: meta, arrays, source: src } = readModelFile(source);
+    const { header: meta, arrays, source: src, deferred } = readModelFile(source, deferLaterTrees);
     if (meta.method !== "xr-linear") throw new XmcError(`${src}: model method is "${String(meta.method)}", expected "xr-linear"`);
     const need = <T extends TypedArray>(name: string): T => {
       const a = arrays[name];
@@ -317,7 +318,7 @@ export class XRLinearModel implements XmcModel {
     const params = parseXRLinearParams(meta.params, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: TreeModel[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
+    const trees: TreeModel[] = decodeTrees(shapes, meta.dim as number, need, (k) => arrays[k] !== undefined, src, deferred);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     let vectorizer: StackedVectorizer | null = null;
     if (meta.vectorizer) {

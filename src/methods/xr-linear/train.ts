@@ -2,7 +2,7 @@ import type { Csr } from "../../core/csr.js";
 import type { Progress } from "../../core/progress.js";
 import type { LevelWeights } from "../../linear/level-weights.js";
 import { trainChain, type NegativeScheme, type TrainPool } from "../../linear/train-chain.js";
-import { searchEveryRow } from "../../search/beam.js";
+import { type SearchLookup, searchEveryRow } from "../../search/beam.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { buildLabelTreeParallel } from "../../tree/build.js";
 import type { ClusterChain } from "../../tree/chain.js";
@@ -13,6 +13,8 @@ import { type EnsembleMember, pickSolver, type XRLinearParams } from "./params.j
 export interface TreeModel {
   chain: ClusterChain;
   weights: LevelWeights[];
+  /** The search's lookup structures, when the load built them (on two threads: search/tree-load.ts). */
+  lookup?: SearchLookup;
 }
 
 export interface TreeTrainOptions {
