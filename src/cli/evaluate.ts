@@ -8,17 +8,18 @@ import { reliabilitySvg } from "../eval/reliability.js";
 import { inversePropensity } from "../eval/propensity.js";
 import { formatTable, toJsonLine } from "../eval/report.js";
 import type { XmcModel } from "../methods/model.js";
-import { warn } from "./flags.js";
+import { parseThreads, warn } from "./flags.js";
 import { writeHtmlReport } from "./html-report-file.js";
 import { stderrProgress } from "./progress-bar.js";
 import { loadModel } from "../api/load.js";
+import { predictDatasetOnThreads } from "../api/predict-threads.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
 import { checkTestData } from "../data/checks.js";
 
 /** Long names of the options of `xmc evaluate` itself. */
-const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "format", "json", "reliability", "report", "quiet", "help"];
+const EVALUATE_OPTIONS = ["model", "ks", "ps-a", "ps-b", "format", "json", "reliability", "report", "threads", "quiet", "help"];
 
 export function registerEvaluate(program: Command, argv: readonly string[] = process.argv): void {
   const cmd = program
@@ -33,6 +34,7 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     .option("--json", "the same as --format json")
     .option("--reliability <FILE>", "write a reliability diagram (SVG) of the top-5 scores")
     .option("--report <FILE>", "write an HTML report (metrics, P/nDCG/PSP@1..10, rare-label recall, calibration, worst labels, examples)")
+    .option("--threads <n>", "threads to predict with (default: all cores)")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "evaluate", EVALUATE_OPTIONS);
   cmd.action(async (data: string, o: Record<string, unknown>) => {
@@ -43,15 +45,18 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     const htmlReport = o.report as string | undefined;
     if (htmlReport !== undefined) checkOutputPath(htmlReport, { flag: "--report" });
     const progress = stderrProgress(Boolean(o.quiet));
+    const threads = parseThreads(o.threads);
     const model = loadModel(o.model as string);
     const ks = capKs(parseKs(String(o.ks)), model.nLabels, cmd.getOptionValueSource("ks") === "cli");
     const ds = await loadDataset(data, { labels: model.labelNames });
     for (const w of checkTestData(ds, model.featureDim)) warn(w);
     const overrides = predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS);
     if (overrides.topK !== undefined && Number(overrides.topK) > model.nLabels) overrides.topK = model.nLabels;
-    const report = evaluateModel(model, ds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, progress, reliability });
+    const predict = (ov: Record<string, unknown>) => predictDatasetOnThreads(model, o.model as string, ds, ov, threads, progress);
+    const preds = await predict({ topK: Math.max(...ks), ...overrides });
+    const report = evaluatePredictions(model, ds, preds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, reliability });
     if (htmlReport !== undefined) {
-      await writeHtmlReport(model, ds, htmlReport, { metrics: report, ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, title: `${o.model as string} on ${data}` });
+      await writeHtmlReport(model, ds, htmlReport, { metrics: report, ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, title: `${o.model as string} on ${data}`, predict });
     }
     if (json) {
       process.stdout.write(`${toJsonLine(report)}\n`);
@@ -76,15 +81,25 @@ export function capKs(ks: readonly number[], nLabels: number, given = true): num
   return [...new Set(ks.map((k) => Math.min(k, nLabels)))];
 }
 
+interface EvaluateOptions {
+  ks?: number[];
+  A?: number;
+  B?: number;
+  overrides?: Record<string, unknown>;
+  progress?: Progress;
+  reliability?: string;
+}
+
 /** Predict the dataset with the model and compute every ranking metric. */
-export function evaluateModel(
-  model: XmcModel,
-  ds: Dataset,
-  o: { ks?: number[]; A?: number; B?: number; overrides?: Record<string, unknown>; progress?: Progress; reliability?: string },
-): MetricsReport {
+export function evaluateModel(model: XmcModel, ds: Dataset, o: EvaluateOptions): MetricsReport {
+  const ks = o.ks ?? [1, 3, 5];
+  return evaluatePredictions(model, ds, model.predictDataset(ds, { topK: Math.max(...ks), ...(o.overrides ?? {}) }, o.progress), o);
+}
+
+/** Every ranking metric of the model's predictions `preds` of `ds` (at least max(ks) labels each). */
+export function evaluatePredictions(model: XmcModel, ds: Dataset, preds: Prediction[], o: EvaluateOptions): MetricsReport {
   const ks = o.ks ?? [1, 3, 5];
   const overrides = o.overrides ?? {};
-  const preds = model.predictDataset(ds, { topK: Math.max(...ks), ...overrides }, o.progress);
   const invProp = inversePropensity(model.trainLabelCounts, model.nTrain, o.A ?? 0.55, o.B ?? 1.5, ds.Y.cols);
   const report = evaluate(preds, ds.Y, { ks, invProp });
   const thresholded = Number(overrides.threshold ?? 0) > 0 || (overrides.thresholds !== undefined && overrides.thresholds !== "none");

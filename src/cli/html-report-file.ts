@@ -4,6 +4,7 @@ import type { Dataset } from "../data/dataset.js";
 import type { MetricsReport } from "../eval/metrics.js";
 import { inversePropensity } from "../eval/propensity.js";
 import type { AnyModel } from "../api/types.js";
+import type { Ranked } from "../search/beam.js";
 
 export interface HtmlReportOptions {
   metrics: MetricsReport;
@@ -12,6 +13,8 @@ export interface HtmlReportOptions {
   B: number;
   overrides: Record<string, unknown>;
   title: string;
+  /** How to predict `ds` with these overrides (default: `model.predictDataset`, one thread). */
+  predict?: (overrides: Record<string, unknown>) => Promise<Ranked[]>;
 }
 
 /** Predict `ds` with at least 10 labels per point and write the report to `path`. */
@@ -19,7 +22,7 @@ export async function writeHtmlReport(model: AnyModel, ds: Dataset, path: string
   // loaded here, not at start-up: the plotting library takes a noticeable time to import
   const { buildReportData, CURVE_KS, renderHtmlReport } = await import("../eval/html-report.js");
   const topK = Math.max(CURVE_KS.length, ...o.ks, Number(o.overrides.topK ?? 0));
-  const preds = model.predictDataset(ds, { ...o.overrides, topK });
+  const preds = o.predict ? await o.predict({ ...o.overrides, topK }) : model.predictDataset(ds, { ...o.overrides, topK });
   const data = buildReportData({
     preds,
     truth: ds.Y,

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadModel } from "../api/load.js";
+import { predictDatasetOnThreads } from "../api/predict-threads.js";
 import type { AnyModel } from "../api/types.js";
 import { checkOutputPath } from "../core/atomic-file.js";
 import { csrFromRows } from "../core/csr.js";
@@ -8,12 +9,13 @@ import type { Dataset } from "../data/dataset.js";
 import { isFile, readLines } from "../data/lines.js";
 import { loadDataset } from "../data/load.js";
 import { EXPLAIN_HELP, explainerFor } from "./explain.js";
+import { parseThreads } from "./flags.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import { stderrProgress } from "./progress-bar.js";
 import { LineOutput, lineBatches } from "./stream-io.js";
 
 /** Long names of the options of `xmc predict` itself. */
-const PREDICT_OPTIONS = ["model", "output", "text", "explain", "quiet", "help"];
+const PREDICT_OPTIONS = ["model", "output", "text", "explain", "threads", "quiet", "help"];
 
 /** Texts read from stdin are predicted in batches of at most this many lines. */
 const STDIN_BATCH = 256;
@@ -71,6 +73,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     .option("--text <TEXT>", "predict this text (repeat for several; ids 0, 1, ...)", collect)
     .option("-o, --output <FILE>", "write predictions to FILE (it appears when complete) instead of stdout")
     .option("--explain", EXPLAIN_HELP)
+    .option("--threads <n>", "threads to predict a DATA file with (default: all cores; texts from stdin or --text are predicted on one)")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "predict", PREDICT_OPTIONS);
   cmd.action(async (data: string | undefined, o: Record<string, unknown>) => {
@@ -81,6 +84,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     const outPath = o.output as string | undefined;
     if (outPath !== undefined) checkOutputPath(outPath, { flag: "-o" });
     const modelPath = o.model as string;
+    const threads = parseThreads(o.threads);
     const model = loadModel(modelPath);
     const overrides = capTopK(predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS), model.nLabels);
     if (texts !== undefined || fromStdin) requireTextModel(model, modelPath, overrides);
@@ -90,7 +94,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     const explainer = o.explain ? explainerFor(model) : null;
     /** Predict a data set and write its lines (ids from `idOf`), with the explanation when asked. */
     const writeDataset = async (d: Dataset, idOf: (i: number) => string | number) => {
-      const preds = model.predictDataset(d, overrides, d === ds ? progress : undefined);
+      const preds = d === ds ? await predictDatasetOnThreads(model, modelPath, d, overrides, threads, progress) : model.predictDataset(d, overrides);
       const why = explainer ? explainer(d, preds) : null;
       for (let i = 0; i < preds.length; i++) {
         const r = preds[i];

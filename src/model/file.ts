@@ -206,6 +206,25 @@ export function readFileBytes(path: string): Uint8Array {
   }
 }
 
+/**
+ * Read a model file into a SharedArrayBuffer (its start is 8-aligned, so every array of the file
+ * can be viewed in place, by any thread) and, unless `check` is false (the file was just read and
+ * checked), check it whole; a bad file gets a one-line XmcError naming it.
+ */
+export function readModelShared(path: string, check = true): Uint8Array {
+  readModelHeader(path); // a missing path, a directory, a file that is no model: their own messages
+  const fd = openSync(path, "r");
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(new SharedArrayBuffer(fstatSync(fd).size));
+    readSlices(fd, bytes, 0, path);
+  } finally {
+    closeSync(fd);
+  }
+  if (check) decodeModel(bytes, path); // the header, the length and every array's checksum
+  return bytes;
+}
+
 /** Fill `out` from the file at byte `position` on, in slices; a short file is an XmcError. */
 function readSlices(fd: number, out: Uint8Array, position: number, path: string): void {
   for (let at = 0; at < out.length; ) {

@@ -8,11 +8,9 @@
  * model, whose workers stop once it is idle (its bytes are freed with them). A failed load
  * leaves the old model serving.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { XmcError } from "../core/errors.js";
 import type { PredictOverrides } from "../methods/model.js";
-import { decodeModel } from "../model/format.js";
-import { readModelHeader } from "../model/file.js";
+import { readModelShared } from "../model/file.js";
 import { WorkerPool } from "../worker/pool.js";
 import type { ModelFacts, Piece, PredictResult, PredictTask, WorkerInit } from "./predict-worker.js";
 import { DEFAULT_SCHEDULER, Scheduler, type SchedulerOptions, type SchedulerStats } from "./scheduler.js";
@@ -97,32 +95,6 @@ export class ModelHost {
     await this.current.scheduler.idle();
     await this.current.pool.close();
   }
-}
-
-/** Largest slice handed to one read call (single calls are capped near 2 GB). */
-const READ_SLICE = 1 << 30;
-
-/**
- * Read a model file into a SharedArrayBuffer (its start is 8-aligned, so every array of the
- * file can be viewed in place) and check it whole; a bad file gets a one-line XmcError naming it.
- */
-export function readModelShared(path: string): Uint8Array {
-  readModelHeader(path); // a missing path, a directory, a file that is no model: their own messages
-  const fd = openSync(path, "r");
-  let bytes: Uint8Array;
-  try {
-    const size = fstatSync(fd).size;
-    bytes = new Uint8Array(new SharedArrayBuffer(size));
-    for (let at = 0; at < size; ) {
-      const n = readSync(fd, bytes, at, Math.min(READ_SLICE, size - at), at);
-      if (n === 0) throw new XmcError(`${path}: the file shrank while being read`);
-      at += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  decodeModel(bytes, path); // the header, the length and every array's checksum
-  return bytes;
 }
 
 async function load(path: string, opts: HostOptions, onBatch: (texts: number) => void): Promise<Loaded> {

@@ -367,3 +367,18 @@ test("system errors become one line with the path, the reason and what xmc was d
   assert.equal(systemErrorMessage(n, null), "/x/y: permission denied (EACCES) while opening");
   assert.equal(systemErrorMessage(new TypeError("x is not a function"), "train"), null);
 });
+
+test("predict and evaluate --threads: a data file on two threads gives the lines and metrics of one; --threads 0 is a usage error", () => {
+  const one = xmc(["predict", bigPrefix, "-m", model, "-q", "--threads", "1"]);
+  const two = xmc(["predict", bigPrefix, "-m", model, "-q", "--threads", "2"]);
+  assert.equal(one.code, 0, one.err);
+  assert.equal(two.code, 0, two.err);
+  assert.equal(two.out.split("\n").length, 3001);
+  assert.equal(two.out, one.out);
+  const e1 = xmc(["evaluate", join(dir, "t"), "-m", model, "--json", "--threads", "1"]);
+  const e2 = xmc(["evaluate", join(dir, "t"), "-m", model, "--json", "--threads", "2"]);
+  assert.equal(e2.out, e1.out);
+  const zero = xmc(["predict", bigPrefix, "-m", model, "--threads", "0"]);
+  assert.equal(zero.code, 2);
+  oneLineError(zero.err, /--threads: expected a positive integer, got "0"/);
+});

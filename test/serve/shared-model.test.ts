@@ -15,7 +15,7 @@ import { XmcError } from "../../src/core/errors.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { decodeModel } from "../../src/model/format.js";
-import { readModelShared } from "../../src/serve/model-host.js";
+import { readModelShared } from "../../src/model/file.js";
 import type { PredictResult, PredictTask } from "../../src/serve/predict-worker.js";
 import { WorkerPool } from "../../src/worker/pool.js";
 

@@ -1,0 +1,146 @@
+/**
+ * Predicting a data set on several threads (`xmc predict` and `xmc evaluate` with `--threads`).
+ * The calling thread keeps its loaded model and predicts too; the other threads each decode the
+ * model from one copy of the file's bytes in shared memory (as `xmc serve` does: the arrays are
+ * views over that copy; what a worker builds for itself is what decoding builds). The rows are
+ * cut into chunks handed out in turn: a worker gets its next chunk when it answers, the calling
+ * thread takes one between its looks at the workers' answers. Each instance is predicted alone
+ * by every method, so the predictions are those of `predictDataset` on the whole set (tested).
+ * Workers start only when the rows are many for the model's size (see WORKER_START_S_PER_BYTE):
+ * below that, this thread predicts them all.
+ */
+import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import type { Csr } from "../core/csr.js";
+import { XmcError } from "../core/errors.js";
+import { type Progress, silentProgress } from "../core/progress.js";
+import type { Dataset } from "../data/dataset.js";
+import type { XmcModel } from "../methods/model.js";
+import { readModelShared } from "../model/file.js";
+import type { Ranked } from "../search/beam.js";
+import { WorkerPool } from "../worker/pool.js";
+
+/** Rows per chunk: large enough that a chunk's hand-off (well under a millisecond) is small against its prediction. */
+export const CHUNK_ROWS = 512;
+
+/** What a worker predicts: rows of a data set, without their labels. */
+export interface ChunkTask {
+  kind: Dataset["kind"];
+  source: string;
+  texts: string[] | null;
+  X: Csr | null;
+  overrides: object;
+}
+
+export interface WorkerInit {
+  bytes: Uint8Array;
+  source: string;
+}
+
+/** A chunk's predictions, or a user error (a bad option value) as a message. */
+export type ChunkResult = { labels: Int32Array[]; scores: Float32Array[] } | { error: string };
+
+/** Rows [a, b) of a data set, its labels left out. */
+export function chunkOf(d: Dataset, a: number, b: number, overrides: object): ChunkTask {
+  let X: Csr | null = null;
+  if (d.X) {
+    const p0 = d.X.indptr[a], p1 = d.X.indptr[b];
+    const indptr = d.X.indptr.slice(a, b + 1);
+    for (let i = 0; i < indptr.length; i++) indptr[i] -= p0;
+    X = { rows: b - a, cols: d.X.cols, indptr, indices: d.X.indices.slice(p0, p1), data: d.X.data.slice(p0, p1) };
+  }
+  return { kind: d.kind, source: d.source, texts: d.texts ? d.texts.slice(a, b) : null, X, overrides };
+}
+
+/** The data set a chunk stands for (no labels), in a model's label space. */
+export function chunkDataset(c: ChunkTask, labelNames: string[]): Dataset {
+  const rows = c.X ? c.X.rows : (c.texts?.length ?? 0);
+  const Y: Csr = { rows, cols: labelNames.length, indptr: new Int32Array(rows + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+  return { source: c.source, kind: c.kind, X: c.X, texts: c.texts, Y, labelNames, labelTexts: null, knownLabels: labelNames.length };
+}
+
+const WORKER = new URL("./predict-threads-worker.js", import.meta.url);
+
+/**
+ * Workers start only when the rows left would take this thread longer than this many seconds per
+ * byte of the model file: a worker first decodes the model for itself (measured 6-8 s per GB on
+ * one core, slower beside this thread's predictions, plus 1.6 s per GB to read the file into
+ * shared memory here), and shares the work only after that. At 1M labels (a 1.4 GB file) 20,000
+ * rows took 27-30 s on one thread and 34 s with a worker, which started too late to help.
+ */
+let WORKER_START_S_PER_BYTE = 20e-9;
+
+/** Replace the workers' start cost per model byte (0: always start them; for tests); returns the previous one. */
+export function setWorkerStartCost(sPerByte: number): number {
+  const prev = WORKER_START_S_PER_BYTE;
+  WORKER_START_S_PER_BYTE = sPerByte;
+  return prev;
+}
+
+/**
+ * `model.predictDataset(data, overrides)` on `threads` threads (this one included), the model's
+ * file at `modelPath`; one thread, or a set of at most two chunks, predicts here alone.
+ */
+export async function predictDatasetOnThreads(model: XmcModel, modelPath: string, data: Dataset, overrides: object, threads: number, progress: Progress = silentProgress): Promise<Ranked[]> {
+  const n = data.Y.rows;
+  const workers = Math.min(Math.max(1, threads), availableParallelism(), Math.ceil(n / CHUNK_ROWS)) - 1;
+  if (workers < 1 || n <= 2 * CHUNK_ROWS) return model.predictDataset(data, overrides, progress);
+  const out: Ranked[] = new Array(n);
+  const put = (a: number, labels: Int32Array[], scores: Float32Array[], tick = true): void => {
+    for (let i = 0; i < labels.length; i++) out[a + i] = { labels: labels[i], scores: scores[i] };
+    if (tick) progress.tick(labels.length);
+  };
+  /** Rows [a, b) on this thread; a long run (`ticking`) reports its progress as it goes. */
+  const predictHere = (a: number, b: number, ticking = false): void => {
+    const p: Progress = ticking ? { start() {}, tick: (k) => progress.tick(k), stop() {}, log: (m) => progress.log(m) } : silentProgress;
+    const preds = model.predictDataset(chunkDataset(chunkOf(data, a, b, overrides), model.labelNames), overrides, p);
+    put(a, preds.map((r) => r.labels), preds.map((r) => r.scores), !ticking);
+  };
+  progress.start("predict", n);
+  // the first chunk, timed here, tells whether the rest is worth the workers' start
+  const t0 = performance.now();
+  predictHere(0, CHUNK_ROWS);
+  const restS = ((performance.now() - t0) / 1000 / CHUNK_ROWS) * (n - CHUNK_ROWS);
+  if (restS < WORKER_START_S_PER_BYTE * statSync(modelPath).size) {
+    predictHere(CHUNK_ROWS, n, true);
+    progress.stop();
+    return out;
+  }
+  const pool = new WorkerPool<ChunkTask, ChunkResult>(WORKER, workers, { bytes: readModelShared(modelPath, false), source: modelPath } satisfies WorkerInit);
+  const nChunks = Math.ceil(n / CHUNK_ROWS);
+  let next = 1;
+  try {
+    // a failure anywhere ends the hand-out
+    const stopOnError = async (work: () => Promise<void>): Promise<void> => {
+      try {
+        await work();
+      } catch (e) {
+        next = nChunks;
+        throw e;
+      }
+    };
+    // each worker takes chunks until none is left
+    const byWorker = async (): Promise<void> => {
+      while (next < nChunks) {
+        const a = next++ * CHUNK_ROWS, b = Math.min(n, a + CHUNK_ROWS);
+        const r = await pool.run(chunkOf(data, a, b, overrides));
+        if ("error" in r) throw new XmcError(r.error);
+        put(a, r.labels, r.scores);
+      }
+    };
+    // this thread takes one chunk at a time, letting the workers' answers in between
+    const here = async (): Promise<void> => {
+      for (;;) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (next >= nChunks) return;
+        const a = next++ * CHUNK_ROWS;
+        predictHere(a, Math.min(n, a + CHUNK_ROWS));
+      }
+    };
+    await Promise.all([here, ...Array.from({ length: workers }, () => byWorker)].map(stopOnError));
+  } finally {
+    progress.stop();
+    await pool.close();
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Predicting on several threads (api/predict-threads.ts): the same predictions as one thread, for
+ * a feature model, a text model and a neural method, over sets of several chunks.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { CHUNK_ROWS, chunkDataset, chunkOf, predictDatasetOnThreads, setWorkerStartCost } from "../../src/api/predict-threads.js";
+import type { Dataset } from "../../src/data/dataset.js";
+import type { XmcModel } from "../../src/methods/model.js";
+import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
+import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
+import { toy } from "../methods/syncxml-toy.js";
+import { syntheticXc } from "../methods/xr-linear-toy.js";
+
+const rows = 2 * CHUNK_ROWS + 77; // three chunks, the last one short
+
+/** Two threads (the workers started however few the rows) and the one-thread fallback against `predictDataset`. */
+async function sameOnThreads(model: XmcModel, data: Dataset, overrides: object): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "xmc-test-"));
+  const prev = setWorkerStartCost(0);
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    const ticks: number[] = [];
+    const progress = { start: () => undefined, tick: (n: number) => void ticks.push(n), stop: () => undefined, log: () => undefined };
+    const threaded = await predictDatasetOnThreads(model, path, data, overrides, 2, progress as never);
+    assert.deepEqual(threaded, model.predictDataset(data, overrides));
+    if (availableParallelism() >= 2) assert.equal(ticks.reduce((a, b) => a + b, 0), rows, "progress counts every row once");
+    // rows too few for the model: no worker starts, the same predictions
+    setWorkerStartCost(1);
+    ticks.length = 0;
+    assert.deepEqual(await predictDatasetOnThreads(model, path, data, overrides, 2, progress as never), threaded);
+    if (availableParallelism() >= 2) assert.ok(ticks.reduce((a, b) => a + b, 0) <= rows, "the model's own progress, counted once");
+  } finally {
+    setWorkerStartCost(prev);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("chunks: rows [a, b) of features or texts, without labels", () => {
+  const xc = syntheticXc(30, 1, 8);
+  const c = chunkOf(xc, 10, 14, {});
+  const d = chunkDataset(c, xc.labelNames);
+  assert.equal(d.X!.rows, 4);
+  assert.deepEqual(Array.from(d.X!.indices), Array.from(xc.X!.indices.subarray(xc.X!.indptr[10], xc.X!.indptr[14])));
+  assert.equal(d.X!.indptr[0], 0);
+  assert.equal(d.Y.rows, 4);
+  assert.equal(d.Y.indices.length, 0);
+  const tx = toy(30, 1);
+  assert.deepEqual(chunkDataset(chunkOf(tx, 28, 30, {}), tx.labelNames).texts, tx.texts!.slice(28, 30));
+});
+
+test("XR-Linear on features and on texts: two threads predict what one does", async () => {
+  const xc = syntheticXc(rows, 3, 30);
+  await sameOnThreads(await XRLinearModel.train(xc, { tree: { maxLeafSize: 4, nrSplits: 4 } }, { threads: 1 }), xc, { topK: 5 });
+  const text = toy(rows, 4);
+  await sameOnThreads(await XRLinearModel.train(text, { tree: { maxLeafSize: 4, nrSplits: 4 }, ensemble: { trees: 2 } }, { threads: 1 }), text, { topK: 3, beamSize: 4 });
+});
+
+test("SyncXML: two threads predict what one does", async () => {
+  const data = toy(rows, 5);
+  const params = {
+    wordvec: { source: "skipgram" as const, epochs: 1 },
+    encoder: { seqLen: 8, embDim: 16, filters: 4, kernels: "2,4", stride: 2, aggKernel: 4, embDropout: 0, projDropout: 0, dropout: 0 },
+    model: { clusterSize: 3, shortlist: 3, headDropout: 0, metaDropout: 0, extDropout: 0 },
+    train: { epochs: 1, warmupEpochs: 0, batch: 64, maxLr: 0.02, seed: 3 },
+    predict: { topK: 5, shortlist: 4 },
+  };
+  await sameOnThreads(await SyncXMLModel.train(data, params), data, { topK: 5 });
+});
