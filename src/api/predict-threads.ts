@@ -77,11 +77,34 @@ export function setWorkerStartCost(sPerByte: number): number {
   return prev;
 }
 
+/** A model file as it was when its model was loaded: the workers decode it only if it is unchanged. */
+export interface ModelFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Stat a model file (before loading it). */
+export function modelFileOf(path: string): ModelFile {
+  const st = statSync(path);
+  return { path, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+function unchanged(f: ModelFile): boolean {
+  try {
+    const st = statSync(f.path);
+    return st.size === f.size && st.mtimeMs === f.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * `model.predictDataset(data, overrides)` on `threads` threads (this one included), the model's
- * file at `modelPath`; one thread, or a set of at most two chunks, predicts here alone.
+ * `model.predictDataset(data, overrides)` on `threads` threads (this one included), `model` loaded
+ * from `file`; one thread, or a set of at most two chunks, predicts here alone, and so does this
+ * thread when the file has changed since (the workers would decode another model).
  */
-export async function predictDatasetOnThreads(model: XmcModel, modelPath: string, data: Dataset, overrides: object, threads: number, progress: Progress = silentProgress): Promise<Ranked[]> {
+export async function predictDatasetOnThreads(model: XmcModel, file: ModelFile, data: Dataset, overrides: object, threads: number, progress: Progress = silentProgress): Promise<Ranked[]> {
   const n = data.Y.rows;
   const workers = Math.min(Math.max(1, threads), availableParallelism(), Math.ceil(n / CHUNK_ROWS)) - 1;
   if (workers < 1 || n <= 2 * CHUNK_ROWS) return model.predictDataset(data, overrides, progress);
@@ -101,12 +124,18 @@ export async function predictDatasetOnThreads(model: XmcModel, modelPath: string
   const t0 = performance.now();
   predictHere(0, CHUNK_ROWS);
   const restS = ((performance.now() - t0) / 1000 / CHUNK_ROWS) * (n - CHUNK_ROWS);
-  if (restS < WORKER_START_S_PER_BYTE * statSync(modelPath).size) {
+  const hereAlone = (): Ranked[] => {
     predictHere(CHUNK_ROWS, n, true);
     progress.stop();
     return out;
+  };
+  if (restS < WORKER_START_S_PER_BYTE * file.size) return hereAlone();
+  const bytes = unchanged(file) ? readModelShared(file.path, false) : null;
+  if (bytes === null || !unchanged(file)) {
+    progress.log(`${file.path} changed since it was loaded: predicting on one thread`);
+    return hereAlone();
   }
-  const pool = new WorkerPool<ChunkTask, ChunkResult>(WORKER, workers, { bytes: readModelShared(modelPath, false), source: modelPath } satisfies WorkerInit);
+  const pool = new WorkerPool<ChunkTask, ChunkResult>(WORKER, workers, { bytes, source: file.path } satisfies WorkerInit);
   const nChunks = Math.ceil(n / CHUNK_ROWS);
   let next = 1;
   try {

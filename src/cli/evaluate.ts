@@ -12,7 +12,7 @@ import { parseThreads, warn } from "./flags.js";
 import { writeHtmlReport } from "./html-report-file.js";
 import { stderrProgress } from "./progress-bar.js";
 import { loadModel } from "../api/load.js";
-import { predictDatasetOnThreads } from "../api/predict-threads.js";
+import { modelFileOf, predictDatasetOnThreads } from "../api/predict-threads.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
@@ -46,13 +46,14 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     if (htmlReport !== undefined) checkOutputPath(htmlReport, { flag: "--report" });
     const progress = stderrProgress(Boolean(o.quiet));
     const threads = parseThreads(o.threads);
+    const file = modelFileOf(o.model as string);
     const model = loadModel(o.model as string);
     const ks = capKs(parseKs(String(o.ks)), model.nLabels, cmd.getOptionValueSource("ks") === "cli");
     const ds = await loadDataset(data, { labels: model.labelNames });
     for (const w of checkTestData(ds, model.featureDim)) warn(w);
     const overrides = predictOverrides(o, modelMethod(model.method), EVALUATE_OPTIONS);
     if (overrides.topK !== undefined && Number(overrides.topK) > model.nLabels) overrides.topK = model.nLabels;
-    const predict = (ov: Record<string, unknown>) => predictDatasetOnThreads(model, o.model as string, ds, ov, threads, progress);
+    const predict = (ov: Record<string, unknown>) => predictDatasetOnThreads(model, file, ds, ov, threads, progress);
     const preds = await predict({ topK: Math.max(...ks), ...overrides });
     const report = evaluatePredictions(model, ds, preds, { ks, A: num(o.psA, "--ps-a"), B: num(o.psB, "--ps-b"), overrides, reliability });
     if (htmlReport !== undefined) {

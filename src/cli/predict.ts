@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadModel } from "../api/load.js";
-import { predictDatasetOnThreads } from "../api/predict-threads.js";
+import { modelFileOf, predictDatasetOnThreads } from "../api/predict-threads.js";
 import type { AnyModel } from "../api/types.js";
 import { checkOutputPath } from "../core/atomic-file.js";
 import { csrFromRows } from "../core/csr.js";
@@ -85,6 +85,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     if (outPath !== undefined) checkOutputPath(outPath, { flag: "-o" });
     const modelPath = o.model as string;
     const threads = parseThreads(o.threads);
+    const file = modelFileOf(modelPath);
     const model = loadModel(modelPath);
     const overrides = capTopK(predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS), model.nLabels);
     if (texts !== undefined || fromStdin) requireTextModel(model, modelPath, overrides);
@@ -94,7 +95,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     const explainer = o.explain ? explainerFor(model) : null;
     /** Predict a data set and write its lines (ids from `idOf`), with the explanation when asked. */
     const writeDataset = async (d: Dataset, idOf: (i: number) => string | number) => {
-      const preds = d === ds ? await predictDatasetOnThreads(model, modelPath, d, overrides, threads, progress) : model.predictDataset(d, overrides);
+      const preds = d === ds ? await predictDatasetOnThreads(model, file, d, overrides, threads, progress) : model.predictDataset(d, overrides);
       const why = explainer ? explainer(d, preds) : null;
       for (let i = 0; i < preds.length; i++) {
         const r = preds[i];

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CHUNK_ROWS, chunkDataset, chunkOf, predictDatasetOnThreads, setWorkerStartCost } from "../../src/api/predict-threads.js";
+import { CHUNK_ROWS, chunkDataset, chunkOf, modelFileOf, predictDatasetOnThreads, setWorkerStartCost } from "../../src/api/predict-threads.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import type { XmcModel } from "../../src/methods/model.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
@@ -26,14 +26,21 @@ async function sameOnThreads(model: XmcModel, data: Dataset, overrides: object):
     model.save(path);
     const ticks: number[] = [];
     const progress = { start: () => undefined, tick: (n: number) => void ticks.push(n), stop: () => undefined, log: () => undefined };
-    const threaded = await predictDatasetOnThreads(model, path, data, overrides, 2, progress as never);
+    const file = modelFileOf(path);
+    const threaded = await predictDatasetOnThreads(model, file, data, overrides, 2, progress as never);
     assert.deepEqual(threaded, model.predictDataset(data, overrides));
     if (availableParallelism() >= 2) assert.equal(ticks.reduce((a, b) => a + b, 0), rows, "progress counts every row once");
     // rows too few for the model: no worker starts, the same predictions
     setWorkerStartCost(1);
     ticks.length = 0;
-    assert.deepEqual(await predictDatasetOnThreads(model, path, data, overrides, 2, progress as never), threaded);
+    assert.deepEqual(await predictDatasetOnThreads(model, file, data, overrides, 2, progress as never), threaded);
     if (availableParallelism() >= 2) assert.ok(ticks.reduce((a, b) => a + b, 0) <= rows, "the model's own progress, counted once");
+    // a model file replaced since the load: no worker decodes it, this thread predicts, and says so
+    setWorkerStartCost(0);
+    const logged: string[] = [];
+    const replaced = { ...file, mtimeMs: file.mtimeMs - 1000 };
+    assert.deepEqual(await predictDatasetOnThreads(model, replaced, data, overrides, 2, { ...progress, log: (m: string) => void logged.push(m) } as never), threaded);
+    if (availableParallelism() >= 2) assert.match(logged.join("\n"), /changed since it was loaded: predicting on one thread/);
   } finally {
     setWorkerStartCost(prev);
     rmSync(dir, { recursive: true, force: true });
