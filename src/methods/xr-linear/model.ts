@@ -251,6 +251,7 @@ export class XRLinearModel implements XmcModel {
       out[i] = this.searchOne(X.indices, X.data, X.indptr[i], X.indptr[i + 1], o);
       if ((i & 255) === 255) progress.tick(256);
     }
+    progress.tick(X.rows & 255);
     progress.stop();
     return out;
   }
