@@ -1,19 +1,23 @@
-/** A worker of predict-threads.ts: decodes the model once from the shared file bytes, predicts chunks of rows. */
+/** A worker of predict-threads.ts: decodes the model once from the shared file bytes, predicts chunks of rows or batches of texts. */
 import { parentPort, workerData } from "node:worker_threads";
 import { XmcError } from "../core/errors.js";
 import type { XmcModel } from "../methods/model.js";
 import { loadModel } from "./load.js";
-import { type ChunkResult, type ChunkTask, chunkDataset, type WorkerInit } from "./predict-threads.js";
+import { type ChunkResult, type ChunkTask, chunkDataset, type TextsTask, type WorkerInit } from "./predict-threads.js";
 
 if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
   let model: XmcModel | null = null;
-  port.on("message", (task: ChunkTask) => {
+  port.on("message", (task: ChunkTask | TextsTask) => {
     try {
       model ??= loadModel(init.bytes) as XmcModel;
-      const preds = model.predictDataset(chunkDataset(task, model.labelNames), task.overrides);
-      const result: ChunkResult = { labels: preds.map((r) => r.labels), scores: preds.map((r) => r.scores) };
+      let result: ChunkResult;
+      if (task.kind === "predictTexts") result = { named: model.predictTexts(task.texts, task.overrides) };
+      else {
+        const preds = model.predictDataset(chunkDataset(task, model.labelNames), task.overrides);
+        result = { labels: preds.map((r) => r.labels), scores: preds.map((r) => r.scores) };
+      }
       // copied, not transferred: a method may return views on buffers it keeps
       port.postMessage({ ok: true, result });
     } catch (e) {

@@ -46,8 +46,8 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     if (htmlReport !== undefined) checkOutputPath(htmlReport, { flag: "--report" });
     const progress = stderrProgress(Boolean(o.quiet));
     const threads = parseThreads(o.threads);
+    const model = loadModel(o.model as string); // a missing or bad file: its own message
     const file = modelFileOf(o.model as string);
-    const model = loadModel(o.model as string);
     const ks = capKs(parseKs(String(o.ks)), model.nLabels, cmd.getOptionValueSource("ks") === "cli");
     const ds = await loadDataset(data, { labels: model.labelNames });
     for (const w of checkTestData(ds, model.featureDim)) warn(w);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadModel } from "../api/load.js";
-import { modelFileOf, predictDatasetOnThreads } from "../api/predict-threads.js";
+import { modelFileOf, type NamedScores, predictDatasetOnThreads, TextStreamPredictor } from "../api/predict-threads.js";
 import type { AnyModel } from "../api/types.js";
 import { checkOutputPath } from "../core/atomic-file.js";
 import { csrFromRows } from "../core/csr.js";
@@ -19,6 +19,8 @@ const PREDICT_OPTIONS = ["model", "output", "text", "explain", "threads", "quiet
 
 /** Texts read from stdin are predicted in batches of at most this many lines. */
 const STDIN_BATCH = 256;
+/** Batches of stdin predicted (or being predicted) but not yet written, at most. */
+const STDIN_IN_FLIGHT = 8;
 
 /** One output line: the instance's id and its labels, best first, with the model's scores (and, with --explain, why). */
 export function predictionLine(id: string | number, labels: readonly { label: string; score: number; why?: unknown }[]): string {
@@ -73,7 +75,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     .option("--text <TEXT>", "predict this text (repeat for several; ids 0, 1, ...)", collect)
     .option("-o, --output <FILE>", "write predictions to FILE (it appears when complete) instead of stdout")
     .option("--explain", EXPLAIN_HELP)
-    .option("--threads <n>", "threads to predict a DATA file with (default: all cores; texts from stdin or --text are predicted on one)")
+    .option("--threads <n>", "threads to predict with (default: all cores; used for a DATA file, and for stdin once the stream is long)")
     .option("-q, --quiet", "no progress output");
   addPredictOptions(cmd, argv, "predict", PREDICT_OPTIONS);
   cmd.action(async (data: string | undefined, o: Record<string, unknown>) => {
@@ -85,8 +87,8 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     if (outPath !== undefined) checkOutputPath(outPath, { flag: "-o" });
     const modelPath = o.model as string;
     const threads = parseThreads(o.threads);
+    const model = loadModel(modelPath); // a missing or bad file: its own message
     const file = modelFileOf(modelPath);
-    const model = loadModel(modelPath);
     const overrides = capTopK(predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS), model.nLabels);
     if (texts !== undefined || fromStdin) requireTextModel(model, modelPath, overrides);
     const progress = stderrProgress(Boolean(o.quiet));
@@ -111,14 +113,34 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
           const preds = model.predictTexts(texts, overrides);
           for (let i = 0; i < preds.length; i++) await out.line(predictionLine(i, preds[i]));
         }
-      } else if (ds === null) {
+      } else if (ds === null && explainer) {
         let id = 0;
         for await (const batch of lineBatches(process.stdin, { size: STDIN_BATCH })) {
-          if (explainer) {
-            const first = id;
-            await writeDataset(textsDataset(batch, model, "stdin"), (i) => first + i);
-            id += batch.length;
-          } else for (const p of model.predictTexts(batch, overrides)) await out.line(predictionLine(id++, p));
+          const first = id;
+          await writeDataset(textsDataset(batch, model, "stdin"), (i) => first + i);
+          id += batch.length;
+        }
+      } else if (ds === null) {
+        // batches in flight (on this thread or workers), written in their order as they complete
+        const stream = new TextStreamPredictor(model, file, overrides, threads, progress);
+        const queue: { preds: Promise<NamedScores>; ready: boolean }[] = [];
+        let id = 0;
+        const writeReady = async (all: boolean): Promise<void> => {
+          while (queue.length > 0 && (all || queue[0].ready || queue.length > STDIN_IN_FLIGHT)) {
+            for (const p of await queue.shift()!.preds) await out.line(predictionLine(id++, p));
+          }
+        };
+        try {
+          for await (const batch of lineBatches(process.stdin, { size: STDIN_BATCH })) {
+            const entry = { preds: stream.predict(batch), ready: false };
+            entry.preds.then(() => (entry.ready = true), () => (entry.ready = true));
+            queue.push(entry);
+            await new Promise((resolve) => setImmediate(resolve));
+            await writeReady(false);
+          }
+          await writeReady(true);
+        } finally {
+          await stream.close();
         }
       } else {
         await writeDataset(ds, (i) => (ids ? ids[i] : i));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CHUNK_ROWS, chunkDataset, chunkOf, modelFileOf, predictDatasetOnThreads, setWorkerStartCost } from "../../src/api/predict-threads.js";
+import { CHUNK_ROWS, chunkDataset, chunkOf, modelFileOf, predictDatasetOnThreads, setWorkerStartCost, TextStreamPredictor } from "../../src/api/predict-threads.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import type { XmcModel } from "../../src/methods/model.js";
 import { SyncXMLModel } from "../../src/methods/syncxml/model.js";
@@ -77,4 +77,25 @@ test("SyncXML: two threads predict what one does", async () => {
     predict: { topK: 5, shortlist: 4 },
   };
   await sameOnThreads(await SyncXMLModel.train(data, params), data, { topK: 5 });
+});
+
+test("a stream of text batches: in call order, each batch as predictTexts gives it, workers started once this thread has spent their cost", async () => {
+  const data = toy(rows, 6);
+  const model = await XRLinearModel.train(data, { tree: { maxLeafSize: 4, nrSplits: 4 } }, { threads: 1 });
+  const dir = mkdtempSync(join(tmpdir(), "xmc-test-"));
+  const prev = setWorkerStartCost(0);
+  try {
+    const path = join(dir, "m.xmc");
+    model.save(path);
+    const stream = new TextStreamPredictor(model, modelFileOf(path), { topK: 3 }, 2);
+    const batches = Array.from({ length: 12 }, (_, b) => data.texts!.slice(b * 90, (b + 1) * 90));
+    const first = await stream.predict(batches[0]); // on this thread: nothing spent before it
+    const rest = await Promise.all(batches.slice(1).map((b) => stream.predict(b)));
+    assert.equal(stream.threaded, availableParallelism() >= 2);
+    await stream.close();
+    assert.deepEqual([first, ...rest], batches.map((b) => model.predictTexts(b, { topK: 3 })));
+  } finally {
+    setWorkerStartCost(prev);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

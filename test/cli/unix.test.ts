@@ -378,6 +378,13 @@ test("predict and evaluate --threads: a data file on two threads gives the lines
   const e1 = xmc(["evaluate", join(dir, "t"), "-m", model, "--json", "--threads", "1"]);
   const e2 = xmc(["evaluate", join(dir, "t"), "-m", model, "--json", "--threads", "2"]);
   assert.equal(e2.out, e1.out);
+  // the same texts on stdin: batches handed to a worker once the stream is long, written in order
+  const texts = readFileSync(`${bigPrefix}_texts.txt`, "utf8");
+  const stdin1 = xmc(["predict", "-m", model, "-q", "--threads", "1"], texts);
+  const stdin2 = xmc(["predict", "-m", model, "-q", "--threads", "2"], texts);
+  assert.equal(stdin2.code, 0, stdin2.err);
+  assert.equal(stdin2.out, stdin1.out);
+  assert.equal(stdin2.out, one.out);
   const zero = xmc(["predict", bigPrefix, "-m", model, "--threads", "0"]);
   assert.equal(zero.code, 2);
   oneLineError(zero.err, /--threads: expected a positive integer, got "0"/);
