@@ -5,9 +5,9 @@
  * views over that copy; what a worker builds for itself is what decoding builds). The rows are
  * cut into chunks handed out in turn: a worker holds two (one queued), the calling thread takes
  * one between its looks at the workers' answers. Texts arriving in batches (stdin) go through
- * {@link TextStreamPredictor}. Each instance is predicted alone
- * by every method, so the predictions are those of `predictDataset` on the whole set (tested for
- * XR-Linear and SyncXML; PRIME and XR-Transformer checked the same way by hand).
+ * {@link TextStreamPredictor}. Each instance is predicted alone by every method, so the
+ * predictions are those of `predictDataset` on the whole set (tested for XR-Linear and SyncXML;
+ * PRIME and XR-Transformer checked the same way by hand).
  * Workers start only when the rows are many for the model's size (see WORKER_START_S_PER_BYTE):
  * below that, this thread predicts them all.
  */
