@@ -18,12 +18,12 @@ import { type TreeShapes, treesFromArrays, type WeightedTree } from "./tree-arra
 /** A decoded tree, with its search lookups when they were built during the load. */
 export type LoadedTree = WeightedTree & { lookup?: SearchLookup };
 
-/** What the helper thread decodes: the file's trees `first`, `first + 1`, ... */
+/** What the helper thread decodes: the file's trees `first`, `first + 1`, ... (feature dimensions `dims`). */
 export interface HelperJob {
   deferred: DeferredArrays;
   shapes: TreeShapes;
   first: number;
-  dim: number;
+  dims: number[];
   where: string;
 }
 
@@ -44,16 +44,17 @@ export const deferLaterTrees: DeferArrays = (header) => {
 };
 
 /**
- * The trees of a model file: all on this thread, or, when the file's reader deferred the later
- * half (`deferred`), those on a helper thread while this one decodes the first half.
+ * The trees of a model file (tree i searched over `dims[i]` features): all on this thread, or,
+ * when the file's reader deferred the later half (`deferred`), those on a helper thread while
+ * this one decodes the first half.
  */
-export function decodeTrees(shapes: TreeShapes, dim: number, need: (name: string) => unknown, has: (name: string) => boolean, where: string, deferred?: DeferredArrays): LoadedTree[] {
+export function decodeTrees(shapes: TreeShapes, dims: readonly number[], need: (name: string) => unknown, has: (name: string) => boolean, where: string, deferred?: DeferredArrays): LoadedTree[] {
   if (!deferred) return treesFromArrays(shapes, need, has, where);
   const h = helperFirst(shapes.length);
-  const helper = startHelper({ deferred, shapes: shapes.slice(h), first: h, dim, where });
+  const helper = startHelper({ deferred, shapes: shapes.slice(h), first: h, dims: dims.slice(h), where });
   let mine: LoadedTree[];
   try {
-    mine = withLookups(treesFromArrays(shapes.slice(0, h), need, has, where), dim);
+    mine = withLookups(treesFromArrays(shapes.slice(0, h), need, has, where), dims);
   } catch (e) {
     helper.cancel();
     throw e;
@@ -69,11 +70,11 @@ export function decodeDeferredTrees(job: HelperJob): LoadedTree[] {
     if (!a) throw new XmcError(`${job.where}: model array "${name}" is missing`);
     return a;
   };
-  return withLookups(treesFromArrays(job.shapes, need, (k) => arrays[k] !== undefined, job.where, job.first), job.dim);
+  return withLookups(treesFromArrays(job.shapes, need, (k) => arrays[k] !== undefined, job.where, job.first), job.dims);
 }
 
-function withLookups(trees: WeightedTree[], dim: number): LoadedTree[] {
-  return trees.map((t) => ({ ...t, lookup: searchLookup(t.chain, t.weights, dim) }));
+function withLookups(trees: WeightedTree[], dims: readonly number[]): LoadedTree[] {
+  return trees.map((t, i) => ({ ...t, lookup: searchLookup(t.chain, t.weights, dims[i]) }));
 }
 
 /** Every ArrayBuffer under `x` (typed arrays in nested objects and arrays), once each. */

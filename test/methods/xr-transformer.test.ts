@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { csrFromRows } from "../../src/core/csr.js";
@@ -15,7 +15,7 @@ import { loadDataset } from "../../src/data/load.js";
 import { backward } from "../../src/nn/tape.js";
 import { param } from "../../src/nn/tensor.js";
 import { loadModel } from "../../src/api/load.js";
-import { readModelFile, writeModelFile } from "../../src/model/file.js";
+import { readModelFile, setModelIoLimits, writeModelFile } from "../../src/model/file.js";
 import { methodByName } from "../../src/api/methods.js";
 import { cloneEncoder, foldAssignment, outOfFoldEmbeddings } from "../../src/methods/xr-transformer/crossfit.js";
 import { XrtEncoder } from "../../src/methods/xr-transformer/encoder.js";
@@ -163,6 +163,15 @@ test("xr-transformer: registered; trains on text, and a saved model predicts the
     assert.equal(back.method, "xr-transformer");
     const after = back.predictDataset(testDs, { topK: 5 });
     assert.deepEqual(after, before);
+    // read array by array, its second ranker tree (TF-IDF alone, another feature dimension) decoded on a helper thread
+    const limits = setModelIoLimits({ wholeFile: 64 });
+    try {
+      const parts = XRTransformerModel.load(path);
+      assert.deepEqual(parts.predictDataset(testDs, { topK: 5 }), before);
+      if (availableParallelism() >= 2) assert.ok(parts.trees[1].lookup !== undefined, "the helper built the second tree's lookups");
+    } finally {
+      setModelIoLimits(limits);
+    }
     assert.deepEqual(back.predictTexts([testDs.texts![0]], { topK: 3 }), model.predictTexts([testDs.texts![0]], { topK: 3 }));
     // a file written before matcher.ensemble existed (no such key in its params) loads as one encoder
     const { header, arrays } = readModelFile(path);

@@ -319,7 +319,7 @@ export class XRLinearModel implements XmcModel {
     const params = parseXRLinearParams(meta.params, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: TreeModel[] = decodeTrees(shapes, meta.dim as number, need, (k) => arrays[k] !== undefined, src, deferred);
+    const trees: TreeModel[] = decodeTrees(shapes, shapes.map(() => meta.dim as number), need, (k) => arrays[k] !== undefined, src, deferred);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     let vectorizer: StackedVectorizer | null = null;
     if (meta.vectorizer) {

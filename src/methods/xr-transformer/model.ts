@@ -8,7 +8,8 @@
  * Prediction encodes the query with every encoder, builds its concatenated (and TF-IDF) rows, runs
  * beam search on each side and fuses the two.
  */
-import { addTreeArrays, treeShapes, type TreeShapes, treesFromArrays } from "../../search/tree-arrays.js";
+import { addTreeArrays, treeShapes, type TreeShapes } from "../../search/tree-arrays.js";
+import { decodeTrees, deferLaterTrees } from "../../search/tree-load.js";
 import type { Csr } from "../../core/csr.js";
 import { XmcError } from "../../core/errors.js";
 import { parseParams } from "../../core/params.js";
@@ -318,7 +319,7 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
 
   /** Read a model file written by {@link save}, from its path or its bytes. */
   static load(source: ModelSource): XRTransformerModel {
-    const { header: meta, arrays, source: src } = readModelFile(source);
+    const { header: meta, arrays, source: src, deferred } = readModelFile(source, deferLaterTrees);
     if (meta.method !== "xr-transformer") throw new XmcError(`${src}: model method is "${String(meta.method)}", expected "xr-transformer"`);
     const need = <T extends TypedArray>(name: string): T => {
       const a = arrays[name];
@@ -330,7 +331,6 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     const params = parseXrtParams(mp.matcher && mp.matcher.ensemble === undefined ? { ...mp, matcher: { ...mp.matcher, ensemble: 1 } } : mp, `${src} params`);
     const shapes = meta.trees as TreeShapes;
     if (!Array.isArray(shapes)) throw new XmcError(`${src}: the header has no "trees"`);
-    const trees: RankerTree[] = treesFromArrays(shapes, need, (k) => arrays[k] !== undefined, src);
     const labelNames = headerStrings(meta.labelNames, src, "labelNames");
     const textArrays: Record<string, Float32Array> = {};
     for (const [k, a] of Object.entries(arrays)) if (k.startsWith("text.")) textArrays[k.slice(5)] = a as Float32Array;
@@ -350,6 +350,11 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
         encoders.push(enc);
       }
     }
+    // the trees of each ensemble member search [TF-IDF | embedding] (or either), the TF-IDF trees TF-IDF alone
+    const memberDim = rankerDim(params.ranker.features, vectorizer.nFeatures, encoders[0]?.dim ?? 0);
+    const nMember = (params.ranker.features === "tfidf" ? 1 : params.matcher.ensemble) * params.ranker.trees;
+    const dims = shapes.map((_, i) => (i < nMember ? memberDim : vectorizer.nFeatures));
+    const trees: RankerTree[] = decodeTrees(shapes, dims, need, (k) => arrays[k] !== undefined, src, deferred);
     return new XRTransformerModel(params, labelNames, vectorizer, vocab, encoders, trees, need("trainLabelCounts"), meta.nTrain as number);
   }
 }

@@ -10,7 +10,7 @@ import { TopKHeap } from "../../core/topk.js";
 import { type Progress, silentProgress } from "../../core/progress.js";
 import type { SolverParams } from "../../linear/params.js";
 import { createTrainPool, type NegativeScheme, pifaOnPool, trainChain } from "../../linear/train-chain.js";
-import { BeamSearcher, type LevelWeights, type Ranked } from "../../search/beam.js";
+import { BeamSearcher, type LevelWeights, type Ranked, type SearchLookup } from "../../search/beam.js";
 import { type Combiner, combineRankings } from "../../search/combine.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { buildLabelTree } from "../../tree/build.js";
@@ -65,6 +65,8 @@ export function concatFeatures(X: Csr, E: Float32Array, d: number, alpha: number
 export interface RankerTree {
   chain: ClusterChain;
   weights: LevelWeights[];
+  /** The search's lookup structures, when the load built them (on two threads: search/tree-load.ts). */
+  lookup?: SearchLookup;
 }
 
 export interface RankerTrainOptions {
@@ -123,7 +125,7 @@ export async function trainRanker(Xc: Csr, Y: Csr, p: XrtRankerParams, solver: S
 export class RankerSearch {
   private readonly searchers: BeamSearcher[];
   constructor(trees: RankerTree[], dim: number, bias: number, private readonly combine: Combiner) {
-    this.searchers = trees.map((t) => new BeamSearcher(t.chain, t.weights, dim, bias));
+    this.searchers = trees.map((t) => new BeamSearcher(t.chain, t.weights, dim, bias, {}, t.lookup));
   }
 
   search(idx: Int32Array, val: Float32Array, q0: number, q1: number, beamSize: number, topK: number, post: PostProcessorName): Ranked {
