@@ -111,6 +111,21 @@ function unchanged(f: ModelFile): boolean {
   }
 }
 
+type Pool = WorkerPool<ChunkTask | TextsTask, ChunkResult>;
+
+/**
+ * `workers` workers over one copy of the model file in shared memory; null, with a message, when
+ * the file has changed since its model was loaded (before or while it is read).
+ */
+function startWorkers(file: ModelFile, workers: number, progress: Progress): Pool | null {
+  const bytes = unchanged(file) ? readModelShared(file.path, false) : null;
+  if (bytes === null || !unchanged(file)) {
+    progress.log(`${file.path} changed since it was loaded: predicting on one thread`);
+    return null;
+  }
+  return new WorkerPool<ChunkTask | TextsTask, ChunkResult>(WORKER, workers, { bytes, source: file.path } satisfies WorkerInit);
+}
+
 /**
  * `model.predictDataset(data, overrides)` on `threads` threads (this one included), `model` loaded
  * from `file`; one thread, or a set of at most two chunks, predicts here alone, and so does this
@@ -142,12 +157,8 @@ export async function predictDatasetOnThreads(model: XmcModel, file: ModelFile, 
     return out;
   };
   if (restS < WORKER_START_S_PER_BYTE * file.size) return hereAlone();
-  const bytes = unchanged(file) ? readModelShared(file.path, false) : null;
-  if (bytes === null || !unchanged(file)) {
-    progress.log(`${file.path} changed since it was loaded: predicting on one thread`);
-    return hereAlone();
-  }
-  const pool = new WorkerPool<ChunkTask | TextsTask, ChunkResult>(WORKER, workers, { bytes, source: file.path } satisfies WorkerInit);
+  const pool = startWorkers(file, workers, progress);
+  if (pool === null) return hereAlone();
   const nChunks = Math.ceil(n / CHUNK_ROWS);
   let next = 1;
   try {
@@ -199,7 +210,7 @@ export async function predictDatasetOnThreads(model: XmcModel, file: ModelFile, 
  * that took 13.1-13.2 s where one worker beside this thread's own predictions took 16.1-17.0 s.
  */
 export class TextStreamPredictor {
-  private pool: WorkerPool<ChunkTask | TextsTask, ChunkResult> | null = null;
+  private pool: Pool | null = null;
   private spentS = 0;
   private readonly workers: number;
 
@@ -221,7 +232,10 @@ export class TextStreamPredictor {
 
   /** The predictions of one batch. */
   async predict(texts: string[]): Promise<NamedScores> {
-    if (this.pool === null && this.workers > 0 && this.spentS > WORKER_START_S_PER_BYTE * this.file.size) this.start();
+    if (this.pool === null && this.workers > 0 && this.spentS > WORKER_START_S_PER_BYTE * this.file.size) {
+      this.spentS = -Infinity; // tried once, whatever the outcome
+      this.pool = startWorkers(this.file, this.workers, this.progress);
+    }
     if (this.pool === null) return this.here(texts);
     const r = await this.pool.run({ kind: "predictTexts", texts, overrides: this.overrides });
     if ("error" in r) throw new XmcError(r.error);
@@ -234,17 +248,6 @@ export class TextStreamPredictor {
     const out = this.model.predictTexts(texts, this.overrides);
     this.spentS += (performance.now() - t0) / 1000;
     return out;
-  }
-
-  private start(): void {
-    this.spentS = -Infinity; // tried once, whatever the outcome
-    if (!unchanged(this.file)) {
-      this.progress.log(`${this.file.path} changed since it was loaded: predicting on one thread`);
-      return;
-    }
-    const bytes = readModelShared(this.file.path, false);
-    if (!unchanged(this.file)) return;
-    this.pool = new WorkerPool<ChunkTask | TextsTask, ChunkResult>(WORKER, this.workers, { bytes, source: this.file.path } satisfies WorkerInit);
   }
 
   async close(): Promise<void> {
