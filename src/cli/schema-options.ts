@@ -16,7 +16,7 @@ export function addSchemaOptions(cmd: Command, schema: Schema, rename: Readonly<
   for (const [key, f] of Object.entries(schema)) {
     const [short, flag] = flagNames(rename[key] ?? kebab(key));
     if (o.skip?.(flag)) continue;
-    const help = `${f.help} (default: ${o.defaultText?.(key) ?? String(f.default)})${o.note ? o.note(flag) : ""}`;
+    const help = `${f.help} (default: ${o.defaultText?.(key) ?? ("defaultText" in f && f.defaultText !== undefined ? f.defaultText : String(f.default))})${o.note ? o.note(flag) : ""}`;
     const opt = new Option(`${short ? `-${short}, ` : ""}--${flag} <${f.type === "number" ? "n" : f.type === "boolean" ? "bool" : "value"}>`, help);
     if (f.type === "string" && f.choices && !o.anyValue) opt.choices(f.choices as string[]);
     if (o.hidden) opt.hideHelp();

@@ -3,10 +3,11 @@ import { XmcError } from "./errors.js";
 /**
  * A tiny schema for component parameters: every field has a default, a type and
  * an optional check. `parse` fills defaults, rejects unknown keys with a message
- * naming them, and validates values; the result round-trips through JSON.
+ * naming them, and validates values; the result round-trips through JSON. `defaultText` is what
+ * --help gives as the default where it depends on other parameters.
  */
 export type FieldSpec =
-  | { type: "number"; default: number; min?: number; max?: number; integer?: boolean; help: string }
+  | { type: "number"; default: number; min?: number; max?: number; integer?: boolean; help: string; defaultText?: string }
   | { type: "boolean"; default: boolean; help: string }
   | { type: "string"; default: string; choices?: readonly string[]; help: string };
 

@@ -75,6 +75,13 @@ export class BeamSearcher {
    */
   private dirs: (RowDirectory | null | undefined)[];
   private rowsPerBucket: number;
+  /** Per query feature: its bucket's first row and end, then its row's entries (see scoreByDirectory). */
+  private rowAt = new Int32Array(64);
+  private rowEnd = new Int32Array(64);
+  /** Per query feature (and the bias): the next entry of its run in a level scored whole, the run's end, the value. */
+  private runAt = new Int32Array(64);
+  private runEnd = new Int32Array(64);
+  private runVal = new Float64Array(64);
 
   constructor(
     private chain: ClusterChain,
@@ -192,28 +199,52 @@ export class BeamSearcher {
     }
     nr = nr > 0 ? m + 1 : 0;
     for (let r = 0; r < nr; r++) this.levelAcc.fill(0, lo[r], hi[r]);
+    // each query feature's run of entries (the bias's last); the loads are independent of each other
     const fp = ix.featPtr;
-    for (let k = q0; k < q1; k++) this.addEntries(ix, fp[qIdx[k]], fp[qIdx[k] + 1], qVal[k], nr);
-    if (this.bias > 0) this.addEntries(ix, fp[this.dim], fp[this.dim + 1], this.bias, nr);
-  }
-
-  /** levelAcc[slot] += v · weight for the index entries [e, end) whose slots lie in the nr ranges. */
-  private addEntries(ix: LevelIndex, e: number, end: number, v: number, nr: number): void {
+    const n = q1 - q0 + 1;
+    if (this.runAt.length < n) {
+      this.runAt = new Int32Array(n);
+      this.runEnd = new Int32Array(n);
+      this.runVal = new Float64Array(n);
+    }
+    const at = this.runAt, atEnd = this.runEnd, val = this.runVal;
+    let nRuns = 0;
+    for (let k = q0; k < q1; k++, nRuns++) {
+      at[nRuns] = fp[qIdx[k]];
+      atEnd[nRuns] = fp[qIdx[k] + 1];
+      val[nRuns] = qVal[k];
+    }
+    if (this.bias > 0) {
+      at[nRuns] = fp[this.dim];
+      atEnd[nRuns] = fp[this.dim + 1];
+      val[nRuns++] = this.bias;
+    }
+    // range by range, every feature's entries in the range: one feature's search does not wait on
+    // the one before (the processor overlaps their cache misses); a slot still sums its terms in
+    // feature order, the bias last
     const acc = this.levelAcc, es = ix.entSlot, ev = ix.entVal;
-    if (end - e <= SCAN_RUN_PER_RANGE * nr) {
-      // a short run: reading it whole costs less than searching it
-      for (; e < end; e++) acc[es[e]] += v * ev[e];
-      return;
-    }
-    const lo = this.rangeLo, hi = this.rangeHi;
-    for (let r = 0; r < nr && e < end; r++) {
-      e = gallop(es, e, end, lo[r]);
-      const b = hi[r];
-      for (; e < end && es[e] < b; e++) acc[es[e]] += v * ev[e];
+    for (let r = 0; r < nr; r++) {
+      const a = lo[r], b = hi[r];
+      for (let i = 0; i < nRuns; i++) {
+        let e = at[i];
+        const end = atEnd[i];
+        if (e >= end) continue;
+        if (end - e > SCAN_RUN) e = gallop(es, e, end, a);
+        else while (e < end && es[e] < a) e++;
+        const v = val[i];
+        for (; e < end && es[e] < b; e++) acc[es[e]] += v * ev[e];
+        at[i] = e;
+      }
     }
   }
 
-  /** Accumulate the rows of chunk p (ending at r1) that match query features, found through the chunk's row directory. */
+  /**
+   * Accumulate the rows of chunk p (ending at r1) that match query features, found through the
+   * chunk's row directory. The work runs in passes over the query's features: every bucket start,
+   * then every feature's row and its entries' range, then the entries. The loads of one pass do not depend on each
+   * other, so the processor keeps many cache misses in flight (one feature at a time, each load
+   * waited on the one before: the leaf level of a 100K-label model is a few hundred MB).
+   */
   private scoreByDirectory(W: LevelWeights, d: RowDirectory, p: number, r1: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): void {
     const rf = W.rowFeat, rp = W.rowPtr, ec = W.entChild, ev = W.entVal;
     const acc = this.acc;
@@ -221,17 +252,34 @@ export class BeamSearcher {
     const off = d.ptr[p];
     const shift = d.shift[p];
     const nb = d.ptr[p + 1] - off - 1;
-    for (let k = q0; k < q1; k++) {
-      const f = qIdx[k];
-      const j = f >> shift;
+    if (this.rowAt.length < q1 - q0) {
+      this.rowAt = new Int32Array(q1 - q0);
+      this.rowEnd = new Int32Array(q1 - q0);
+    }
+    const at = this.rowAt, atEnd = this.rowEnd;
+    // pass 1: each feature's bucket
+    let n = 0;
+    for (let k = q0; k < q1; k++, n++) {
+      const j = qIdx[k] >> shift;
       if (j >= nb) break;
-      let r = tab[off + j];
-      const end = tab[off + j + 1];
+      at[n] = tab[off + j];
+      atEnd[n] = tab[off + j + 1];
+    }
+    // pass 2: each feature's row in its bucket, and that row's entries (none: an empty range)
+    for (let i = 0; i < n; i++) {
+      const f = qIdx[q0 + i];
+      let r = at[i];
+      const end = atEnd[i];
       while (r < end && rf[r] < f) r++;
       if (r < end && rf[r] === f) {
-        const v = qVal[k];
-        for (let e = rp[r]; e < rp[r + 1]; e++) acc[ec[e]] += v * ev[e];
-      }
+        at[i] = rp[r];
+        atEnd[i] = rp[r + 1];
+      } else atEnd[i] = at[i] = 0;
+    }
+    // pass 3: the rows' entries, in feature order
+    for (let i = 0; i < n; i++) {
+      const v = qVal[q0 + i];
+      for (let e = at[i], end = atEnd[i]; e < end; e++) acc[ec[e]] += v * ev[e];
     }
   }
 
@@ -407,11 +455,8 @@ const WHOLE_LEVEL_COVER = 8;
  * load per tree; the second (4 parents, 15.1M entries) stays within the limit.
  */
 const WHOLE_LEVEL_ENTRIES = 1 << 24;
-/**
- * A run of a whole level's index entries (one feature's) is read whole when it holds at most this
- * many entries per slot range of the beam's parents, else only inside the ranges.
- */
-const SCAN_RUN_PER_RANGE = 4;
+/** The rest of a run of a whole level's index entries (one feature's) is scanned up to a slot range when it holds at most this many entries, else searched. */
+const SCAN_RUN = 16;
 /** Largest level (child slots) indexed whole: a slot is stored in 16 bits. */
 const WHOLE_LEVEL_SLOTS = 1 << 16;
 
