@@ -21,3 +21,15 @@ test("the default XR-Linear model is a 2-tree ensemble; single-tree.json gives o
   const one = JSON.parse(readFileSync(PRESETS + "single-tree.json", "utf8"));
   assert.equal(parseXRLinearParams(one).ensemble.trees, 1);
 });
+
+test("the beam defaults to 10 per tree and 20 for one tree; a beam given, or stored in a model's params, is kept", () => {
+  assert.equal(parseXRLinearParams({}).predict.beamSize, 10);
+  assert.equal(parseXRLinearParams({ ensemble: { trees: 3 } }).predict.beamSize, 10);
+  const one = parseXRLinearParams({ ensemble: { trees: 1 } });
+  assert.equal(one.predict.beamSize, 20);
+  assert.equal(parseXRLinearParams({ ensemble: { trees: 1 }, predict: { beamSize: 10 } }).predict.beamSize, 10);
+  assert.equal(parseXRLinearParams({ ensemble: { trees: 1 }, predict: { topK: 5 } }).predict.beamSize, 20);
+  // a model file stores its resolved params, which parse back unchanged
+  assert.deepEqual(parseXRLinearParams(JSON.parse(JSON.stringify(one))), one);
+  assert.equal(parseXRLinearParams(JSON.parse(JSON.stringify({ ...one, predict: { ...one.predict, beamSize: 10 } }))).predict.beamSize, 10);
+});
