@@ -1,8 +1,9 @@
-/** A worker of predict-threads.ts: decodes the model once from the shared file bytes, predicts chunks of rows or batches of texts. */
+/** A worker of predict-threads.ts: builds its model once (from what the loaded model handed over, or by decoding the shared file bytes), predicts chunks of rows or batches of texts. */
 import { parentPort, workerData } from "node:worker_threads";
 import { XmcError } from "../core/errors.js";
 import type { XmcModel } from "../methods/model.js";
 import { loadModel } from "./load.js";
+import { methodByName } from "./methods.js";
 import { type ChunkResult, type ChunkTask, chunkDataset, type TextsTask, type WorkerInit } from "./predict-threads.js";
 
 if (parentPort) {
@@ -11,7 +12,7 @@ if (parentPort) {
   let model: XmcModel | null = null;
   port.on("message", (task: ChunkTask | TextsTask) => {
     try {
-      model ??= loadModel(init.bytes) as XmcModel;
+      model ??= "bytes" in init ? (loadModel(init.bytes) as XmcModel) : methodByName(init.method).fromHandoff!(init.handoff);
       let result: ChunkResult;
       if (task.kind === "predictTexts") result = { named: model.predictTexts(task.texts, task.overrides) };
       else {

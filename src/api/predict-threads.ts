@@ -1,14 +1,16 @@
 /**
  * Predicting on several threads (`xmc predict` and `xmc evaluate` with `--threads`).
- * The calling thread keeps its loaded model and predicts too; the other threads each decode the
- * model from one copy of the file's bytes in shared memory (as `xmc serve` does: the arrays are
- * views over that copy; what a worker builds for itself is what decoding builds). The rows are
+ * The calling thread keeps its loaded model and predicts too. The other threads get the model from
+ * it when its method can hand it over (`XmcModel.handoff`: XR-Linear's trees and search lookups
+ * move into shared memory, read in place by every thread); else each decodes the model from one
+ * copy of the file's bytes in shared memory (as `xmc serve` does: the arrays are views over that
+ * copy; what a worker builds for itself is what decoding builds). The rows are
  * cut into chunks handed out in turn: a worker holds two (one queued), the calling thread takes
  * one between its looks at the workers' answers. Texts arriving in batches (stdin) go through
  * {@link TextStreamPredictor}. Each instance is predicted alone by every method, so the
  * predictions are those of `predictDataset` on the whole set (tested for XR-Linear and SyncXML;
  * PRIME and XR-Transformer checked the same way by hand).
- * Workers start only when the rows are many for the model's size (see WORKER_START_S_PER_BYTE):
+ * Workers start only when the rows are many for the model's size (see startCostS):
  * below that, this thread predicts them all.
  */
 import { statSync } from "node:fs";
@@ -21,6 +23,10 @@ import type { XmcModel } from "../methods/model.js";
 import { readModelShared } from "../model/file.js";
 import type { Ranked } from "../search/beam.js";
 import { WorkerPool } from "../worker/pool.js";
+import { methodByName } from "./methods.js";
+import { loadModel } from "./load.js";
+import type { AnyModel } from "./types.js";
+import { withModelMemory } from "../core/alloc.js";
 
 /** Rows per chunk: large enough that a chunk's hand-off (well under a millisecond) is small against its prediction. */
 export const CHUNK_ROWS = 512;
@@ -44,10 +50,8 @@ export interface TextsTask {
 /** Labels with scores, best first, per text. */
 export type NamedScores = { label: string; score: number }[][];
 
-export interface WorkerInit {
-  bytes: Uint8Array;
-  source: string;
-}
+/** A worker's model: the file's bytes to decode, or what the loaded model handed over (`XmcModel.handoff`). */
+export type WorkerInit = { source: string; bytes: Uint8Array } | { source: string; method: string; handoff: unknown };
 
 /** A chunk's predictions (or the texts' named ones), or a user error (a bad option value) as a message. */
 export type ChunkResult = { labels: Int32Array[]; scores: Float32Array[] } | { named: NamedScores } | { error: string };
@@ -80,13 +84,40 @@ const WORKER = new URL("./predict-threads-worker.js", import.meta.url);
  * shared memory here), and shares the work only after that. At 1M labels (a 1.4 GB file) 20,000
  * rows took 27-30 s on one thread and 34 s with a worker, which started too late to help.
  */
-let WORKER_START_S_PER_BYTE = 20e-9;
+const WORKER_START_S_PER_BYTE = 20e-9;
 
-/** Replace the workers' start cost per model byte (0: always start them; for tests); returns the previous one. */
-export function setWorkerStartCost(sPerByte: number): number {
-  const prev = WORKER_START_S_PER_BYTE;
-  WORKER_START_S_PER_BYTE = sPerByte;
+/**
+ * The same for a model that hands its decoded arrays over (`XmcModel.handoff`): loaded by
+ * {@link loadModelForThreads}, its arrays are in shared memory already, and a worker only copies
+ * the label names and the small parts. At 1M labels (a 1.4 GB file, two trees) the handoff took
+ * under 10 ms here, the worker's model 0.6 s, and 20,000 rows took 14.0-15.1 s of wall time on two
+ * threads against 19.5-19.7 s on one (the load and the data's reading included).
+ */
+const WORKER_HANDOFF_S_PER_BYTE = 2e-9;
+
+let startCostOverride: number | null = null;
+
+/** Replace both start costs per model byte (0: always start the workers; null: the measured ones; for tests); returns the previous setting. */
+export function setWorkerStartCost(sPerByte: number | null): number | null {
+  const prev = startCostOverride;
+  startCostOverride = sPerByte;
   return prev;
+}
+
+const handsOver = (model: XmcModel): boolean => model.handoff !== undefined && methodByName(model.method).fromHandoff !== undefined;
+
+/** What starting workers for this model costs, in seconds of this thread's predictions. */
+function startCostS(model: XmcModel, file: ModelFile): number {
+  return (startCostOverride ?? (handsOver(model) ? WORKER_HANDOFF_S_PER_BYTE : WORKER_START_S_PER_BYTE)) * file.size;
+}
+
+/**
+ * Load a model to predict with on `threads` threads: with more than one (and as many cores), its
+ * arrays are allocated in shared memory, so that a method that hands its model over
+ * (`XmcModel.handoff`) gives the workers those arrays with no copy.
+ */
+export function loadModelForThreads(path: string, threads: number): AnyModel {
+  return withModelMemory(Math.min(threads, availableParallelism()) > 1, () => loadModel(path));
 }
 
 /** A model file as it was when its model was loaded: the workers decode it only if it is unchanged. */
@@ -114,10 +145,14 @@ function unchanged(f: ModelFile): boolean {
 type Pool = WorkerPool<ChunkTask | TextsTask, ChunkResult>;
 
 /**
- * `workers` workers over one copy of the model file in shared memory; null, with a message, when
- * the file has changed since its model was loaded (before or while it is read).
+ * `workers` workers predicting as `model` does: on what the model hands over, or else over one
+ * copy of the model file in shared memory; null, with a message, when that file has changed since
+ * its model was loaded (before or while it is read).
  */
-function startWorkers(file: ModelFile, workers: number, progress: Progress): Pool | null {
+function startWorkers(model: XmcModel, file: ModelFile, workers: number, progress: Progress): Pool | null {
+  if (handsOver(model)) {
+    return new WorkerPool<ChunkTask | TextsTask, ChunkResult>(WORKER, workers, { source: file.path, method: model.method, handoff: model.handoff!() } satisfies WorkerInit);
+  }
   const bytes = unchanged(file) ? readModelShared(file.path, false) : null;
   if (bytes === null || !unchanged(file)) {
     progress.log(`${file.path} changed since it was loaded: predicting on one thread`);
@@ -156,8 +191,8 @@ export async function predictDatasetOnThreads(model: XmcModel, file: ModelFile, 
     progress.stop();
     return out;
   };
-  if (restS < WORKER_START_S_PER_BYTE * file.size) return hereAlone();
-  const pool = startWorkers(file, workers, progress);
+  if (restS < startCostS(model, file)) return hereAlone();
+  const pool = startWorkers(model, file, workers, progress);
   if (pool === null) return hereAlone();
   const nChunks = Math.ceil(n / CHUNK_ROWS);
   let next = 1;
@@ -204,7 +239,7 @@ export async function predictDatasetOnThreads(model: XmcModel, file: ModelFile, 
  * Texts arriving in batches (`xmc predict` reading stdin): each batch is predicted as
  * `model.predictTexts(batch)` would, here or on a worker, and the answers come back in the order
  * of the calls. The batches are predicted here until this thread has spent as long on them as
- * workers cost to start for this model file (see WORKER_START_S_PER_BYTE), so a short stream
+ * workers cost to start for this model (see startCostS), so a short stream
  * never starts any; then `threads` workers take every batch (queued when all are busy), this
  * thread only reading the input and writing the answers: measured on a stream of short texts,
  * that took 13.1-13.2 s where one worker beside this thread's own predictions took 16.1-17.0 s.
@@ -232,9 +267,9 @@ export class TextStreamPredictor {
 
   /** The predictions of one batch. */
   async predict(texts: string[]): Promise<NamedScores> {
-    if (this.pool === null && this.workers > 0 && this.spentS > WORKER_START_S_PER_BYTE * this.file.size) {
+    if (this.pool === null && this.workers > 0 && this.spentS > startCostS(this.model, this.file)) {
       this.spentS = -Infinity; // tried once, whatever the outcome
-      this.pool = startWorkers(this.file, this.workers, this.progress);
+      this.pool = startWorkers(this.model, this.file, this.workers, this.progress);
     }
     if (this.pool === null) return this.here(texts);
     const r = await this.pool.run({ kind: "predictTexts", texts, overrides: this.overrides });

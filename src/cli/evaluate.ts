@@ -11,8 +11,7 @@ import type { XmcModel } from "../methods/model.js";
 import { parseThreads, warn } from "./flags.js";
 import { writeHtmlReport } from "./html-report-file.js";
 import { stderrProgress } from "./progress-bar.js";
-import { loadModel } from "../api/load.js";
-import { modelFileOf, predictDatasetOnThreads } from "../api/predict-threads.js";
+import { loadModelForThreads, modelFileOf, predictDatasetOnThreads } from "../api/predict-threads.js";
 import { addPredictOptions, modelMethod, predictOverrides } from "./method-options.js";
 import type { Progress } from "../core/progress.js";
 import type { Dataset } from "../data/dataset.js";
@@ -46,7 +45,7 @@ export function registerEvaluate(program: Command, argv: readonly string[] = pro
     if (htmlReport !== undefined) checkOutputPath(htmlReport, { flag: "--report" });
     const progress = stderrProgress(Boolean(o.quiet));
     const threads = parseThreads(o.threads);
-    const model = loadModel(o.model as string); // a missing or bad file: its own message
+    const model = loadModelForThreads(o.model as string, threads); // a missing or bad file: its own message
     const file = modelFileOf(o.model as string);
     const ks = capKs(parseKs(String(o.ks)), model.nLabels, cmd.getOptionValueSource("ks") === "cli");
     const ds = await loadDataset(data, { labels: model.labelNames });

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { loadModel } from "../api/load.js";
-import { modelFileOf, type NamedScores, predictDatasetOnThreads, TextStreamPredictor } from "../api/predict-threads.js";
+import { loadModelForThreads, modelFileOf, type NamedScores, predictDatasetOnThreads, TextStreamPredictor } from "../api/predict-threads.js";
 import type { AnyModel } from "../api/types.js";
 import { checkOutputPath } from "../core/atomic-file.js";
 import { csrFromRows } from "../core/csr.js";
@@ -87,7 +86,7 @@ export function registerPredict(program: Command, argv: readonly string[] = proc
     if (outPath !== undefined) checkOutputPath(outPath, { flag: "-o" });
     const modelPath = o.model as string;
     const threads = parseThreads(o.threads);
-    const model = loadModel(modelPath); // a missing or bad file: its own message
+    const model = loadModelForThreads(modelPath, threads); // a missing or bad file: its own message
     const file = modelFileOf(modelPath);
     const overrides = capTopK(predictOverrides(o, modelMethod(model.method), PREDICT_OPTIONS), model.nLabels);
     if (texts !== undefined || fromStdin) requireTextModel(model, modelPath, overrides);

@@ -73,6 +73,8 @@ export interface Method {
   checkParams(params: unknown): void;
   train(data: Dataset, params: unknown, opts?: MethodTrainOptions): Promise<XmcModel>;
   load(source: ModelSource): XmcModel;
+  /** The model a worker thread predicts with, from what its model's `handoff()` gave (methods whose models have `handoff`). */
+  fromHandoff?(handoff: unknown): XmcModel;
   /** Method-specific facts about a trained model (for tree models: depth and level sizes per tree). */
   inspect?(model: XmcModel): InspectInfo;
   /** One label: its place in the model (tree paths), training count, top-weighted features; `XmcError` for an unknown name. */

@@ -56,4 +56,10 @@ export interface XmcModel<P extends object = PredictOverrides> {
   predictTexts(texts: string[], overrides?: P): { label: string; score: number }[][];
   /** Write the model file (exactly `path`), replacing an existing one atomically. */
   save(path: string): void;
+  /**
+   * What a worker thread needs to predict as this model does, without reading or decoding its
+   * file (structured-cloneable; large arrays in shared memory): given to the method's
+   * `fromHandoff` there. Methods without it give workers the file's bytes to decode.
+   */
+  handoff?(): unknown;
 }

@@ -24,6 +24,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { checkOutputPath, fsyncDir, removeStaleTemps, systemReason, tempPathFor } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
 import { type ArrayEntry, arrayCtor, checkArray, decodeHeader, decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
+import { modelArray } from "../core/alloc.js";
 
 export type { ModelSource } from "./format.js";
 
@@ -198,7 +199,7 @@ export function readFileBytes(path: string): Uint8Array {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
-    const out = new Uint8Array(new ArrayBuffer(size));
+    const out = modelArray(Uint8Array, size);
     readSlices(fd, out, 0, path);
     return out;
   } finally {
@@ -278,7 +279,7 @@ function readModelInParts(fd: number, size: number, path: string, defer?: DeferA
 /** One array of an open model file, read into its own buffer and checked against its checksum. */
 function readArray(fd: number, name: string, e: ArrayEntry, at: { path: string; dataStart: number; dataBytes: number }): TypedArray {
   const Ctor = arrayCtor(name, e, at.dataBytes, at.path);
-  const a = new Ctor(e.length);
+  const a = modelArray(Ctor as unknown as Parameters<typeof modelArray<TypedArray>>[0], e.length);
   readSlices(fd, new Uint8Array(a.buffer, 0, a.byteLength), at.dataStart + e.offset, at.path);
   checkArray(name, a, e, at.path);
   return a;

@@ -3,6 +3,7 @@ import { type Progress, silentProgress } from "../core/progress.js";
 import { TopKHeap } from "../core/topk.js";
 import type { ChainLevel, ClusterChain } from "../tree/chain.js";
 import type { PostProcessor } from "./postprocess.js";
+import { modelArray } from "../core/alloc.js";
 
 /**
  * The weights of one tree level in the layout prediction wants: one chunk per parent
@@ -109,6 +110,11 @@ export class BeamSearcher {
       if (ix !== null) maxSlots = Math.max(maxSlots, chain[t].children.length);
     });
     this.levelAcc = new Float64Array(maxSlots);
+  }
+
+  /** The lookup structures this searcher reads (those given to it, or built by it). */
+  get lookup(): SearchLookup {
+    return { whole: this.whole, dirs: this.dirs };
   }
 
   private ensure(n: number): void {
@@ -476,9 +482,9 @@ function levelIndex(W: LevelWeights, lv: ChainLevel, dim: number): LevelIndex {
   const nEnt = W.entVal.length;
   const nParents = lv.nParents;
   const rf = W.rowFeat, rp = W.rowPtr, ec = W.entChild, ev = W.entVal;
-  const featPtr = new Int32Array(dim + 2);
-  const entSlot = new Uint16Array(nEnt);
-  const entVal = new Float32Array(nEnt);
+  const featPtr = modelArray(Int32Array, dim + 2);
+  const entSlot = modelArray(Uint16Array, nEnt);
+  const entVal = modelArray(Float32Array, nEnt);
   // a merge of the parents' chunks (each sorted by feature), parents in order so that the slots
   // of one feature ascend: the reads and writes run along the arrays (a scatter by feature would
   // miss the cache on nearly every weight of a large level)
@@ -520,8 +526,8 @@ interface RowDirectory {
 const ROWS_PER_BUCKET = 4;
 
 function rowDirectory(W: LevelWeights, nParents: number, dim: number, rowsPerBucket: number): RowDirectory {
-  const ptr = new Int32Array(nParents + 1);
-  const shift = new Uint8Array(nParents);
+  const ptr = modelArray(Int32Array, nParents + 1);
+  const shift = modelArray(Uint8Array, nParents);
   const ids = dim + 1; // the bias row has id dim
   for (let p = 0; p < nParents; p++) {
     const rows = W.chunkPtr[p + 1] - W.chunkPtr[p];
@@ -532,7 +538,7 @@ function rowDirectory(W: LevelWeights, nParents: number, dim: number, rowsPerBuc
     const nb = rows === 0 ? 0 : (dim >> s) + 1;
     ptr[p + 1] = ptr[p] + nb + 1;
   }
-  const first = new Int32Array(ptr[nParents]);
+  const first = modelArray(Int32Array, ptr[nParents]);
   const rf = W.rowFeat;
   for (let p = 0; p < nParents; p++) {
     const off = ptr[p];

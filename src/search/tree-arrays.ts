@@ -15,6 +15,7 @@
 import { XmcError } from "../core/errors.js";
 import type { ClusterChain } from "../tree/chain.js";
 import type { LevelWeights } from "./beam.js";
+import { modelArray } from "../core/alloc.js";
 
 export interface WeightedTree {
   chain: ClusterChain;
@@ -103,7 +104,7 @@ export function encodeRowFeatures(chunkPtr: Int32Array, rowFeat: Int32Array): Ui
 export function decodeRowFeatures(chunkPtr: Int32Array, bytes: Uint8Array, what: string): Int32Array {
   const nChunks = chunkPtr.length - 1;
   const rows = nChunks >= 0 ? chunkPtr[nChunks] : 0;
-  const out = new Int32Array(rows);
+  const out = modelArray(Int32Array, rows);
   let o = 0;
   const n = bytes.length;
   for (let p = 0; p < nChunks; p++) {
@@ -160,7 +161,7 @@ function narrowCounts(rowPtr: Int32Array): Uint8Array | Uint16Array | Int32Array
 }
 
 function rowPtrFromCounts(counts: Uint8Array | Uint16Array | Int32Array, entries: number, what: string): Int32Array {
-  const out = new Int32Array(counts.length + 1);
+  const out = modelArray(Int32Array, counts.length + 1);
   let s = 0;
   for (let r = 0; r < counts.length; r++) {
     if (counts[r] < 0) throw new XmcError(`${what}: negative count at row ${r}`);

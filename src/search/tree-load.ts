@@ -10,6 +10,7 @@
  */
 import { availableParallelism } from "node:os";
 import { MessageChannel, receiveMessageOnPort, type Transferable, Worker } from "node:worker_threads";
+import { modelMemoryShared, withModelMemory } from "../core/alloc.js";
 import { XmcError } from "../core/errors.js";
 import { type DeferArrays, type DeferredArrays, readDeferredArrays } from "../model/file.js";
 import { type SearchLookup, searchLookup } from "./beam.js";
@@ -25,6 +26,8 @@ export interface HelperJob {
   first: number;
   dims: number[];
   where: string;
+  /** Allocate in shared memory, as the calling thread does (core/alloc.ts). */
+  shared: boolean;
 }
 
 const HELPER_START_MS = 10_000;
@@ -51,7 +54,7 @@ export const deferLaterTrees: DeferArrays = (header) => {
 export function decodeTrees(shapes: TreeShapes, dims: readonly number[], need: (name: string) => unknown, has: (name: string) => boolean, where: string, deferred?: DeferredArrays): LoadedTree[] {
   if (!deferred) return treesFromArrays(shapes, need, has, where);
   const h = helperFirst(shapes.length);
-  const helper = startHelper({ deferred, shapes: shapes.slice(h), first: h, dims: dims.slice(h), where });
+  const helper = startHelper({ deferred, shapes: shapes.slice(h), first: h, dims: dims.slice(h), where, shared: modelMemoryShared() });
   let mine: LoadedTree[];
   try {
     mine = withLookups(treesFromArrays(shapes.slice(0, h), need, has, where), dims);
@@ -64,6 +67,10 @@ export function decodeTrees(shapes: TreeShapes, dims: readonly number[], need: (
 
 /** The helper's work (on whichever thread runs it): read the deferred arrays, decode the trees, build their lookups. */
 export function decodeDeferredTrees(job: HelperJob): LoadedTree[] {
+  return withModelMemory(job.shared, () => decodeDeferred(job));
+}
+
+function decodeDeferred(job: HelperJob): LoadedTree[] {
   const arrays = readDeferredArrays(job.deferred);
   const need = (name: string): unknown => {
     const a = arrays[name];

@@ -35,12 +35,16 @@ async function sameOnThreads(model: XmcModel, data: Dataset, overrides: object):
     ticks.length = 0;
     assert.deepEqual(await predictDatasetOnThreads(model, file, data, overrides, 2, progress as never), threaded);
     if (availableParallelism() >= 2) assert.equal(ticks.reduce((a, b) => a + b, 0), rows, "the model's own progress, counted once");
-    // a model file replaced since the load: no worker decodes it, this thread predicts, and says so
+    // a model file replaced since the load: a model that hands itself over needs no file, the
+    // others' workers would decode another model, so this thread predicts, and says so
     setWorkerStartCost(0);
     const logged: string[] = [];
     const replaced = { ...file, mtimeMs: file.mtimeMs - 1000 };
     assert.deepEqual(await predictDatasetOnThreads(model, replaced, data, overrides, 2, { ...progress, log: (m: string) => void logged.push(m) } as never), threaded);
-    if (availableParallelism() >= 2) assert.match(logged.join("\n"), /changed since it was loaded: predicting on one thread/);
+    if (availableParallelism() >= 2) {
+      if (model.handoff) assert.deepEqual(logged, []);
+      else assert.match(logged.join("\n"), /changed since it was loaded: predicting on one thread/);
+    }
   } finally {
     setWorkerStartCost(prev);
     rmSync(dir, { recursive: true, force: true });
@@ -60,11 +64,32 @@ test("chunks: rows [a, b) of features or texts, without labels", () => {
   assert.deepEqual(chunkDataset(chunkOf(tx, 28, 30, {}), tx.labelNames).texts, tx.texts!.slice(28, 30));
 });
 
-test("XR-Linear on features and on texts: two threads predict what one does", async () => {
+test("XR-Linear on features and on texts: two threads predict what one does, the trees handed over in shared memory", async () => {
   const xc = syntheticXc(rows, 3, 30);
-  await sameOnThreads(await XRLinearModel.train(xc, { tree: { maxLeafSize: 4, nrSplits: 4 } }, { threads: 1 }), xc, { topK: 5 });
+  const m1 = await XRLinearModel.train(xc, { tree: { maxLeafSize: 4, nrSplits: 4 } }, { threads: 1 });
+  await sameOnThreads(m1, xc, { topK: 5 });
   const text = toy(rows, 4);
-  await sameOnThreads(await XRLinearModel.train(text, { tree: { maxLeafSize: 4, nrSplits: 4 }, ensemble: { trees: 2 } }, { threads: 1 }), text, { topK: 3, beamSize: 4 });
+  const m2 = await XRLinearModel.train(text, { tree: { maxLeafSize: 4, nrSplits: 4 }, ensemble: { trees: 2 } }, { threads: 1 });
+  await sameOnThreads(m2, text, { topK: 3, beamSize: 4 });
+  if (availableParallelism() >= 2) {
+    // the workers got the trees, not the file: this thread now reads the shared copies too
+    for (const m of [m1, m2]) {
+      for (const t of m.trees) {
+        assert.ok(t.weights.every((w) => w.entVal.buffer instanceof SharedArrayBuffer && w.rowFeat.buffer instanceof SharedArrayBuffer));
+        assert.ok(t.chain.every((lv) => lv.children.buffer instanceof SharedArrayBuffer));
+      }
+    }
+  }
+});
+
+test("an XR-Linear handoff rebuilds the same model: text, two trees, calibration", async () => {
+  const text = toy(rows, 7);
+  const m = await XRLinearModel.train(text, { tree: { maxLeafSize: 4, nrSplits: 4 }, ensemble: { trees: 2 }, calibration: { holdout: 0.2 } }, { threads: 1 });
+  const before = m.predictDataset(text, { topK: 4 });
+  const copy = XRLinearModel.fromHandoff(structuredClone(m.handoff()));
+  assert.deepEqual(copy.predictDataset(text, { topK: 4 }), before);
+  assert.deepEqual(m.predictDataset(text, { topK: 4 }), before, "the model reads its shared copies as before");
+  assert.deepEqual(copy.predictTexts(text.texts!.slice(0, 5), { topK: 3, thresholds: "global" }), m.predictTexts(text.texts!.slice(0, 5), { topK: 3, thresholds: "global" }));
 });
 
 test("SyncXML: two threads predict what one does", async () => {

@@ -33,7 +33,7 @@ test("a model read array by array decodes its later trees on a helper thread: th
       assert.ok(names.length > 0 && names.every((k) => k.startsWith("tree.2.")), "the third tree of three is deferred");
       assert.ok(Object.keys(read.arrays).every((k) => !k.startsWith("tree.2.")));
       // the helper's work run on this thread (the fallback) gives the same trees
-      const here = decodeDeferredTrees({ deferred: read.deferred!, shapes: (read.header.trees as TreeShapes).slice(2), first: 2, dims: [m.dim], where: path });
+      const here = decodeDeferredTrees({ deferred: read.deferred!, shapes: (read.header.trees as TreeShapes).slice(2), first: 2, dims: [m.dim], where: path, shared: false });
       assert.deepEqual(here[0].weights, ref.trees[2].weights);
     } else assert.equal(read.deferred, undefined, "one core: nothing is deferred");
     const back = XRLinearModel.load(path);

@@ -3,7 +3,7 @@ import { SOLVER_SCHEMA } from "../../linear/params.js";
 import { TREE_SCHEMA } from "../../tree/build.js";
 import { type Method, TOP_K_FLAGS } from "../method.js";
 import { explainXRLinear, inspectXRLinear, inspectXRLinearLabel, XRLINEAR_EXPLAIN_HELP } from "./inspect.js";
-import { XRLinearModel } from "./model.js";
+import { type XRLinearHandoff, XRLinearModel } from "./model.js";
 import { FUSION_SCHEMA } from "./channels.js";
 import { CALIBRATION_SCHEMA, DISENTANGLE_SCHEMA, ENSEMBLE_SCHEMA, parseXRLinearParams, type XRLinearParamsInput, XRLINEAR_PREDICT_SCHEMA, XRLINEAR_TRAIN_SCHEMA } from "./params.js";
 import { checkTrainingData } from "../../data/checks.js";
@@ -46,6 +46,7 @@ export const xrLinear: Method = {
     return XRLinearModel.train(data, params as XRLinearParamsInput, { threads: opts.threads, progress: opts.progress, solverKind: opts.kernel as "wasm" | "js" | undefined });
   },
   load: (source) => XRLinearModel.load(source),
+  fromHandoff: (h) => XRLinearModel.fromHandoff(h as XRLinearHandoff),
   inspect: (model) => inspectXRLinear(model as XRLinearModel),
   inspectLabel: (model, label, n) => inspectXRLinearLabel(model as XRLinearModel, label, n),
   explain: (model, data, ranked, n) => explainXRLinear(model as XRLinearModel, data, ranked, n),

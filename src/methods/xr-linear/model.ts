@@ -12,7 +12,8 @@ import { BeamSearcher, type Ranked } from "../../search/beam.js";
 import { type Combiner, combineRankings } from "../../search/combine.js";
 import type { XmcModel } from "../model.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
-import { StackedVectorizer } from "../../text/stack.js";
+import { type SavedStacked, StackedVectorizer } from "../../text/stack.js";
+import { shareInPlace, sharedCopy } from "../../core/shared.js";
 import { validateChain } from "../../tree/chain.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
@@ -34,6 +35,20 @@ export interface TrainOptions {
   solverKind?: "wasm" | "js";
   /** Trains every tree of the ensemble in place of the built-in loop (the distributed coordinator). */
   trainTrees?: (X: Csr, Y: Csr, params: XRLinearParams, o: TreeTrainOptions) => Promise<TreeModel[]>;
+}
+
+/** What {@link XRLinearModel.handoff} gives a worker thread. */
+export interface XRLinearHandoff {
+  params: XRLinearParams;
+  labelNames: string[];
+  dim: number;
+  trees: TreeModel[];
+  vectorizer: SavedStacked | null;
+  trainLabelCounts: Int32Array;
+  nTrain: number;
+  calibration: { meta: unknown; labelThresholds: Float32Array } | null;
+  channels: Record<string, TypedArray>;
+  selection: SelectionReport | null;
 }
 
 /** A label with its name and score, as users see predictions. */
@@ -305,6 +320,39 @@ export class XRLinearModel implements XmcModel {
       selection: this.selection ? reportToSave(this.selection) : null,
     };
     writeModelFile(path, header, arrays);
+  }
+
+  /**
+   * What a worker thread needs to predict as this model does ({@link XRLinearModel.fromHandoff}),
+   * without reading or decoding the file: the trees' arrays and search lookups, moved into shared
+   * memory (this model then reads the shared copies too, so they exist once for every thread), and
+   * the other parts as they are saved.
+   */
+  handoff(): XRLinearHandoff {
+    const trees = this.trees.map((t, i) => shareInPlace({ chain: t.chain, weights: t.weights, lookup: this.searchers[i].lookup }));
+    const channels = channelArrays(this.channels);
+    for (const [k, a] of Object.entries(channels)) channels[k] = sharedCopy(a);
+    return {
+      params: this.params,
+      labelNames: this.labelNames,
+      dim: this.dim,
+      trees,
+      vectorizer: this.vectorizer ? this.vectorizer.save() : null,
+      trainLabelCounts: this.trainLabelCounts,
+      nTrain: this.nTrain,
+      calibration: this.calibration ? calibrationToFiles(this.calibration) : null,
+      channels,
+      selection: this.selection,
+    };
+  }
+
+  /** The model a worker predicts with, from {@link handoff}'s answer on the thread that loaded it. */
+  static fromHandoff(h: XRLinearHandoff): XRLinearModel {
+    const src = "(model handed to a worker)";
+    const vectorizer = h.vectorizer ? StackedVectorizer.load(h.vectorizer, `${src} vectorizer`) : null;
+    const calibration = h.calibration ? calibrationFromFiles(h.calibration.meta, h.calibration.labelThresholds, src) : null;
+    const channels = channelsFromFiles(h.params, h.channels, h.nTrain, src);
+    return new XRLinearModel(h.params, h.labelNames, h.dim, h.trees, vectorizer, h.trainLabelCounts, h.nTrain, calibration, channels, h.selection);
   }
 
   /** Read a model file written by {@link save}, from its path or its bytes. */
