@@ -152,7 +152,7 @@ const int = (x: number): string => Math.round(x).toLocaleString("en-US");
 function markdown(rows: Row[], when: string): string {
   let md = `# Scale: XR-Linear at 10K-1M labels\n\n`;
   md += `\`npm run bench:scale\` (table updated ${when}; each row's own date in scale.json; 2 cores shared with other jobs, so CPU seconds vary by up to 30 % between runs). xmc: \`xmc train DATA -m MODEL --threads N\` as a whole process (reading and saving included); load, latency (median and p99 of 300 single queries after 30 warm-up, features given, one thread), batch (whole test set, one thread) and P@k in a second fresh process. Model MB = 10^6 bytes.\n\n`;
-  md += `PECOS: XR-Linear v1.2.7 built from source, its CLI defaults (16 splits, leaves of 100, squared hinge, Cp = Cn = 1, threshold 0.1, beam 10), 2 threads, on synth_xmc.py files (seed 0) of the same sizes, this machine kind, December 2026; copied into bench/scale.ts.\n\n`;
+  md += `PECOS: XR-Linear v1.2.7 built from source, its CLI defaults (16 splits, leaves of 100, squared hinge, Cp = Cn = 1, threshold 0.1, beam 10), 2 threads, on synth_xmc.py files (seed 0) of the same sizes, this machine kind, December 2026; copied into bench/scale.ts. xmc's rows use its defaults: beam 10 per tree, and 20 for a model of one tree (one-tree rows dated before 2026-12-07 20:00 were searched with 10).\n\n`;
   md += `| set | system | data | P@1 / P@3 / P@5 | train CPU s | wall s | peak RSS MB | model MB | load s | 1-query ms (p99) | batch ms/query |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
   for (const size of Object.keys(SIZES)) {
     const mine = rows.filter((r) => r.size === size);
