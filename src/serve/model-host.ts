@@ -1,8 +1,9 @@
 /**
  * The model behind `xmc serve`: the model file read once into a SharedArrayBuffer (checked
- * whole: header, length, every array's checksum), a pool of worker threads that each decode
- * it in place (the arrays are views over those shared bytes, not copies) and predict, fed by a
- * {@link Scheduler}. This thread decodes no model of its own: what it tells about the model
+ * whole: header, length, every array's checksum), a pool of worker threads that predict, fed by
+ * a {@link Scheduler}: the first decodes the model in place (the arrays are views over those
+ * shared bytes, not copies), into shared memory when there are more; they build theirs from its
+ * handoff (XR-Linear) or decode the bytes too (see predict-worker.ts). This thread decodes no model of its own: what it tells about the model
  * (method, labels, label texts) comes from a worker at start. A reload reads the new file
  * beside the old one, warms its workers, then swaps; requests already queued finish on the old
  * model, whose workers stop once it is idle (its bytes are freed with them). A failed load
@@ -99,16 +100,22 @@ export class ModelHost {
 
 async function load(path: string, opts: HostOptions, onBatch: (texts: number) => void): Promise<Loaded> {
   const bytes = readModelShared(path);
-  const init: WorkerInit = { bytes, source: path };
-  const pool = new WorkerPool<PredictTask, PredictResult>(WORKER, Math.max(1, opts.threads), init);
+  const threads = Math.max(1, opts.threads);
+  const init: WorkerInit = { bytes, source: path, shareModel: threads > 1 };
+  const pool = new WorkerPool<PredictTask, PredictResult>(WORKER, 1, init);
   let facts: ModelFacts | undefined;
   try {
-    // every worker decodes the model and predicts once before the swap; a model that cannot
-    // take text (or that a worker cannot load) fails here, not on every request
-    const warm = await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.run({ texts: ["xmc serve start-up check"], options: { topK: 1 }, parts: [1], facts: i === 0 })));
-    for (const r of warm) {
-      if ("error" in r) throw new XmcError(`${path}: cannot serve this model: ${r.error}`);
-      facts ??= r.facts;
+    // every worker builds the model and predicts once before the swap; a model that cannot
+    // take text (or that a worker cannot load) fails here, not on every request. The first
+    // decodes it and, with more workers, hands it over to them when its method can.
+    const check = (withFacts: boolean): PredictTask => ({ texts: ["xmc serve start-up check"], options: { topK: 1 }, parts: [1], facts: withFacts, handoff: withFacts && threads > 1 });
+    const first = await pool.run(check(true));
+    if ("error" in first) throw new XmcError(`${path}: cannot serve this model: ${first.error}`);
+    facts = first.facts;
+    if (threads > 1) {
+      pool.grow(threads - 1, first.handoff ? ({ source: path, ...first.handoff } satisfies WorkerInit) : init);
+      const warm = await Promise.all(Array.from({ length: threads - 1 }, () => pool.run(check(false))));
+      for (const r of warm) if ("error" in r) throw new XmcError(`${path}: cannot serve this model: ${r.error}`);
     }
   } catch (e) {
     await pool.close();

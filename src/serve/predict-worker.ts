@@ -1,8 +1,11 @@
 /**
- * A prediction worker of `xmc serve`. It decodes the model once from the model file's bytes in
- * workerData: a view over a SharedArrayBuffer that the main thread read once, so the model's
- * arrays are views over that one copy in every worker (per worker is only what the model builds
- * at decode: a vocabulary lookup, the beam search's row directories and whole-level indexes).
+ * A prediction worker of `xmc serve`. The first worker decodes the model once from the model
+ * file's bytes in workerData: a view over a SharedArrayBuffer that the main thread read once, so
+ * the model's arrays are views over that one copy. With several workers it decodes into shared
+ * memory and, for a method whose models hand themselves over (XR-Linear), the others build the
+ * same model from that handoff: every array the decoding built (row directories, whole-level
+ * indexes) exists once too. The others' models otherwise decode from the bytes as the first did
+ * (per worker is then what the model builds at decode).
  * A task `{texts, options, parts}` merges consecutive runs of texts of one or more requests
  * (`parts` holds their lengths); it is answered with one piece of JSON per part, that part's
  * predictions joined by commas (`[{"label":…,"score":…},…],[…]`), so the main thread neither
@@ -18,13 +21,15 @@ import { XmcError } from "../core/errors.js";
 import type { PredictOverrides, XmcModel } from "../methods/model.js";
 import { loadModel } from "../api/load.js";
 import { methodByName } from "../api/methods.js";
+import { withModelMemory } from "../core/alloc.js";
 
-export interface WorkerInit {
-  /** The model file's bytes (a view over a SharedArrayBuffer). */
-  bytes: Uint8Array;
-  /** The model file's path, for messages. */
-  source: string;
-}
+/**
+ * A worker's model: the model file's bytes (a view over a SharedArrayBuffer) to decode, in shared
+ * memory when `shareModel` (so that the model can be handed to the other workers); or what a
+ * worker's model handed over (`XmcModel.handoff`), to build the same model from. `source`: the
+ * model file's path, for messages.
+ */
+export type WorkerInit = { source: string; bytes: Uint8Array; shareModel: boolean } | { source: string; method: string; handoff: unknown };
 
 export interface PredictTask {
   texts: string[];
@@ -33,6 +38,8 @@ export interface PredictTask {
   parts: number[];
   /** Also return the model's facts. */
   facts?: boolean;
+  /** Also return what the model hands to other workers (methods with `handoff`). */
+  handoff?: boolean;
 }
 
 /** What the main thread needs to know about the model (it holds no decoded copy). */
@@ -51,7 +58,7 @@ export type Piece = string | Uint8Array;
 /** Pieces at least this long (in UTF-16 units) are sent as bytes. */
 export const ENCODE_AT = 16_384;
 
-export type PredictResult = { pieces: Piece[]; facts?: ModelFacts } | { error: string };
+export type PredictResult = { pieces: Piece[]; facts?: ModelFacts; handoff?: { method: string; handoff: unknown } } | { error: string };
 
 function factsOf(model: XmcModel): ModelFacts {
   const texts = (model as { labelTexts?: unknown }).labelTexts;
@@ -66,7 +73,7 @@ if (parentPort) {
   const encoder = new TextEncoder();
   port.on("message", (task: PredictTask) => {
     try {
-      model ??= loadModel(init.bytes);
+      model ??= "bytes" in init ? withModelMemory(init.shareModel, () => loadModel(init.bytes)) : methodByName(init.method).fromHandoff!(init.handoff);
       const preds = model.predictTexts(task.texts, task.options);
       const pieces: Piece[] = [];
       const transfer: ArrayBuffer[] = [];
@@ -81,6 +88,7 @@ if (parentPort) {
       }
       const result: PredictResult = { pieces };
       if (task.facts) result.facts = factsOf(model);
+      if (task.handoff && model.handoff && methodByName(model.method).fromHandoff) result.handoff = { method: model.method, handoff: model.handoff() };
       port.postMessage({ ok: true, result }, transfer);
     } catch (e) {
       // messages from decoding name "(model bytes)"; the user knows the file by its path

@@ -12,9 +12,18 @@ export class WorkerPool<TTask, TResult> {
   private current = new Map<Worker, { resolve: (r: TResult) => void; reject: (e: unknown) => void }>();
   private failed: unknown = null;
 
-  constructor(script: URL, size: number, init: unknown) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData: init });
+  constructor(
+    private readonly script: URL,
+    size: number,
+    init: unknown,
+  ) {
+    this.grow(size, init);
+  }
+
+  /** Add `n` workers, each given `init` (which may differ from the first ones'); they are handed tasks before the older idle workers. */
+  grow(n: number, init: unknown): void {
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(this.script, { workerData: init });
       w.on("message", (msg: { ok: boolean; result?: TResult; error?: string }) => {
         const job = this.current.get(w);
         this.current.delete(w);
@@ -35,6 +44,7 @@ export class WorkerPool<TTask, TResult> {
       this.workers.push(w);
       this.idle.push(w);
     }
+    this.pump();
   }
 
   get size(): number {

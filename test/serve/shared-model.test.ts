@@ -1,7 +1,8 @@
 /**
  * xmc serve reads a model file once into shared memory: the bytes are a SharedArrayBuffer,
  * decoding views them in place (no copy of any array), and a prediction worker predicts from
- * those same bytes (a change made to them from this thread shows in the worker's answers).
+ * those same bytes (a change made to them from this thread shows in the worker's answers). With
+ * several workers, the first decodes into shared memory and hands the model to the others.
  */
 import { XRLINEAR_PREDICT_SCHEMA } from "../../src/methods/xr-linear/params.js";
 import assert from "node:assert/strict";
@@ -16,7 +17,8 @@ import type { Dataset } from "../../src/data/dataset.js";
 import { XRLinearModel } from "../../src/methods/xr-linear/model.js";
 import { decodeModel } from "../../src/model/format.js";
 import { readModelShared } from "../../src/model/file.js";
-import type { PredictResult, PredictTask } from "../../src/serve/predict-worker.js";
+import type { PredictResult, PredictTask, WorkerInit } from "../../src/serve/predict-worker.js";
+import type { XRLinearHandoff } from "../../src/methods/xr-linear/model.js";
 import { WorkerPool } from "../../src/worker/pool.js";
 
 const WORDS = ["apple banana fruit", "car engine wheel", "guitar piano music"];
@@ -54,7 +56,7 @@ test("a bad model file is refused with a message naming it", () => {
 
 test("a prediction worker predicts from the shared bytes themselves", async () => {
   const bytes = readModelShared(path);
-  const pool = new WorkerPool<PredictTask, PredictResult>(new URL("../../src/serve/predict-worker.js", import.meta.url), 1, { bytes, source: path });
+  const pool = new WorkerPool<PredictTask, PredictResult>(new URL("../../src/serve/predict-worker.js", import.meta.url), 1, { bytes, source: path, shareModel: false } satisfies WorkerInit);
   try {
     const texts = ["a piano and a guitar", "car wheel", "banana"];
     const run = async () => {
@@ -78,6 +80,35 @@ test("a prediction worker predicts from the shared bytes themselves", async () =
     const second = await run();
     assert.notDeepEqual(second.pieces, first.pieces);
     assert.deepEqual(JSON.parse(`[${second.pieces.join(",")}]`), here.predictTexts(texts, { topK: 3 }));
+  } finally {
+    await pool.close();
+  }
+});
+
+test("with several workers the first decodes into shared memory and hands its model over; the others predict the same", async () => {
+  const bytes = readModelShared(path);
+  const pool = new WorkerPool<PredictTask, PredictResult>(new URL("../../src/serve/predict-worker.js", import.meta.url), 1, { bytes, source: path, shareModel: true } satisfies WorkerInit);
+  try {
+    const texts = ["a piano and a guitar", "car wheel", "banana"];
+    const first = await pool.run({ texts, options: { topK: 3 }, parts: [3], facts: true, handoff: true });
+    assert.ok(!("error" in first) && first.handoff !== undefined);
+    assert.equal(first.handoff.method, "xr-linear");
+    const h = first.handoff.handoff as XRLinearHandoff;
+    for (const t of h.trees) {
+      for (const w of t.weights) {
+        // decoded at load (not views over the file's bytes), yet shared
+        assert.ok(w.rowFeat.buffer instanceof SharedArrayBuffer && w.rowFeat.buffer !== bytes.buffer);
+        assert.ok(w.rowPtr.buffer instanceof SharedArrayBuffer);
+      }
+      for (const d of t.lookup!.dirs) if (d) assert.ok(d.first.buffer instanceof SharedArrayBuffer);
+    }
+    pool.grow(1, { source: path, ...first.handoff } satisfies WorkerInit);
+    // the newest worker takes the next task
+    const second = await pool.run({ texts, options: { topK: 3 }, parts: [3] });
+    assert.ok(!("error" in second));
+    assert.deepEqual(second.pieces, first.pieces);
+    const both = await Promise.all([0, 1].map(() => pool.run({ texts, options: { topK: 3 }, parts: [1, 2] })));
+    for (const r of both) assert.deepEqual(JSON.parse(`[${(r as { pieces: string[] }).pieces.join(",")}]`), loadModel(bytes).predictTexts(texts, { topK: 3 }));
   } finally {
     await pool.close();
   }
