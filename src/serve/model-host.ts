@@ -3,7 +3,7 @@
  * whole: header, length, every array's checksum), a pool of worker threads that predict, fed by
  * a {@link Scheduler}: the first decodes the model in place (the arrays are views over those
  * shared bytes, not copies), into shared memory when there are more; they build theirs from its
- * handoff (XR-Linear) or decode the bytes too (see predict-worker.ts). This thread decodes no model of its own: what it tells about the model
+ * handoff (methods with `handoff`) or decode the bytes too (see predict-worker.ts). This thread decodes no model of its own: what it tells about the model
  * (method, labels, label texts) comes from a worker at start. A reload reads the new file
  * beside the old one, warms its workers, then swaps; requests already queued finish on the old
  * model, whose workers stop once it is idle (its bytes are freed with them). A failed load

@@ -2,7 +2,7 @@
  * A prediction worker of `xmc serve`. The first worker decodes the model once from the model
  * file's bytes in workerData: a view over a SharedArrayBuffer that the main thread read once, so
  * the model's arrays are views over that one copy. With several workers it decodes into shared
- * memory and, for a method whose models hand themselves over (XR-Linear), the others build the
+ * memory and, for a method whose models hand themselves over (`XmcModel.handoff`), the others build the
  * same model from that handoff: every array the decoding built (row directories, whole-level
  * indexes) exists once too. The others' models otherwise decode from the bytes as the first did
  * (per worker is then what the model builds at decode).
