@@ -83,6 +83,9 @@ export class BeamSearcher {
   private runAt = new Int32Array(64);
   private runEnd = new Int32Array(64);
   private runVal = new Float64Array(64);
+  /** searchRows: the raw scores of a level's chunk-scored (row, parent) pairs (during a call), and the current row's pairs' offsets into them. */
+  private batchRaw = new Float64Array(0);
+  private batchAt = new Int32Array(0);
 
   constructor(
     private chain: ClusterChain,
@@ -317,73 +320,188 @@ export class BeamSearcher {
     this.ensureBeam(Math.max(1, opts.beamSize, opts.topK));
     // the beam: nodes, combined scores and tie-breakers (the sum of raw scores along the path:
     // saturating transforms such as l3-hinge map every raw score >= 1 to exactly 1, so many paths would tie)
+    this.beamNode[0][0] = 0;
+    this.beamScore[0][0] = post.rootScore;
+    this.beamTie[0][0] = 0;
     let cur = 0;
-    this.beamNode[cur][0] = 0;
-    this.beamScore[cur][0] = post.rootScore;
-    this.beamTie[cur][0] = 0;
     let width = 1;
-    const heap = this.heap;
+    for (let t = 0; t < depth; t++) {
+      const ix = this.whole[t];
+      const byLevel = ix !== null && WHOLE_LEVEL_COVER * width >= this.chain[t].nParents;
+      if (byLevel) this.scoreLevel(t, ix, this.beamNode[cur], width, qIdx, qVal, q0, q1);
+      width = this.selectLevel(t, cur, width, t === depth - 1 ? opts.topK : opts.beamSize, post, byLevel ? FROM_LEVEL : SCORE_NOW, qIdx, qVal, q0, q1);
+      cur = 1 - cur;
+    }
+    return this.ranked(cur, width);
+  }
+
+  /**
+   * Beam-search rows [r0, r1) of X together, level by level. On the levels scored chunk by chunk
+   * the (row, beam parent) pairs are scored parent by parent, so that a chunk's weights come from
+   * memory once for all the rows that reach it instead of once per row; each row's candidates are
+   * then chosen as {@link search} chooses them (the same code, on the same raw scores, in the same
+   * order), so every row's answer is the one `search` gives. The parents `search` skips (those
+   * whose children cannot enter the beam) are scored here too, and passed over all the same.
+   */
+  searchRows(X: Csr, r0: number, r1: number, opts: BeamOptions): Ranked[] {
+    const Q = r1 - r0;
+    const depth = opts.levels ?? this.chain.length;
+    const post = opts.post;
+    const B = Math.max(1, opts.beamSize, opts.topK);
+    this.ensureBeam(B);
+    // per row: where its features end (features ≥ dim dropped), its beam and the beam's width
+    const qEnd = new Int32Array(Q);
+    const bNode = new Int32Array(Q * B), bScore = new Float64Array(Q * B), bTie = new Float64Array(Q * B), bWidth = new Int32Array(Q);
+    for (let q = 0; q < Q; q++) {
+      const s = X.indptr[r0 + q];
+      let e = X.indptr[r0 + q + 1];
+      while (e > s && X.indices[e - 1] >= this.dim) e--;
+      qEnd[q] = e;
+      bScore[q * B] = post.rootScore;
+      bWidth[q] = 1;
+    }
+    // per (row, beam slot) pair scored by chunk: where its raw scores start in `raw` (-1: none)
+    const pairAt = new Int32Array(Q * B);
     for (let t = 0; t < depth; t++) {
       const lv = this.chain[t];
-      const nodes = this.beamNode[cur], scores = this.beamScore[cur], ties = this.beamTie[cur];
-      let total = 0;
-      for (let i = 0; i < width; i++) total += lv.ptr[nodes[i] + 1] - lv.ptr[nodes[i]];
-      this.ensure(total);
-      const cn = this.candNode;
-      const cs = this.candScore;
-      const ct = this.candTie;
       const ix = this.whole[t];
-      const byLevel = ix !== null && WHOLE_LEVEL_COVER * width >= lv.nParents;
-      if (byLevel) this.scoreLevel(t, ix, nodes, width, qIdx, qVal, q0, q1);
-      const last = t === depth - 1;
-      const k = Math.max(0, Math.min(last ? opts.topK : opts.beamSize, total));
-      heap.reset(k);
-      // candidate n is child n of the level's beam, in order, whether scored or skipped
-      let n = 0;
-      for (let i = 0; i < width; i++) {
-        const p = nodes[i];
-        const base = lv.ptr[p];
-        const parent = t === 0 ? post.rootScore : scores[i];
-        // no child of p can beat the worst candidate kept (a child's score is at most
-        // combine(maxTransform, parent)): its chunk is not even looked up
-        if (heap.excludes(post.combine(post.maxTransform, parent))) {
-          n += lv.ptr[p + 1] - base;
+      const byLevel = (w: number): boolean => ix !== null && WHOLE_LEVEL_COVER * w >= lv.nParents;
+      // the chunk-scored pairs, grouped by parent (a counting sort), and their places in `raw`
+      const perParent = new Int32Array(lv.nParents + 1);
+      let total = 0;
+      let nPairs = 0;
+      pairAt.fill(-1);
+      for (let q = 0; q < Q; q++) {
+        if (byLevel(bWidth[q])) continue;
+        for (let i = 0; i < bWidth[q]; i++) {
+          const p = bNode[q * B + i];
+          pairAt[q * B + i] = total;
+          total += lv.ptr[p + 1] - lv.ptr[p];
+          perParent[p + 1]++;
+          nPairs++;
+        }
+      }
+      for (let p = 0; p < lv.nParents; p++) perParent[p + 1] += perParent[p];
+      const order = new Int32Array(nPairs);
+      for (let pair = 0; pair < Q * B; pair++) if (pairAt[pair] >= 0) order[perParent[bNode[pair]]++] = pair;
+      if (this.batchRaw.length < total) this.batchRaw = new Float64Array(total);
+      const raw = this.batchRaw;
+      for (let j = 0; j < nPairs; j++) {
+        const pair = order[j];
+        const q = (pair / B) | 0;
+        const m = this.scoreChildren(t, bNode[pair], X.indices, X.data, X.indptr[r0 + q], qEnd[q]);
+        raw.set(this.acc.subarray(0, m), pairAt[pair]);
+      }
+      // each row's choice, as in search
+      const keep = t === depth - 1 ? opts.topK : opts.beamSize;
+      for (let q = 0; q < Q; q++) {
+        const w = bWidth[q];
+        this.beamNode[0].set(bNode.subarray(q * B, q * B + w));
+        this.beamScore[0].set(bScore.subarray(q * B, q * B + w));
+        this.beamTie[0].set(bTie.subarray(q * B, q * B + w));
+        const q0 = X.indptr[r0 + q];
+        let from = FROM_BATCH;
+        if (byLevel(w)) {
+          this.scoreLevel(t, ix!, this.beamNode[0], w, X.indices, X.data, q0, qEnd[q]);
+          from = FROM_LEVEL;
+        } else this.batchAt = pairAt.subarray(q * B, q * B + w);
+        const k = this.selectLevel(t, 0, w, keep, post, from, X.indices, X.data, q0, qEnd[q]);
+        bNode.set(this.beamNode[1].subarray(0, k), q * B);
+        bScore.set(this.beamScore[1].subarray(0, k), q * B);
+        bTie.set(this.beamTie[1].subarray(0, k), q * B);
+        bWidth[q] = k;
+      }
+    }
+    // not kept between calls: a batch of 4,096 rows takes tens of MB at the leaf level
+    this.batchRaw = new Float64Array(0);
+    const out: Ranked[] = new Array(Q);
+    for (let q = 0; q < Q; q++) {
+      const w = bWidth[q];
+      this.beamNode[0].set(bNode.subarray(q * B, q * B + w));
+      this.beamScore[0].set(bScore.subarray(q * B, q * B + w));
+      out[q] = this.ranked(0, w);
+    }
+    return out;
+  }
+
+  /**
+   * One level of the search: the children of the beam `this.beam*[cur][0, width)` scored, the best
+   * `keep` of them written to the beam `1 − cur`; returns their number. The children's raw scores
+   * come from the level scored whole (FROM_LEVEL: this.levelAcc by slot), from a chunk scored
+   * here, parent by parent (SCORE_NOW), or from a batch scored before (FROM_BATCH: this.batchRaw
+   * from this.batchAt[i] for beam parent i).
+   */
+  private selectLevel(t: number, cur: number, width: number, keep: number, post: PostProcessor, from: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): number {
+    const lv = this.chain[t];
+    const nodes = this.beamNode[cur], scores = this.beamScore[cur], ties = this.beamTie[cur];
+    let total = 0;
+    for (let i = 0; i < width; i++) total += lv.ptr[nodes[i] + 1] - lv.ptr[nodes[i]];
+    this.ensure(total);
+    const cn = this.candNode;
+    const cs = this.candScore;
+    const ct = this.candTie;
+    const k = Math.max(0, Math.min(keep, total));
+    const heap = this.heap;
+    heap.reset(k);
+    // candidate n is child n of the level's beam, in order, whether scored or skipped
+    let n = 0;
+    for (let i = 0; i < width; i++) {
+      const p = nodes[i];
+      const base = lv.ptr[p];
+      const parent = t === 0 ? post.rootScore : scores[i];
+      // no child of p can beat the worst candidate kept (a child's score is at most
+      // combine(maxTransform, parent)): its chunk is not even looked up
+      if (heap.excludes(post.combine(post.maxTransform, parent))) {
+        n += lv.ptr[p + 1] - base;
+        continue;
+      }
+      // a level scored whole holds parent p's children at slots base.., a chunk scored here at 0..
+      let acc: Float64Array, a0: number, m: number;
+      if (from === FROM_LEVEL) {
+        acc = this.levelAcc;
+        a0 = base;
+        m = lv.ptr[p + 1] - base;
+      } else if (from === SCORE_NOW) {
+        m = this.scoreChildren(t, p, qIdx, qVal, q0, q1);
+        acc = this.acc;
+        a0 = 0;
+      } else {
+        acc = this.batchRaw;
+        a0 = this.batchAt[i];
+        m = lv.ptr[p + 1] - base;
+      }
+      // the largest raw score of a child of p found to score below the heap's worst: since the
+      // transform and the combiner are monotone and the worst only rises, a child whose raw score
+      // is at most this cannot enter either and is passed over without its transform (an exp)
+      let below = -Infinity;
+      for (let c = 0; c < m; c++, n++) {
+        const raw = acc[a0 + c];
+        if (raw <= below) continue;
+        const sc = post.combine(post.transform(raw), parent);
+        if (heap.excludes(sc)) {
+          below = raw;
           continue;
         }
-        // a level scored whole holds parent p's children at slots base.., a chunk scored alone at 0..
-        const acc = byLevel ? this.levelAcc : this.acc;
-        const a0 = byLevel ? base : 0;
-        const m = byLevel ? lv.ptr[p + 1] - base : this.scoreChildren(t, p, qIdx, qVal, q0, q1);
-        // the largest raw score of a child of p found to score below the heap's worst: since the
-        // transform and the combiner are monotone and the worst only rises, a child whose raw score
-        // is at most this cannot enter either and is passed over without its transform (an exp)
-        let below = -Infinity;
-        for (let c = 0; c < m; c++, n++) {
-          const raw = acc[a0 + c];
-          if (raw <= below) continue;
-          const sc = post.combine(post.transform(raw), parent);
-          if (heap.excludes(sc)) {
-            below = raw;
-            continue;
-          }
-          cn[n] = lv.children[base + c];
-          ct[n] = ties[i] + raw;
-          cs[n] = sc;
-          heap.push(n, sc, ct[n]);
-        }
+        cn[n] = lv.children[base + c];
+        ct[n] = ties[i] + raw;
+        cs[n] = sc;
+        heap.push(n, sc, ct[n]);
       }
-      const sel = this.sel;
-      heap.drainSorted(sel, null, 0, 0);
-      const nx = 1 - cur;
-      const nNodes = this.beamNode[nx], nScores = this.beamScore[nx], nTies = this.beamTie[nx];
-      for (let i = 0; i < k; i++) {
-        nNodes[i] = cn[sel[i]];
-        nScores[i] = cs[sel[i]];
-        nTies[i] = ct[sel[i]];
-      }
-      cur = nx;
-      width = k;
     }
+    const sel = this.sel;
+    heap.drainSorted(sel, null, 0, 0);
+    const nx = 1 - cur;
+    const nNodes = this.beamNode[nx], nScores = this.beamScore[nx], nTies = this.beamTie[nx];
+    for (let i = 0; i < k; i++) {
+      nNodes[i] = cn[sel[i]];
+      nScores[i] = cs[sel[i]];
+      nTies[i] = ct[sel[i]];
+    }
+    return k;
+  }
+
+  /** The ranked answer of the beam `cur` (width labels). */
+  private ranked(cur: number, width: number): Ranked {
     let labels: Int32Array = this.beamNode[cur].slice(0, width);
     let out: Float64Array = this.beamScore[cur].subarray(0, width);
     // merge duplicates (a label reached through several parents keeps its best score)
@@ -392,6 +510,18 @@ export class BeamSearcher {
     return { labels, scores: Float32Array.from(out) };
   }
 }
+
+/**
+ * Rows searched together by a batch prediction ({@link BeamSearcher.searchRows}). Measured on the
+ * 100K two-tree model (20,000 test rows, one thread): 0.30-0.32 ms per row one by one, 0.25 in
+ * batches of 512, 0.22-0.23 of 1,024, 0.19-0.21 of 4,096.
+ */
+export const SEARCH_BATCH_ROWS = 4096;
+
+/** Where {@link BeamSearcher.selectLevel} takes the children's raw scores from. */
+const FROM_LEVEL = 0;
+const SCORE_NOW = 1;
+const FROM_BATCH = 2;
 
 /**
  * Beam-search every row of X through the first `levels` levels of the tree, keeping `beam` nodes
@@ -405,9 +535,11 @@ export function searchEveryRow(
   const opts: BeamOptions = { beamSize: o.beam, topK: o.beam, post: o.post, levels: o.levels };
   const out: Int32Array[] = new Array(X.rows);
   progress.start("match training set", X.rows);
-  for (let i = 0; i < X.rows; i++) {
-    out[i] = s.searchRow(X, i, opts).labels.sort();
-    if ((i & 1023) === 1023) progress.tick(1024);
+  for (let a = 0; a < X.rows; a += SEARCH_BATCH_ROWS) {
+    const b = Math.min(X.rows, a + SEARCH_BATCH_ROWS);
+    const found = s.searchRows(X, a, b, opts);
+    for (let i = a; i < b; i++) out[i] = found[i - a].labels.sort();
+    progress.tick(b - a);
   }
   progress.stop();
   return out;

@@ -200,3 +200,37 @@ test("maxTransform bounds every post-processor's transform", () => {
     for (const v of [-50, -3, -1, -0.5, 0, 0.3, 0.999, 1, 1.5, 7, 1e6]) assert.ok(post.transform(v) <= post.maxTransform, `${name} at ${v}`);
   }
 });
+
+test("searchRows answers every row as search does: each layout, post-processor, beam, partial depth, labels under two parents", () => {
+  const rng = new Rng(23);
+  // 3 leaf clusters hold a label twice (copies under two parents), so duplicates are merged too
+  const ch0 = chainFromCodes(Int32Array.from({ length: 160 }, (_, l) => l % 32), 32, 4); // 2 -> 8 -> 32 -> 160
+  const last = ch0[ch0.length - 1];
+  const children = Int32Array.from(last.children);
+  children[1] = children[last.ptr[5]]; // a label of cluster 5 also under cluster 0
+  const ch: ClusterChain = [...ch0.slice(0, -1), { ...last, children }];
+  const d = 25;
+  const ws = ch.map((lv) => chunkLevel(lv, edges(Array.from({ length: lv.children.length }, () => Array.from({ length: 6 }, () => [rng.int(d + 1), rng.next() * 2 - 0.5] as [number, number]).filter((v, i, a) => a.findIndex((u) => u[0] === v[0]) === i)))));
+  // 60 rows of sorted distinct features, some past the model's dimension, one row empty
+  const rows = Array.from({ length: 60 }, (_, r) => (r === 7 ? [] : [...new Set(Array.from({ length: 5 }, () => rng.int(d + 4)))].sort((a, b) => a - b)));
+  const X = csrFromRows(d + 4, rows, rows.map((r) => r.map(() => rng.next())));
+  const layouts = [{}, { wholeLevelParents: 0, rowsPerBucket: 0 }, { wholeLevelParents: 0, rowsPerBucket: 3 }, { wholeLevelParents: 100, rowsPerBucket: 1 }];
+  for (const layout of layouts) {
+    const s = new BeamSearcher(ch, ws, d, 1, layout);
+    for (const name of ["l3-hinge", "sigmoid", "noop"] as PostProcessorName[]) {
+      const post = postProcessor(name);
+      for (const o of [{ beamSize: 1, topK: 3 }, { beamSize: 3, topK: 10 }, { beamSize: 6, topK: 4 }, { beamSize: 9, topK: 12 }, { beamSize: 4, topK: 4, levels: 2 }]) {
+        const opts = { ...o, post };
+        // a batch of all the rows, and one starting inside X
+        for (const [r0, r1] of [[0, 60], [13, 41]]) {
+          const batch = s.searchRows(X, r0, r1, opts);
+          for (let r = r0; r < r1; r++) {
+            const one = s.searchRow(X, r, opts);
+            assert.deepEqual(Array.from(batch[r - r0].labels), Array.from(one.labels), `${JSON.stringify(layout)} ${name} ${JSON.stringify(o)} row ${r}`);
+            assert.deepEqual(Array.from(batch[r - r0].scores), Array.from(one.scores));
+          }
+        }
+      }
+    }
+  }
+});

@@ -8,7 +8,7 @@ import type { Dataset } from "../../data/dataset.js";
 import { labelCounts } from "../../eval/propensity.js";
 import { type ModelSource, readModelFile, writeModelFile } from "../../model/file.js";
 import { headerStrings, type TypedArray } from "../../model/format.js";
-import { BeamSearcher, type Ranked } from "../../search/beam.js";
+import { BeamSearcher, type Ranked, SEARCH_BATCH_ROWS } from "../../search/beam.js";
 import { type Combiner, combineRankings } from "../../search/combine.js";
 import type { XmcModel } from "../model.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
@@ -251,22 +251,41 @@ export class XRLinearModel implements XmcModel {
 
   private searchOne(qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, o: ReturnType<XRLinearModel["predictOptions"]>): Ranked {
     const lists = this.searchers.map((s, i) => s.search(qIdx, qVal, q0, q1, { beamSize: o.beamSize, topK: o.treeTopK, post: o.posts[i] }));
+    return this.finishOne(lists, qIdx, qVal, q0, q1, o);
+  }
+
+  /** One query's answer from its trees' rankings: combined, fused with the channels when there are, finished. */
+  private finishOne(lists: Ranked[], qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number, o: ReturnType<XRLinearModel["predictOptions"]>): Ranked {
     if (!o.fuse) return finishRanking(combineRankings(lists, o.combine, o.topK), this.calibration, o.finish);
     const fused = fuseQuery(combineRankings(lists, o.combine, o.combineTopK), this.channels, qIdx, qVal, q0, q1, o.topK);
     return finishRanking(fused, this.calibration, o.finish);
   }
 
-  /** Rank labels for every row of X (already featurized). */
+  /**
+   * Rank labels for every row of X (already featurized). The rows are searched SEARCH_BATCH_ROWS at a
+   * time (`BeamSearcher.searchRows`: the same answers as one by one, with each weight chunk read
+   * once per batch).
+   */
   predict(X: Csr, overrides: XRLinearPredictInput = {}, progress: Progress = silentProgress): Ranked[] {
     const o = this.predictOptions(overrides);
     const out: Ranked[] = new Array(X.rows);
     progress.start("predict", X.rows);
-    for (let i = 0; i < X.rows; i++) {
+    for (let a = 0; a < X.rows; a += SEARCH_BATCH_ROWS) {
+      const b = Math.min(X.rows, a + SEARCH_BATCH_ROWS);
       // features ≥ dim (unseen in training) are dropped by the beam search
-      out[i] = this.searchOne(X.indices, X.data, X.indptr[i], X.indptr[i + 1], o);
-      if ((i & 255) === 255) progress.tick(256);
+      const lists = this.searchers.map((s, i) => s.searchRows(X, a, b, { beamSize: o.beamSize, topK: o.treeTopK, post: o.posts[i] }));
+      for (let r = a; r < b; r++) {
+        out[r] = this.finishOne(
+          lists.map((l) => l[r - a]),
+          X.indices,
+          X.data,
+          X.indptr[r],
+          X.indptr[r + 1],
+          o,
+        );
+      }
+      progress.tick(b - a);
     }
-    progress.tick(X.rows & 255);
     progress.stop();
     return out;
   }
