@@ -37,9 +37,6 @@ export interface TrainOptions {
   trainTrees?: (X: Csr, Y: Csr, params: XRLinearParams, o: TreeTrainOptions) => Promise<TreeModel[]>;
 }
 
-/** Fewer rows than this are searched one by one by {@link XRLinearModel.predict}. */
-const FEW_ROWS = 16;
-
 /** What {@link XRLinearModel.handoff} gives a worker thread. */
 export interface XRLinearHandoff {
   params: XRLinearParams;
@@ -273,14 +270,6 @@ export class XRLinearModel implements XmcModel {
     const o = this.predictOptions(overrides);
     const out: Ranked[] = new Array(X.rows);
     progress.start("predict", X.rows);
-    // a few rows (a server's request) are searched one by one: a batch gains nothing there and
-    // costs its bookkeeping (a single row took 0.34-0.39 ms in a batch against 0.31 alone)
-    if (X.rows < FEW_ROWS) {
-      for (let i = 0; i < X.rows; i++) out[i] = this.searchOne(X.indices, X.data, X.indptr[i], X.indptr[i + 1], o);
-      progress.tick(X.rows);
-      progress.stop();
-      return out;
-    }
     for (let a = 0; a < X.rows; a += SEARCH_BATCH_ROWS) {
       const b = Math.min(X.rows, a + SEARCH_BATCH_ROWS);
       // features ≥ dim (unseen in training) are dropped by the beam search

@@ -233,11 +233,12 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     return { rows, tfidf };
   }
 
-  /** Row i's top `k` on the main trees: every encoder's trees on its own row, scores combined over all of them. */
-  private searchMain(rows: Csr[], i: number, beamSize: number, k: number, post: PostProcessorName): Ranked {
-    if (this.searches.length === 1) return this.searches[0].search(rows[0].indices, rows[0].data, rows[0].indptr[i], rows[0].indptr[i + 1], beamSize, k, post);
-    const lists = this.searches.flatMap((s, m) => s.lists(rows[m].indices, rows[m].data, rows[m].indptr[i], rows[m].indptr[i + 1], beamSize, 2 * k, post));
-    return combineRankings(lists, this.params.ranker.combine as Combiner, k);
+  /** The top `k` of every row on the main trees: every encoder's trees on its own rows, scores combined over all of them (rows searched together). */
+  private searchMain(rows: Csr[], beamSize: number, k: number, post: PostProcessorName): Ranked[] {
+    const n = rows[0].rows;
+    if (this.searches.length === 1) return this.searches[0].searchRows(rows[0], 0, n, beamSize, k, post);
+    const byEncoder = this.searches.map((s, m) => s.listsRows(rows[m], 0, n, beamSize, 2 * k, post));
+    return Array.from({ length: n }, (_, i) => combineRankings(byEncoder.flatMap((l) => l[i]), this.params.ranker.combine as Combiner, k));
   }
 
   private options(overrides: XrtPredictInput = {}) {
@@ -255,22 +256,20 @@ export class XRTransformerModel implements XmcModel<XrtPredictInput> {
     const n = f.rows[0].rows;
     const out: Ranked[] = new Array(n);
     progress.start("predict", n);
+    // each side keeps a wider list so that a label strong on one side only can still make the fused top-K
+    const fused = this.tfidfSearch !== null && Xt !== null;
+    const main = this.searchMain(f.rows, o.beamSize, fused ? 2 * o.topK : o.topK, post);
+    const side = fused ? this.tfidfSearch!.searchRows(Xt!, 0, n, o.beamSize, 2 * o.topK, post) : null;
     for (let i = 0; i < n; i++) {
-      let r: Ranked;
-      if (this.tfidfSearch && Xt) {
-        // each side keeps a wider list so that a label strong on one side only can still make the fused top-K
-        const a = this.tfidfSearch.search(Xt.indices, Xt.data, Xt.indptr[i], Xt.indptr[i + 1], o.beamSize, 2 * o.topK, post);
-        const b = this.searchMain(f.rows, i, o.beamSize, 2 * o.topK, post);
-        r = fuseRankings(a, b, w, o.topK);
-      } else r = this.searchMain(f.rows, i, o.beamSize, o.topK, post);
+      let r = side ? fuseRankings(side[i], main[i], w, o.topK) : main[i];
       if (o.threshold > 0) {
         let n = 0;
         while (n < r.scores.length && r.scores[n] >= o.threshold) n++;
         if (n < r.scores.length) r = { labels: r.labels.slice(0, n), scores: r.scores.slice(0, n) };
       }
       out[i] = r;
-      if ((i & 255) === 255) progress.tick(256);
     }
+    progress.tick(n);
     progress.stop();
     return out;
   }

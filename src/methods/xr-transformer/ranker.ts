@@ -133,6 +133,20 @@ export class RankerSearch {
     return combineRankings(this.lists(idx, val, q0, q1, beamSize, several ? 2 * topK : topK, post), this.combine, topK);
   }
 
+  /** {@link search} for rows [r0, r1) of X, searched together (`BeamSearcher.searchRows`: the same answers). */
+  searchRows(X: Csr, r0: number, r1: number, beamSize: number, topK: number, post: PostProcessorName): Ranked[] {
+    const several = this.searchers.length > 1;
+    const lists = this.listsRows(X, r0, r1, beamSize, several ? 2 * topK : topK, post);
+    return lists.map((l) => combineRankings(l, this.combine, topK));
+  }
+
+  /** {@link lists} for rows [r0, r1) of X: per row, each tree's own top `k`. */
+  listsRows(X: Csr, r0: number, r1: number, beamSize: number, k: number, post: PostProcessorName): Ranked[][] {
+    const pp = postProcessor(post);
+    const byTree = this.searchers.map((s) => s.searchRows(X, r0, r1, { beamSize, topK: k, post: pp }));
+    return Array.from({ length: r1 - r0 }, (_, q) => byTree.map((t) => t[q]));
+  }
+
   /** Each tree's own top `k` for one ranker row (to combine with other trees' lists). */
   lists(idx: Int32Array, val: Float32Array, q0: number, q1: number, beamSize: number, k: number, post: PostProcessorName): Ranked[] {
     const pp = postProcessor(post);
