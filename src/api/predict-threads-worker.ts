@@ -2,8 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { XmcError } from "../core/errors.js";
 import type { XmcModel } from "../methods/model.js";
-import { loadModel } from "./load.js";
-import { methodByName } from "./methods.js";
+import { loadWorkerModel } from "./load.js";
 import { type ChunkResult, type ChunkTask, chunkDataset, type TextsTask, type WorkerInit } from "./predict-threads.js";
 
 if (parentPort) {
@@ -12,7 +11,7 @@ if (parentPort) {
   let model: XmcModel | null = null;
   port.on("message", (task: ChunkTask | TextsTask) => {
     try {
-      model ??= "bytes" in init ? (loadModel(init.bytes) as XmcModel) : methodByName(init.method).fromHandoff!(init.handoff);
+      model ??= loadWorkerModel(init);
       let result: ChunkResult;
       if (task.kind === "predictTexts") result = { named: model.predictTexts(task.texts, task.overrides) };
       else {

@@ -23,8 +23,7 @@ import type { XmcModel } from "../methods/model.js";
 import { readModelShared } from "../model/file.js";
 import type { Ranked } from "../search/beam.js";
 import { WorkerPool } from "../worker/pool.js";
-import { methodByName } from "./methods.js";
-import { loadModel } from "./load.js";
+import { canHandOff, handoffOf, loadModel, type WorkerModelSource } from "./load.js";
 import type { AnyModel } from "./types.js";
 import { withModelMemory } from "../core/alloc.js";
 
@@ -54,8 +53,8 @@ export interface TextsTask {
 /** Labels with scores, best first, per text. */
 export type NamedScores = { label: string; score: number }[][];
 
-/** A worker's model: the file's bytes to decode, or what the loaded model handed over (`XmcModel.handoff`). */
-export type WorkerInit = { source: string; bytes: Uint8Array } | { source: string; method: string; handoff: unknown };
+/** A worker's model (the file's bytes to decode, or what the loaded model handed over), and the file's path for messages. */
+export type WorkerInit = { source: string } & WorkerModelSource;
 
 /** A chunk's predictions (or the texts' named ones), or a user error (a bad option value) as a message. */
 export type ChunkResult = { labels: Int32Array[]; scores: Float32Array[] } | { named: NamedScores } | { error: string };
@@ -108,11 +107,9 @@ export function setWorkerStartCost(sPerByte: number | null): number | null {
   return prev;
 }
 
-const handsOver = (model: XmcModel): boolean => model.handoff !== undefined && methodByName(model.method).fromHandoff !== undefined;
-
 /** What starting workers for this model costs, in seconds of this thread's predictions. */
 function startCostS(model: XmcModel, file: ModelFile): number {
-  return (startCostOverride ?? (handsOver(model) ? WORKER_HANDOFF_S_PER_BYTE : WORKER_START_S_PER_BYTE)) * file.size;
+  return (startCostOverride ?? (canHandOff(model) ? WORKER_HANDOFF_S_PER_BYTE : WORKER_START_S_PER_BYTE)) * file.size;
 }
 
 /**
@@ -154,9 +151,8 @@ type Pool = WorkerPool<ChunkTask | TextsTask, ChunkResult>;
  * its model was loaded (before or while it is read).
  */
 function startWorkers(model: XmcModel, file: ModelFile, workers: number, progress: Progress): Pool | null {
-  if (handsOver(model)) {
-    return new WorkerPool<ChunkTask | TextsTask, ChunkResult>(WORKER, workers, { source: file.path, method: model.method, handoff: model.handoff!() } satisfies WorkerInit);
-  }
+  const handoff = handoffOf(model);
+  if (handoff !== null) return new WorkerPool<ChunkTask | TextsTask, ChunkResult>(WORKER, workers, { source: file.path, ...handoff } satisfies WorkerInit);
   const bytes = unchanged(file) ? readModelShared(file.path, false) : null;
   if (bytes === null || !unchanged(file)) {
     progress.log(`${file.path} changed since it was loaded: predicting on one thread`);

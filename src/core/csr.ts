@@ -1,6 +1,8 @@
 /**
  * Compressed sparse row matrices on typed arrays. Rows hold sorted column indices.
  */
+import { sharedCopy } from "./shared.js";
+
 export interface Csr {
   rows: number;
   cols: number;
@@ -147,19 +149,7 @@ export function hstack(ms: Csr[]): Csr {
 
 /** Copy a matrix into SharedArrayBuffer-backed arrays so worker threads can read it without copies (arrays already shared are kept). */
 export function toShared(m: Csr): Csr {
-  const mk = <T extends Int32Array | Float32Array>(a: T, Ctor: new (b: SharedArrayBuffer) => T): T => {
-    if (a.buffer instanceof SharedArrayBuffer) return a; // already shared: no second copy
-    const out = new Ctor(new SharedArrayBuffer(Math.max(4, a.byteLength)));
-    (out as Int32Array).set(a as Int32Array);
-    return out.length === a.length ? out : (out.subarray(0, a.length) as T);
-  };
-  return {
-    rows: m.rows,
-    cols: m.cols,
-    indptr: mk(m.indptr, Int32Array),
-    indices: mk(m.indices, Int32Array),
-    data: mk(m.data, Float32Array),
-  };
+  return { rows: m.rows, cols: m.cols, indptr: sharedCopy(m.indptr), indices: sharedCopy(m.indices), data: sharedCopy(m.data) };
 }
 
 /**

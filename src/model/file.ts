@@ -24,7 +24,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { checkOutputPath, fsyncDir, removeStaleTemps, systemReason, tempPathFor } from "../core/atomic-file.js";
 import { XmcError } from "../core/errors.js";
 import { type ArrayEntry, arrayCtor, checkArray, decodeHeader, decodeModel, decodeModelHeader, encodeModel, hasMagic, MAGIC, type ModelContents, type ModelSource, PREAMBLE_BYTES, type TypedArray } from "./format.js";
-import { modelArray } from "../core/alloc.js";
+import { modelArray, withModelMemory } from "../core/alloc.js";
 
 export type { ModelSource } from "./format.js";
 
@@ -214,14 +214,7 @@ export function readFileBytes(path: string): Uint8Array {
  */
 export function readModelShared(path: string, check = true): Uint8Array {
   readModelHeader(path); // a missing path, a directory, a file that is no model: their own messages
-  const fd = openSync(path, "r");
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(new SharedArrayBuffer(fstatSync(fd).size));
-    readSlices(fd, bytes, 0, path);
-  } finally {
-    closeSync(fd);
-  }
+  const bytes = withModelMemory(true, () => readFileBytes(path));
   if (check) decodeModel(bytes, path); // the header, the length and every array's checksum
   return bytes;
 }

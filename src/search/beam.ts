@@ -83,9 +83,10 @@ export class BeamSearcher {
   private runAt = new Int32Array(64);
   private runEnd = new Int32Array(64);
   private runVal = new Float64Array(64);
-  /** searchRows: the raw scores of a level's chunk-scored (row, parent) pairs (during a call), and the current row's pairs' offsets into them. */
+  /** searchRows (during a call): the raw scores of a level's chunk-scored (row, parent) pairs, each pair's start in them (at row · beam + slot), and the current row's first pair. */
   private batchRaw = new Float64Array(0);
   private batchAt = new Int32Array(0);
+  private batchBase = 0;
 
   constructor(
     private chain: ClusterChain,
@@ -147,6 +148,12 @@ export class BeamSearcher {
 
   private directory(t: number): RowDirectory | null {
     return this.rowsPerBucket > 0 ? rowDirectory(this.weights[t], this.chain[t].nParents, this.dim, this.rowsPerBucket) : null;
+  }
+
+  /** Level t's whole-level index when a beam of `width` parents scores it whole (see WHOLE_LEVEL_COVER), else null. */
+  private wholeFor(t: number, width: number): LevelIndex | null {
+    const ix = this.whole[t];
+    return ix !== null && WHOLE_LEVEL_COVER * width >= this.chain[t].nParents ? ix : null;
   }
 
   /** Raw scores w·x + bias·b of the children of parent p at level t, written to this.acc[0..m); qIdx[q0, q1) sorted and < dim. */
@@ -326,10 +333,9 @@ export class BeamSearcher {
     let cur = 0;
     let width = 1;
     for (let t = 0; t < depth; t++) {
-      const ix = this.whole[t];
-      const byLevel = ix !== null && WHOLE_LEVEL_COVER * width >= this.chain[t].nParents;
-      if (byLevel) this.scoreLevel(t, ix, this.beamNode[cur], width, qIdx, qVal, q0, q1);
-      width = this.selectLevel(t, cur, width, t === depth - 1 ? opts.topK : opts.beamSize, post, byLevel ? FROM_LEVEL : SCORE_NOW, qIdx, qVal, q0, q1);
+      const ix = this.wholeFor(t, width);
+      if (ix !== null) this.scoreLevel(t, ix, this.beamNode[cur], width, qIdx, qVal, q0, q1);
+      width = this.selectLevel(t, cur, width, t === depth - 1 ? opts.topK : opts.beamSize, post, ix !== null ? FROM_LEVEL : SCORE_NOW, qIdx, qVal, q0, q1);
       cur = 1 - cur;
     }
     return this.ranked(cur, width);
@@ -365,17 +371,16 @@ export class BeamSearcher {
     }
     // per (row, beam slot) pair scored by chunk: where its raw scores start in `raw` (-1: none)
     const pairAt = new Int32Array(Q * B);
+    this.batchAt = pairAt;
     for (let t = 0; t < depth; t++) {
       const lv = this.chain[t];
-      const ix = this.whole[t];
-      const byLevel = (w: number): boolean => ix !== null && WHOLE_LEVEL_COVER * w >= lv.nParents;
       // the chunk-scored pairs, grouped by parent (a counting sort), and their places in `raw`
       const perParent = new Int32Array(lv.nParents + 1);
       let total = 0;
       let nPairs = 0;
       pairAt.fill(-1);
       for (let q = 0; q < Q; q++) {
-        if (byLevel(bWidth[q])) continue;
+        if (this.wholeFor(t, bWidth[q]) !== null) continue;
         for (let i = 0; i < bWidth[q]; i++) {
           const p = bNode[q * B + i];
           pairAt[q * B + i] = total;
@@ -393,7 +398,8 @@ export class BeamSearcher {
         const pair = order[j];
         const q = (pair / B) | 0;
         const m = this.scoreChildren(t, bNode[pair], X.indices, X.data, X.indptr[r0 + q], qEnd[q]);
-        raw.set(this.acc.subarray(0, m), pairAt[pair]);
+        const acc = this.acc;
+        for (let c = 0, o = pairAt[pair]; c < m; c++) raw[o + c] = acc[c];
       }
       // each row's choice, as in search
       const keep = t === depth - 1 ? opts.topK : opts.beamSize;
@@ -404,10 +410,11 @@ export class BeamSearcher {
         this.beamTie[0].set(bTie.subarray(q * B, q * B + w));
         const q0 = X.indptr[r0 + q];
         let from = FROM_BATCH;
-        if (byLevel(w)) {
-          this.scoreLevel(t, ix!, this.beamNode[0], w, X.indices, X.data, q0, qEnd[q]);
+        const ix = this.wholeFor(t, w);
+        if (ix !== null) {
+          this.scoreLevel(t, ix, this.beamNode[0], w, X.indices, X.data, q0, qEnd[q]);
           from = FROM_LEVEL;
-        } else this.batchAt = pairAt.subarray(q * B, q * B + w);
+        } else this.batchBase = q * B;
         const k = this.selectLevel(t, 0, w, keep, post, from, X.indices, X.data, q0, qEnd[q]);
         bNode.set(this.beamNode[1].subarray(0, k), q * B);
         bScore.set(this.beamScore[1].subarray(0, k), q * B);
@@ -417,6 +424,7 @@ export class BeamSearcher {
     }
     // not kept between calls: a batch of 4,096 rows takes tens of MB at the leaf level
     this.batchRaw = new Float64Array(0);
+    this.batchAt = new Int32Array(0);
     const out: Ranked[] = new Array(Q);
     for (let q = 0; q < Q; q++) {
       const w = bWidth[q];
@@ -432,7 +440,7 @@ export class BeamSearcher {
    * `keep` of them written to the beam `1 − cur`; returns their number. The children's raw scores
    * come from the level scored whole (FROM_LEVEL: this.levelAcc by slot), from a chunk scored
    * here, parent by parent (SCORE_NOW), or from a batch scored before (FROM_BATCH: this.batchRaw
-   * from this.batchAt[i] for beam parent i).
+   * from this.batchAt[this.batchBase + i] for beam parent i).
    */
   private selectLevel(t: number, cur: number, width: number, keep: number, post: PostProcessor, from: number, qIdx: Int32Array, qVal: Float32Array, q0: number, q1: number): number {
     const lv = this.chain[t];
@@ -470,7 +478,7 @@ export class BeamSearcher {
         a0 = 0;
       } else {
         acc = this.batchRaw;
-        a0 = this.batchAt[i];
+        a0 = this.batchAt[this.batchBase + i];
         m = lv.ptr[p + 1] - base;
       }
       // the largest raw score of a child of p found to score below the heap's worst: since the

@@ -19,9 +19,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { XmcError } from "../core/errors.js";
 import type { PredictOverrides, XmcModel } from "../methods/model.js";
-import { loadModel } from "../api/load.js";
+import { handoffOf, loadWorkerModel, type ModelHandoff, type WorkerModelSource } from "../api/load.js";
 import { methodByName } from "../api/methods.js";
-import { withModelMemory } from "../core/alloc.js";
 
 /**
  * A worker's model: the model file's bytes (a view over a SharedArrayBuffer) to decode, in shared
@@ -29,7 +28,7 @@ import { withModelMemory } from "../core/alloc.js";
  * worker's model handed over (`XmcModel.handoff`), to build the same model from. `source`: the
  * model file's path, for messages.
  */
-export type WorkerInit = { source: string; bytes: Uint8Array; shareModel: boolean } | { source: string; method: string; handoff: unknown };
+export type WorkerInit = { source: string } & WorkerModelSource;
 
 export interface PredictTask {
   texts: string[];
@@ -58,7 +57,7 @@ export type Piece = string | Uint8Array;
 /** Pieces at least this long (in UTF-16 units) are sent as bytes. */
 export const ENCODE_AT = 16_384;
 
-export type PredictResult = { pieces: Piece[]; facts?: ModelFacts; handoff?: { method: string; handoff: unknown } } | { error: string };
+export type PredictResult = { pieces: Piece[]; facts?: ModelFacts; handoff?: ModelHandoff } | { error: string };
 
 function factsOf(model: XmcModel): ModelFacts {
   const texts = (model as { labelTexts?: unknown }).labelTexts;
@@ -73,7 +72,7 @@ if (parentPort) {
   const encoder = new TextEncoder();
   port.on("message", (task: PredictTask) => {
     try {
-      model ??= "bytes" in init ? withModelMemory(init.shareModel, () => loadModel(init.bytes)) : methodByName(init.method).fromHandoff!(init.handoff);
+      model ??= loadWorkerModel(init);
       const preds = model.predictTexts(task.texts, task.options);
       const pieces: Piece[] = [];
       const transfer: ArrayBuffer[] = [];
@@ -88,7 +87,8 @@ if (parentPort) {
       }
       const result: PredictResult = { pieces };
       if (task.facts) result.facts = factsOf(model);
-      if (task.handoff && model.handoff && methodByName(model.method).fromHandoff) result.handoff = { method: model.method, handoff: model.handoff() };
+      const handoff = task.handoff ? handoffOf(model) : null;
+      if (handoff !== null) result.handoff = handoff;
       port.postMessage({ ok: true, result }, transfer);
     } catch (e) {
       // messages from decoding name "(model bytes)"; the user knows the file by its path

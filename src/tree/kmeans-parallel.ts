@@ -10,24 +10,13 @@
  * the thread). This thread takes its part, worker threads theirs; Z is copied once into shared
  * memory for the workers, each of which scores with its own kernel.
  */
-import type { Csr } from "../core/csr.js";
+import { type Csr, toShared } from "../core/csr.js";
 import { WorkerPool } from "../worker/pool.js";
 import { createWasmScorer, type WasmScorer } from "./kmeans-wasm.js";
 import { codesFromLeaves, type KMeansOptions, liveAndEmpty, nodeSeeds, SplitWorkspace, type SubtreeTask, subtreeSeeds, takeSubtrees, treeDepth, balancedKMeansCodes } from "./kmeans.js";
 import type { KMeansTask, SubtreeResult } from "./kmeans-worker.js";
 
 const WORKER = new URL("./kmeans-worker.js", import.meta.url);
-
-/** Z's arrays copied into SharedArrayBuffers (the workers view them without copies). */
-export function sharedCsr(Z: Csr): Csr {
-  const share = <T extends Int32Array | Float32Array>(a: T, Ctor: new (b: SharedArrayBuffer) => T): T => {
-    if (a.buffer instanceof SharedArrayBuffer) return a;
-    const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-    out.set(a);
-    return out;
-  };
-  return { rows: Z.rows, cols: Z.cols, indptr: share(Z.indptr, Int32Array), indices: share(Z.indices, Int32Array), data: share(Z.data, Float32Array) };
-}
 
 /** Subtrees per thread before the last phase: enough for taking them one at a time to even out the work. */
 const SUBTREES_PER_THREAD = 8;
@@ -39,7 +28,7 @@ export async function balancedKMeansCodesParallel(Z: Csr, opts: KMeansOptions, t
   if (threads <= 1 || depth <= 1) return balancedKMeansCodes(Z, opts);
   const seeds = nodeSeeds(opts.seed, depth);
   const { live, empty } = liveAndEmpty(Z, depth, opts.emptyLabels);
-  const shared = sharedCsr(Z);
+  const shared = toShared(Z);
   // the workers copy Z into their kernels' memory while this thread copies it into its own
   const pool = new WorkerPool<KMeansTask, SubtreeResult | null>(WORKER, threads - 1, { Z: shared });
   const ws = new SplitWorkspace(shared, createWasmScorer(shared));

@@ -13,7 +13,7 @@ import { type Combiner, combineRankings } from "../../search/combine.js";
 import type { XmcModel } from "../model.js";
 import { postProcessor, type PostProcessorName } from "../../search/postprocess.js";
 import { type SavedStacked, StackedVectorizer } from "../../text/stack.js";
-import { shareInPlace, sharedCopy } from "../../core/shared.js";
+import { shareInPlace } from "../../core/shared.js";
 import { validateChain } from "../../tree/chain.js";
 import { splitDataset } from "../../data/subset.js";
 import { calibrationFromFiles, calibrationToFiles, finishRanking, fitScoreCalibration, type ScoreCalibration } from "./score-calibration.js";
@@ -349,8 +349,7 @@ export class XRLinearModel implements XmcModel {
    */
   handoff(): XRLinearHandoff {
     const trees = this.trees.map((t, i) => shareInPlace({ chain: t.chain, weights: t.weights, lookup: this.searchers[i].lookup }));
-    const channels = channelArrays(this.channels);
-    for (const [k, a] of Object.entries(channels)) channels[k] = sharedCopy(a);
+    const channels = shareInPlace(channelArrays(this.channels));
     return {
       params: this.params,
       labelNames: this.labelNames,
